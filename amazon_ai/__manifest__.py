@@ -1,0 +1,12 @@
+{
+    "name": "Amazon AI Assistant",
+    "summary": "Risk scoring, fulfilment advice and listing help for Amazon sellers",
+    "version": "18.0.1.0.0",
+    "category": "Sales/Amazon",
+    "author": "Amazon Seller Suite Authors",
+    "license": "LGPL-3",
+    "depends": ["amazon_connector"],
+    "external_dependencies": {"python": ["scikit-learn"]},
+    "data": [],
+    "installable": True,
+}
