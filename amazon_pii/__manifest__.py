@@ -10,6 +10,15 @@
     "external_dependencies": {"python": ["cryptography"]},
     "data": [
         "security/amazon_security.xml",
+        "security/ir.model.access.csv",
+        "security/amazon_pii_rules.xml",
+        "data/ir_cron.xml",
+        "views/pii_audit_views.xml",
+        "views/pii_entry_info_views.xml",
+        "views/pii_hold_views.xml",
+        "views/pii_incident_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/menus.xml",
     ],
     "installable": True,
 }

@@ -1,13 +1,17 @@
-"""Build each addon's README.md from its OCA-style ``readme/`` fragments.
+"""Build each addon's README.md and app description from its ``readme/`` fragments.
 
 Usage: python3 setup/addon_readme.py [--check]
-The fragments are the source; README.md is generated so that Odoo's app
-description and the repository agree. ``--check`` exits 1 when out of date.
+The OCA-style fragments are the source; README.md (for the repository) and
+static/description/index.html (Odoo's app page, which otherwise parses the
+README as reStructuredText) are generated from them. ``--check`` exits 1 when
+either is out of date.
 """
 
 import ast
 import sys
 from pathlib import Path
+
+import markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 ADDONS = ("amazon_pii", "amazon_connector", "amazon_ai")
@@ -35,20 +39,27 @@ def render(addon):
     return "\n".join(parts)
 
 
+def outputs(addon):
+    text = render(addon)
+    html = markdown.markdown(text, extensions=["fenced_code", "tables"])
+    yield ROOT / addon / "README.md", text
+    yield ROOT / addon / "static" / "description" / "index.html", html + "\n"
+
+
 def main(check):
     stale = []
     for addon in ADDONS:
-        target = ROOT / addon / "README.md"
-        text = render(addon)
-        if target.exists() and target.read_text() == text:
-            continue
-        if check:
-            stale.append(addon)
-        else:
-            target.write_text(text)
+        for target, text in outputs(addon):
+            if target.exists() and target.read_text() == text:
+                continue
+            if check:
+                stale.append(str(target.relative_to(ROOT)))
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text)
     if stale:
         sys.stdout.write(
-            f"README.md out of date for {', '.join(stale)}: "
+            f"Out of date: {', '.join(stale)}: "
             "run python3 setup/addon_readme.py\n"
         )
         return 1

@@ -16,6 +16,13 @@ import time
 import odoo_env
 
 ROOT = odoo_env.ROOT
+# Run inside `odoo shell`: what a seller's admin would click after installing.
+DEMO_SETUP = """
+admin = env.ref("base.user_admin")
+admin.groups_id += env.ref("amazon_pii.group_amazon_pii_officer")
+env["ir.config_parameter"].set_param("amazon_pii.incident_contact_id", admin.id)
+env.cr.commit()
+"""
 
 
 def wait_for_port(port, proc, timeout=120):
@@ -78,6 +85,16 @@ def main():
     )
     if install.returncode != 0:
         sys.exit(f"Installing the suite into {args.db!r} failed (see the log above).")
+    prepare = subprocess.run(
+        [*common[:3], "shell", *common[3:], "--log-level=warn", "--no-http"],
+        input=DEMO_SETUP,
+        text=True,
+        cwd="/",
+        env=env,
+        check=False,
+    )
+    if prepare.returncode != 0:
+        sys.exit("Preparing the demo data failed (see the log above).")
 
     log_file = run_dir / "demo-odoo.log"
     server = subprocess.Popen(

@@ -98,9 +98,6 @@ SHIPPING_REVEALABLE = frozenset(
         "postal_code",
         "phone",
         "address_extended_fields",
-        "delivery_instructions",
-        "delivery_drop_off",
-        "gift_message",
     }
 )
 

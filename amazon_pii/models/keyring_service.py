@@ -1,0 +1,57 @@
+"""The process-wide PII key ring, read from outside the database (rule 5).
+
+odoo.conf option ``amazon_pii_key_file`` wins over the environment variable
+``AMAZON_PII_KEY_FILE``. The file is re-read when it changes, so a rotated key
+file is picked up without a restart.
+"""
+
+import os
+import threading
+
+from odoo.exceptions import UserError
+from odoo.tools import config
+
+from ..core import keyring as core_keyring
+from ..core.errors import PIIError
+
+_lock = threading.Lock()
+_cache = {}
+
+
+def key_file_path():
+    return config.get(core_keyring.CONFIG_OPTION) or os.environ.get(
+        core_keyring.ENV_VAR
+    )
+
+
+def get_keyring(env):
+    """The current KeyRing; UserError (with how to fix it) when unusable."""
+    path = key_file_path()
+    if not path:
+        raise UserError(
+            env._(
+                "No Amazon PII key file is configured. %(hint)s",
+                hint=core_keyring.GENERATE_HINT,
+            )
+        )
+    try:
+        stamp = os.stat(path).st_mtime_ns
+        with _lock:
+            cached = _cache.get(path)
+            if cached and cached[0] == stamp:
+                return cached[1]
+            ring = core_keyring.KeyRing.from_file(path)
+            _cache[path] = (stamp, ring)
+            return ring
+    except (PIIError, OSError) as exc:
+        raise UserError(
+            env._("The Amazon PII key ring is not usable: %(error)s", error=exc)
+        ) from None
+
+
+def keyring_status(env):
+    """Key ring status for the settings screen: versions and fingerprints only."""
+    try:
+        return get_keyring(env).status()
+    except UserError as exc:
+        return {"error": exc.args[0]}

@@ -1,0 +1,241 @@
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+from odoo.http import request
+from odoo.tools import SQL
+
+from ..core import hashchain
+
+_logger = logging.getLogger(__name__)
+
+# Serialises sealing across workers: one chain, one writer at a time.
+CHAIN_LOCK = 0x414D5A50  # "AMZP"
+EVENTS = [
+    ("store", "Stored"),
+    ("reveal", "Revealed"),
+    ("reveal_refused", "Reveal refused"),
+    ("export", "Exported"),
+    ("purge", "Purged"),
+    ("key_rewrap", "Keys re-wrapped"),
+    ("key_retire", "Key version retired"),
+    ("key_retire_refused", "Key retirement refused"),
+    ("hold", "Legal hold placed"),
+    ("hold_release", "Legal hold released"),
+    ("incident", "Incident opened"),
+    ("decrypt_failed", "Decryption failed"),
+    ("setting", "Setting changed"),
+    ("verify", "Audit chain verified"),
+]
+
+
+class AmazonPiiAudit(models.Model):
+    """Append-only, hash-chained audit trail of every access to buyer data.
+
+    Rows are inserted unsealed and sealed (sequence number and hash) just
+    before their transaction commits, under one advisory lock: the lock is
+    held only for the commit, so a refused reveal can be recorded from its own
+    cursor without waiting on the request it refuses. Rows hold no PII.
+    """
+
+    _name = "amazon.pii.audit"
+    _description = "Amazon PII Audit Log"
+    _order = "id desc"
+    _rec_name = "event"
+
+    seq = fields.Integer("Chain position", readonly=True, index=True, copy=False)
+    chain_hash = fields.Char(readonly=True, copy=False)
+    event = fields.Selection(EVENTS, required=True, readonly=True, index=True)
+    user_id = fields.Many2one(
+        "res.users", readonly=True, index=True, ondelete="restrict"
+    )
+    remote_addr = fields.Char("From", readonly=True)
+    res_model = fields.Char("Record model", readonly=True, index=True)
+    res_id = fields.Many2oneReference(
+        "Record", model_field="res_model", readonly=True, index=True
+    )
+    field_keys = fields.Char("Fields", readonly=True)
+    purpose = fields.Char(readonly=True)
+    count = fields.Integer(readonly=True)
+    detail = fields.Char(readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True, index=True)
+
+    def _refuse_change(self):
+        raise AccessError(self.env._("The Amazon PII audit log is append-only."))
+
+    def write(self, vals):
+        self._refuse_change()
+        return super().write(vals)
+
+    def unlink(self):
+        self._refuse_change()
+        return super().unlink()
+
+    @api.model
+    def _log(self, event, records=None, field_keys=(), purpose=None, **extra):
+        """Append one row per record in ``records`` (or one row without a record).
+
+        ``extra`` may carry ``count``, ``detail`` (never PII), ``res_model``,
+        ``res_id`` and ``user_id``.
+        """
+        remote = request.httprequest.remote_addr if request else None
+        base = {
+            "event": event,
+            "user_id": extra.get("user_id", self.env.uid),
+            "remote_addr": remote,
+            "field_keys": ",".join(sorted(set(field_keys))) or False,
+            "purpose": purpose or False,
+            "count": extra.get("count", 0),
+            "detail": extra.get("detail", False),
+            "company_id": extra.get("company_id", self.env.company.id),
+        }
+        if records:
+            vals_list = [
+                dict(base, res_model=rec._name, res_id=rec.id) for rec in records
+            ]
+        else:
+            vals_list = [
+                dict(
+                    base,
+                    res_model=extra.get("res_model", False),
+                    res_id=extra.get("res_id", False),
+                )
+            ]
+        rows = self.sudo().create(vals_list)
+        if not self.env.cr.precommit.data.get("amazon_pii_seal"):
+            self.env.cr.precommit.data["amazon_pii_seal"] = True
+            self.env.cr.precommit.add(self._seal_pending)
+        return rows
+
+    @api.model
+    def _log_independently(self, event, **kwargs):
+        """Record ``event`` in its own transaction: survives the caller's rollback."""
+        with self.env.registry.cursor() as cr:
+            self.with_env(self.env(cr=cr))._log(event, **kwargs)
+
+    @api.model
+    def _record(self, row):
+        return {
+            "id": row["seq"],
+            "at": row["create_date"],
+            "event": row["event"],
+            "user": row["user_id"],
+            "from": row["remote_addr"],
+            "model": row["res_model"],
+            "res_id": row["res_id"],
+            "fields": row["field_keys"],
+            "purpose": row["purpose"],
+            "count": row["count"],
+            "detail": row["detail"],
+            "company": row["company_id"],
+        }
+
+    _COLUMNS = SQL(
+        "id, seq, chain_hash, create_date, event, user_id, remote_addr, res_model, "
+        "res_id, field_keys, purpose, count, detail, company_id"
+    )
+
+    @api.model
+    def _seal_pending(self):
+        """Give every unsealed row its chain position and hash, in id order."""
+        cr = self.env.cr
+        cr.precommit.data.pop("amazon_pii_seal", None)
+        self.env.flush_all()
+        cr.execute(SQL("SELECT pg_advisory_xact_lock(%s)", CHAIN_LOCK))
+        cr.execute(
+            SQL(
+                "SELECT seq, chain_hash FROM amazon_pii_audit "
+                "WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1"
+            )
+        )
+        last = cr.fetchone()
+        seq, prev = last if last else (0, hashchain.GENESIS)
+        cr.execute(
+            SQL(
+                "SELECT %s FROM amazon_pii_audit WHERE seq IS NULL ORDER BY id",
+                self._COLUMNS,
+            )
+        )
+        for row in cr.dictfetchall():
+            seq += 1
+            row["seq"] = seq
+            prev = hashchain.link(prev, self._record(row))
+            cr.execute(
+                SQL(
+                    "UPDATE amazon_pii_audit SET seq = %s, chain_hash = %s "
+                    "WHERE id = %s AND seq IS NULL",
+                    seq,
+                    prev,
+                    row["id"],
+                )
+            )
+        self.invalidate_model(["seq", "chain_hash"])
+
+    @api.model
+    def _verify_chain(self):
+        """Problems found in the whole chain (empty list: intact)."""
+        self._seal_pending()
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                "SELECT %s FROM amazon_pii_audit ORDER BY seq NULLS LAST, id",
+                self._COLUMNS,
+            )
+        )
+        rows = cr.dictfetchall()
+        problems = [
+            {"id": r["id"], "position": None, "reason": "row was never sealed"}
+            for r in rows
+            if r["seq"] is None
+        ]
+        sealed = [r for r in rows if r["seq"] is not None]
+        problems += hashchain.verify((self._record(r), r["chain_hash"]) for r in sealed)
+        expected = list(range(1, len(sealed) + 1))
+        if [r["seq"] for r in sealed] != expected:
+            problems.append(
+                {"id": None, "position": None, "reason": "gap in chain positions"}
+            )
+        head = sealed[-1] if sealed else {"seq": 0, "chain_hash": hashchain.GENESIS}
+        return problems, head
+
+    def action_verify_chain(self):
+        problems, head = self._verify_chain()
+        self._log("verify", count=len(problems), detail=f"head {head['seq']}")
+        if problems:
+            message = self.env._(
+                "Audit chain BROKEN: %(count)s problem(s), first: %(first)s",
+                count=len(problems),
+                first=problems[0]["reason"],
+            )
+            kind = "danger"
+        else:
+            message = self.env._(
+                "Audit chain intact up to row %(seq)s.", seq=head["seq"]
+            )
+            kind = "success"
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"message": message, "type": kind, "sticky": bool(problems)},
+        }
+
+    @api.model
+    def _cron_verify_chain(self):
+        problems, head = self._verify_chain()
+        # The server log (outside the database) anchors the head: compare a
+        # later head with this line to detect truncation of the newest rows.
+        _logger.info(
+            "Amazon PII audit chain: %s problem(s), head seq %s hash %s",
+            len(problems),
+            head["seq"],
+            head["chain_hash"],
+        )
+        if problems:
+            self.env["amazon.pii.incident"]._open(
+                "audit_tamper",
+                self.env._(
+                    "The PII audit chain failed verification: %(reason)s",
+                    reason=problems[0]["reason"],
+                ),
+            )
+        self._log("verify", count=len(problems), detail=f"head {head['seq']}")

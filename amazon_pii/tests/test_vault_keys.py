@@ -1,0 +1,103 @@
+import json
+import os
+import tempfile
+from unittest.mock import patch
+
+from odoo.exceptions import UserError
+from odoo.modules.neutralize import get_neutralization_queries
+from odoo.tests import tagged
+from odoo.tools import config
+
+from ..core.keyring import KeyRing, write_new
+from ..models import keyring_service
+from .common import MARKER_NAME, VaultCase
+
+
+@tagged("post_install", "-at_install")
+class TestVaultKeys(VaultCase):
+    def setUp(self):
+        super().setUp()
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        self.key_file = os.path.join(tmp.name, "keyring.json")
+        write_new(self.key_file, KeyRing.generate())
+        patcher = patch.dict(config.options, {"amazon_pii_key_file": self.key_file})
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def _rotate(self):
+        ring = KeyRing.from_file(self.key_file).with_new_version("vault")
+        with open(self.key_file, "w", encoding="utf-8") as handle:
+            handle.write(ring.to_json())
+        os.utime(self.key_file, ns=(0, os.stat(self.key_file).st_mtime_ns + 10**9))
+        return ring
+
+    def reveal_name(self, owner):
+        return self.vault.with_user(self.users["officer"]).reveal(
+            owner, ["recipient_name"], "customer_service"
+        )[owner.id]["recipient_name"]
+
+    def test_rotation_rewraps_without_touching_payloads(self):
+        owner = self.owners[0]
+        entries = self.store_address(owner)
+        before = {e.id: (e.ciphertext, e.kek_version) for e in entries}
+        ring = self._rotate()
+        old = "v1"
+        with self.assertRaisesRegex(UserError, "still protects 4 vault entries"):
+            self.vault.retire_key_version("vault", old)
+        self.assertEqual(self.audit("key_retire_refused").count, 4)
+        done, remaining = self.vault._rewrap_batch(batch_size=3)
+        self.assertEqual((done, remaining), (3, 1))
+        self.assertEqual(self.vault._rewrap_batch()[0], 1)
+        entries.invalidate_recordset()
+        for entry in entries.with_context(bin_size=False):
+            self.assertEqual(entry.kek_version, ring.active_version("vault"))
+            self.assertEqual(entry.ciphertext, before[entry.id][0])
+        self.vault.retire_key_version("vault", old)
+        self.assertNotIn(old, KeyRing.from_file(self.key_file).versions("vault"))
+        self.assertEqual(self.reveal_name(owner), MARKER_NAME)
+        self.assertTrue(self.audit("key_retire"))
+
+    def test_missing_key_file_says_how_to_generate_one(self):
+        with (
+            patch.dict(config.options, {"amazon_pii_key_file": ""}),
+            patch.dict(os.environ, {"AMAZON_PII_KEY_FILE": ""}),
+            self.assertRaisesRegex(UserError, "keyring.py generate"),
+        ):
+            self.store_address(self.owners[0])
+
+    def test_settings_show_fingerprints_never_key_material(self):
+        self.store_address(self.owners[0])
+        settings = self.env["res.config.settings"].create({})
+        status = settings.amazon_pii_keyring_status
+        self.assertIn("vault/v1 (active)", status)
+        self.assertIn("4 entries", status)
+        with open(self.key_file, encoding="utf-8") as handle:
+            keys = json.load(handle)
+        for namespace in ("vault", "archive"):
+            for material in keys[namespace]["keys"].values():
+                self.assertNotIn(material, status)
+
+    def test_changed_key_file_is_picked_up_without_restart(self):
+        first = keyring_service.get_keyring(self.env)
+        self._rotate()
+        self.assertNotEqual(
+            keyring_service.get_keyring(self.env).active_version("vault"),
+            first.active_version("vault"),
+        )
+
+    def test_neutralized_copy_cannot_decrypt(self):
+        owner = self.owners[0]
+        self.store_address(owner)
+        self.env.flush_all()
+        for query in get_neutralization_queries(["amazon_pii"]):
+            self.env.cr.execute(query)
+        self.env.invalidate_all()
+        with self.assertRaisesRegex(UserError, "data key destroyed"):
+            self.reveal_name(owner)
+        self.assertEqual(
+            self.env["ir.config_parameter"].get_param(
+                "amazon_pii.incident_notify_address", "neutralized@example.invalid"
+            ),
+            "neutralized@example.invalid",
+        )

@@ -1,0 +1,33 @@
+from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests.common import JsonRpcException
+from odoo.tools import mute_logger
+
+
+@tagged("post_install", "-at_install")
+class TestVaultRpc(HttpCase):
+    def test_rpc_on_the_vault_table_is_refused_even_to_officers(self):
+        new_test_user(
+            self.env,
+            login="pii_rpc_officer",
+            # Allowed to export in general: the refusal must come from the vault.
+            groups="amazon_pii.group_amazon_pii_officer,base.group_allow_export",
+        )
+        self.authenticate("pii_rpc_officer", "pii_rpc_officer")
+        for method, args in (
+            ("search_read", [[], ["ciphertext", "wrapped_key"]]),
+            ("read", [[1], ["ciphertext"]]),
+            ("export_data", [[1], ["ciphertext"]]),
+        ):
+            with (
+                mute_logger("odoo.http"),
+                self.assertRaisesRegex(JsonRpcException, "AccessError"),
+            ):
+                self.make_jsonrpc_request(
+                    "/web/dataset/call_kw",
+                    {
+                        "model": "amazon.pii.entry",
+                        "method": method,
+                        "args": args,
+                        "kwargs": {},
+                    },
+                )

@@ -1,0 +1,1 @@
+from . import pii_hold_wizard
