@@ -59,8 +59,7 @@ def main(check):
                 target.write_text(text)
     if stale:
         sys.stdout.write(
-            f"Out of date: {', '.join(stale)}: "
-            "run python3 setup/addon_readme.py\n"
+            f"Out of date: {', '.join(stale)}: run python3 setup/addon_readme.py\n"
         )
         return 1
     return 0

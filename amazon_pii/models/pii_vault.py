@@ -1,8 +1,8 @@
 """The only door to buyer PII: store, reveal, export, purge, hold, rotate.
 
 Every method checks its caller itself (the vault table has no ORM access
-rights) and audits what it did. Other addons call these methods; they never
-read ``amazon.pii.entry`` directly.
+rights) and audits what it did. Other addons call these methods server-side
+(they are closed to RPC); they never read ``amazon.pii.entry`` directly.
 """
 
 import base64
@@ -102,6 +102,7 @@ class AmazonPiiVault(models.AbstractModel):
 
     # -- store -----------------------------------------------------------
     @api.model
+    @api.private
     def store(self, owner_values, purge_after=None, canary=False):
         """Encrypt ``[(owner_record, {field_key: value}), ...]`` into the vault.
 
@@ -241,17 +242,20 @@ class AmazonPiiVault(models.AbstractModel):
         return previous
 
     @api.model
+    @api.private
     def stored_keys(self, owner):
         """Field keys the vault holds for ``owner`` (metadata, no reveal)."""
         return self._entries(owner).mapped("field_key")
 
     @api.model
+    @api.private
     def set_purge_after(self, owner_dates):
         """``[(owner_record, date), ...]``: when each owner's PII must be gone."""
         for owner, purge_on in owner_dates:
             self._entries(owner).write({"purge_after": purge_on})
 
     @api.model
+    @api.private
     def mark_fulfilled(self, owners, when=None):
         """The owners shipped: Shipping staff lose access after the grace period."""
         self._entries(owners).write({"fulfilled_at": when or fields.Datetime.now()})
@@ -292,11 +296,13 @@ class AmazonPiiVault(models.AbstractModel):
         return entries, ""
 
     @api.model
+    @api.private
     def may_reveal(self, owners, field_keys, purpose):
         """True when ``reveal`` would succeed for the current user (no audit)."""
         return not self._refusal(owners, field_keys, purpose)[1]
 
     @api.model
+    @api.private
     def reveal(self, owners, field_keys, purpose):
         """Decrypt for the current user: ``{owner_id: {field_key: str}}``.
 
@@ -409,6 +415,7 @@ class AmazonPiiVault(models.AbstractModel):
             )
 
     @api.model
+    @api.private
     def export(self, owner, purpose="legal_request"):
         """Every stored field of one owner, for a PII Officer (audited)."""
         owner.ensure_one()
@@ -424,6 +431,7 @@ class AmazonPiiVault(models.AbstractModel):
 
     # -- purge -----------------------------------------------------------
     @api.model
+    @api.private
     def purge(self, owners, reason="request"):
         """Crypto-shred and delete the owners' entries now (except held ones)."""
         entries = self._entries(owners).filtered(lambda e: not e.hold_id)
@@ -535,6 +543,7 @@ class AmazonPiiVault(models.AbstractModel):
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
 
     @api.model
+    @api.private
     def key_usage(self):
         """``{(namespace, version): entry count}`` for the settings screen."""
         groups = (
@@ -549,6 +558,7 @@ class AmazonPiiVault(models.AbstractModel):
         return {(ns, version): count for ns, version, count in groups}
 
     @api.model
+    @api.private
     def retire_key_version(self, namespace, version):
         """Remove a key version from the key file, refused while entries use it."""
         if not self.env.user.has_group("base.group_system"):
@@ -584,6 +594,7 @@ class AmazonPiiVault(models.AbstractModel):
 
     # -- canaries --------------------------------------------------------
     @api.model
+    @api.private
     def plant_canary(self):
         """Synthetic entries nobody has a reason to open: revealing one opens an
         incident (rule 14)."""

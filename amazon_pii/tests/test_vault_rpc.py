@@ -31,3 +31,25 @@ class TestVaultRpc(HttpCase):
                         "kwargs": {},
                     },
                 )
+
+    def test_vault_methods_are_closed_to_rpc(self):
+        new_test_user(
+            self.env,
+            login="pii_rpc_officer2",
+            groups="amazon_pii.group_amazon_pii_officer",
+        )
+        self.authenticate("pii_rpc_officer2", "pii_rpc_officer2")
+        for method in ("reveal", "store", "purge", "export"):
+            with (
+                mute_logger("odoo.http"),
+                self.assertRaisesRegex(JsonRpcException, "AccessError"),
+            ):
+                self.make_jsonrpc_request(
+                    "/web/dataset/call_kw",
+                    {
+                        "model": "amazon.pii.vault",
+                        "method": method,
+                        "args": [],
+                        "kwargs": {},
+                    },
+                )

@@ -76,6 +76,31 @@ def envelope_rates(values):
     return seal, len(items) / (time.perf_counter() - start)
 
 
+def plain_rates(cr, values):
+    """The database floor: the same payloads as plaintext rows, written and
+    read back in batches of 2,000 through the same cursor, no encryption."""
+    from odoo.tools import SQL
+
+    cr.execute("CREATE TEMP TABLE bench_plain (id serial, owner int, value text)")
+    start = time.perf_counter()
+    for i in range(0, len(values), 2000):
+        rows = SQL(", ").join(
+            SQL("(%s, %s)", i + n, v) for n, v in enumerate(values[i : i + 2000])
+        )
+        cr.execute(SQL("INSERT INTO bench_plain (owner, value) VALUES %s", rows))
+    write = len(values) / (time.perf_counter() - start)
+    start = time.perf_counter()
+    for i in range(0, len(values), 2000):
+        cr.execute(
+            "SELECT owner, value FROM bench_plain WHERE owner >= %s AND owner < %s",
+            (i, i + 2000),
+        )
+        cr.fetchall()
+    read = len(values) / (time.perf_counter() - start)
+    cr.execute("DROP TABLE bench_plain")
+    return write, read
+
+
 def create_database(db, dbname, env):
     subprocess.run(
         [
@@ -144,6 +169,7 @@ def measure(dbname, db, entries, purge_count):
         store_rate = store_owners * len(FIELDS) / (time.perf_counter() - start)
         cr.commit()
 
+        plain_store, plain_read = plain_rates(cr, flat[:entries])
         officer_vault = vault.with_user(officer)
         start = time.perf_counter()
         for i in range(0, store_owners, BATCH):
@@ -175,6 +201,8 @@ def measure(dbname, db, entries, purge_count):
     raw_encrypt, raw_decrypt = raw_rates(flat[:entries])
     seal, unseal = envelope_rates(flat[:entries])
     return {
+        "plain_store": plain_store,
+        "plain_read": plain_read,
         "seal": seal,
         "unseal": unseal,
         "entries": entries,
@@ -216,12 +244,18 @@ def main():
         f"{r['unseal'] / r['raw_decrypt']:.2f} x raw\n"
     )
     out(
+        f"  baseline plaintext rows (same payloads, SQL): write "
+        f"{r['plain_store']:,.0f} /s, read {r['plain_read']:,.0f} /s\n"
+    )
+    out(
         f"  vault store : {r['store']:10,.0f} entries/s = "
-        f"{r['store'] / r['raw_encrypt']:.3f} x raw (target >= 0.5)\n"
+        f"{r['store'] / r['raw_encrypt']:.3f} x raw (target >= 0.5), "
+        f"{r['store'] / r['plain_store']:.2f} x plaintext rows\n"
     )
     out(
         f"  vault reveal: {r['reveal']:10,.0f} entries/s = "
-        f"{r['reveal'] / r['raw_decrypt']:.3f} x raw (target >= 0.5)\n"
+        f"{r['reveal'] / r['raw_decrypt']:.3f} x raw (target >= 0.5), "
+        f"{r['reveal'] / r['plain_read']:.2f} x plaintext rows\n"
     )
     out(
         f"  purge {r['purged']:,} entries: {r['purge_seconds']:.1f} s (target < 60 s)\n"
