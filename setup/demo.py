@@ -16,6 +16,8 @@ import time
 import odoo_env
 
 ROOT = odoo_env.ROOT
+# Odoo's own deprecation warnings (its pinned Werkzeug) would bury the output.
+QUIET_WARNINGS = "--log-handler=py.warnings:ERROR"
 # Run inside `odoo shell`: what a seller's admin would click after installing.
 DEMO_SETUP = """
 admin = env.ref("base.user_admin")
@@ -77,6 +79,7 @@ def main():
             ",".join(odoo_env.ADDONS),
             "--stop-after-init",
             "--log-level=warn",
+            QUIET_WARNINGS,
             "--http-port=0",
         ],
         cwd="/",
@@ -86,7 +89,7 @@ def main():
     if install.returncode != 0:
         sys.exit(f"Installing the suite into {args.db!r} failed (see the log above).")
     prepare = subprocess.run(
-        [*common[:3], "shell", *common[3:], "--log-level=warn", "--no-http"],
+        [*common[:3], "shell", *common[3:], "--log-level=warn", QUIET_WARNINGS],
         input=DEMO_SETUP,
         text=True,
         cwd="/",

@@ -156,17 +156,19 @@ class AmazonPiiAudit(models.Model):
                 self._COLUMNS,
             )
         )
+        sealed = []
         for row in cr.dictfetchall():
             seq += 1
             row["seq"] = seq
             prev = hashchain.link(prev, self._record(row))
+            sealed.append(SQL("(%s, %s, %s)", row["id"], seq, prev))
+        if sealed:
             cr.execute(
                 SQL(
-                    "UPDATE amazon_pii_audit SET seq = %s, chain_hash = %s "
-                    "WHERE id = %s AND seq IS NULL",
-                    seq,
-                    prev,
-                    row["id"],
+                    "UPDATE amazon_pii_audit a SET seq = v.seq, chain_hash = v.hash "
+                    "FROM (VALUES %s) AS v(id, seq, hash) "
+                    "WHERE a.id = v.id AND a.seq IS NULL",
+                    SQL(", ").join(sealed),
                 )
             )
         self.invalidate_model(["seq", "chain_hash"])
