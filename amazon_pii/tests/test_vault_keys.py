@@ -58,6 +58,20 @@ class TestVaultKeys(VaultCase):
         self.assertEqual(self.reveal_name(owner), MARKER_NAME)
         self.assertTrue(self.audit("key_retire"))
 
+    def test_retire_wizard_offers_old_versions_and_refuses_used_ones(self):
+        self.store_address(self.owners[0])
+        self._rotate()
+        Wizard = self.env["amazon.pii.key.retire.wizard"]
+        choices = [value for value, _label in Wizard._selection_version()]
+        self.assertEqual(choices, ["vault/v1"])
+        wizard = Wizard.create({"version": "vault/v1"})
+        self.assertEqual(wizard.usage, 4)
+        with self.assertRaisesRegex(UserError, "still protects"):
+            wizard.action_retire()
+        self.vault._rewrap_batch()
+        wizard.action_retire()
+        self.assertEqual([v for v, _l in Wizard._selection_version()], [])
+
     def test_missing_key_file_says_how_to_generate_one(self):
         with (
             patch.dict(config.options, {"amazon_pii_key_file": ""}),

@@ -1,1 +1,2 @@
 from . import pii_hold_wizard
+from . import key_retire_wizard
