@@ -15,7 +15,11 @@
     "external_dependencies": {
         "python": ["python-amazon-sp-api", "jsonschema", "requests"],
     },
-    "data": [],
+    "data": [
+        "security/ir.model.access.csv",
+        "data/amazon_marketplace_data.xml",
+        "views/amazon_marketplace_views.xml",
+    ],
     "application": True,
     "installable": True,
 }
