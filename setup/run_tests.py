@@ -113,8 +113,8 @@ def pure_tests(tally, expression):
         total = int(suite.get("tests", 0))
         bad = int(suite.get("failures", 0)) + int(suite.get("errors", 0))
         skipped = int(suite.get("skipped", 0))
-        if result.returncode not in (0, 5) and bad == 0:
-            bad = 1  # pytest failed outside any test (collection, usage)
+        if (result.returncode != 0 or total == 0) and bad == 0:
+            bad = 1  # failed outside any test (collection, usage) or ran none
         tally.add("pytest", total - bad - skipped, bad, f"({skipped} skipped)")
 
 
@@ -165,6 +165,8 @@ def odoo_tests(tally, keep_db):
     bad = sum(r[0] + r[1] for r in results)
     if not results:
         problems.append("Odoo printed no test result line")
+    elif total == 0:
+        problems.append("Odoo ran no test")
     # Logged ERROR/WARNING lines outside failing tests count as one failure.
     stray = int(bool(problems) and bad == 0)
     tally.add("odoo", total - bad, bad + stray, f"(log: {log_path})")

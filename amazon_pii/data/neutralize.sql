@@ -2,5 +2,6 @@
 -- production key file: destroy every wrapped data key (crypto-shredding).
 UPDATE amazon_pii_entry SET wrapped_key = NULL;
 -- Stop the copy from mailing Amazon's security team about test incidents.
-UPDATE ir_config_parameter SET value = 'neutralized@example.invalid'
- WHERE key = 'amazon_pii.incident_notify_address';
+INSERT INTO ir_config_parameter (key, value)
+     VALUES ('amazon_pii.incident_notify_address', 'neutralized@example.invalid')
+ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value;

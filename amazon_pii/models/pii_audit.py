@@ -1,4 +1,5 @@
 import logging
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
@@ -32,10 +33,13 @@ EVENTS = [
 class AmazonPiiAudit(models.Model):
     """Append-only, hash-chained audit trail of every access to buyer data.
 
-    Rows are inserted unsealed and sealed (sequence number and hash) just
-    before their transaction commits, under one advisory lock: the lock is
-    held only for the commit, so a refused reveal can be recorded from its own
-    cursor without waiting on the request it refuses. Rows hold no PII.
+    Rows are inserted unsealed; right after their transaction commits, a short
+    transaction of its own (READ COMMITTED, so it sees every committed seal)
+    takes one advisory lock and gives the committed unsealed rows, in id order,
+    their chain position and hash. No request ever holds the lock, so two
+    workers cannot fork the chain and a refusal recorded from its own cursor
+    never waits on the request it refuses. The daily cron seals stragglers.
+    Rows hold no PII.
     """
 
     _name = "amazon.pii.audit"
@@ -49,6 +53,7 @@ class AmazonPiiAudit(models.Model):
     user_id = fields.Many2one(
         "res.users", readonly=True, index=True, ondelete="restrict"
     )
+    # ondelete restrict: a cascade or SET NULL would rewrite sealed rows.
     remote_addr = fields.Char("From", readonly=True)
     res_model = fields.Char("Record model", readonly=True, index=True)
     res_id = fields.Many2oneReference(
@@ -58,10 +63,16 @@ class AmazonPiiAudit(models.Model):
     purpose = fields.Char(readonly=True)
     count = fields.Integer(readonly=True)
     detail = fields.Char(readonly=True)
-    company_id = fields.Many2one("res.company", readonly=True, index=True)
+    company_id = fields.Many2one(
+        "res.company", readonly=True, index=True, ondelete="restrict"
+    )
 
     def _refuse_change(self):
         raise AccessError(self.env._("The Amazon PII audit log is append-only."))
+
+    _sql_constraints = [
+        ("seq_uniq", "unique(seq)", "Each chain position is sealed once."),
+    ]
 
     def write(self, vals):
         self._refuse_change()
@@ -102,9 +113,9 @@ class AmazonPiiAudit(models.Model):
                 )
             ]
         rows = self.sudo().create(vals_list)
-        if not self.env.cr.precommit.data.get("amazon_pii_seal"):
-            self.env.cr.precommit.data["amazon_pii_seal"] = True
-            self.env.cr.precommit.add(self._seal_pending)
+        if not self.env.cr.postcommit.data.get("amazon_pii_seal"):
+            self.env.cr.postcommit.data["amazon_pii_seal"] = True
+            self.env.cr.postcommit.add(self._seal_committed)
         return rows
 
     @api.model
@@ -136,10 +147,22 @@ class AmazonPiiAudit(models.Model):
     )
 
     @api.model
-    def _seal_pending(self):
-        """Give every unsealed row its chain position and hash, in id order."""
+    def _seal_committed(self):
+        """Seal committed rows in a short transaction of its own."""
+        with self.env.registry.cursor() as cr:
+            if not self.env.registry.in_test_mode():
+                # Test cursors are savepoints of one transaction: nothing to
+                # refresh there. Elsewhere each statement must see every seal
+                # committed before the lock was granted.
+                cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            self.with_env(self.env(cr=cr))._seal_rows()
+        self.invalidate_model(["seq", "chain_hash"])
+
+    @api.model
+    def _seal_rows(self):
+        """Give every visible unsealed row its chain position and hash, in id
+        order. Call with a cursor that holds no earlier snapshot (see above)."""
         cr = self.env.cr
-        cr.precommit.data.pop("amazon_pii_seal", None)
         self.env.flush_all()
         cr.execute(SQL("SELECT pg_advisory_xact_lock(%s)", CHAIN_LOCK))
         cr.execute(
@@ -176,7 +199,6 @@ class AmazonPiiAudit(models.Model):
     @api.model
     def _verify_chain(self):
         """Problems found in the whole chain (empty list: intact)."""
-        self._seal_pending()
         cr = self.env.cr
         cr.execute(
             SQL(
@@ -185,10 +207,13 @@ class AmazonPiiAudit(models.Model):
             )
         )
         rows = cr.dictfetchall()
+        # Rows are sealed right after their commit: an old unsealed row was
+        # inserted behind the chain's back (or its sealing failed).
+        stale = fields.Datetime.now() - timedelta(minutes=10)
         problems = [
             {"id": r["id"], "position": None, "reason": "row was never sealed"}
             for r in rows
-            if r["seq"] is None
+            if r["seq"] is None and r["create_date"] < stale
         ]
         sealed = [r for r in rows if r["seq"] is not None]
         problems += hashchain.verify((self._record(r), r["chain_hash"]) for r in sealed)
@@ -200,7 +225,15 @@ class AmazonPiiAudit(models.Model):
         head = sealed[-1] if sealed else {"seq": 0, "chain_hash": hashchain.GENESIS}
         return problems, head
 
+    def _check_officer(self):
+        if not self.env.user.has_group("amazon_pii.group_amazon_pii_officer"):
+            raise AccessError(
+                self.env._("Only a PII Officer may verify the audit log.")
+            )
+
     def action_verify_chain(self):
+        self._check_officer()
+        self._seal_committed()
         problems, head = self._verify_chain()
         self._log("verify", count=len(problems), detail=f"head {head['seq']}")
         if problems:
@@ -223,6 +256,7 @@ class AmazonPiiAudit(models.Model):
 
     @api.model
     def _cron_verify_chain(self):
+        self._seal_committed()
         problems, head = self._verify_chain()
         # The server log (outside the database) anchors the head: compare a
         # later head with this line to detect truncation of the newest rows.
@@ -232,8 +266,12 @@ class AmazonPiiAudit(models.Model):
             head["seq"],
             head["chain_hash"],
         )
-        if problems:
-            self.env["amazon.pii.incident"]._open(
+        Incident = self.env["amazon.pii.incident"].sudo()
+        open_tamper = Incident.search_count(
+            [("kind", "=", "audit_tamper"), ("state", "!=", "closed")]
+        )
+        if problems and not open_tamper:
+            Incident._open(
                 "audit_tamper",
                 self.env._(
                     "The PII audit chain failed verification: %(reason)s",

@@ -46,6 +46,23 @@ class AmazonPiiHold(models.Model):
         for hold in self:
             hold.entry_count = counts.get(hold._origin, 0)
 
+    _FROZEN = frozenset(
+        {"owner_model", "owner_id", "state", "released_by", "released_at"}
+    )
+
+    def write(self, vals):
+        # Releasing goes through action_release, which re-wraps the entries;
+        # a bare state change would strand them in the archive.
+        if self._FROZEN & set(vals) and not self.env.context.get(
+            "amazon_pii_hold_release"
+        ):
+            raise UserError(
+                self.env._(
+                    "Use Release hold; a legal hold's owner and state are fixed."
+                )
+            )
+        return super().write(vals)
+
     @api.model_create_multi
     def create(self, vals_list):
         holds = super().create(vals_list)
@@ -64,7 +81,7 @@ class AmazonPiiHold(models.Model):
                     )
                 )
             vault._release_hold(hold)
-            hold.write(
+            hold.with_context(amazon_pii_hold_release=True).write(
                 {
                     "state": "released",
                     "released_by": self.env.uid,

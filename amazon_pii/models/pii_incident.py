@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 DEFAULT_AMAZON_ADDRESS = "3p-security@amazon.com"
 KINDS = [
@@ -60,6 +61,16 @@ class AmazonPiiIncident(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company
     )
+
+    _FIXED = frozenset({"kind", "detected_at", "user_id"})
+
+    def write(self, vals):
+        # What was detected, when and about whom is evidence: fixed once opened.
+        if self._FIXED & set(vals):
+            raise UserError(
+                self.env._("An incident's kind, detection time and user are fixed.")
+            )
+        return super().write(vals)
 
     @api.depends("detected_at")
     def _compute_deadline(self):

@@ -15,7 +15,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
 from odoo.tools import SQL
 
-from ..core import envelope, registry, retention
+from ..core import envelope, masking, registry, retention
 from ..core import purpose as purpose_rules
 from ..core.errors import KeyUnavailableError, TamperError
 from ..core.keyring import replace_atomically
@@ -30,6 +30,11 @@ DEFAULTS = {
     "reveal_limit": 50,
     "reveal_window_minutes": 10,
 }
+
+
+def _fake_order_id():
+    digits = f"{uuid.uuid4().int % 10**17:017d}"
+    return f"1{digits[:2]}-{digits[2:9]}-{digits[9:16]}"
 
 
 def _b64(data):
@@ -112,22 +117,25 @@ class AmazonPiiVault(models.AbstractModel):
         """
         keyring = get_keyring(self.env)
         owner_values = [(owner, values) for owner, values in owner_values]
-        previous = self._previous_entries(owner_values)
-        pending = []
+        existing = self._existing_entries(owner_values)
+        pending, replaced = [], []
         for owner, values in owner_values:
             owner.ensure_one()
             has_company = "company_id" in owner._fields
             company = owner["company_id"] if has_company else False
-            kept = previous.get((owner._name, owner.id))
-            # A replaced value keeps its owner's retention and shipment facts.
-            purge_dates = [d for d in (kept.mapped("purge_after") if kept else []) if d]
-            shipped = [d for d in (kept.mapped("fulfilled_at") if kept else []) if d]
+            known = existing[owner._name, owner.id]
+            held = set(known.filtered("hold_id").mapped("field_key"))
+            # New and replaced values share the owner's retention and shipment
+            # facts, so no field outlives the others or stays revealable.
+            purge_dates = [d for d in known.mapped("purge_after") if d]
+            shipped = [d for d in known.mapped("fulfilled_at") if d]
             for key, value in values.items():
                 field = self._registered(key)
-                if value in (None, False, "") or (
-                    kept and kept.filtered(lambda e, k=key: e.field_key == k).hold_id
-                ):
-                    continue  # deleted, or frozen by a legal hold
+                if key in held:
+                    continue  # frozen by a legal hold
+                replaced.append(known.filtered(lambda e, k=key: e.field_key == k))
+                if value in (None, False, ""):
+                    continue
                 ref = uuid.uuid4().hex
                 aad = envelope.binding(owner._name, owner.id, key, ref)
                 pending.append(
@@ -148,8 +156,7 @@ class AmazonPiiVault(models.AbstractModel):
                         },
                     )
                 )
-        for entries in previous.values():
-            entries.filtered(lambda e: not e.hold_id).unlink()
+        self.env["amazon.pii.entry"].sudo().union(*replaced).unlink()
         sealed = envelope.seal_many(keyring, [(p[0], p[1]) for p in pending])
         vals_list = [
             dict(
@@ -214,38 +221,40 @@ class AmazonPiiVault(models.AbstractModel):
         ids = [row[0] for row in self.env.cr.fetchall()]
         return self.env["amazon.pii.entry"].sudo().browse(ids)
 
-    def _previous_entries(self, owner_values):
-        """Entries that ``store`` replaces, per (model, owner id)."""
-        wanted = defaultdict(set)
-        for owner, values in owner_values:
-            wanted[owner._name, owner.id].update(values)
+    def _existing_entries(self, owner_values):
+        """Every stored entry of the owners being written, per (model, id)."""
         by_model = defaultdict(set)
-        for model, res_id in wanted:
-            by_model[model].add(res_id)
-        previous = defaultdict(lambda: self.env["amazon.pii.entry"].sudo())
+        for owner, _values in owner_values:
+            by_model[owner._name].add(owner.id)
+        Entry = self.env["amazon.pii.entry"].sudo()
+        existing = defaultdict(lambda: Entry)
         for model, ids in by_model.items():
-            keys = set().union(*(wanted[model, i] for i in ids))
-            found = (
-                self.env["amazon.pii.entry"]
-                .sudo()
-                .search(
-                    [
-                        ("owner_model", "=", model),
-                        ("owner_id", "in", list(ids)),
-                        ("field_key", "in", list(keys)),
-                    ]
-                )
-            )
-            for entry in found:
-                if entry.field_key in wanted[model, entry.owner_id]:
-                    previous[model, entry.owner_id] |= entry
-        return previous
+            for entry in Entry.search(
+                [("owner_model", "=", model), ("owner_id", "in", list(ids))]
+            ):
+                existing[model, entry.owner_id] |= entry
+        return existing
 
     @api.model
     @api.private
     def stored_keys(self, owner):
         """Field keys the vault holds for ``owner`` (metadata, no reveal)."""
         return self._entries(owner).mapped("field_key")
+
+    @api.model
+    @api.private
+    def purge_date_for(
+        self, delivered=None, latest_delivery=None, shipped=None, purchased=None
+    ):
+        """Rule 1 with this database's settings (see core/retention.py)."""
+        return retention.purge_date(
+            delivered=delivered,
+            latest_delivery=latest_delivery,
+            shipped=shipped,
+            purchased=purchased,
+            days=self._param("retention_days"),
+            margin=self._param("ship_margin_days"),
+        )
 
     @api.model
     @api.private
@@ -275,6 +284,14 @@ class AmazonPiiVault(models.AbstractModel):
         now = fields.Datetime.now()
         grace = self._param("shipping_grace_hours")
         entries = self._entries(owners, field_keys)
+        try:
+            owners.check_access("read")
+        except AccessError:
+            return entries, self.env._("You may not read these records.")
+        if entries.company_id - self.env.companies:
+            return entries, self.env._(
+                "This buyer data belongs to a company you are not working in."
+            )
         if not entries:
             ok, reason = purpose_rules.decide(
                 actor,
@@ -320,10 +337,15 @@ class AmazonPiiVault(models.AbstractModel):
             )
             raise AccessError(reason)
         result = self._decrypt(entries)
-        self._audit()._log(
-            "reveal", records=owners, field_keys=field_keys, purpose=purpose
-        )
-        self._watch(entries, owners)
+        # Recorded in its own transaction: a caller that rolls back after the
+        # reveal (a failed label purchase, say) must not erase the access.
+        canary = any(entries.mapped("is_canary"))
+        with self.env.registry.cursor() as cr:
+            vault = self.with_env(self.env(cr=cr))
+            vault._audit()._log(
+                "reveal", records=owners, field_keys=field_keys, purpose=purpose
+            )
+            vault._watch(canary)
         return result
 
     def _decrypt(self, entries):
@@ -370,11 +392,11 @@ class AmazonPiiVault(models.AbstractModel):
             )
         )
 
-    def _watch(self, entries, owners):
+    def _watch(self, canary):
         """Rule 14: canaries and unusual reveal volumes open incidents."""
         Incident = self.env["amazon.pii.incident"]
         user = self.env.user
-        if any(entries.mapped("is_canary")):
+        if canary:
             Incident._open(
                 "canary",
                 self.env._(
@@ -426,7 +448,9 @@ class AmazonPiiVault(models.AbstractModel):
             raise AccessError(self.env._("Only a PII Officer may export buyer data."))
         keys = self.stored_keys(owner)
         values = self.reveal(owner, keys, purpose).get(owner.id, {})
-        self._audit()._log("export", records=owner, field_keys=keys, purpose=purpose)
+        self._audit()._log_independently(
+            "export", records=owner, field_keys=keys, purpose=purpose
+        )
         return values
 
     # -- purge -----------------------------------------------------------
@@ -442,9 +466,8 @@ class AmazonPiiVault(models.AbstractModel):
         for entry in entries:
             by_model[entry.owner_model].add(entry.owner_id)
         count = len(entries)
-        # Shred first (the data key is what makes the payload readable), then
-        # delete the row: a backup taken in between holds no usable key.
-        entries.write({"wrapped_key": False})
+        # Deleting the row deletes the wrapped data key with it. Copies in
+        # backups stay unreadable once their key version is retired.
         entries.unlink()
         for model, ids in by_model.items():
             self._purge_owner_copies(model, sorted(ids))
@@ -461,12 +484,22 @@ class AmazonPiiVault(models.AbstractModel):
     def _cron_purge_due(self, batch_size=1000):
         """Daily retention purge (rule 1), batched with progress reporting."""
         Entry = self.env["amazon.pii.entry"].sudo()
+        today = fields.Date.context_today(self)
+        # Entries whose owner never gave a date fall back to their storage
+        # date plus the shipping margin and the retention period.
+        undated = today - timedelta(
+            days=self._param("retention_days") + self._param("ship_margin_days")
+        )
         domain = [
-            ("purge_after", "<=", fields.Date.context_today(self)),
             ("hold_id", "=", False),
+            "|",
+            ("purge_after", "<=", today),
+            "&",
+            ("purge_after", "=", False),
+            ("create_date", "<", fields.Datetime.to_datetime(undated)),
         ]
         due = Entry.search(domain, limit=batch_size, order="id")
-        purged = self._purge_entries(due, "retention") if due else 0
+        purged = self._purge_entries(due, "retention")
         remaining = Entry.search_count(domain)
         self.env["ir.cron"]._notify_progress(done=purged, remaining=remaining)
         return purged
@@ -476,6 +509,19 @@ class AmazonPiiVault(models.AbstractModel):
         keyring = get_keyring(self.env)
         owner = self.env[hold.owner_model].browse(hold.owner_id)
         entries = self._entries(owner)
+        if entries.hold_id:
+            raise UserError(
+                self.env._(
+                    "This buyer data is already under legal hold %(hold)s.",
+                    hold=entries.hold_id[0].name,
+                )
+            )
+        if entries.company_id - self.env.companies:
+            raise AccessError(
+                self.env._(
+                    "This buyer data belongs to a company you are not working in."
+                )
+            )
         for entry in entries:
             sealed = envelope.archive(keyring, self._sealed(entry), self._aad(entry))
             entry.write(dict(self._sealed_vals(sealed), hold_id=hold.id))
@@ -527,9 +573,31 @@ class AmazonPiiVault(models.AbstractModel):
         Entry = self.env["amazon.pii.entry"].sudo().with_context(bin_size=False)
         domain = self._stale_domain(keyring)
         entries = Entry.search(domain, limit=batch_size, order="id")
+        failed = Entry
         for entry in entries:
-            sealed = envelope.rewrap(keyring, self._sealed(entry), self._aad(entry))
+            try:
+                sealed = envelope.rewrap(keyring, self._sealed(entry), self._aad(entry))
+            except (TamperError, KeyUnavailableError) as exc:
+                failed |= entry  # audited and raised as an incident below
+                self._audit()._log(
+                    "decrypt_failed",
+                    res_model=entry.owner_model,
+                    res_id=entry.owner_id,
+                    field_keys=[entry.field_key],
+                    detail=f"re-wrap of entry {entry.id}: {exc}"[:120],
+                )
+                continue
             entry.write(self._sealed_vals(sealed))
+        if failed:
+            self.env["amazon.pii.incident"]._open(
+                "decryption_failure",
+                self.env._(
+                    "%(count)s vault entries failed their integrity check during "
+                    "key re-wrapping (ids %(ids)s).",
+                    count=len(failed),
+                    ids=failed.ids[:20],
+                ),
+            )
         remaining = Entry.search_count(domain)
         if entries:
             self._audit()._log(
@@ -603,7 +671,8 @@ class AmazonPiiVault(models.AbstractModel):
         partner = (
             self.env["res.partner"]
             .sudo()
-            .create({"name": "Amazon canary buyer (do not open)", "active": False})
+            # Named like any other Amazon buyer: a canary nobody can tell apart.
+            .create({"name": masking.pseudonym(_fake_order_id())})
         )
         token = uuid.uuid4().hex[:8]
         self.store(

@@ -1,6 +1,7 @@
 import json
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError, ValidationError
 
 from .keyring_service import keyring_status
 from .pii_incident import DEFAULT_AMAZON_ADDRESS
@@ -52,6 +53,17 @@ class ResConfigSettings(models.TransientModel):
         "Key ring", compute="_compute_amazon_pii_keyring_status"
     )
 
+    @api.constrains("amazon_pii_retention_days")
+    def _check_amazon_pii_retention_days(self):
+        for settings in self:
+            if not 1 <= settings.amazon_pii_retention_days <= 30:
+                raise ValidationError(
+                    self.env._(
+                        "Amazon allows keeping buyer data at most 30 days after "
+                        "delivery: choose between 1 and 30 days."
+                    )
+                )
+
     @api.depends("company_id")
     def _compute_amazon_pii_keyring_status(self):
         usage = self.env["amazon.pii.vault"].sudo().key_usage()
@@ -79,6 +91,8 @@ class ResConfigSettings(models.TransientModel):
             settings.amazon_pii_keyring_status = "\n".join(lines)
 
     def action_amazon_pii_rewrap(self):
+        if not self.env.user.has_group("base.group_system"):
+            raise AccessError(self.env._("Only administrators may re-wrap keys."))
         done, remaining = self.env["amazon.pii.vault"]._rewrap_batch(batch_size=5000)
         return self._amazon_pii_notify(
             self.env._(

@@ -12,7 +12,7 @@ class TestAuditChain(VaultCase):
         self.Audit = self.env["amazon.pii.audit"]
         for i in range(5):
             self.Audit._log("verify", count=i, detail=f"row {i}")
-        self.env.cr.precommit.run()  # seal, as a commit would
+        self.env["amazon.pii.audit"]._seal_committed()  # as after a commit
 
     def test_rows_are_sealed_in_order_and_chain_verifies(self):
         problems, head = self.Audit._verify_chain()

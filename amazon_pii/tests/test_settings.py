@@ -1,3 +1,4 @@
+from odoo.exceptions import ValidationError
 from odoo.tests import Form, tagged
 
 from .common import VaultCase
@@ -18,6 +19,12 @@ class TestSettings(VaultCase):
             set(row.detail.split(",")),
             {"amazon_pii_retention_days", "amazon_pii_reveal_limit"},
         )
+
+    def test_retention_above_amazons_30_days_is_refused(self):
+        form = Form(self.env["res.config.settings"])
+        form.amazon_pii_retention_days = 45
+        with self.assertRaisesRegex(ValidationError, "at most 30 days"):
+            form.save()
 
     def test_menus_are_visible_to_officers_only(self):
         menu = self.env.ref("amazon_pii.menu_amazon_pii_audit")

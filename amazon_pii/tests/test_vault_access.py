@@ -53,7 +53,7 @@ class TestVaultAccess(VaultCase):
             self.owners[0], ["recipient_name"], "customer_service"
         )
         self.env.flush_all()
-        self.env.cr.precommit.run()
+        self.env["amazon.pii.audit"]._seal_committed()
         cr = self.env.cr
         cr.execute(
             """SELECT table_name, column_name, data_type
@@ -180,6 +180,28 @@ class TestVaultAccess(VaultCase):
         text = repr(rows.read([f for f in rows._fields if f != "res_id"]))
         for secret in (MARKER_NAME, "Markerson", MARKER_STREET, "buyer-synthetic"):
             self.assertNotIn(secret, text)
+
+    def test_officers_reveal_only_their_companies_buyers(self):
+        other = self.env["res.company"].create({"name": "Other Seller Ltd"})
+        officer = self.users["officer"]
+        vault = self.vault.with_user(officer)
+        # An owner of the other company.
+        private = self.env["res.partner"].create(
+            {"name": "Amazon buyer X", "company_id": other.id}
+        )
+        self.store_address(private)
+        with self.assertRaisesRegex(AccessError, "may not read|not working in"):
+            vault.reveal(private, ["recipient_name"], "customer_service")
+        # A shared owner whose data was stored for the other company.
+        shared = self.env["res.partner"].create({"name": "Amazon buyer Y"})
+        self.vault.with_company(other).store([(shared, {"recipient_name": "Y"})])
+        with self.assertRaisesRegex(AccessError, "not working in"):
+            vault.reveal(shared, ["recipient_name"], "customer_service")
+        officer.company_ids |= other
+        revealed = vault.with_context(
+            allowed_company_ids=[other.id, officer.company_id.id]
+        ).reveal(shared, ["recipient_name"], "customer_service")
+        self.assertEqual(revealed[shared.id]["recipient_name"], "Y")
 
     def test_export_is_for_officers_and_audited(self):
         owner = self.owners[1]

@@ -27,7 +27,7 @@ class TestVaultRetention(VaultCase):
         with freeze_time(DELIVERED + timedelta(days=31)):
             self.assertEqual(self.vault._cron_purge_due(), 4)
         self.assertFalse(self.vault.stored_keys(owner))
-        purge = self.audit("purge")
+        purge = self.audit("purge").filtered("count")
         self.assertEqual((purge.count, purge.detail), (4, "retention: 1 owner(s)"))
 
     def test_purge_is_idempotent_and_calls_the_copies_hook(self):
@@ -49,12 +49,38 @@ class TestVaultRetention(VaultCase):
             self.assertEqual(self.vault._cron_purge_due(batch_size=5), 5)
             self.assertEqual(self.vault._cron_purge_due(batch_size=5), 5)
             self.assertEqual(self.vault._cron_purge_due(batch_size=100), 6)
-        self.assertEqual(len(self.audit("purge")), 3)
+        self.assertEqual(self.audit("purge").mapped("count"), [6, 5, 5])
 
-    def test_entries_without_a_purge_date_are_kept(self):
+    def test_entries_without_a_purge_date_fall_back_to_storage_date(self):
         self.store_address(self.owners[2])
-        with freeze_time(date(2030, 1, 1)):
+        self.env.flush_all()
+        stored = self.env["amazon.pii.entry"].sudo().search([], limit=1).create_date
+        # Default fallback: stored + 15 days shipping margin + 30 days.
+        with freeze_time(stored + timedelta(days=44)):
             self.assertEqual(self.vault._cron_purge_due(), 0)
+        with freeze_time(stored + timedelta(days=46)):
+            self.assertEqual(self.vault._cron_purge_due(), 4)
+
+    def test_purge_date_follows_the_settings(self):
+        self.env["ir.config_parameter"].set_param("amazon_pii.retention_days", 20)
+        self.assertEqual(
+            self.vault.purge_date_for(delivered=DELIVERED),
+            DELIVERED + timedelta(days=20),
+        )
+        self.assertEqual(
+            self.vault.purge_date_for(shipped=DELIVERED),
+            DELIVERED + timedelta(days=35),
+        )
+
+    def test_purge_run_is_audited_even_when_nothing_is_due(self):
+        self.assertEqual(self.vault._cron_purge_due(), 0)
+        self.assertEqual(self.audit("purge").count, 0)
+
+    def test_a_field_added_later_shares_the_owners_purge_date(self):
+        owner = self._stored_owner(self.owners[1])
+        self.vault.store([(owner, {"gift_message#item-1": "Happy birthday"})])
+        with freeze_time(DELIVERED + timedelta(days=31)):
+            self.assertEqual(self.vault._cron_purge_due(), 5)
 
     def test_legal_hold_archives_blocks_reveal_and_survives_purge(self):
         owner = self._stored_owner(self.owners[0])
