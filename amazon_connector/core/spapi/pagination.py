@@ -1,0 +1,44 @@
+"""Iterate over every page of a paginated operation exactly once.
+
+SP-API uses two shapes: the token in ``pagination.nextToken`` (Orders
+2026-01-01, Listings Items, FBA Inventory) or at the top level
+``nextToken`` (older APIs); the request parameter that sends it back is
+named per operation (``paginationToken``, ``pageToken``, ``nextToken``).
+"""
+
+from .errors import PermanentError
+
+
+def next_token(page):
+    """The token for the next page, in either shape, else None."""
+    if not isinstance(page, dict):
+        return None
+    nested = page.get("pagination")
+    if isinstance(nested, dict) and nested.get("nextToken"):
+        return nested["nextToken"]
+    return page.get("nextToken") or None
+
+
+def iter_pages(fetch, token_param, operation=None):
+    """Yield ``fetch(**{token_param: token})`` pages until no token is left.
+
+    ``fetch`` is called without the token for the first page. A token seen
+    twice would loop forever: it is a PermanentError instead.
+    """
+    seen = set()
+    page = fetch()
+    while True:
+        yield page
+        token = next_token(page)
+        if token is None:
+            return
+        if token in seen:
+            raise PermanentError("pagination token repeated", operation=operation)
+        seen.add(token)
+        page = fetch(**{token_param: token})
+
+
+def iter_items(pages, key):
+    """Flatten the ``key`` list of every page."""
+    for page in pages:
+        yield from (page or {}).get(key) or ()

@@ -1,0 +1,276 @@
+"""The one function through which the layer talks HTTP: ``Transport.request``.
+
+Every call gets TLS 1.2+ (optional CA file for a local sandbox), connect and
+read timeouts, the seller's token bucket, bounded retries with jittered
+exponential backoff on 429/5xx/timeouts/broken bodies (``Retry-After``
+honoured), and ends either with a 2xx response or one of the two errors.
+"""
+
+import json
+import random
+import ssl
+import time
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+
+import httpx
+
+from . import redact
+from .endpoints import check_url
+from .errors import PermanentError, RetryableError, SPAPIError
+from .redact import log
+from .usage_plans import USAGE_PLANS
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+USER_AGENT = "odoo-amazon-connector/18.0 (Language=Python)"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Retries stop at ``max_attempts`` calls or ``max_total`` seconds."""
+
+    max_attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 20.0
+    max_total: float = 60.0
+
+
+def backoff_delay(retry, policy, rand=random.random):
+    """Delay before retry number ``retry`` (1-based), with equal jitter.
+
+    Half of the exponential step is fixed and half random, so concurrent
+    clients spread out yet never retry immediately.
+    """
+    step = min(policy.max_delay, policy.base_delay * 2 ** (retry - 1))
+    return step / 2 + rand() * step / 2
+
+
+def parse_retry_after(value, now=time.time):
+    """Seconds from a ``Retry-After`` header (delta or HTTP date), else None."""
+    if not value:
+        return None
+    if value.strip().replace(".", "", 1).isdigit():
+        return max(0.0, float(value))
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - now())
+    except (TypeError, ValueError):
+        return None
+
+
+def ssl_context(ca_file=None):
+    """Verifying client context refusing anything below TLS 1.2 (rule 7)."""
+    context = ssl.create_default_context(cafile=ca_file)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
+def error_from_response(operation, status, content, headers):
+    """Map a non-2xx response to ``RetryableError`` or ``PermanentError``."""
+    code, message = None, None
+    try:
+        data = json.loads(content or b"null")
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        errors = data.get("errors")
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            code, message = errors[0].get("code"), errors[0].get("message")
+        elif "error" in data:  # Login with Amazon shape
+            code, message = data.get("error"), data.get("error_description")
+        else:
+            code, message = data.get("code"), data.get("message")
+    kind = RetryableError if status in RETRY_STATUSES else PermanentError
+    return kind(
+        message or f"HTTP {status}",
+        operation=operation,
+        status=status,
+        code=code,
+        request_id=headers.get("x-amzn-RequestId"),
+        retry_after=parse_retry_after(headers.get("Retry-After")),
+    )
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: httpx.Headers
+    content: bytes
+    request_id: str | None
+
+    def json(self):
+        return json.loads(self.content) if self.content else None
+
+
+class Transport:
+    """Holds the HTTP connection pool and the policies of one seller account."""
+
+    def __init__(
+        self,
+        *,
+        seller_id=None,
+        ca_file=None,
+        connect_timeout=5.0,
+        read_timeout=30.0,
+        retry=None,
+        limiter=None,
+        http=None,
+        sleep=time.sleep,
+        clock=time.monotonic,
+        rand=random.random,
+    ):
+        self.seller_id = seller_id
+        self.retry = retry or RetryPolicy()
+        self.limiter = limiter
+        self.timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
+        self.ssl_context = ssl_context(ca_file)
+        self._http = http or httpx.Client(
+            verify=self.ssl_context, timeout=self.timeout, follow_redirects=False
+        )
+        self._sleep = sleep
+        self._clock = clock
+        self._rand = rand
+
+    def close(self):
+        self._http.close()
+
+    def request(
+        self,
+        operation,
+        method,
+        url,
+        *,
+        params=None,
+        json_body=None,
+        data=None,
+        content=None,
+        headers=None,
+        token=None,
+        expect_json=True,
+    ):
+        """Send one logical call, retrying transient failures; return ``Response``.
+
+        ``token`` provides ``access_token()`` and ``invalidate()``: a 403 is
+        retried once with a fresh token (Amazon's answer to an expired one).
+        """
+        url = check_url(url)
+        policy = self.retry
+        deadline = self._clock() + policy.max_total
+        limited = self.limiter is not None and operation in USAGE_PLANS
+        refreshed = False
+        attempt = 0
+        while True:
+            attempt += 1
+            if limited:
+                remaining = max(0.0, deadline - self._clock())
+                self.limiter.acquire(self.seller_id, operation, max_wait=remaining)
+            send_headers = {"user-agent": USER_AGENT, **(headers or {})}
+            if token is not None:
+                send_headers["x-amz-access-token"] = token.access_token()
+            try:
+                raw = self._http.request(
+                    method,
+                    url,
+                    params=params,
+                    json=json_body,
+                    data=data,
+                    content=content,
+                    headers=send_headers,
+                    timeout=self.timeout,
+                )
+            except httpx.TimeoutException as exc:
+                failure = RetryableError(
+                    f"timeout ({type(exc).__name__})", operation=operation
+                )
+            except httpx.TransportError as exc:
+                reason = _tls_failure(exc)
+                if reason:
+                    # A refused certificate or protocol will not heal by itself.
+                    raise PermanentError(
+                        f"TLS handshake failed: {reason}", operation=operation
+                    ) from None
+                failure = RetryableError(
+                    f"connection failed ({type(exc).__name__})", operation=operation
+                )
+            else:
+                result = self._check(operation, raw, expect_json, limited)
+                if isinstance(result, Response):
+                    return result
+                failure = result
+                if raw.status_code == 403 and token is not None and not refreshed:
+                    refreshed = True
+                    token.invalidate()
+                    log.info("%s: HTTP 403, retrying once with a new token", operation)
+                    continue
+                if isinstance(failure, PermanentError):
+                    log.warning("permanent failure: %s", failure)
+                    raise failure
+            self._wait_or_give_up(failure, attempt, deadline)
+
+    def _check(self, operation, raw, expect_json, limited):
+        """A ``Response`` for a usable 2xx, else the error it amounts to."""
+        headers = raw.headers
+        request_id = headers.get("x-amzn-RequestId")
+        if limited:
+            self.limiter.observe(self.seller_id, operation, raw.status_code, headers)
+        log.debug(
+            "%s %s %s -> %s (request id %s)",
+            operation,
+            raw.request.method,
+            raw.request.url,
+            raw.status_code,
+            request_id,
+        )
+        if not 200 <= raw.status_code < 300:
+            log.debug("%s error body: %s", operation, redact.body(raw.content))
+            return error_from_response(operation, raw.status_code, raw.content, headers)
+        if expect_json and raw.content:
+            try:
+                json.loads(raw.content)
+            except ValueError:
+                return RetryableError(
+                    "malformed or truncated JSON body",
+                    operation=operation,
+                    status=raw.status_code,
+                    request_id=request_id,
+                )
+        return Response(raw.status_code, headers, raw.content, request_id)
+
+    def _wait_or_give_up(self, failure, attempt, deadline):
+        policy = self.retry
+        if attempt >= policy.max_attempts:
+            raise _exhausted(failure, f"gave up after {attempt} attempts")
+        delay = max(
+            backoff_delay(attempt, policy, self._rand), failure.retry_after or 0.0
+        )
+        if self._clock() + delay > deadline:
+            raise _exhausted(failure, f"retry budget of {policy.max_total}s spent")
+        log.warning(
+            "%s; retry %d/%d in %.2fs",
+            failure,
+            attempt,
+            policy.max_attempts - 1,
+            delay,
+        )
+        self._sleep(delay)
+
+
+def _tls_failure(exc):
+    """The ``ssl.SSLError`` reason behind a transport error, else None."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, ssl.SSLError):
+            return getattr(exc, "reason", None) or type(exc).__name__
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def _exhausted(failure: SPAPIError, why):
+    return RetryableError(
+        f"{why}; last error: {failure.message}",
+        operation=failure.operation,
+        status=failure.status,
+        code=failure.code,
+        request_id=failure.request_id,
+        retry_after=failure.retry_after,
+    )

@@ -1,0 +1,37 @@
+"""Amazon's default usage plans (requests per second, burst) per operation.
+
+Copied from the "Usage Plan" table in each operation's description in
+Amazon's models; ``tests/amazon_connector/test_spapi_usage_plans.py``
+checks this table against the models. Amazon may grant a seller more: the
+``x-amzn-RateLimit-Limit`` header then adapts the rate at runtime.
+"""
+
+USAGE_PLANS = {
+    # Orders 2026-01-01
+    "searchOrders": (0.0056, 20),
+    "getOrder": (0.5, 30),
+    # Orders v0
+    "confirmShipment": (2.0, 10),
+    # Listings Items 2021-08-01
+    "getListingsItem": (5.0, 10),
+    "putListingsItem": (5.0, 10),
+    "patchListingsItem": (5.0, 5),
+    "deleteListingsItem": (5.0, 5),
+    "searchListingsItems": (5.0, 5),
+    # Product Type Definitions 2020-09-01
+    "searchDefinitionsProductTypes": (5.0, 10),
+    "getDefinitionsProductType": (5.0, 10),
+    # Feeds 2021-06-30
+    "createFeedDocument": (0.5, 15),
+    "createFeed": (0.0083, 15),
+    "getFeed": (2.0, 15),
+    "getFeedDocument": (0.0222, 10),
+    # Shipping API v2
+    "getRates": (80.0, 100),
+    "purchaseShipment": (80.0, 100),
+    "getTracking": (80.0, 100),
+    # Product Pricing 2022-05-01
+    "getCompetitiveSummary": (0.033, 1),
+    # FBA Inventory v1
+    "getInventorySummaries": (2.0, 2),
+}

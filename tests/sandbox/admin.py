@@ -1,0 +1,58 @@
+"""Routes outside the SP-API: LWA, ``/_sandbox/*`` for tests, and the
+presigned-URL lookalikes for feed documents and schema downloads."""
+
+import json
+
+from . import documents
+from .errors import error_body
+from .messages import Reply
+
+
+def _json(request):
+    try:
+        return json.loads(request.body or b"{}")
+    except ValueError:
+        return None
+
+
+def sandbox_route(state, request):
+    path, method = request.path, request.method
+    if path == "/_sandbox/stats" and method == "GET":
+        return Reply(200, state.stats.snapshot())
+    if path == "/_sandbox/credentials" and method == "GET":
+        return Reply(200, state.credentials())
+    if path == "/_sandbox/dataset" and method == "GET":
+        seller = (request.query.get("seller") or [state.options.seller_id])[-1]
+        if seller not in state.seller_stores:
+            return Reply(404, error_body("NotFound", "No such seller"))
+        return Reply(200, state.seller_stores[seller].data)
+    if path == "/_sandbox/clock":
+        if method == "POST":
+            body = _json(request) or {}
+            try:
+                state.clock.advance(float(body.get("advanceSeconds", 0)))
+            except (TypeError, ValueError):
+                return Reply(
+                    400, error_body("InvalidInput", "advanceSeconds: a number")
+                )
+        return Reply(200, {"now": state.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")})
+    if path == "/_sandbox/expire-tokens" and method == "POST":
+        state.tokens.expire_all()
+        return Reply(200, {"expired": True})
+    if path == "/_sandbox/health":
+        return Reply(200, {"ok": True, "modelsLoaded": state.catalog.available})
+    return documents.route(state, request) or Reply(
+        404, error_body("NotFound", "No such sandbox resource")
+    )
+
+
+def lwa_route(state, request):
+    if request.method != "POST":
+        return Reply(
+            405, {"error": "invalid_request", "error_description": "POST only"}
+        )
+    status, body = state.tokens.token_endpoint(
+        request.body, request.headers.get("content-type", "")
+    )
+    state.stats.lwa("issued" if status == 200 else body["error"])
+    return Reply(status, body, {"Cache-Control": "no-store"})

@@ -1,0 +1,148 @@
+"""Start the sandbox as a subprocess for tests, benchmarks and the demo.
+
+    with running_sandbox(orders=50, rate_scale=100) as sandbox:
+        sandbox.base_url, sandbox.credentials, sandbox.stats(), sandbox.dataset()
+
+Keyword options map to command-line flags (``rate_scale=2`` -> ``--rate-scale
+2``; ``True`` -> a bare flag; ``tls=True`` -> ``--tls-dir`` in a temp folder).
+"""
+
+import contextlib
+import json
+import os
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import urllib.request
+from pathlib import Path
+
+from .models import DEFAULT_MODELS_DIR, ROOT
+
+START_TIMEOUT = 30.0
+
+
+def models_available(models_dir=DEFAULT_MODELS_DIR):
+    return (Path(models_dir) / "models" / "orders-api-model").is_dir()
+
+
+class Sandbox:
+    def __init__(self, process, base_url, ca_file=None, stderr=None):
+        self.process = process
+        self.base_url = base_url
+        self.ca_file = ca_file
+        self.stderr = stderr if stderr is not None else []  # lines so far
+        self.ssl_context = None
+        if ca_file:
+            self.ssl_context = ssl.create_default_context(cafile=str(ca_file))
+        # Loopback only: never through a proxy from the environment.
+        self._opener = urllib.request.build_opener(
+            urllib.request.ProxyHandler({}),
+            urllib.request.HTTPSHandler(context=self.ssl_context),
+        )
+        self.credentials = self.get("/_sandbox/credentials")
+
+    def get(self, path, method="GET", body=None):
+        """JSON from a ``/_sandbox`` route (no auth, no usage plan)."""
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.base_url + path, data=data, method=method)
+        with self._opener.open(request, timeout=30) as reply:
+            return json.loads(reply.read())
+
+    def stats(self):
+        return self.get("/_sandbox/stats")
+
+    def dataset(self, seller=None):
+        """The generated truth (PII, anomaly labels) of a seller (default: first)."""
+        return self.get("/_sandbox/dataset" + (f"?seller={seller}" if seller else ""))
+
+    def now(self):
+        """The sandbox's simulated time (ISO 8601), the 'now' of its orders."""
+        return self.get("/_sandbox/clock")["now"]
+
+    def advance_clock(self, seconds):
+        return self.get("/_sandbox/clock", "POST", {"advanceSeconds": seconds})["now"]
+
+    def expire_tokens(self):
+        self.get("/_sandbox/expire-tokens", "POST", {})
+
+    @property
+    def token_url(self):
+        return self.base_url + "/auth/o2/token"
+
+
+def _argv(options):
+    argv = []
+    for name, value in options.items():
+        if value is None or value is False:
+            continue
+        flag = "--" + name.replace("_", "-")
+        if value is True:
+            argv.append(flag)
+        else:
+            argv.extend((flag, str(value)))
+    return argv
+
+
+def _drain(stream, sink):
+    for line in iter(stream.readline, ""):
+        sink.append(line)
+        if len(sink) > 2000:
+            del sink[:1000]
+
+
+@contextlib.contextmanager
+def running_sandbox(**options):
+    """Yield a started :class:`Sandbox`; stop it on exit."""
+    tls = options.pop("tls", False)
+    temp = None
+    if tls and not options.get("tls_dir"):
+        temp = tempfile.TemporaryDirectory(prefix="spapi-sandbox-tls-")
+        options["tls_dir"] = temp.name
+    options.setdefault("port", 0)
+    command = [sys.executable, "-m", "tests.sandbox", *_argv(options)]
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    errors = []
+    threading.Thread(target=_drain, args=(process.stderr, errors), daemon=True).start()
+    try:
+        line = _read_ready(process, errors)
+        ca_file = (
+            Path(options["tls_dir"]) / "ca.pem" if options.get("tls_dir") else None
+        )
+        yield Sandbox(process, line.split(" ", 1)[1].strip(), ca_file, errors)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+        if process.stdout:
+            process.stdout.close()
+        if temp is not None:
+            temp.cleanup()
+
+
+def _read_ready(process, errors):
+    result = []
+
+    def read():
+        result.append(process.stdout.readline())
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(START_TIMEOUT)
+    line = result[0] if result else ""
+    if not line.startswith("READY "):
+        process.kill()
+        raise RuntimeError(f"sandbox did not start: {line!r} {''.join(errors[-20:])}")
+    return line

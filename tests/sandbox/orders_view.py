@@ -1,0 +1,271 @@
+"""Render a dataset order as Orders API 2026-01-01 shows it at a given time,
+with only the ``includedData`` sections the caller asked for."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from .dataset import iso, money, parse_time
+
+# Amazon shows prices once payment is authorized, and drops them on cancellation.
+PRICED = ("UNSHIPPED", "PARTIALLY_SHIPPED", "SHIPPED")
+TAX_RATE = {"US": Decimal("0.08"), "CA": Decimal("0.13")}
+VAT_PREFIX = {"DE": "DE", "FR": "FR", "GB": "GB"}
+
+
+def state_at(order, moment):
+    """The last event at or before ``moment`` (None: not created yet).
+
+    Event times are uniform ``YYYY-MM-DDTHH:MM:SSZ`` strings, so they compare
+    as text: no parsing in the hot loop of searchOrders."""
+    stamp = moment if isinstance(moment, str) else iso(moment)
+    current = None
+    for event in order["events"]:
+        if event["time"] <= stamp:
+            current = event
+    return current
+
+
+def _item_totals(order, line):
+    currency = order["currency"]
+    item = Decimal(line["unitPrice"]) * line["quantity"]
+    discount = (item * Decimal("0.10")) if line["promotionId"] else Decimal(0)
+    tax = (item - discount) * TAX_RATE.get(order["country"], Decimal(0))
+    return currency, item, discount, tax
+
+
+def _proceeds(order):
+    currency = order["currency"]
+    totals = [_item_totals(order, line) for line in order["items"]]
+    item = sum((t[1] for t in totals), Decimal(0))
+    discount = sum((t[2] for t in totals), Decimal(0))
+    tax = sum((t[3] for t in totals), Decimal(0))
+    shipping = Decimal(order["shippingFee"])
+    grand = money(item - discount + tax + shipping, currency)
+    breakdowns = [{"type": "ITEM", "subtotal": money(item, currency)}]
+    if shipping:
+        breakdowns.append({"type": "SHIPPING", "subtotal": money(shipping, currency)})
+    if tax:
+        breakdowns.append({"type": "TAX", "subtotal": money(tax, currency)})
+    if discount:
+        breakdowns.append({"type": "DISCOUNT", "subtotal": money(-discount, currency)})
+    return {"grandTotal": grand, "breakdowns": breakdowns}
+
+
+def _item_proceeds(order, line):
+    currency, item, discount, tax = _item_totals(order, line)
+    breakdowns = [{"type": "ITEM", "subtotal": money(item, currency)}]
+    if tax:
+        breakdowns.append({"type": "TAX", "subtotal": money(tax, currency)})
+    if discount:
+        breakdowns.append({"type": "DISCOUNT", "subtotal": money(-discount, currency)})
+    return {
+        "proceedsTotal": money(item - discount + tax, currency),
+        "breakdowns": breakdowns,
+    }
+
+
+def _shipped_lines(order, status):
+    if status == "SHIPPED":
+        return {line["orderItemId"] for line in order["items"]}
+    if status == "PARTIALLY_SHIPPED":
+        return {order["items"][0]["orderItemId"]}
+    return set()
+
+
+def _windows(order):
+    created = parse_time(order["createdTime"])
+    days = {"NEXT_DAY": 1, "SECOND_DAY": 2, "EXPEDITED": 3}.get(
+        order["serviceLevel"], 5
+    )
+    ship_by = created + timedelta(days=1)
+    return {
+        "shipByWindow": {
+            "earliestDateTime": iso(created),
+            "latestDateTime": iso(ship_by),
+        },
+        "deliverByWindow": {
+            "earliestDateTime": iso(ship_by),
+            "latestDateTime": iso(created + timedelta(days=days + 1)),
+        },
+    }
+
+
+def _item(order, line, status, included, shipped):
+    priced = status in PRICED
+    product = {
+        "asin": line["asin"],
+        "title": line["title"],
+        "sellerSku": line["sku"],
+        "condition": {"conditionType": "NEW", "conditionSubtype": "NEW"},
+    }
+    if priced:
+        product["price"] = {
+            "unitPrice": {
+                "amount": line["unitPrice"],
+                "currencyCode": order["currency"],
+            }
+        }
+        if order["business"]:
+            product["price"]["priceDesignation"] = "BUSINESS_PRICE"
+    item = {
+        "orderItemId": line["orderItemId"],
+        "quantityOrdered": line["quantity"],
+        "measurement": {"unit": "COUNT", "value": line["quantity"]},
+        "product": product,
+    }
+    if "PROCEEDS" in included and priced:
+        item["proceeds"] = _item_proceeds(order, line)
+    if "PROMOTION" in included and line["promotionId"]:
+        item["promotion"] = {"breakdowns": [{"promotionId": line["promotionId"]}]}
+    if "CANCELLATION" in included and status == "CANCELLED":
+        item["cancellation"] = {
+            "cancellationRequest": {
+                "requester": "BUYER",
+                "cancelReason": "NO_LONGER_NEEDED",
+            },
+            "cancellationExecution": {
+                "cancelledBy": "BUYER",
+                "cancelReason": "NO_LONGER_NEEDED",
+            },
+        }
+    if "EXPENSE" in included and priced and order["country"] == "JP":
+        # Amazon points: the seller funds 1% of the price on amazon.co.jp.
+        points = int(Decimal(line["unitPrice"]) * line["quantity"] / 100)
+        item["expense"] = {
+            "pointsCost": {
+                "pointsGranted": {
+                    "pointsNumber": points,
+                    "pointsMonetaryValue": money(points, order["currency"]),
+                }
+            }
+        }
+    if "TAX" in included and order["country"] in TAX_RATE:
+        item["tax"] = {
+            "taxCollections": [
+                {
+                    "model": "MARKETPLACE_FACILITATOR",
+                    "responsibleParty": "AMAZON_SERVICES",
+                }
+            ]
+        }
+    if "FULFILLMENT" in included:
+        done = line["quantity"] if line["orderItemId"] in shipped else 0
+        fulfillment = {
+            "quantityFulfilled": done,
+            "quantityUnfulfilled": 0
+            if status == "CANCELLED"
+            else line["quantity"] - done,
+        }
+        if line["giftMessage"]:
+            fulfillment["packing"] = {
+                "giftOption": {
+                    "giftMessage": line["giftMessage"],
+                    "giftWrapLevel": "STANDARD",
+                }
+            }
+        item["fulfillment"] = fulfillment
+    return item
+
+
+def _recipient(order, status):
+    address = dict(order["recipient"])
+    if status == "PENDING":
+        # Before payment authorization Amazon only shares the coarse location.
+        keep = ("city", "stateOrRegion", "postalCode", "countryCode", "addressType")
+        address = {key: address[key] for key in keep if key in address}
+    return {"deliveryAddress": address}
+
+
+def _packages(order, shipped, event):
+    """One package per shipped line; a seller's confirmShipment supplies the
+    carrier and tracking number, Amazon-made shipments get synthetic ones."""
+    event_time = event["time"]
+    if not shipped:
+        return []
+    carrier = {"JP": "Yamato", "DE": "DHL", "FR": "Colissimo", "GB": "Royal Mail"}
+    packages = []
+    for index, line in enumerate(order["items"]):
+        if line["orderItemId"] not in shipped:
+            continue
+        packages.append(
+            {
+                "packageReferenceId": str(index + 1),
+                "createdTime": event_time,
+                "packageStatus": {"status": "SHIPPED"},
+                "carrier": event.get("carrier") or carrier.get(order["country"], "UPS"),
+                "shipTime": event_time,
+                "shippingService": "Standard",
+                "trackingNumber": event.get("trackingNumber")
+                or "SBX" + line["orderItemId"],
+                "packageItems": [
+                    {"orderItemId": line["orderItemId"], "quantity": line["quantity"]}
+                ],
+            }
+        )
+    return packages
+
+
+def _aliases(order):
+    if not order["fulfillmentOrderId"]:
+        return {}
+    # Multi-channel orders carry the seller's own order number.
+    alias = {"aliasId": order["fulfillmentOrderId"], "aliasType": "SELLER_ORDER_ID"}
+    return {"orderAliases": [alias]}
+
+
+def render(order, moment, included=()):
+    event = state_at(order, moment)
+    if event is None:
+        return None
+    included = set(included or ())
+    status = event["status"]
+    shipped = _shipped_lines(order, status)
+    view = {
+        "orderId": order["orderId"],
+        "createdTime": order["createdTime"],
+        "lastUpdatedTime": event["time"],
+        "programs": list(order["programs"]),
+        **_aliases(order),
+        "salesChannel": {
+            "channelName": order["channel"],
+            "marketplaceId": order["marketplaceId"],
+            "marketplaceName": order["marketplaceName"],
+        },
+    }
+    if "BUYER" in included and status != "PENDING":
+        # Like the address, buyer details arrive with payment authorization.
+        view["buyer"] = dict(order["buyer"])
+    if "RECIPIENT" in included:
+        view["recipient"] = _recipient(order, status)
+    if "PROCEEDS" in included and status in PRICED:
+        view["proceeds"] = _proceeds(order)
+    if "TAX" in included and order["business"] and order["country"] in VAT_PREFIX:
+        view["tax"] = {
+            "taxRegistrations": [
+                {
+                    "entityType": "BUSINESS",
+                    "legalName": order["buyer"].get("buyerCompanyName", ""),
+                    "taxRegistrationType": "VAT",
+                    "taxRegistrationNumber": VAT_PREFIX[order["country"]]
+                    + order["orderId"].replace("-", "")[-9:],
+                }
+            ],
+            "taxInvoicing": {"buyerInvoicePreference": "BUSINESS"},
+        }
+    if "FULFILLMENT" in included:
+        view["fulfillment"] = {
+            "fulfillmentStatus": status,
+            "fulfilledBy": order["fulfilledBy"],
+            "fulfillmentServiceLevel": order["serviceLevel"],
+            **_windows(order),
+        }
+    view["orderItems"] = [
+        _item(order, line, status, included, shipped) for line in order["items"]
+    ]
+    if "PACKAGES" in included:
+        view["packages"] = _packages(order, shipped, event)
+    if "FULFILLMENT_ORDERS" in included and order["fulfillmentOrderId"]:
+        view["fulfillmentOrders"] = [
+            {"fulfillmentOrderId": order["fulfillmentOrderId"]}
+        ]
+    return view

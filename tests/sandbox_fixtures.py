@@ -1,0 +1,83 @@
+"""Pytest fixtures for the local SP-API sandbox. Import them explicitly:
+
+    from sandbox_fixtures import sandbox_fixture, sp_fixture  # noqa: F401
+
+(the fixtures are named ``sandbox`` and ``sp``; the ``_fixture`` attribute names
+keep test parameters from shadowing the imports).
+
+``sandbox`` is module-scoped: one process per test module, 60 orders, usage
+plans multiplied by 1000 so functional tests never meet a 429 (tests of the
+usage plans start their own sandbox with ``running_sandbox(...)``).
+``sp`` is a minimal authenticated HTTP client for that sandbox.
+"""
+
+import httpx
+import pytest
+
+from tests.sandbox.fixture import models_available, running_sandbox
+
+MODELS_MISSING = "shared SP-API models folder ../shared/amazon/sp-api-models is absent"
+US = "ATVPDKIKX0DER"
+
+
+def require_models():
+    if not models_available():
+        pytest.skip(MODELS_MISSING)
+
+
+def fetch_token(sandbox, refresh_token=None, **overrides):
+    creds = sandbox.credentials
+    form = {
+        "grant_type": "refresh_token",
+        "refresh_token": refresh_token or creds["refresh_token"],
+        "client_id": creds["client_id"],
+        "client_secret": creds["client_secret"],
+        **overrides,
+    }
+    verify = sandbox.ssl_context or True
+    return httpx.post(
+        sandbox.token_url, data=form, timeout=10, verify=verify, trust_env=False
+    )
+
+
+class SpClient:
+    """Calls SP-API operations on a sandbox with a fresh LWA access token."""
+
+    def __init__(self, sandbox, refresh_token=None, timeout=10.0):
+        self.sandbox = sandbox
+        self.refresh_token = refresh_token
+        verify = sandbox.ssl_context or True
+        self.http = httpx.Client(
+            base_url=sandbox.base_url, timeout=timeout, verify=verify, trust_env=False
+        )
+        self.renew()
+
+    def renew(self):
+        reply = fetch_token(self.sandbox, self.refresh_token)
+        reply.raise_for_status()
+        self.token = reply.json()["access_token"]
+
+    def call(self, method, path, params=None, json=None, headers=None):
+        headers = {"x-amz-access-token": self.token, **(headers or {})}
+        return self.http.request(
+            method, path, params=params, json=json, headers=headers
+        )
+
+    def get(self, path, **params):
+        return self.call("GET", path, params=params)
+
+    def close(self):
+        self.http.close()
+
+
+@pytest.fixture(scope="module", name="sandbox")
+def sandbox_fixture():
+    with running_sandbox(orders=60, seed=7, rate_scale=1000) as instance:
+        yield instance
+
+
+@pytest.fixture(scope="module", name="sp")
+def sp_fixture(sandbox):
+    client = SpClient(sandbox)
+    yield client
+    client.close()
