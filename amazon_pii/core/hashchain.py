@@ -18,6 +18,7 @@ anchored outside the table, e.g. in a periodic report) to catch truncation.
 import datetime
 import decimal
 import hashlib
+import hmac
 import json
 import re
 
@@ -46,29 +47,32 @@ def canonical(record):
     ).encode("utf-8")
 
 
-def link(prev_hash, record):
-    """Hex SHA-256 of ``prev_hash || canonical(record)``."""
+def link(prev_hash, record, key=None):
+    """Hex SHA-256 of ``prev_hash || canonical(record)``; HMAC-SHA-256 with
+    ``key``, so that only the key's holder can compute a valid link."""
     if not isinstance(prev_hash, str) or not _HEX64.match(prev_hash):
         raise ValueError("prev_hash must be 64 lowercase hex characters")
-    return _digest(prev_hash, record)
+    return _digest(prev_hash, record, key)
 
 
-def _digest(prev_hash, record):
+def _digest(prev_hash, record, key=None):
     # No validation here: verify() must report a garbled stored hash, not crash.
-    return hashlib.sha256(
-        str(prev_hash).encode("utf-8") + canonical(record)
-    ).hexdigest()
+    message = str(prev_hash).encode("utf-8") + canonical(record)
+    if key:
+        return hmac.new(key, message, hashlib.sha256).hexdigest()
+    return hashlib.sha256(message).hexdigest()
 
 
 def verify(rows, expected_head=None):
-    """Check ``[(record, stored_hash), ...]`` given in chain order.
+    """Check ``[(record, stored_hash), ...]`` (or ``(record, stored_hash, key)``
+    for keyed links) given in chain order.
 
     Returns a list of ``{"id", "position", "reason"}``; empty means intact.
     """
     problems = []
     prev = GENESIS
     prev_id = None
-    for position, (record, stored) in enumerate(rows):
+    for position, (record, stored, *key) in enumerate(rows):
         row_id = record.get("id")
         if prev_id is not None and _comparable(prev_id, row_id) and row_id <= prev_id:
             problems.append(
@@ -78,7 +82,7 @@ def verify(rows, expected_head=None):
                     "reason": f"out of order: id follows {prev_id}",
                 }
             )
-        if _digest(prev, record) != stored:
+        if _digest(prev, record, key[0] if key else None) != stored:
             problems.append(
                 {
                     "id": row_id,

@@ -5,14 +5,17 @@ rotate without downtime and can be destroyed. The key file is JSON::
 
     {"format": 1,
      "vault":   {"active": "v2", "keys": {"v1": "<base64 32 bytes>", "v2": "..."}},
-     "archive": {"active": "a1", "keys": {"a1": "<base64 32 bytes>"}}}
+     "archive": {"active": "a1", "keys": {"a1": "<base64 32 bytes>"}},
+     "audit":   {"active": "h1", "keys": {"h1": "<base64 32 bytes>"}}}
 
 "vault" key-encryption keys (KEKs) wrap the per-entry data keys of the vault;
-"archive" KEKs are a separate namespace used only by the legal-hold cold
-archive, so the archive can be kept unreadable in ordinary use (a ring may
-omit a namespace entirely). Rotation adds a new active version; entries are
-then re-wrapped in the background and the old version is retired once no
-entry depends on it (the caller checks that).
+"audit" keys authenticate the audit log's hash chain (HMAC), so rows edited in
+SQL cannot be re-chained without the key file; "archive" KEKs are a separate
+namespace used only by the legal-hold cold archive, so the archive can be
+kept unreadable in ordinary use (a ring may omit a namespace entirely).
+Rotation adds a new active version; entries are then re-wrapped in the
+background and the old version is retired once no entry depends on it (the
+caller checks that).
 
 The Odoo layer passes the odoo.conf option ``amazon_pii_key_file``; otherwise
 the environment variable ``AMAZON_PII_KEY_FILE`` names the file. The file must
@@ -49,8 +52,8 @@ else:  # run as a plain file: sys.path[0] is this directory
 
 FORMAT = 1
 KEY_SIZE = 32
-NAMESPACES = ("vault", "archive")
-_PREFIX = {"vault": "v", "archive": "a"}
+NAMESPACES = ("vault", "archive", "audit")
+_PREFIX = {"vault": "v", "archive": "a", "audit": "h"}
 ENV_VAR = "AMAZON_PII_KEY_FILE"
 CONFIG_OPTION = "amazon_pii_key_file"
 GENERATE_HINT = (

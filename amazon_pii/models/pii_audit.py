@@ -2,11 +2,13 @@ import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.http import request
 from odoo.tools import SQL
 
 from ..core import hashchain
+from ..core.errors import PIIError
+from .keyring_service import get_keyring
 
 _logger = logging.getLogger(__name__)
 
@@ -49,6 +51,13 @@ class AmazonPiiAudit(models.Model):
 
     seq = fields.Integer("Chain position", readonly=True, index=True, copy=False)
     chain_hash = fields.Char(readonly=True, copy=False)
+    chain_key = fields.Char(
+        "Chain key version",
+        readonly=True,
+        copy=False,
+        help="Version of the key-file 'audit' key that authenticates this link "
+        "(HMAC); empty when no key ring was configured.",
+    )
     event = fields.Selection(EVENTS, required=True, readonly=True, index=True)
     user_id = fields.Many2one(
         "res.users", readonly=True, index=True, ondelete="restrict"
@@ -139,11 +148,12 @@ class AmazonPiiAudit(models.Model):
             "count": row["count"],
             "detail": row["detail"],
             "company": row["company_id"],
+            "key": row["chain_key"],
         }
 
     _COLUMNS = SQL(
         "id, seq, chain_hash, create_date, event, user_id, remote_addr, res_model, "
-        "res_id, field_keys, purpose, count, detail, company_id"
+        "res_id, field_keys, purpose, count, detail, company_id, chain_key"
     )
 
     @api.model
@@ -156,7 +166,7 @@ class AmazonPiiAudit(models.Model):
                 # committed before the lock was granted.
                 cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
             self.with_env(self.env(cr=cr))._seal_rows()
-        self.invalidate_model(["seq", "chain_hash"])
+        self.invalidate_model(["seq", "chain_hash", "chain_key"])
 
     @api.model
     def _seal_rows(self):
@@ -179,22 +189,34 @@ class AmazonPiiAudit(models.Model):
                 self._COLUMNS,
             )
         )
+        version, key = self._chain_key()
         sealed = []
         for row in cr.dictfetchall():
             seq += 1
-            row["seq"] = seq
-            prev = hashchain.link(prev, self._record(row))
-            sealed.append(SQL("(%s, %s, %s)", row["id"], seq, prev))
+            row.update(seq=seq, chain_key=version)
+            prev = hashchain.link(prev, self._record(row), key)
+            sealed.append(SQL("(%s, %s, %s, %s)", row["id"], seq, prev, version))
         if sealed:
             cr.execute(
                 SQL(
-                    "UPDATE amazon_pii_audit a SET seq = v.seq, chain_hash = v.hash "
-                    "FROM (VALUES %s) AS v(id, seq, hash) "
+                    "UPDATE amazon_pii_audit a SET seq = v.seq, chain_hash = v.hash, "
+                    "chain_key = v.key FROM (VALUES %s) AS v(id, seq, hash, key) "
                     "WHERE a.id = v.id AND a.seq IS NULL",
                     SQL(", ").join(sealed),
                 )
             )
-        self.invalidate_model(["seq", "chain_hash"])
+        self.invalidate_model(["seq", "chain_hash", "chain_key"])
+
+    @api.model
+    def _chain_key(self, version=None):
+        """``(version, key)`` of the key file's audit key (the active one by
+        default); ``(None, None)`` without a usable key ring."""
+        try:
+            ring = get_keyring(self.env)
+            version = version or ring.active_version("audit")
+            return version, ring.kek("audit", version)
+        except (UserError, PIIError):
+            return None, None
 
     @api.model
     def _verify_chain(self):
@@ -216,7 +238,32 @@ class AmazonPiiAudit(models.Model):
             if r["seq"] is None and r["create_date"] < stale
         ]
         sealed = [r for r in rows if r["seq"] is not None]
-        problems += hashchain.verify((self._record(r), r["chain_hash"]) for r in sealed)
+        keys, keyed_seen = {}, False
+        for r in sealed:
+            if r["chain_key"]:
+                keyed_seen = True
+                if r["chain_key"] not in keys:
+                    keys[r["chain_key"]] = self._chain_key(r["chain_key"])[1]
+                if keys[r["chain_key"]] is None:
+                    problems.append(
+                        {
+                            "id": r["id"],
+                            "position": None,
+                            "reason": f"audit key {r['chain_key']} is unavailable",
+                        }
+                    )
+            elif keyed_seen:
+                # Stripping the key to recompute plain hashes is a forgery.
+                problems.append(
+                    {
+                        "id": r["id"],
+                        "position": None,
+                        "reason": "unkeyed row after keyed rows",
+                    }
+                )
+        problems += hashchain.verify(
+            (self._record(r), r["chain_hash"], keys.get(r["chain_key"])) for r in sealed
+        )
         expected = list(range(1, len(sealed) + 1))
         if [r["seq"] for r in sealed] != expected:
             problems.append(

@@ -2,6 +2,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import SQL
 
+from ..core import hashchain
 from .common import VaultCase
 
 
@@ -47,6 +48,32 @@ class TestAuditChain(VaultCase):
             [("kind", "=", "audit_tamper")]
         )
         self.assertEqual(len(incident), 1)
+
+    def test_links_are_keyed_so_a_recomputed_chain_is_detected(self):
+        rows = self.Audit.sudo().search([], order="seq")
+        self.assertTrue(all(rows.mapped("chain_key")))
+        # A forger with SQL access but no key file edits a row and recomputes
+        # every later link with plain SHA-256: verification still fails.
+        self.env.cr.execute(
+            SQL("UPDATE amazon_pii_audit SET detail = 'forged' WHERE detail = 'row 2'")
+        )
+        self.env.invalidate_all()
+        cr = self.env.cr
+        cr.execute(
+            SQL("SELECT %s FROM amazon_pii_audit ORDER BY seq", self.Audit._COLUMNS)
+        )
+        prev = hashchain.GENESIS
+        for row in cr.dictfetchall():
+            prev = hashchain.link(prev, self.Audit._record(row))
+            cr.execute(
+                SQL(
+                    "UPDATE amazon_pii_audit SET chain_hash = %s WHERE id = %s",
+                    prev,
+                    row["id"],
+                )
+            )
+        self.env.invalidate_all()
+        self.assertTrue(self.Audit._verify_chain()[0])
 
     def test_sql_delete_is_detected(self):
         self.env.cr.execute(SQL("DELETE FROM amazon_pii_audit WHERE detail = 'row 1'"))

@@ -93,3 +93,15 @@ def test_garbled_stored_hash_is_a_problem_not_a_crash():
     rows = _chain()
     rows[1] = (rows[1][0], None)
     assert [p["id"] for p in verify(rows)] == [2, 3]
+
+
+def test_keyed_links_need_the_key():
+    record = {"id": 1, "event": "reveal"}
+    plain = link(GENESIS, record)
+    keyed = link(GENESIS, record, key=b"k" * 32)
+    other = link(GENESIS, record, key=b"j" * 32)
+    assert len({plain, keyed, other}) == 3
+    # A forger without the key recomputes an unkeyed link: verification with
+    # the key rejects it.
+    assert verify([(record, keyed, b"k" * 32)]) == []
+    assert verify([(record, plain, b"k" * 32)])

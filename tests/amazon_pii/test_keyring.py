@@ -105,7 +105,7 @@ def test_missing_namespace_and_version_raise_key_unavailable():
         lambda d: d["vault"].update(active="v7"),
         lambda d: d["vault"]["keys"].update(v1="not base64!"),
         lambda d: d["vault"]["keys"].update(v1=base64.b64encode(b"k" * 16).decode()),
-        lambda d: d.pop("vault") and d.pop("archive"),
+        lambda d: [d.pop(ns) for ns in ("vault", "archive", "audit")],
         lambda d: d["vault"]["keys"].update({"bad|name": d["vault"]["keys"]["v1"]}),
     ],
 )
