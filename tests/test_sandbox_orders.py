@@ -216,6 +216,7 @@ def test_incremental_sync_sees_later_updates():
         {"createdAfter": "2026-01-01T00:00:00Z", "fulfilledBy": "NOBODY"},
         {"createdAfter": "2026-01-01T00:00:00Z", "maxResultsPerPage": "many"},
         {"paginationToken": "bm90LWEtdG9rZW4"},
+        {"paginationToken": "eyJvIjowfQ"},  # well formed, not issued by Amazon
     ],
 )
 def test_invalid_searches_get_amazons_400(sp, params):

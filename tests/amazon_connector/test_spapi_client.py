@@ -75,6 +75,21 @@ def test_pagination_visits_every_page_once():
     assert {c.url.params["createdAfter"] for c in fake.calls} == {"2025-01-01"}
 
 
+def test_an_interrupted_walk_resumes_from_the_saved_token():
+    pages = [
+        {"orders": [{"orderId": "2"}], "pagination": {"nextToken": "t2"}},
+        {"orders": [{"orderId": "3"}]},
+    ]
+    fake = FakeAmazon(*[reply(200, page) for page in pages])
+    client = make_client(fake)
+    got = list(
+        client.search_orders_pages(created_after="2025-01-01", pagination_token="t1")
+    )
+    assert got == pages
+    tokens = [call.url.params.get("paginationToken") for call in fake.calls]
+    assert tokens == ["t1", "t2"]
+
+
 def test_repeated_token_stops_instead_of_looping():
     page = {"orders": [], "pagination": {"nextToken": "same"}}
     client = make_client(FakeAmazon(*[reply(200, page)] * 5))

@@ -13,6 +13,7 @@ import pytest
 from spapi_support import MODEL_OF, MODELS, config_for, find_operation, fresh_client
 
 from amazon_connector.core.spapi import PermanentError
+from amazon_connector.core.spapi.transport import PII_OPERATIONS
 from tests.sandbox.fixture import running_sandbox
 
 DEFAULT_SKU = "SKU-1"
@@ -113,7 +114,10 @@ def test_static_case_round_trip(static_sandbox, operation, status, values, docum
             invoke(client, operation, values)
     error = documented["errors"][0]
     assert (info.value.status, info.value.code) == (status, error["code"])
-    assert info.value.message == error["message"][:300]
+    if operation in PII_OPERATIONS:
+        assert "withheld" in info.value.message  # may echo buyer data
+    else:
+        assert info.value.message == error["message"][:300]
 
 
 def test_every_wrapped_operation_with_static_cases_is_replayed():

@@ -1,3 +1,4 @@
+import logging
 import random
 import ssl
 
@@ -76,20 +77,43 @@ def test_retry_after_parsing():
 )
 def test_error_mapping(status, kind):
     error = error_from_response(
-        "getOrder",
+        "getListingsItem",
         status,
         b'{"errors":[{"code":"X1","message":"m"}]}',
         httpx.Headers({"x-amzn-RequestId": "rid-1"}),
     )
     assert type(error) is kind
     assert (error.operation, error.status, error.code, error.message) == (
-        "getOrder",
+        "getListingsItem",
         status,
         "X1",
         "m",
     )
     assert error.request_id == "rid-1"
-    assert str(error) == f"getOrder HTTP {status} X1: m (request id rid-1)"
+    assert str(error) == f"getListingsItem HTTP {status} X1: m (request id rid-1)"
+
+
+def test_buyer_data_in_amazons_error_text_never_leaves_the_layer(caplog):
+    message = "Invalid address for Zoë Müller, 4471 Rue de l'Été"
+    body = {"errors": [{"code": "InvalidInput", "message": message}]}
+    transport, _calls, _clock = make_transport(reply(400, body))
+    with caplog.at_level(logging.DEBUG), pytest.raises(PermanentError) as info:
+        transport.request("purchaseShipment", "POST", URL)
+    error = info.value
+    assert error.code == "InvalidInput" and error.status == 400
+    for text in (str(error), repr(error), caplog.text):
+        assert "Müller" not in text and "4471" not in text
+
+
+def test_non_idempotent_calls_are_not_repeated_after_amazon_may_have_acted():
+    transport, calls, _clock = make_transport(reply(503, ERR), reply(200, {"ok": 1}))
+    with pytest.raises(RetryableError):
+        transport.request("createFeed", "POST", URL)
+    assert len(calls) == 1
+    # A 429 was refused before Amazon acted: retried.
+    transport, calls, _clock = make_transport(reply(429, ERR), reply(200, {"ok": 1}))
+    assert transport.request("createFeed", "POST", URL).json() == {"ok": 1}
+    assert len(calls) == 2
 
 
 def test_error_mapping_of_non_json_and_lwa_bodies():

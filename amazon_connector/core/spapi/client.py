@@ -9,6 +9,7 @@ comma-separated; datetimes as ISO 8601 UTC. Methods return the decoded JSON.
 import base64
 import gzip
 import hashlib
+import io
 import json
 import random
 import re
@@ -138,8 +139,11 @@ ROUTES = {
     ),
 }
 
-# Hosts of presigned documents and schemas besides the API endpoint itself.
-DOWNLOAD_HOST_SUFFIXES = (".amazonaws.com", ".amazon.com")
+# Hosts of presigned documents and schemas besides the API endpoint itself:
+# Amazon's S3 buckets only, not any *.amazonaws.com name (anyone's EC2 or API
+# gateway host would match that).
+DOWNLOAD_HOST = re.compile(r"^[a-z0-9.-]*\bs3[.-]([a-z0-9-]+\.)*amazonaws\.com$")
+MAX_DOCUMENT_BYTES = 200 * 1024 * 1024
 
 
 @dataclass
@@ -293,7 +297,7 @@ class SellerClient:
         api_host = urlsplit(self.endpoint).hostname
         if (
             host == api_host
-            or host.endswith(DOWNLOAD_HOST_SUFFIXES)
+            or DOWNLOAD_HOST.match(host or "")
             or (is_loopback(host) and is_loopback(api_host))
         ):
             return url
@@ -310,15 +314,16 @@ class SellerClient:
         query["marketplace_ids"] = self._marketplaces(marketplace_ids)
         return self._call("searchOrders", query=query)
 
-    def search_orders_pages(self, **query):
-        """Every page of ``searchOrders`` for the same filters, each once."""
-        query.pop("pagination_token", None)
+    def search_orders_pages(self, *, pagination_token=None, **query):
+        """Every page of ``searchOrders`` for the same filters, each once;
+        ``pagination_token`` resumes from a page's ``pagination.nextToken``."""
         return iter_pages(
             lambda **token: self.search_orders(
                 **query, pagination_token=token.get("paginationToken")
             ),
             "paginationToken",
             "searchOrders",
+            start_token=pagination_token,
         )
 
     def get_order(self, order_id, included_data=None):
@@ -395,7 +400,12 @@ class SellerClient:
                 raise PermanentError(
                     "schema checksum mismatch", operation="download.schema"
                 )
-        return json.loads(content)
+        try:
+            return json.loads(content)
+        except ValueError:
+            raise PermanentError(
+                "schema document is not JSON", operation="download.schema"
+            ) from None
 
     # -- Feeds 2021-06-30 -------------------------------------------------
 
@@ -438,7 +448,17 @@ class SellerClient:
         """Bytes of a ``getFeedDocument`` result, decompressed when GZIP."""
         content = self._download("download.feed", document["url"])
         if document.get("compressionAlgorithm") == "GZIP":
-            content = gzip.decompress(content)
+            try:
+                with gzip.GzipFile(fileobj=io.BytesIO(content)) as unpacked:
+                    content = unpacked.read(MAX_DOCUMENT_BYTES + 1)
+            except (OSError, EOFError):
+                raise PermanentError(
+                    "feed document is not valid GZIP", operation="download.feed"
+                ) from None
+            if len(content) > MAX_DOCUMENT_BYTES:
+                raise PermanentError(
+                    "feed document too large", operation="download.feed"
+                )
         return content
 
     # -- Shipping API v2 --------------------------------------------------

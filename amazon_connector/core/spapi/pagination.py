@@ -19,14 +19,16 @@ def next_token(page):
     return page.get("nextToken") or None
 
 
-def iter_pages(fetch, token_param, operation=None):
+def iter_pages(fetch, token_param, operation=None, start_token=None):
     """Yield ``fetch(**{token_param: token})`` pages until no token is left.
 
-    ``fetch`` is called without the token for the first page. A token seen
-    twice would loop forever: it is a PermanentError instead.
+    ``fetch`` is called without the token for the first page, or with
+    ``start_token`` to resume an interrupted walk (each page carries the token
+    of the next: a caller saves it to resume later). A token seen twice would
+    loop forever: it is a PermanentError instead.
     """
     seen = set()
-    page = fetch()
+    page = fetch(**{token_param: start_token}) if start_token else fetch()
     while True:
         yield page
         token = next_token(page)

@@ -22,6 +22,14 @@ from .redact import log
 from .usage_plans import USAGE_PLANS
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Operations whose requests or responses carry buyer data: Amazon's free-text
+# error message may echo it, so only its code and request id are kept.
+PII_OPERATIONS = frozenset(
+    {"searchOrders", "getOrder", "confirmShipment", "getRates", "purchaseShipment"}
+)
+# Not safe to repeat once Amazon may have acted: a timeout or 5xx after the
+# request was sent is reported, not retried (429 and unsent requests are).
+NON_IDEMPOTENT = frozenset({"createFeed", "confirmShipment"})
 USER_AGENT = "odoo-amazon-connector/18.0 (Language=Python)"
 
 
@@ -80,6 +88,8 @@ def error_from_response(operation, status, content, headers):
         else:
             code, message = data.get("code"), data.get("message")
     kind = RetryableError if status in RETRY_STATUSES else PermanentError
+    if operation in PII_OPERATIONS and message:
+        message = "Amazon's message withheld: this operation carries buyer data"
     return kind(
         message or f"HTTP {status}",
         operation=operation,
@@ -123,8 +133,12 @@ class Transport:
         self.limiter = limiter
         self.timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
         self.ssl_context = ssl_context(ca_file)
+        # trust_env=False: no proxy from the environment ever sees a token.
         self._http = http or httpx.Client(
-            verify=self.ssl_context, timeout=self.timeout, follow_redirects=False
+            verify=self.ssl_context,
+            timeout=self.timeout,
+            follow_redirects=False,
+            trust_env=False,
         )
         self._sleep = sleep
         self._clock = clock
@@ -166,6 +180,13 @@ class Transport:
             send_headers = {"user-agent": USER_AGENT, **(headers or {})}
             if token is not None:
                 send_headers["x-amz-access-token"] = token.access_token()
+            # No attempt may outlive the retry budget.
+            remaining = max(0.1, deadline - self._clock())
+            timeout = httpx.Timeout(
+                min(self.timeout.read, remaining),
+                connect=min(self.timeout.connect, remaining),
+            )
+            sent = True
             try:
                 raw = self._http.request(
                     method,
@@ -175,7 +196,17 @@ class Transport:
                     data=data,
                     content=content,
                     headers=send_headers,
-                    timeout=self.timeout,
+                    timeout=timeout,
+                )
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                if _tls_failure(exc):
+                    raise PermanentError(
+                        f"TLS handshake failed: {_tls_failure(exc)}",
+                        operation=operation,
+                    ) from None
+                sent = False  # nothing reached Amazon: always safe to retry
+                failure = RetryableError(
+                    f"connection failed ({type(exc).__name__})", operation=operation
                 )
             except httpx.TimeoutException as exc:
                 failure = RetryableError(
@@ -204,6 +235,11 @@ class Transport:
                 if isinstance(failure, PermanentError):
                     log.warning("permanent failure: %s", failure)
                     raise failure
+                sent = raw.status_code != 429  # a 429 was refused before acting
+            if sent and operation in NON_IDEMPOTENT:
+                # Amazon may have acted: the caller checks before repeating.
+                log.warning("%s; not retried (not idempotent)", failure)
+                raise failure
             self._wait_or_give_up(failure, attempt, deadline)
 
     def _check(self, operation, raw, expect_json, limited):
@@ -221,7 +257,8 @@ class Transport:
             request_id,
         )
         if not 200 <= raw.status_code < 300:
-            log.debug("%s error body: %s", operation, redact.body(raw.content))
+            if operation not in PII_OPERATIONS:  # error text may echo buyer data
+                log.debug("%s error body: %s", operation, redact.body(raw.content))
             return error_from_response(operation, raw.status_code, raw.content, headers)
         if expect_json and raw.content:
             try:

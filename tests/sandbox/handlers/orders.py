@@ -75,7 +75,7 @@ def _matches(order, view, query, after, before):
 def search_orders(ctx, values):
     token = values.get("paginationToken")
     if token:
-        page = pagination.decode(token)
+        page = pagination.decode(token, required=("o", "q", "s"))
         query, snapshot = page["q"], parse_time(page["s"])
     else:
         now = ctx.now
