@@ -45,6 +45,20 @@ class VaultCase(TransactionCase):
         values.update(extra)
         return self.vault.store([(owner, values)])
 
+    def place_hold(self, owner, name, reason):
+        return (
+            self.env["amazon.pii.hold"]
+            .with_user(self.users["officer"])
+            .create(
+                {
+                    "name": name,
+                    "reason": reason,
+                    "owner_model": owner._name,
+                    "owner_id": owner.id,
+                }
+            )
+        )
+
     def as_user(self, name):
         return self.vault.with_user(self.users[name])
 

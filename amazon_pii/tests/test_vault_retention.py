@@ -85,18 +85,7 @@ class TestVaultRetention(VaultCase):
     def test_legal_hold_archives_blocks_reveal_and_survives_purge(self):
         owner = self._stored_owner(self.owners[0])
         officer = self.users["officer"]
-        hold = (
-            self.env["amazon.pii.hold"]
-            .with_user(officer)
-            .create(
-                {
-                    "name": "LH-2026-01",
-                    "reason": "Chargeback dispute",
-                    "owner_model": owner._name,
-                    "owner_id": owner.id,
-                }
-            )
-        )
+        hold = self.place_hold(owner, "LH-2026-01", "Chargeback dispute")
         self.assertEqual(hold.entry_count, 4)
         infos = self.env["amazon.pii.entry.info"].search(
             [("owner_id", "=", owner.id), ("owner_model", "=", "res.partner")]
@@ -128,18 +117,7 @@ class TestVaultRetention(VaultCase):
     def test_held_values_are_not_overwritten_by_a_new_sync(self):
         owner = self._stored_owner(self.owners[3])
         officer = self.users["officer"]
-        hold = (
-            self.env["amazon.pii.hold"]
-            .with_user(officer)
-            .create(
-                {
-                    "name": "LH-9",
-                    "reason": "Dispute",
-                    "owner_model": owner._name,
-                    "owner_id": owner.id,
-                }
-            )
-        )
+        hold = self.place_hold(owner, "LH-9", "Dispute")
         self.vault.store([(owner, {"recipient_name": "Changed Later"})])
         hold.with_user(officer).action_release()
         revealed = self.vault.with_user(officer).reveal(
