@@ -271,6 +271,7 @@ class Generator:
         size = max(2, min(size, len(pool)))
         group = [pool.pop() for _ in range(size)]
         first = group[0]
+        market_before = {id(order): order["marketplaceId"] for order in group}
         for order in group:
             name = pii.person(self.rng, first["country"])
             recipient = dict(first["recipient"], name=name)
@@ -286,8 +287,13 @@ class Generator:
             domain = first["buyer"]["buyerEmail"].split("@")[1]
             relay = order["buyer"]["buyerEmail"].split("@")[0]
             order["buyer"]["buyerEmail"] = f"{relay}@{domain}"
+            # Keep each line's own price, only converted to the group's currency:
+            # a price shared by the whole group would give the label away.
+            old_fx = BY_MARKETPLACE[market_before[id(order)]][4]
+            new_fx = BY_MARKETPLACE[first["marketplaceId"]][4]
             for line in order["items"]:
-                line["unitPrice"] = first["items"][0]["unitPrice"]
+                usd = Decimal(line["unitPrice"]) / old_fx
+                line["unitPrice"] = money(usd * new_fx, first["currency"])["amount"]
             order["anomaly"] = {"label": "shared_address"}
         return size
 

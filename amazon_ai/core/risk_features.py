@@ -1,0 +1,236 @@
+"""Turn Orders API 2026-01-01 order objects into numbers and a seller profile.
+
+Names, addresses and buyer e-mails are only ever kept as keyed hashes: the
+profile must be storable by Odoo without becoming a second copy of PII.
+"""
+
+import hashlib
+import math
+from bisect import bisect_left, bisect_right
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from statistics import median
+
+from .address_rules import MARKETPLACE_COUNTRY
+
+# Units of currency per US dollar; coarse on purpose: only used to compare
+# order sizes across a seller's marketplaces, never to show amounts.
+FX_PER_USD = {
+    "USD": 1.0,
+    "CAD": 1.35,
+    "MXN": 17.0,
+    "BRL": 5.0,
+    "GBP": 0.79,
+    "EUR": 0.92,
+    "SEK": 10.5,
+    "PLN": 4.0,
+    "TRY": 32.0,
+    "EGP": 48.0,
+    "SAR": 3.75,
+    "AED": 3.67,
+    "INR": 83.0,
+    "JPY": 150.0,
+    "AUD": 1.5,
+    "SGD": 1.34,
+    "ZAR": 18.0,
+}
+RUSH_LEVEL = {
+    "SAME_DAY": 2,
+    "NEXT_DAY": 2,
+    "PRIORITY": 2,
+    "SECOND_DAY": 1,
+    "EXPEDITED": 1,
+}
+# The Orders API fields the model reads (for the model card).
+FIELDS_USED = (
+    "orderId",
+    "createdTime",
+    "programs",
+    "salesChannel.marketplaceId",
+    "buyer.buyerEmail (hashed)",
+    "buyer.buyerName (hashed)",
+    "recipient.deliveryAddress.name (hashed)",
+    "recipient.deliveryAddress.addressLine1..3",
+    "recipient.deliveryAddress.city",
+    "recipient.deliveryAddress.stateOrRegion",
+    "recipient.deliveryAddress.postalCode",
+    "recipient.deliveryAddress.countryCode",
+    "fulfillment.fulfillmentServiceLevel",
+    "orderItems[].quantityOrdered",
+    "orderItems[].product.sellerSku",
+    "orderItems[].product.price.unitPrice",
+)
+
+
+def parse_time(text):
+    if not text:
+        return None
+    moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def seller_of(order):
+    """The seller id an adapter attached to the order, if any (the API has none)."""
+    channel = order.get("salesChannel") or {}
+    return order.get("sellerId") or channel.get("sellerId") or None
+
+
+@dataclass
+class OrderFacts:
+    """What the rules and the model need from one order, PII reduced to hashes."""
+
+    order_id: str
+    created: float  # POSIX seconds, 0 when unknown
+    marketplace_id: str
+    market_country: str
+    address: dict
+    ship_country: str
+    service_level: str
+    business: bool
+    lines: list  # (sku, quantity, unit price in USD or None)
+    value_usd: float | None
+    units: int
+    buyer_key: str
+    address_key: str
+    name_key: str
+
+
+class Hasher:
+    """Keyed hashes: the same seller's model matches names, nobody reverses them."""
+
+    def __init__(self, key):
+        self.key = hashlib.sha256(str(key).encode()).digest()
+
+    def __call__(self, *parts):
+        text = "\x1f".join(" ".join(str(p or "").casefold().split()) for p in parts)
+        if not text.strip("\x1f"):
+            return ""
+        return hashlib.blake2b(text.encode(), key=self.key, digest_size=12).hexdigest()
+
+
+def extract(order, hasher):
+    channel = order.get("salesChannel") or {}
+    address = (order.get("recipient") or {}).get("deliveryAddress") or {}
+    buyer = order.get("buyer") or {}
+    lines, value, priced = [], 0.0, False
+    for item in order.get("orderItems") or ():
+        product = item.get("product") or {}
+        quantity = int(item.get("quantityOrdered") or 0)
+        money = (product.get("price") or {}).get("unitPrice") or {}
+        unit = None
+        if money.get("amount") not in (None, ""):
+            rate = FX_PER_USD.get(money.get("currencyCode"), 1.0)
+            unit = float(money["amount"]) / rate
+            value += unit * quantity
+            priced = True
+        lines.append(
+            (product.get("sellerSku") or product.get("asin") or "", quantity, unit)
+        )
+    created = parse_time(order.get("createdTime"))
+    marketplace = channel.get("marketplaceId") or ""
+    name = address.get("name") or buyer.get("buyerName") or ""
+    street = (address.get("addressLine1"), address.get("addressLine2"))
+    return OrderFacts(
+        order_id=str(order.get("orderId") or ""),
+        created=created.timestamp() if created else 0.0,
+        marketplace_id=marketplace,
+        market_country=MARKETPLACE_COUNTRY.get(marketplace, ""),
+        address=address,
+        ship_country=str(address.get("countryCode") or "").upper(),
+        service_level=str(
+            (order.get("fulfillment") or {}).get("fulfillmentServiceLevel") or ""
+        ),
+        business="AMAZON_BUSINESS" in (order.get("programs") or ()),
+        lines=lines,
+        value_usd=value if priced else None,
+        units=sum(line[1] for line in lines),
+        buyer_key=hasher(buyer.get("buyerEmail") or ""),
+        address_key=hasher(
+            address.get("countryCode"), address.get("postalCode"), *street
+        )
+        if street[0]
+        else "",
+        name_key=hasher(name),
+    )
+
+
+def quantile(sorted_values, q):
+    if not sorted_values:
+        return None
+    index = min(len(sorted_values) - 1, max(0, math.ceil(q * len(sorted_values)) - 1))
+    return sorted_values[index]
+
+
+@dataclass
+class Profile:
+    """The seller's history in aggregate: quantiles, per-SKU medians, hashes."""
+
+    orders: int = 0
+    priced: int = 0
+    value: dict = field(default_factory=dict)  # quantile -> USD
+    units: dict = field(default_factory=dict)
+    line_qty: dict = field(default_factory=dict)
+    lines: dict = field(default_factory=dict)
+    sku_price: dict = field(default_factory=dict)  # sku -> median unit USD
+    sku_qty: dict = field(default_factory=dict)
+    buyers: set = field(default_factory=set)
+    routes: Counter = field(default_factory=Counter)  # (market, ship) -> n
+    markets: Counter = field(default_factory=Counter)
+    addresses: dict = field(default_factory=dict)  # key -> sorted [(t, name, id)]
+
+    @classmethod
+    def build(cls, facts):
+        profile = cls(orders=len(facts))
+        values = sorted(f.value_usd for f in facts if f.value_usd is not None)
+        profile.priced = len(values)
+        qs = (0.5, 0.95, 0.99)
+        profile.value = {q: quantile(values, q) for q in qs}
+        profile.units = {q: quantile(sorted(f.units for f in facts), q) for q in qs}
+        line_qty = sorted(line[1] for f in facts for line in f.lines)
+        profile.line_qty = {q: quantile(line_qty, q) for q in qs}
+        profile.lines = {
+            q: quantile(sorted(len(f.lines) for f in facts), q) for q in qs
+        }
+        prices, qtys = defaultdict(list), defaultdict(list)
+        for f in facts:
+            for sku, quantity, unit in f.lines:
+                qtys[sku].append(quantity)
+                if unit is not None:
+                    prices[sku].append(unit)
+        profile.sku_price = {sku: median(v) for sku, v in prices.items()}
+        profile.sku_qty = {sku: median(v) for sku, v in qtys.items()}
+        profile.buyers = {f.buyer_key for f in facts if f.buyer_key}
+        profile.routes = Counter((f.market_country, f.ship_country) for f in facts)
+        profile.markets = Counter(f.market_country for f in facts)
+        profile.addresses = address_index(facts)
+        return profile
+
+
+def address_index(facts, base=None):
+    """Address hash -> time-sorted (time, name hash, order id), merged by id."""
+    index = {key: list(rows) for key, rows in (base or {}).items()}
+    for f in facts:
+        if not f.address_key:
+            continue
+        rows = index.setdefault(f.address_key, [])
+        if all(row[2] != f.order_id for row in rows):
+            rows.append((f.created, f.name_key, f.order_id))
+    for rows in index.values():
+        rows.sort()
+    return index
+
+
+def address_crowd(index, facts, window_seconds):
+    """(orders, distinct names) at this order's address within +- the window."""
+    rows = index.get(facts.address_key) if facts.address_key else None
+    if not rows:
+        return 1, 1
+    times = [row[0] for row in rows]
+    start = bisect_left(times, facts.created - window_seconds)
+    stop = bisect_right(times, facts.created + window_seconds)
+    near = rows[start:stop]
+    names = {row[1] for row in near if row[1]}
+    return max(1, len(near)), max(1, len(names))
