@@ -260,8 +260,13 @@ class AmazonPiiVault(models.AbstractModel):
     @api.private
     def set_purge_after(self, owner_dates):
         """``[(owner_record, date), ...]``: when each owner's PII must be gone."""
+        # One search and one write per (model, date), not per owner: a sync
+        # sets the dates of a whole page of orders at once.
+        grouped = defaultdict(list)
         for owner, purge_on in owner_dates:
-            self._entries(owner).write({"purge_after": purge_on})
+            grouped[owner._name, purge_on].extend(owner.ids)
+        for (model, purge_on), ids in grouped.items():
+            self._entries(self.env[model].browse(ids)).write({"purge_after": purge_on})
 
     @api.model
     @api.private
