@@ -1,9 +1,12 @@
 """The README's main-job command: a fresh Odoo database with the suite, running.
 
-Usage: python3 setup/demo.py [--db amazon_demo] [--port 8069]
+Usage: python3 setup/demo.py [--db amazon_demo] [--port 8069] [--orders 300]
 
-Drops and recreates the database, installs the three addons, starts Odoo on
-127.0.0.1 and prints the URL and login. Runs until interrupted (Ctrl-C).
+Starts the local SP-API sandbox (a few hundred synthetic orders, its clock on
+the wall clock, new orders arriving over two days), drops and recreates the
+database, installs the three addons, connects a demo seller account to the
+sandbox, runs a first order sync, starts Odoo on 127.0.0.1 and prints the URL
+and login. Runs until interrupted (Ctrl-C), which also stops the sandbox.
 """
 
 import argparse
@@ -18,13 +21,38 @@ import odoo_env
 ROOT = odoo_env.ROOT
 # Odoo's own deprecation warnings (its pinned Werkzeug) would bury the output.
 QUIET_WARNINGS = "--log-handler=py.warnings:ERROR"
-# Run inside `odoo shell`: what a seller's admin would click after installing.
+# Run inside `odoo shell`: what a seller's admin would click after installing,
+# then the first sync against the sandbox (its URL and credentials formatted in).
 DEMO_SETUP = """
+from datetime import timedelta
+from odoo import fields
 admin = env.ref("base.user_admin")
 admin.groups_id += env.ref("amazon_pii.group_amazon_pii_officer")
 env["ir.config_parameter"].set_param("amazon_pii.incident_contact_id", admin.id)
+env["ir.config_parameter"].set_param("amazon_connector.rate_scale", {rate_scale})
+codes = ("us", "ca", "uk", "de", "fr", "jp")
+account = env["amazon.account"].create({{
+    "name": "Demo seller (local sandbox)",
+    "seller_id": {seller_id!r},
+    "region": "na",
+    "endpoint_url": {endpoint!r},
+    "lwa_url": {token_url!r},
+    "lwa_client_id": {client_id!r},
+    "lwa_client_secret": {client_secret!r},
+    "refresh_token": {refresh_token!r},
+    "marketplace_ids": [(6, 0, [env.ref("amazon_connector.marketplace_" + c).id
+                                for c in codes])],
+    "orders_sync_from": fields.Datetime.now() - timedelta(days=35),
+    "auto_invoice": True,
+}})
 env.cr.commit()
+log = env["amazon.order.sync"].run(account)
+env.cr.commit()
+log.invalidate_recordset()
+print("First sync: %s orders imported, %s parked, %s SP-API calls, %s throttled"
+      % (log.created, log.failed, log.api_calls, log.throttled))
 """
+RATE_SCALE = 5  # the sandbox's usage plans x5: a first sync in seconds, not minutes
 
 
 def wait_for_port(port, proc, timeout=120):
@@ -44,6 +72,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default="amazon_demo")
     parser.add_argument("--port", type=int, default=8069)
+    parser.add_argument("--orders", type=int, default=300)
     args = parser.parse_args()
 
     version = odoo_env.odoo_version()
@@ -51,6 +80,24 @@ def main():
         found = f"Odoo {version} was found" if version else odoo_env.NO_ODOO_HELP
         sys.exit(f"The demo needs Odoo 18. {found}")
 
+    if not (ROOT / "tests" / "sandbox").is_dir():
+        sys.exit("The demo needs the local SP-API sandbox (tests/sandbox).")
+    sys.path.insert(0, str(ROOT))
+    from tests.sandbox.fixture import running_sandbox
+
+    print(f"Starting the local SP-API sandbox ({args.orders} orders) ...", flush=True)
+    with running_sandbox(
+        orders=args.orders,
+        now="now",
+        new_orders=0.2,
+        rate_scale=RATE_SCALE,
+        no_response_validation=True,
+    ) as sandbox:
+        print(f"  sandbox at {sandbox.base_url}", flush=True)
+        return run_demo(args, sandbox)
+
+
+def run_demo(args, sandbox):
     db = odoo_env.ensure_postgres()
     run_dir = odoo_env.RUN_DIR
     run_dir.mkdir(exist_ok=True)
@@ -88,9 +135,20 @@ def main():
     )
     if install.returncode != 0:
         sys.exit(f"Installing the suite into {args.db!r} failed (see the log above).")
+    creds = sandbox.credentials
+    setup_code = DEMO_SETUP.format(
+        rate_scale=RATE_SCALE,
+        seller_id=creds["seller_id"],
+        endpoint=sandbox.base_url,
+        token_url=sandbox.token_url,
+        client_id=creds["client_id"],
+        client_secret=creds["client_secret"],
+        refresh_token=creds["refresh_token"],
+    )
+    print("Connecting the demo seller account and importing its orders ...", flush=True)
     prepare = subprocess.run(
         [*common[:3], "shell", *common[3:], "--log-level=warn", QUIET_WARNINGS],
-        input=DEMO_SETUP,
+        input=setup_code,
         text=True,
         cwd="/",
         env=env,
@@ -117,6 +175,8 @@ def main():
         print(
             f"\nAmazon suite demo running: http://127.0.0.1:{args.port}/odoo\n"
             f"  database {args.db}, login admin, password admin\n"
+            f"  Amazon > Orders: the orders of the sandbox seller; the local\n"
+            f"  SP-API sandbox at {sandbox.base_url} keeps producing orders\n"
             f"  log {log_file}; stop with Ctrl-C\n",
             flush=True,
         )

@@ -8,7 +8,8 @@ Every path is checked against Amazon's model JSON by
 
 Classification: ``pii`` identifies, contacts or locates a person;
 ``confidential`` is buyer business data kept in the vault anyway;
-``secret`` is reserved for credentials (none in the Orders API).
+``secret`` is for seller credentials (``SECRETS``, not from the Orders API):
+they never expire by retention and are read only by server code.
 """
 
 import re
@@ -105,9 +106,12 @@ SHIPPING_REVEALABLE = frozenset(
 NON_PII_PATHS = frozenset(
     {
         "orderId",
+        "orderAliases",
         "createdTime",
         "lastUpdatedTime",
         "programs",
+        "proceeds",
+        "fulfillmentOrders",
         "salesChannel.channelName",
         "salesChannel.marketplaceId",
         "salesChannel.marketplaceName",
@@ -140,15 +144,31 @@ NON_PII_PATHS = frozenset(
         "orderItems[].fulfillment.packing.giftOption.giftWrapLevel",
         "orderItems[].proceeds",
         "orderItems[].tax",
+        "orderItems[].promotion",
+        "orderItems[].cancellation",
+        "orderItems[].fulfillment.quantityFulfilled",
+        "orderItems[].fulfillment.quantityUnfulfilled",
         "packages[].carrier",
         "packages[].trackingNumber",
         "packages[].shipTime",
         "packages[].shippingService",
         "packages[].shipFromAddress",
+        "packages[].packageItems",
+        "packages[].packageStatus",
     }
 )
 
-_BY_KEY = {f.key: f for f in FIELDS}
+# Seller credentials kept in the vault (rule 6); owner is the seller account.
+SECRETS = tuple(
+    PIIField(key, f"credentials.{key}", "secret", "vault", purpose, "until replaced")
+    for key, purpose in (
+        ("lwa_client_id", "Login with Amazon application identity"),
+        ("lwa_client_secret", "Login with Amazon application secret"),
+        ("refresh_token", "seller authorization for the SP-API"),
+    )
+)
+
+_BY_KEY = {f.key: f for f in FIELDS + SECRETS}
 _BY_PATH = {f.source_path: f for f in FIELDS}
 _INDEX = re.compile(r"\[\d*\]")
 

@@ -28,6 +28,7 @@ EVENTS = [
     ("incident", "Incident opened"),
     ("decrypt_failed", "Decryption failed"),
     ("setting", "Setting changed"),
+    ("credential", "Credential changed"),
     ("verify", "Audit chain verified"),
 ]
 

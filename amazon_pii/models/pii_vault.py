@@ -274,6 +274,36 @@ class AmazonPiiVault(models.AbstractModel):
         """The owners shipped: Shipping staff lose access after the grace period."""
         self._entries(owners).write({"fulfilled_at": when or fields.Datetime.now()})
 
+    # -- seller credentials ----------------------------------------------
+    @api.model
+    @api.private
+    def store_secrets(self, owner, values):
+        """Replace credentials of ``owner`` (a seller account): administrators
+        with 2FA only (rules 6 and 10); audited by key, never by value."""
+        owner.ensure_one()
+        user = self.env.user
+        if not self.env.su and not user.has_group("base.group_system"):
+            raise AccessError(self.env._("Only administrators may change credentials."))
+        if not self.env.su and not user.sudo().totp_enabled:
+            raise AccessError(purpose_rules.TOTP_HINT)
+        for key in values:
+            if self._registered(key).classification != "secret":
+                raise UserError(
+                    self.env._("%(key)s is not a credential field.", key=key)
+                )
+        self.store([(owner, values)])
+        self._audit()._log("credential", records=owner, field_keys=list(values))
+
+    @api.model
+    def _secrets(self, owner, keys):
+        """Decrypt credentials for server code that calls Amazon (never RPC:
+        the leading underscore keeps it off the wire); ``{key: str}``."""
+        owner.ensure_one()
+        entries = self._entries(owner, keys).filtered(
+            lambda e: e.classification == "secret"
+        )
+        return self._decrypt(entries).get(owner.id, {})
+
     # -- reveal ----------------------------------------------------------
     def _actor(self):
         user = self.env.user
@@ -297,6 +327,8 @@ class AmazonPiiVault(models.AbstractModel):
             return entries, self.env._(
                 "This buyer data belongs to a company you are not working in."
             )
+        if "secret" in entries.mapped("classification"):
+            return entries, self.env._("Credentials are never revealed.")
         if not entries:
             ok, reason = purpose_rules.decide(
                 actor,
@@ -497,6 +529,7 @@ class AmazonPiiVault(models.AbstractModel):
         )
         domain = [
             ("hold_id", "=", False),
+            ("classification", "!=", "secret"),  # credentials have no retention
             "|",
             ("purge_after", "<=", today),
             "&",

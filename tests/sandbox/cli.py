@@ -39,6 +39,12 @@ def parser():
         help="share of the orders placed 10 min to 2 days after the start (0)",
     )
     add(
+        "--malformed",
+        type=int,
+        default=0,
+        help="orders whose first item shows quantityOrdered 0 (0)",
+    )
+    add(
         "--now",
         default=dataset.DEFAULT_NOW,
         help=f"simulated time at start, ISO 8601 or 'now' ({dataset.DEFAULT_NOW})",
@@ -124,6 +130,7 @@ def options_from(argv=None):
     opts.fault_delay = max(0.0, min(opts.fault_delay, 60.0))
     opts.orders = max(0, opts.orders)
     opts.new_orders = max(0.0, min(opts.new_orders, 1.0))
+    opts.malformed = max(0, opts.malformed)
     opts.sellers = max(1, opts.sellers)
     if opts.rate_scale <= 0:
         parser().error("--rate-scale must be positive")

@@ -298,13 +298,30 @@ class Generator:
         return size
 
 
-def generate(seed=1, orders=200, now=DEFAULT_NOW, new_orders=0.0):
+def mark_malformed(order_list, seed, count):
+    """Label ``count`` orders whose first item shows ``quantityOrdered`` 0.
+
+    A generator of its own leaves the dataset's draws, hence every other
+    order, unchanged; the first five and cancelled orders are never picked."""
+    eligible = [
+        order
+        for order in order_list[5:]
+        if all(event["status"] != "CANCELLED" for event in order["events"])
+    ]
+    rng = random.Random(f"sandbox-malformed-{seed}")
+    for order in rng.sample(eligible, min(count, len(eligible))):
+        order["malformed"] = True
+
+
+def generate(seed=1, orders=200, now=DEFAULT_NOW, new_orders=0.0, malformed=0):
     now_dt = parse_time(now) if isinstance(now, str) else now
     gen = Generator(seed, orders, now_dt, new_orders)
     products = gen.products()
     order_list = [gen.order(products) for _ in range(orders)]
     gen.make_anomalies(order_list)
     order_list.sort(key=lambda o: (o["createdTime"], o["orderId"]))
+    if malformed:
+        mark_malformed(order_list, seed, malformed)
     return {
         "seed": seed,
         "now": iso(now_dt),

@@ -34,21 +34,22 @@ def _item_totals(order, line):
 
 
 def _proceeds(order):
+    """Order-level categories aggregate the items' rounded subtotals (as
+    Amazon's model says), so the breakdowns add up to the grand total."""
     currency = order["currency"]
-    totals = [_item_totals(order, line) for line in order["items"]]
-    item = sum((t[1] for t in totals), Decimal(0))
-    discount = sum((t[2] for t in totals), Decimal(0))
-    tax = sum((t[3] for t in totals), Decimal(0))
-    shipping = Decimal(order["shippingFee"])
-    grand = money(item - discount + tax + shipping, currency)
-    breakdowns = [{"type": "ITEM", "subtotal": money(item, currency)}]
-    if shipping:
-        breakdowns.append({"type": "SHIPPING", "subtotal": money(shipping, currency)})
-    if tax:
-        breakdowns.append({"type": "TAX", "subtotal": money(tax, currency)})
-    if discount:
-        breakdowns.append({"type": "DISCOUNT", "subtotal": money(-discount, currency)})
-    return {"grandTotal": grand, "breakdowns": breakdowns}
+    shipping = Decimal(money(order["shippingFee"], currency)["amount"])
+    totals = {"ITEM": Decimal(0), "SHIPPING": shipping}
+    for line in order["items"]:
+        for entry in _item_proceeds(order, line)["breakdowns"]:
+            amount = Decimal(entry["subtotal"]["amount"])
+            totals[entry["type"]] = totals.get(entry["type"], Decimal(0)) + amount
+    breakdowns = [
+        {"type": kind, "subtotal": money(amount, currency)}
+        for kind, amount in totals.items()
+        if amount or kind == "ITEM"
+    ]
+    grand = sum(totals.values(), Decimal(0))
+    return {"grandTotal": money(grand, currency), "breakdowns": breakdowns}
 
 
 def _item_proceeds(order, line):
@@ -58,10 +59,9 @@ def _item_proceeds(order, line):
         breakdowns.append({"type": "TAX", "subtotal": money(tax, currency)})
     if discount:
         breakdowns.append({"type": "DISCOUNT", "subtotal": money(-discount, currency)})
-    return {
-        "proceedsTotal": money(item - discount + tax, currency),
-        "breakdowns": breakdowns,
-    }
+    # The total of the rounded subtotals, as the seller is paid.
+    total = sum(Decimal(entry["subtotal"]["amount"]) for entry in breakdowns)
+    return {"proceedsTotal": money(total, currency), "breakdowns": breakdowns}
 
 
 def _shipped_lines(order, status):
@@ -90,6 +90,13 @@ def _windows(order):
     }
 
 
+def _quantity_shown(order, line):
+    # --malformed: schema-valid but impossible, to exercise importers' checks.
+    if order.get("malformed") and line is order["items"][0]:
+        return 0
+    return line["quantity"]
+
+
 def _item(order, line, status, included, shipped):
     priced = status in PRICED
     product = {
@@ -109,7 +116,7 @@ def _item(order, line, status, included, shipped):
             product["price"]["priceDesignation"] = "BUSINESS_PRICE"
     item = {
         "orderItemId": line["orderItemId"],
-        "quantityOrdered": line["quantity"],
+        "quantityOrdered": _quantity_shown(order, line),
         "measurement": {"unit": "COUNT", "value": line["quantity"]},
         "product": product,
     }

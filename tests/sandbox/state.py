@@ -57,7 +57,11 @@ class State:
             options.client_id, options.client_secret, sellers, options.token_ttl
         )
         self.data = datasets.generate(
-            options.seed, options.orders, options.now, options.new_orders
+            options.seed,
+            options.orders,
+            options.now,
+            options.new_orders,
+            options.malformed,
         )
         self.clock = SimClock(datasets.parse_time(self.data["now"]), options.clock_rate)
         self.lock = threading.RLock()
@@ -72,6 +76,7 @@ class State:
                 options.orders,
                 options.now,
                 options.new_orders,
+                options.malformed,
             )
             self.seller_stores[seller] = Stores(data, seller, self.documents)
         self.base_url = ""

@@ -12,6 +12,7 @@ import time
 
 from .errors import PermanentError
 from .redact import log
+from .transport import LWA
 
 REFUSALS = {
     "invalid_grant": (
@@ -120,16 +121,14 @@ class LwaTokenProvider:
             "client_secret": self._client_secret,
         }
         try:
-            response = self._transport.request(
-                "lwa.token", "POST", self._lwa_url, data=form
-            )
+            response = self._transport.request(LWA, "POST", self._lwa_url, data=form)
         except PermanentError as exc:
             if exc.status is None:  # never reached LWA (TLS, configuration)
                 raise
             message = REFUSALS.get(exc.code, "Amazon refused the LWA token request")
             raise PermanentError(
                 message,
-                operation="lwa.token",
+                operation=LWA,
                 status=exc.status,
                 code=exc.code,
                 request_id=exc.request_id,
@@ -137,9 +136,7 @@ class LwaTokenProvider:
         body = response.json() or {}
         token = body.get("access_token")
         if not token:
-            raise PermanentError(
-                "LWA answered without an access token", operation="lwa.token"
-            )
+            raise PermanentError("LWA answered without an access token", operation=LWA)
         lifetime = float(body.get("expires_in") or 3600)
         # Renew before expiry: a minute early, or a tenth of short lifetimes.
         expires_at = self._clock() + lifetime - min(60.0, lifetime / 10)

@@ -262,6 +262,11 @@ class SellerClient:
     def close(self):
         self._transport.close()
 
+    @property
+    def counters(self):
+        """``{"calls": n, "throttled": n}`` since this client was built."""
+        return self._transport.counters
+
     # -- plumbing ---------------------------------------------------------
 
     def _call(self, operation, path_args=None, query=None, body=None, headers=None):

@@ -10,6 +10,7 @@ import json
 import random
 import ssl
 import time
+from collections import Counter
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
@@ -20,6 +21,8 @@ from .endpoints import check_url
 from .errors import PermanentError, RetryableError, SPAPIError
 from .redact import log
 from .usage_plans import USAGE_PLANS
+
+LWA = "lwa.token"  # the operation name of token requests (auth.py)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Operations whose requests or responses carry buyer data: Amazon's free-text
@@ -143,6 +146,8 @@ class Transport:
         self._sleep = sleep
         self._clock = clock
         self._rand = rand
+        # What sync logs report: HTTP attempts made and 429s received.
+        self.counters = Counter()
 
     def close(self):
         self._http.close()
@@ -223,6 +228,9 @@ class Transport:
                     f"connection failed ({type(exc).__name__})", operation=operation
                 )
             else:
+                # SP-API calls and Login with Amazon token calls apart.
+                self.counters["token_calls" if operation == LWA else "calls"] += 1
+                self.counters["throttled"] += raw.status_code == 429
                 result = self._check(operation, raw, expect_json, limited)
                 if isinstance(result, Response):
                     return result

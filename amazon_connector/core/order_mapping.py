@@ -1,0 +1,464 @@
+"""Plan one Orders API 2026-01-01 ``Order`` as sale order lines, without PII.
+
+Pure Python (never imports odoo). The Odoo layer turns an :class:`OrderPlan`
+into records and hands :func:`pii_values` to the vault (rule 2): nothing in a
+plan identifies, contacts or locates a person.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+
+# Rule 16: buyer and recipient only for orders the seller ships itself.
+INCLUDED_MERCHANT = (
+    "BUYER",
+    "RECIPIENT",
+    "PROCEEDS",
+    "PROMOTION",
+    "CANCELLATION",
+    "FULFILLMENT",
+    "TAX",
+    "PACKAGES",
+)
+INCLUDED_AMAZON = (
+    "PROCEEDS",
+    "PROMOTION",
+    "CANCELLATION",
+    "FULFILLMENT",
+    "TAX",
+    "PACKAGES",
+    "FULFILLMENT_ORDERS",
+)
+
+# Proceeds category -> line kind (unknown categories become "other").
+KIND_OF = {
+    "ITEM": "item",
+    "DISCOUNT": "discount",
+    "TAX": "tax",
+    "SHIPPING": "shipping",
+    "GIFT_WRAP": "gift_wrap",
+    "COD_FEE": "cod_fee",
+    "OTHER": "other",
+    "DELIVERY_TIP": "other",
+}
+LABELS = {
+    "item": "Items",
+    "discount": "Discount",
+    "tax": "Tax",
+    "mf_tax": "Tax collected by Amazon",
+    "shipping": "Shipping",
+    "gift_wrap": "Gift wrap",
+    "cod_fee": "Cash on delivery fee",
+    "other": "Other charges",
+}
+# Order-level lines in a stable order after the item lines.
+ORDER_LINE_KINDS = ("item", "discount", "shipping", "gift_wrap", "cod_fee", "other")
+# Every Order path a plan reads (rule 21: amazon_pii's registry must list each
+# as non-PII; a test proves plans ignore everything else).
+SOURCE_PATHS = (
+    "orderId",
+    "createdTime",
+    "lastUpdatedTime",
+    "programs",
+    "orderAliases",
+    "salesChannel.channelName",
+    "salesChannel.marketplaceId",
+    "recipient.deliveryAddress.city",
+    "recipient.deliveryAddress.stateOrRegion",
+    "recipient.deliveryAddress.countryCode",
+    "proceeds",
+    "fulfillment.fulfillmentStatus",
+    "fulfillment.fulfilledBy",
+    "fulfillment.fulfillmentServiceLevel",
+    "fulfillment.shipByWindow",
+    "fulfillment.deliverByWindow",
+    "orderItems[].orderItemId",
+    "orderItems[].quantityOrdered",
+    "orderItems[].product.asin",
+    "orderItems[].product.title",
+    "orderItems[].product.sellerSku",
+    "orderItems[].product.price",
+    "orderItems[].proceeds",
+    "orderItems[].tax",
+    "orderItems[].fulfillment.quantityFulfilled",
+    "packages[].carrier",
+    "packages[].trackingNumber",
+    "packages[].shipTime",
+    "packages[].packageItems",
+    "fulfillmentOrders",
+)
+MARKETPLACE_FACILITATOR = "MARKETPLACE_FACILITATOR"
+ZERO = Decimal(0)
+
+
+class OrderDataError(ValueError):
+    """Input the importer must not guess at. The message names the order and
+    the problem, never a buyer's data, so it may go to logs and sync errors."""
+
+    def __init__(self, order_id, message):
+        self.order_id = order_id
+        self.message = message
+        super().__init__(f"Amazon order {order_id}: {message}")
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    kind: str
+    amazon_item_id: str | None
+    sku: str | None
+    asin: str | None
+    title: str
+    quantity: Decimal
+    price_unit: Decimal
+    key: str
+
+
+@dataclass(frozen=True)
+class OrderPlan:
+    order_id: str
+    marketplace_id: str | None
+    channel: str
+    status: str | None
+    created: datetime
+    last_updated: datetime
+    latest_ship: datetime | None
+    latest_delivery: datetime | None
+    is_prime: bool
+    is_business: bool
+    service_level: str | None
+    currency: str | None
+    priced: bool
+    grand_total: Decimal | None
+    seller_order_id: str | None
+    lines: tuple
+    tax_country: str | None
+    tax_state: str | None
+    tax_city: str | None
+    shipped: dict
+    packages: tuple
+
+
+def plan_order(order):
+    """The non-PII plan of ``order``; OrderDataError for malformed input."""
+    order_id = order.get("orderId")
+    if not order_id:
+        raise OrderDataError("(unknown)", "missing orderId")
+    items = order.get("orderItems") or []
+    if not items:
+        raise OrderDataError(order_id, "no orderItems")
+    for item in items:
+        _check_item(order_id, item)
+    money = _Money(order_id, _currency(order))
+    fulfillment = order.get("fulfillment") or {}
+    programs = set(order.get("programs") or ())
+    address = (order.get("recipient") or {}).get("deliveryAddress") or {}
+    grand = (order.get("proceeds") or {}).get("grandTotal")
+    grand_total = money.amount(grand, "grandTotal") if grand else None
+    plan = OrderPlan(
+        order_id=order_id,
+        marketplace_id=(order.get("salesChannel") or {}).get("marketplaceId"),
+        channel=_channel(order),
+        status=fulfillment.get("fulfillmentStatus"),
+        created=_date(order_id, order.get("createdTime"), "createdTime"),
+        last_updated=_date(order_id, order.get("lastUpdatedTime"), "lastUpdatedTime"),
+        latest_ship=_window_end(order_id, fulfillment, "shipByWindow"),
+        latest_delivery=_window_end(order_id, fulfillment, "deliverByWindow"),
+        is_prime="PRIME" in programs,
+        is_business="AMAZON_BUSINESS" in programs,
+        service_level=fulfillment.get("fulfillmentServiceLevel"),
+        currency=money.currency,
+        priced=grand_total is not None or any(_unit_price(i) for i in items),
+        grand_total=grand_total,
+        seller_order_id=_seller_order_id(order),
+        lines=_lines(order, items, money),
+        tax_country=address.get("countryCode") or None,
+        tax_state=address.get("stateOrRegion") or None,
+        tax_city=address.get("city") or None,
+        shipped=_shipped(items),
+        packages=tuple(_package(order_id, p) for p in order.get("packages") or ()),
+    )
+    mismatch = cents_mismatch(plan)
+    if mismatch:
+        raise OrderDataError(
+            order_id, f"lines total differs from grandTotal by {mismatch}"
+        )
+    return plan
+
+
+def cents_mismatch(plan):
+    """sum(lines) - grand_total when Amazon gave a total, else None."""
+    if plan.grand_total is None:
+        return None
+    total = sum((line.quantity * line.price_unit for line in plan.lines), ZERO)
+    return total - plan.grand_total
+
+
+def pii_values(order, fields):
+    """``{vault key: value}`` for every non-empty PII value in ``order``.
+
+    ``fields`` have ``.key`` and ``.source_path`` (amazon_pii's registry).
+    Values under ``orderItems[]`` are keyed ``<key>#<orderItemId>``; under
+    other arrays the first entry keeps ``<key>`` and entry n is ``<key>#<n>``.
+    """
+    values = {}
+    for field in fields:
+        for suffix, value in _walk(order, field.source_path.split("."), ()):
+            text = _text(value)
+            if text:
+                values["#".join((field.key, *suffix))] = text
+    return values
+
+
+def _walk(node, parts, suffix):
+    if not parts:
+        yield suffix, node
+        return
+    if not isinstance(node, dict):
+        return
+    head, rest = parts[0], parts[1:]
+    if not head.endswith("[]"):
+        yield from _walk(node.get(head), rest, suffix)
+        return
+    name = head[:-2]
+    for index, entry in enumerate(node.get(name) or ()):
+        if name == "orderItems":
+            tag = (str(entry.get("orderItemId")),)
+        else:
+            tag = (str(index),) if index else ()
+        yield from _walk(entry, rest, suffix + tag)
+
+
+def _text(value):
+    if value is None or value == "" or value == {} or value == []:
+        return None
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return str(value)
+
+
+def _check_item(order_id, item):
+    item_id = item.get("orderItemId")
+    if not item_id:
+        raise OrderDataError(order_id, "an item has no orderItemId")
+    quantity = item.get("quantityOrdered")
+    if type(quantity) is not int or quantity < 1:
+        raise OrderDataError(
+            order_id, f"item {item_id}: quantityOrdered {quantity!r} is not >= 1"
+        )
+    if not (item.get("product") or {}).get("sellerSku"):
+        raise OrderDataError(order_id, f"item {item_id}: no sellerSku")
+
+
+def _currency(order):
+    """The currency of the grand total, else of the first unit price."""
+    grand = (order.get("proceeds") or {}).get("grandTotal") or {}
+    if grand.get("currencyCode"):
+        return grand["currencyCode"]
+    for item in order["orderItems"]:
+        price = _unit_price(item)
+        if price:
+            return price.get("currencyCode")
+    return None
+
+
+class _Money:
+    """Reads Money objects, all in the order's one currency."""
+
+    def __init__(self, order_id, currency):
+        self.order_id = order_id
+        self.currency = currency
+
+    def amount(self, money, where):
+        if money.get("currencyCode") != self.currency:
+            raise OrderDataError(
+                self.order_id,
+                f"{where}: currency {money.get('currencyCode')!r} differs from "
+                f"the order's {self.currency!r}",
+            )
+        try:
+            value = Decimal(str(money["amount"]))
+        except (KeyError, InvalidOperation):
+            raise OrderDataError(self.order_id, f"{where}: no valid amount") from None
+        if not value.is_finite():
+            raise OrderDataError(self.order_id, f"{where}: no valid amount")
+        return value
+
+    def subtotals(self, proceeds, where):
+        """{proceeds category: subtotal} of a breakdown list."""
+        totals = {}
+        for entry in (proceeds or {}).get("breakdowns") or ():
+            kind = entry.get("type") or "OTHER"
+            value = self.amount(entry.get("subtotal") or {}, f"{where} {kind}")
+            totals[kind] = totals.get(kind, ZERO) + value
+        return totals
+
+
+def _unit_price(item):
+    return ((item.get("product") or {}).get("price") or {}).get("unitPrice")
+
+
+def _lines(order, items, money):
+    """Item and discount lines per item, then order-level charge and tax
+    lines, so that the lines add up to the grand total."""
+    lines = []
+    item_sums = {}  # proceeds category -> sum over items
+    taxes = {"tax": ZERO, "mf_tax": ZERO}
+    for item in items:
+        item_id = item["orderItemId"]
+        subtotals = money.subtotals(item.get("proceeds"), f"item {item_id}")
+        for kind, value in subtotals.items():
+            item_sums[kind] = item_sums.get(kind, ZERO) + value
+        lines.extend(_item_lines(item, subtotals, money))
+        taxes[_tax_kind(item)] += subtotals.get("TAX", ZERO)
+    order_sums = money.subtotals(order.get("proceeds"), "order")
+    amounts = dict.fromkeys(ORDER_LINE_KINDS, ZERO)
+    for category, value in order_sums.items():
+        # Only categories Amazon shows at order level can leave a remainder.
+        kind = KIND_OF.get(category, "other")
+        rest = value - item_sums.get(category, ZERO)
+        if kind == "tax":
+            taxes[_order_tax_kind(items)] += rest
+        else:
+            amounts[kind] += rest
+    for category, value in item_sums.items():
+        kind = KIND_OF.get(category, "other")
+        if kind not in ("item", "discount", "tax"):
+            amounts[kind] += value  # per-item charges join the order's line
+    charges = {**amounts, **taxes}
+    lines.extend(_charge_line(kind, value) for kind, value in charges.items() if value)
+    return tuple(lines)
+
+
+def _item_lines(item, subtotals, money):
+    item_id = item["orderItemId"]
+    product = item.get("product") or {}
+    quantity = item["quantityOrdered"]
+    unit = _unit_price(item)
+    if "ITEM" in subtotals:
+        amount = subtotals["ITEM"]
+    elif unit:
+        amount = money.amount(unit, f"item {item_id} unitPrice") * quantity
+    else:
+        amount = ZERO  # Amazon shows no price yet (pending, cancelled)
+    common = {
+        "amazon_item_id": item_id,
+        "sku": product.get("sellerSku"),
+        "asin": product.get("asin"),
+    }
+    title = product.get("title") or product.get("sellerSku")
+    price_unit, rest = _per_unit(amount, quantity)
+    lines = [
+        OrderLine(
+            kind="item",
+            title=title,
+            quantity=Decimal(quantity),
+            price_unit=price_unit,
+            key=f"item:{item_id}",
+            **common,
+        )
+    ]
+    extras = (
+        ("other", "Rounding", rest, f"rounding:{item_id}"),
+        ("discount", "Discount", subtotals.get("DISCOUNT"), f"discount:{item_id}"),
+    )
+    for kind, label, value, key in extras:
+        if value:
+            lines.append(
+                OrderLine(
+                    kind=kind,
+                    title=f"{label}: {title}",
+                    quantity=Decimal(1),
+                    price_unit=value,
+                    key=key,
+                    **common,
+                )
+            )
+    return lines
+
+
+def _per_unit(amount, quantity):
+    """Unit price at the amount's own precision and the remainder it leaves
+    (10.00 for 3 units: 3.33 and 0.01), so no cent is lost."""
+    price_unit = (amount / quantity).quantize(amount) if quantity else amount
+    return price_unit, amount - price_unit * quantity
+
+
+def _charge_line(kind, value):
+    return OrderLine(
+        kind=kind,
+        amazon_item_id=None,
+        sku=None,
+        asin=None,
+        title=LABELS[kind],
+        quantity=Decimal(1),
+        price_unit=value,
+        key=kind,
+    )
+
+
+def _tax_kind(item):
+    collections = (item.get("tax") or {}).get("taxCollections") or ()
+    models = {c.get("model") for c in collections}
+    return "mf_tax" if MARKETPLACE_FACILITATOR in models else "tax"
+
+
+def _order_tax_kind(items):
+    """Order-level tax beyond the items' follows the items: where Amazon
+    collects the items' tax it collects the rest (e.g. on shipping) too."""
+    kinds = {_tax_kind(item) for item in items}
+    return "mf_tax" if "mf_tax" in kinds else "tax"
+
+
+def _channel(order):
+    # Only the channel says multi-channel: Amazon's own examples put seller
+    # order ids on Amazon-channel orders, and fulfillmentOrders on EasyShip.
+    if (order.get("salesChannel") or {}).get("channelName") == "NON_AMAZON":
+        return "mcf"
+    fulfilled_by = (order.get("fulfillment") or {}).get("fulfilledBy")
+    return "afn" if fulfilled_by == "AMAZON" else "mfn"
+
+
+def _seller_order_id(order):
+    for alias in order.get("orderAliases") or ():
+        if alias.get("aliasType") == "SELLER_ORDER_ID":
+            return alias.get("aliasId")
+    return None
+
+
+def _date(order_id, text, what):
+    """ISO 8601 -> naive UTC (what Odoo stores)."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except (AttributeError, ValueError):
+        raise OrderDataError(order_id, f"{what}: not an ISO 8601 date") from None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment
+
+
+def _window_end(order_id, fulfillment, name):
+    end = (fulfillment.get(name) or {}).get("latestDateTime")
+    return _date(order_id, end, name) if end else None
+
+
+def _shipped(items):
+    shipped = {}
+    for item in items:
+        done = (item.get("fulfillment") or {}).get("quantityFulfilled")
+        if done is not None:
+            shipped[item["orderItemId"]] = done
+    return shipped
+
+
+def _package(order_id, package):
+    ship_time = package.get("shipTime")
+    return {
+        "carrier": package.get("carrier"),
+        "tracking_number": package.get("trackingNumber"),
+        "ship_time": _date(order_id, ship_time, "shipTime") if ship_time else None,
+        "items": {
+            entry["orderItemId"]: entry.get("quantity")
+            for entry in package.get("packageItems") or ()
+        },
+    }

@@ -1,0 +1,411 @@
+from datetime import timedelta
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+
+from ..core.spapi import AccountConfig, PermanentError, SPAPIError, client_for
+from .amazon_marketplace import REGIONS
+
+CREDENTIALS = ("lwa_client_id", "lwa_client_secret", "refresh_token")
+
+
+class AmazonAccount(models.Model):
+    """One seller authorization: credentials (in the vault), the marketplaces
+    it sells on, where its orders land in Odoo, and the order sync state."""
+
+    _name = "amazon.account"
+    _description = "Amazon Seller Account"
+    _inherit = ["mail.thread"]
+    _check_company_auto = True
+    _order = "name"
+
+    name = fields.Char(required=True, tracking=True)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
+    region = fields.Selection(REGIONS, required=True, default="na", tracking=True)
+    seller_id = fields.Char("Seller ID", required=True, tracking=True)
+    endpoint_url = fields.Char(
+        "Endpoint URL",
+        groups="base.group_system",
+        help="Leave empty for Amazon's production endpoint of the region. Set it "
+        "to Amazon's sandbox host or a local sandbox (http only on loopback).",
+    )
+    lwa_url = fields.Char(
+        "Login with Amazon URL",
+        groups="base.group_system",
+        help="Token endpoint; empty means Amazon's (api.amazon.com). A local "
+        "sandbox serves its own at <endpoint>/auth/o2/token.",
+    )
+    # Credentials live encrypted in the vault; these fields only accept new
+    # values (write-only) and always read back empty.
+    lwa_client_id = fields.Char(
+        "LWA client ID",
+        compute="_compute_credentials",
+        inverse="_inverse_credentials",
+        groups="base.group_system",
+    )
+    lwa_client_secret = fields.Char(
+        "LWA client secret",
+        compute="_compute_credentials",
+        inverse="_inverse_credentials",
+        groups="base.group_system",
+    )
+    refresh_token = fields.Char(
+        compute="_compute_credentials",
+        inverse="_inverse_credentials",
+        groups="base.group_system",
+    )
+    credentials_status = fields.Char(
+        compute="_compute_credentials_status", groups="base.group_system"
+    )
+    marketplace_ids = fields.Many2many(
+        "amazon.marketplace",
+        string="Marketplaces",
+        domain="[('region', '=', region)]",
+        tracking=True,
+    )
+    warehouse_id = fields.Many2one(
+        "stock.warehouse",
+        required=True,
+        check_company=True,
+        default=lambda self: self.env["stock.warehouse"].search(
+            [("company_id", "=", self.env.company.id)], limit=1
+        ),
+        help="Merchant-fulfilled orders ship from this warehouse.",
+    )
+    fba_warehouse_id = fields.Many2one(
+        "stock.warehouse",
+        "Amazon (FBA) warehouse",
+        check_company=True,
+        help="Stock Amazon holds for you. Amazon-fulfilled orders are delivered "
+        "from its stock location; created on save when empty.",
+    )
+    fba_location_id = fields.Many2one(
+        related="fba_warehouse_id.lot_stock_id", string="Amazon (FBA) location"
+    )
+    team_id = fields.Many2one("crm.team", "Sales team", check_company=True)
+    pricelist_ids = fields.Many2many(
+        "product.pricelist",
+        string="Pricelists",
+        check_company=True,
+        help="One per marketplace currency; missing ones are created on sync.",
+    )
+    auto_invoice = fields.Boolean(
+        "Invoice shipped orders",
+        help="Create and post the invoice when Amazon reports an order shipped. "
+        "Otherwise invoices follow your usual invoicing policy.",
+    )
+    unknown_product_id = fields.Many2one(
+        "product.product",
+        "Product for unknown SKUs",
+        required=True,
+        default=lambda self: self.env.ref(
+            "amazon_connector.product_unknown_sku", raise_if_not_found=False
+        ),
+    )
+    shipping_product_id = fields.Many2one(
+        "product.product",
+        required=True,
+        default=lambda self: self.env.ref(
+            "amazon_connector.product_shipping", raise_if_not_found=False
+        ),
+    )
+    gift_wrap_product_id = fields.Many2one(
+        "product.product",
+        required=True,
+        default=lambda self: self.env.ref(
+            "amazon_connector.product_gift_wrap", raise_if_not_found=False
+        ),
+    )
+    discount_product_id = fields.Many2one(
+        "product.product",
+        "Promotion product",
+        required=True,
+        default=lambda self: self.env.ref(
+            "amazon_connector.product_promotion", raise_if_not_found=False
+        ),
+    )
+    fee_product_id = fields.Many2one(
+        "product.product",
+        "Other charges product",
+        required=True,
+        default=lambda self: self.env.ref(
+            "amazon_connector.product_other_charge", raise_if_not_found=False
+        ),
+        help="Cash-on-delivery fees, delivery tips and other charges.",
+    )
+    tax_product_id = fields.Many2one(
+        "product.product",
+        "Seller-collected tax product",
+        required=True,
+        default=lambda self: self.env.ref(
+            "amazon_connector.product_tax", raise_if_not_found=False
+        ),
+    )
+    mf_tax_product_id = fields.Many2one(
+        "product.product",
+        "Amazon-collected tax product",
+        required=True,
+        default=lambda self: self.env.ref(
+            "amazon_connector.product_mf_tax", raise_if_not_found=False
+        ),
+        help="Tax Amazon collects and remits as marketplace facilitator: the "
+        "buyer paid it but you do not owe it. Book it to a clearing account.",
+    )
+    # -- order sync ---------------------------------------------------------
+    sync_orders = fields.Boolean("Synchronize orders", default=True, tracking=True)
+    orders_interval = fields.Integer(
+        "Every (minutes)", default=15, help="How often the order cron runs."
+    )
+    orders_sync_from = fields.Datetime(
+        "Import orders updated since",
+        required=True,
+        default=lambda self: fields.Datetime.now() - timedelta(days=7),
+    )
+    orders_cursor = fields.Datetime(
+        "Orders synchronized up to",
+        readonly=True,
+        copy=False,
+        help="Amazon's time up to which every order update is in Odoo. Moves "
+        "only after the orders it covers are committed.",
+    )
+    orders_overlap = fields.Integer(
+        "Overlap (minutes)",
+        default=10,
+        help="Each sync asks again for this much time before the cursor, so "
+        "updates Amazon records late are not missed.",
+    )
+    # Page state of an unfinished sync: it resumes from here.
+    orders_phase = fields.Selection(
+        [("MERCHANT", "Merchant-fulfilled"), ("AMAZON", "Amazon-fulfilled")],
+        readonly=True,
+        copy=False,
+    )
+    orders_window_start = fields.Datetime(readonly=True, copy=False)
+    orders_window_end = fields.Datetime(readonly=True, copy=False)
+    orders_page_token = fields.Char(readonly=True, copy=False)
+    cron_id = fields.Many2one("ir.cron", readonly=True, copy=False)
+    sale_order_ids = fields.One2many("sale.order", "amazon_account_id")
+    order_count = fields.Integer(compute="_compute_counts")
+    parked_count = fields.Integer(compute="_compute_counts")
+
+    _sql_constraints = [
+        (
+            "seller_company_uniq",
+            "unique(company_id, seller_id, region)",
+            "This seller is already connected in this company for that region.",
+        ),
+    ]
+
+    # -- credentials ----------------------------------------------------------
+    def _compute_credentials(self):
+        for account in self:
+            for key in CREDENTIALS:
+                account[key] = False
+
+    def _inverse_credentials(self):
+        vault = self.env["amazon.pii.vault"]
+        for account in self:
+            values = {key: account[key] for key in CREDENTIALS if account[key]}
+            if values:
+                vault.store_secrets(account, values)
+
+    @api.depends_context("uid")
+    def _compute_credentials_status(self):
+        vault = self.env["amazon.pii.vault"].sudo()
+        labels = {
+            "lwa_client_id": self.env._("client ID"),
+            "lwa_client_secret": self.env._("client secret"),
+            "refresh_token": self.env._("refresh token"),
+        }
+        for account in self:
+            stored = set(vault.stored_keys(account)) if account.id else set()
+            missing = [labels[k] for k in CREDENTIALS if k not in stored]
+            account.credentials_status = (
+                self.env._("Missing: %(keys)s", keys=", ".join(missing))
+                if missing
+                else self.env._("Stored encrypted")
+            )
+
+    def _client(self):
+        """The SP-API client of this account (server side only)."""
+        self.ensure_one()
+        secrets = self.env["amazon.pii.vault"]._secrets(self, CREDENTIALS)
+        missing = [k for k in CREDENTIALS if not secrets.get(k)]
+        if missing:
+            raise UserError(
+                self.env._(
+                    "Amazon account %(name)s has no %(keys)s: enter the "
+                    "credentials on the account first.",
+                    name=self.name,
+                    keys=", ".join(missing),
+                )
+            )
+        account = self.sudo()
+        params = self.env["ir.config_parameter"].sudo()
+        config = AccountConfig(
+            seller_id=account.seller_id,
+            lwa_client_id=secrets["lwa_client_id"],
+            lwa_client_secret=secrets["lwa_client_secret"],
+            refresh_token=secrets["refresh_token"],
+            region=account.region,
+            endpoint_url=account.endpoint_url or None,
+            lwa_url=account.lwa_url or None,
+            marketplace_ids=tuple(account.marketplace_ids.mapped("amazon_id")),
+            # Local sandboxes run Amazon's usage plans multiplied by a factor.
+            rate_scale=float(params.get_param("amazon_connector.rate_scale", 1)),
+        )
+        return client_for(config)
+
+    def action_test_connection(self):
+        """Call searchOrders for the last day once and report plainly."""
+        self.ensure_one()
+        try:
+            with self._client() as client:
+                client.search_orders(
+                    last_updated_after=self.orders_cursor or self.orders_sync_from,
+                    max_results_per_page=1,
+                )
+        except SPAPIError as exc:
+            kind = "danger" if isinstance(exc, PermanentError) else "warning"
+            return self._notify(
+                self.env._("Amazon refused the connection"), str(exc), kind
+            )
+        return self._notify(
+            self.env._("Connection works"),
+            self.env._("Amazon accepted the credentials of %(name)s.", name=self.name),
+            "success",
+        )
+
+    def _notify(self, title, message, kind):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"title": title, "message": message, "type": kind},
+        }
+
+    # -- records created with the account --------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        accounts = super().create(vals_list)
+        accounts._ensure_fba_warehouse()
+        accounts._ensure_cron()
+        return accounts
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {"orders_interval", "sync_orders", "active", "name"} & set(vals):
+            self._ensure_cron()
+        return result
+
+    def unlink(self):
+        crons = self.cron_id
+        result = super().unlink()
+        crons.unlink()
+        return result
+
+    def _ensure_fba_warehouse(self):
+        Warehouse = self.env["stock.warehouse"].sudo()
+        for account in self.filtered(lambda a: not a.fba_warehouse_id):
+            codes = set(
+                Warehouse.with_context(active_test=False)
+                .search([("company_id", "=", account.company_id.id)])
+                .mapped("code")
+            )
+            code = next(
+                c for c in (f"FBA{n or ''}" for n in range(100)) if c not in codes
+            )
+            account.fba_warehouse_id = Warehouse.create(
+                {
+                    "name": self.env._("Amazon FBA (%(name)s)", name=account.name),
+                    "code": code,
+                    "company_id": account.company_id.id,
+                    "partner_id": account.company_id.partner_id.id,
+                }
+            )
+
+    def _ensure_cron(self):
+        Cron = self.env["ir.cron"].sudo()
+        model = self.env["ir.model"]._get_id(self._name)
+        for account in self.sudo():
+            vals = {
+                "name": self.env._(
+                    "Amazon: sync orders of %(name)s", name=account.name
+                ),
+                "model_id": model,
+                "state": "code",
+                "code": f"model.browse({account.id})._cron_sync_orders()",
+                "interval_number": max(1, account.orders_interval),
+                "interval_type": "minutes",
+                "active": account.active and account.sync_orders,
+                "user_id": self.env.ref("base.user_root").id,
+            }
+            if account.cron_id:
+                account.cron_id.write(vals)
+            else:
+                account.cron_id = Cron.create(vals)
+
+    # -- pricelists --------------------------------------------------------------
+    def _pricelist_for(self, currency):
+        """The account's pricelist in ``currency``, created when missing."""
+        self.ensure_one()
+        pricelist = self.pricelist_ids.filtered(lambda p: p.currency_id == currency)[:1]
+        if not pricelist:
+            pricelist = (
+                self.env["product.pricelist"]
+                .sudo()
+                .create(
+                    {
+                        "name": f"Amazon {currency.name}",
+                        "currency_id": currency.id,
+                        "company_id": self.company_id.id,
+                    }
+                )
+            )
+            self.sudo().pricelist_ids = [Command.link(pricelist.id)]
+        return pricelist
+
+    # -- actions -----------------------------------------------------------------
+    def _compute_counts(self):
+        orders = dict(
+            self.env["sale.order"]._read_group(
+                [("amazon_account_id", "in", self.ids)],
+                ["amazon_account_id"],
+                ["__count"],
+            )
+        )
+        parked = dict(
+            self.env["amazon.parked.order"]._read_group(
+                [("account_id", "in", self.ids)], ["account_id"], ["__count"]
+            )
+        )
+        for account in self:
+            account.order_count = orders.get(account, 0)
+            account.parked_count = parked.get(account, 0)
+
+    def action_sync_orders(self):
+        """Import new and changed orders now (what the cron does)."""
+        logs = self.env["amazon.sync.log"]
+        for account in self:
+            logs |= self.env["amazon.order.sync"].run(account)
+        return logs._action_show()
+
+    def _cron_sync_orders(self):
+        for account in self.filtered(lambda a: a.active and a.sync_orders):
+            self.env["amazon.order.sync"].run(account)
+
+    def action_view_orders(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "amazon_connector.action_amazon_orders"
+        )
+        action["domain"] = [("amazon_account_id", "in", self.ids)]
+        return action
+
+    def action_view_parked(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "amazon_connector.action_amazon_parked_orders"
+        )
+        action["domain"] = [("account_id", "in", self.ids)]
+        return action

@@ -1,0 +1,399 @@
+"""Apply Amazon orders (as core.order_mapping plans them) to sale orders.
+
+Each order is applied in a savepoint: an order that fails is rolled back
+alone and parked with its reason; the rest of the page goes through.
+"""
+
+import logging
+from collections import defaultdict
+
+from odoo import Command, api, fields, models
+
+from odoo.addons.amazon_pii.core import masking, registry
+
+from ..core import order_mapping
+from ..core.spapi import redact
+
+_logger = logging.getLogger(__name__)
+
+CHARGE_PRODUCTS = {
+    "shipping": "shipping_product_id",
+    "gift_wrap": "gift_wrap_product_id",
+    "discount": "discount_product_id",
+    "cod_fee": "fee_product_id",
+    "other": "fee_product_id",
+    "tax": "tax_product_id",
+    "mf_tax": "mf_tax_product_id",
+}
+CONFIRMED = ("UNSHIPPED", "PARTIALLY_SHIPPED", "SHIPPED")
+SHIPPED = ("PARTIALLY_SHIPPED", "SHIPPED")
+CLOSED = ("CANCELLED", "UNFULFILLABLE")
+FULFILLED = ("SHIPPED", *CLOSED)  # the buyer's address is no longer needed
+
+
+class AmazonOrderImport(models.AbstractModel):
+    _name = "amazon.order.import"
+    _description = "Amazon Order Import"
+
+    @api.model
+    def import_orders(self, account, orders, counters, force=False):
+        """Upsert one page of Amazon orders; ``counters`` gets created,
+        updated, unchanged and failed. ``force`` re-applies unchanged ones."""
+        ids = [o.get("orderId") for o in orders if o.get("orderId")]
+        existing = {
+            o.amazon_order_id: o
+            for o in self.env["sale.order"].search(
+                [
+                    ("amazon_account_id", "=", account.id),
+                    ("amazon_order_id", "in", ids),
+                ]
+            )
+        }
+        parked = {
+            p.amazon_order_id: p
+            for p in self.env["amazon.parked.order"].search(
+                [("account_id", "=", account.id), ("amazon_order_id", "in", ids)]
+            )
+        }
+        # Chatter creation notes and tracking of imported orders are noise
+        # (and a third of the import's time).
+        importer = self.with_context(tracking_disable=True, mail_create_nolog=True)
+        cache = _PageCache(importer.env, account, orders)
+        applied = []
+        for raw in orders:
+            amazon_id = raw.get("orderId") or "(no order id)"
+            order = existing.get(amazon_id)
+            try:
+                with self.env.cr.savepoint():
+                    outcome, order, plan = importer._apply(cache, raw, order, force)
+            except Exception as exc:  # noqa: BLE001 - any failure parks the order
+                counters["failed"] += 1
+                self._park(account, amazon_id, _reason(exc), _fulfilled_by(raw), order)
+                continue
+            counters[outcome] += 1
+            if outcome != "unchanged":
+                applied.append((order, plan))
+            if amazon_id in parked:
+                parked.pop(amazon_id).unlink()
+        self._date_buyer_data(applied)
+
+    def _date_buyer_data(self, applied):
+        """Retention facts of a page's orders in two batched vault calls: the
+        purge date (rule 1) and, once shipped or cancelled, the end of
+        warehouse access."""
+        vault = self.env["amazon.pii.vault"]
+        dates = []
+        for order, plan in applied:
+            shipped = [p["ship_time"] for p in plan.packages if p.get("ship_time")]
+            purge_on = vault.purge_date_for(
+                latest_delivery=plan.latest_delivery,
+                shipped=max(shipped) if shipped else None,
+                purchased=plan.created,
+            )
+            dates.append((order, purge_on))
+        vault.set_purge_after(dates)
+        done = [order for order, plan in applied if plan.status in FULFILLED]
+        if done:
+            vault.mark_fulfilled(self.env["sale.order"].union(*done))
+
+    def _import_step(self, account, order, counters):
+        """One re-fetched order, applied even when Amazon shows no change."""
+        return self.with_env(account.env).import_orders(
+            account, [order], counters, force=True
+        )
+
+    def _park_step(self, account, amazon_id, reason, fulfilled_by):
+        return self.with_env(account.env)._park(
+            account, amazon_id, reason, fulfilled_by
+        )
+
+    def _park(self, account, amazon_id, reason, fulfilled_by=None, order=None):
+        _logger.warning(
+            "Amazon order %s of account %s parked: %s", amazon_id, account.id, reason
+        )
+        Parked = self.env["amazon.parked.order"].sudo()
+        parked = Parked.search(
+            [("account_id", "=", account.id), ("amazon_order_id", "=", amazon_id)]
+        )
+        now = fields.Datetime.now()
+        vals = {"reason": reason, "last_failed": now}
+        if fulfilled_by:
+            vals["fulfilled_by"] = fulfilled_by
+        if order:
+            vals["sale_order_id"] = order.id
+            order.amazon_sync_error = reason
+        if parked:
+            parked.write(dict(vals, attempts=parked.attempts + 1))
+        else:
+            Parked.create(dict(vals, account_id=account.id, amazon_order_id=amazon_id))
+
+    # -- one order ---------------------------------------------------------
+    def _apply(self, cache, raw, order, force):
+        plan = order_mapping.plan_order(raw)
+        seen = order and order.amazon_last_update
+        if seen and not force and seen >= plan.last_updated:
+            return "unchanged", order, plan  # seen again through the overlap
+        pii = order_mapping.pii_values(raw, registry.FIELDS)
+        created = not order
+        if created:
+            order = self._create_order(cache, plan)
+        else:
+            self._update_order(cache, order, plan)
+        if pii:
+            self.env["amazon.pii.vault"].store([(order, pii)])
+        self._follow_status(cache.account, order, plan)
+        return ("created" if created else "updated"), order, plan
+
+    def _header(self, cache, plan):
+        return {
+            "amazon_status": plan.status,
+            "amazon_last_update": plan.last_updated,
+            "amazon_purchase_date": plan.created,
+            "amazon_latest_ship_date": plan.latest_ship,
+            "amazon_latest_delivery_date": plan.latest_delivery,
+            "amazon_service_level": plan.service_level,
+            "amazon_is_prime": plan.is_prime,
+            "amazon_is_business": plan.is_business,
+            "amazon_channel": plan.channel,
+            "amazon_seller_order_ref": plan.seller_order_id,
+            "amazon_sync_error": False,
+        }
+
+    def _create_order(self, cache, plan):
+        account = cache.account
+        marketplace = cache.marketplace(plan.marketplace_id)
+        currency = cache.currency(plan.currency) or marketplace.currency_id
+        if not currency.active:
+            currency.sudo().active = True  # Odoo refuses documents otherwise
+        partner = self._buyer(cache, plan, marketplace)
+        vals = {
+            **self._header(cache, plan),
+            "amazon_account_id": account.id,
+            "amazon_order_id": plan.order_id,
+            "amazon_marketplace_id": marketplace.id,
+            "partner_id": partner.id,
+            "company_id": account.company_id.id,
+            "warehouse_id": (
+                account.fba_warehouse_id
+                if plan.channel in ("afn", "mcf")
+                else account.warehouse_id
+            ).id,
+            "team_id": account.team_id.id,
+            "user_id": False,
+            "pricelist_id": account._pricelist_for(currency).id,
+            "client_order_ref": plan.order_id,
+            "origin": plan.seller_order_id,
+            "date_order": plan.created,
+            "order_line": [Command.create(v) for v in self._line_vals(cache, plan)],
+        }
+        order = self.env["sale.order"].create(vals)
+        unknown = [
+            line.sku
+            for line in plan.lines
+            if line.kind == "item" and not cache.product(line.sku)
+        ]
+        if unknown:
+            order.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.env._("Unknown Amazon SKU"),
+                note=self.env._(
+                    "Amazon sold SKU(s) %(skus)s, which match no product. Map "
+                    "them under Amazon > Offers; the lines use a placeholder.",
+                    skus=", ".join(unknown),
+                ),
+                user_id=account.create_uid.id or self.env.uid,
+            )
+        return order
+
+    def _buyer(self, cache, plan, marketplace):
+        """A pseudonymous contact per order: only what taxes need."""
+        country = cache.country(plan.tax_country) or marketplace.country_id
+        return (
+            self.env["res.partner"]
+            .sudo()
+            .create(
+                {
+                    "name": masking.pseudonym(plan.order_id),
+                    "amazon_buyer": True,
+                    "country_id": country.id,
+                    "state_id": cache.state(country, plan.tax_state).id,
+                    "city": plan.tax_city or False,
+                    "company_id": cache.account.company_id.id,
+                }
+            )
+        )
+
+    def _line_vals(self, cache, plan):
+        account = cache.account
+        vals_list = []
+        for line in plan.lines:
+            if line.kind == "item":
+                product = cache.product(line.sku) or account.unknown_product_id
+                label = f"[{line.sku}] {line.title or ''}".strip()
+                if not cache.product(line.sku):
+                    label = self.env._("Unknown SKU %(label)s", label=label)
+            else:
+                product = account[CHARGE_PRODUCTS[line.kind]]
+                label = line.title or product.display_name
+            vals_list.append(
+                {
+                    "product_id": product.id,
+                    "name": label,
+                    "product_uom_qty": float(line.quantity),
+                    "price_unit": float(line.price_unit),
+                    # Amounts are as Amazon charged them; its taxes are lines.
+                    "tax_id": [Command.clear()],
+                    "amazon_item_id": line.amazon_item_id,
+                    "amazon_line_key": line.key,
+                }
+            )
+        return vals_list
+
+    def _update_order(self, cache, order, plan):
+        order.write(self._header(cache, plan))
+        if order.state not in ("draft", "sent"):
+            return  # confirmed lines are the deliveries' and invoices' now
+        by_key = {line.amazon_line_key: line for line in order.order_line}
+        commands = []
+        for vals in self._line_vals(cache, plan):
+            line = by_key.pop(vals["amazon_line_key"], None)
+            if line is None:
+                commands.append(Command.create(vals))
+            elif (
+                line.price_unit != vals["price_unit"]
+                or line.product_uom_qty != vals["product_uom_qty"]
+            ):
+                commands.append(
+                    Command.update(
+                        line.id,
+                        {
+                            "price_unit": vals["price_unit"],
+                            "product_uom_qty": vals["product_uom_qty"],
+                        },
+                    )
+                )
+        commands += [Command.delete(line.id) for line in by_key.values()]
+        if commands:
+            order.order_line = commands
+
+    # -- status ------------------------------------------------------------
+    def _follow_status(self, account, order, plan):
+        status = plan.status
+        if status in CONFIRMED and order.state in ("draft", "sent"):
+            order.action_confirm()
+        if status in SHIPPED and plan.channel in ("afn", "mcf"):
+            self._deliver_from_amazon(order, plan)
+        if status in CLOSED and order.state != "cancel":
+            self._cancel(order)
+        if (
+            account.auto_invoice
+            and status == "SHIPPED"
+            and order.invoice_status == "to invoice"
+        ):
+            order._create_invoices().action_post()
+
+    def _deliver_from_amazon(self, order, plan):
+        """Amazon shipped from its warehouse: validate our delivery from the
+        FBA warehouse for the quantities Amazon reports fulfilled."""
+        done = defaultdict(float)
+        for move in order.picking_ids.filtered(lambda p: p.state == "done").move_ids:
+            done[move.sale_line_id.amazon_item_id] += move.quantity
+        pickings = order.picking_ids.filtered(
+            lambda p: (
+                p.state not in ("done", "cancel") and p.picking_type_code == "outgoing"
+            )
+        )
+        for picking in pickings:
+            for move in picking.move_ids:
+                item = move.sale_line_id.amazon_item_id
+                wanted = plan.shipped.get(item, 0) - done[item]
+                move.quantity = max(0, min(wanted, move.product_uom_qty))
+                move.picked = move.quantity > 0
+            if any(picking.move_ids.mapped("picked")):
+                picking.with_context(
+                    skip_backorder=True, skip_sms=True, skip_immediate=True
+                ).button_validate()
+
+    def _cancel(self, order):
+        if order.picking_ids.filtered(lambda p: p.state == "done"):
+            order.amazon_sync_error = self.env._(
+                "Amazon cancelled this order after goods left the warehouse: "
+                "handle the return manually."
+            )
+            return
+        order.with_context(disable_cancel_warning=True)._action_cancel()
+
+
+def _reason(exc):
+    """A parking reason: the error's text, redacted and bounded."""
+    if isinstance(exc, order_mapping.OrderDataError):
+        return str(exc)
+    return redact.text(f"{type(exc).__name__}: {exc}")[:500]
+
+
+def _fulfilled_by(raw):
+    by = (raw.get("fulfillment") or {}).get("fulfilledBy")
+    return by if by in ("MERCHANT", "AMAZON") else None
+
+
+class _PageCache:
+    """Lookups shared by the orders of one page (one query per kind)."""
+
+    def __init__(self, env, account, orders):
+        self.env = env
+        self.account = account
+        skus = [
+            item.get("product", {}).get("sellerSku")
+            for order in orders
+            for item in order.get("orderItems") or ()
+        ]
+        skus = [s for s in skus if s]
+        offers = env["amazon.offer"].sudo()._for_skus(account, skus) if skus else {}
+        self._products = {sku: offer.product_id for sku, offer in offers.items()}
+        self._marketplaces = {
+            m.amazon_id: m for m in env["amazon.marketplace"].search([])
+        }
+        self._currencies = {}
+        self._countries = {}
+        self._states = {}
+
+    def product(self, sku):
+        return self._products.get(sku) or self.env["product.product"]
+
+    def marketplace(self, amazon_id):
+        marketplace = self._marketplaces.get(amazon_id)
+        if not marketplace:
+            raise order_mapping.OrderDataError(
+                None, f"unknown marketplace {amazon_id!r}"
+            )
+        return marketplace
+
+    def currency(self, code):
+        if code and code not in self._currencies:
+            self._currencies[code] = (
+                self.env["res.currency"]
+                .with_context(active_test=False)
+                .search([("name", "=", code)], limit=1)
+            )
+        return self._currencies.get(code) or self.env["res.currency"]
+
+    def country(self, code):
+        if code and code not in self._countries:
+            self._countries[code] = self.env["res.country"].search(
+                [("code", "=", code.upper())], limit=1
+            )
+        return self._countries.get(code) or self.env["res.country"]
+
+    def state(self, country, name):
+        key = (country.id, name)
+        if name and key not in self._states:
+            self._states[key] = self.env["res.country.state"].search(
+                [
+                    ("country_id", "=", country.id),
+                    "|",
+                    ("code", "=ilike", name),
+                    ("name", "=ilike", name),
+                ],
+                limit=1,
+            )
+        return self._states.get(key) or self.env["res.country.state"]

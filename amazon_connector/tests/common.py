@@ -1,0 +1,108 @@
+"""A seller account wired to the repository's local SP-API sandbox."""
+
+import importlib
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+from unittest import SkipTest
+
+from odoo.tests import TransactionCase
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+MARKETPLACES = ("us", "ca", "uk", "de", "fr", "jp")
+
+
+def running_sandbox(**options):
+    """The sandbox fixture of the repository's tests/ (skip when absent)."""
+    if not (REPOSITORY / "tests" / "sandbox" / "fixture.py").is_file():
+        raise SkipTest(f"local SP-API sandbox not found under {REPOSITORY}/tests")
+    if str(REPOSITORY) not in sys.path:
+        sys.path.insert(0, str(REPOSITORY))
+    fixture = importlib.import_module("tests.sandbox.fixture")
+    if not fixture.models_available():
+        raise SkipTest("Amazon's SP-API models (../shared/amazon) are not available")
+    return fixture.running_sandbox(**options)
+
+
+def amazon_time(text):
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)
+
+
+def status_at(order, moment):
+    """The dataset order's last event at ``moment`` (ISO text), else None."""
+    current = None
+    for event in order["events"]:
+        if event["time"] <= moment:
+            current = event
+    return current
+
+
+class SandboxCase(TransactionCase):
+    """Sandbox per class (frozen clock), an account pointing at it, and test
+    mode so the sync's per-page transactions stay inside the test's."""
+
+    sandbox_options = {"orders": 40, "seed": 11}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        options = {"rate_scale": 50, "clock_rate": 0, **cls.sandbox_options}
+        cls.sandbox = cls.enterClassContext(running_sandbox(**options))
+        cls.registry.enter_test_mode(cls.cr)
+        cls.addClassCleanup(cls.registry.leave_test_mode)
+        cls.env["ir.config_parameter"].set_param("amazon_connector.rate_scale", 50)
+        cls.account = cls.make_account()
+        cls.data = cls.sandbox.dataset()
+
+    @classmethod
+    def make_account(cls, **extra):
+        creds = cls.sandbox.credentials
+        return cls.env["amazon.account"].create(
+            {
+                "name": "Sandbox seller",
+                "seller_id": creds["seller_id"],
+                "region": "na",
+                "endpoint_url": cls.sandbox.base_url,
+                "lwa_url": cls.sandbox.token_url,
+                "lwa_client_id": creds["client_id"],
+                "lwa_client_secret": creds["client_secret"],
+                "refresh_token": creds["refresh_token"],
+                "marketplace_ids": [
+                    (
+                        6,
+                        0,
+                        [
+                            cls.env.ref(f"amazon_connector.marketplace_{c}").id
+                            for c in MARKETPLACES
+                        ],
+                    )
+                ],
+                "orders_sync_from": amazon_time(cls.sandbox.now()) - timedelta(days=40),
+                **extra,
+            }
+        )
+
+    def sync(self, account=None, **kwargs):
+        account = account or self.account
+        log = self.env["amazon.order.sync"].run(account, **kwargs)
+        account.invalidate_recordset()
+        self.env.invalidate_all()
+        return log
+
+    def expected_orders(self, data=None):
+        """Dataset orders a search at the sandbox's now returns (with their
+        current event): Amazon hides updates younger than two minutes."""
+        now = amazon_time(self.sandbox.now())
+        settled = (now - timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+        result = {}
+        for order in (data or self.sandbox.dataset())["orders"]:
+            event = status_at(order, stamp)
+            if event and event["time"] <= settled:
+                result[order["orderId"]] = (order, event)
+        return result
+
+    def amazon_orders(self, account=None):
+        return self.env["sale.order"].search(
+            [("amazon_account_id", "=", (account or self.account).id)]
+        )

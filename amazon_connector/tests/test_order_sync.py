@@ -1,0 +1,385 @@
+import logging
+from decimal import Decimal
+from unittest.mock import patch
+
+from psycopg2 import IntegrityError
+
+from odoo.exceptions import AccessError
+from odoo.sql_db import db_connect
+from odoo.tests import new_test_user, tagged
+from odoo.tools import SQL, mute_logger
+
+from odoo.addons.base.models.ir_qweb import QWebException
+
+from ..models.amazon_order_sync import ORDER_SYNC_LOCK
+from .common import SandboxCase
+
+
+def rendered_orders(account):
+    """Every order as the sandbox renders it now, with proceeds (the truth
+    for totals), through the same client the sync uses."""
+    orders = {}
+    with account._client() as client:
+        for page in client.search_orders_pages(
+            last_updated_after=account.orders_sync_from,
+            included_data=["PROCEEDS", "FULFILLMENT"],
+        ):
+            orders.update({o["orderId"]: o for o in page["orders"]})
+    return orders
+
+
+def item_lines(order):
+    return order.order_line.filtered(lambda l: l.amazon_line_key.startswith("item:"))
+
+
+@tagged("post_install", "-at_install")
+class TestFirstSync(SandboxCase):
+    sandbox_options = {"orders": 60, "seed": 11}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Every SKU but one is a product whose internal reference is the SKU.
+        skus = sorted({i["sku"] for o in cls.data["orders"] for i in o["items"]})
+        cls.unknown_sku = skus[0]
+        cls.products = cls.env["product.product"].create(
+            [{"name": f"Product {sku}", "default_code": sku} for sku in skus[1:]]
+        )
+
+    def test_first_sync_imports_every_order_with_amazons_totals(self):
+        log = self.sync()
+        expected = self.expected_orders(self.data)
+        malformed = {o["orderId"] for o in self.data["orders"] if o.get("malformed")}
+        orders = self.amazon_orders()
+        by_id = {o.amazon_order_id: o for o in orders}
+        self.assertEqual(set(by_id), set(expected) - malformed)
+        self.assertEqual(log.created, len(expected) - len(malformed & set(expected)))
+        self.assertEqual(log.state, "done")
+        rendered = rendered_orders(self.account)
+        checked = 0
+        for amazon_id, order in by_id.items():
+            truth, event = expected[amazon_id]
+            self.assertEqual(order.amazon_status, event["status"], amazon_id)
+            items = item_lines(order)
+            self.assertEqual(
+                sorted(items.mapped("amazon_item_id")),
+                sorted(i["orderItemId"] for i in truth["items"]),
+            )
+            for line in truth["items"]:
+                sale_line = items.filtered(
+                    lambda sl, li=line: (
+                        sl.amazon_line_key == f"item:{li['orderItemId']}"
+                    )
+                )
+                self.assertEqual(sale_line.product_uom_qty, line["quantity"])
+            grand = rendered[amazon_id].get("proceeds", {}).get("grandTotal")
+            if grand:
+                self.assertEqual(order.currency_id.name, grand["currencyCode"])
+                self.assertEqual(
+                    Decimal(str(order.amount_total)).quantize(Decimal("0.01")),
+                    Decimal(grand["amount"]).quantize(Decimal("0.01")),
+                    amazon_id,
+                )
+                checked += 1
+            channel = {"AMAZON": "afn", "MERCHANT": "mfn"}[truth["fulfilledBy"]]
+            if truth["channel"] == "NON_AMAZON":
+                channel = "mcf"
+            self.assertEqual(order.amazon_channel, channel)
+            self.assertEqual(order.amazon_is_prime, "PRIME" in truth["programs"])
+        self.assertGreater(checked, 20)
+
+    def test_second_sync_creates_nothing(self):
+        self.sync()
+        count = len(self.amazon_orders())
+        log = self.sync()
+        self.assertEqual(log.created, 0)
+        self.assertEqual(len(self.amazon_orders()), count)
+        # The overlap window fetches recent orders again; they are unchanged.
+        self.assertEqual(log.updated, 0)
+
+    def test_pending_orders_stay_quotations_and_unshipped_are_confirmed(self):
+        self.sync()
+        orders = self.amazon_orders()
+        pending = orders.filtered(lambda o: o.amazon_status == "PENDING")
+        unshipped = orders.filtered(lambda o: o.amazon_status == "UNSHIPPED")
+        self.assertTrue(pending and unshipped)
+        self.assertEqual(set(pending.mapped("state")), {"draft"})
+        self.assertEqual(set(unshipped.mapped("state")), {"sale"})
+        mfn = unshipped.filtered(lambda o: o.amazon_channel == "mfn")
+        for order in mfn:
+            picking = order.picking_ids
+            self.assertEqual(
+                picking.location_id, self.account.warehouse_id.lot_stock_id
+            )
+            self.assertNotIn(picking.state, ("done", "cancel"))
+
+    def test_fba_orders_are_delivered_from_the_amazon_location(self):
+        self.sync()
+        shipped = self.amazon_orders().filtered(
+            lambda o: (
+                o.amazon_channel in ("afn", "mcf") and o.amazon_status == "SHIPPED"
+            )
+        )
+        self.assertTrue(shipped)
+        for order in shipped:
+            self.assertEqual(order.picking_ids.mapped("state"), ["done"])
+            self.assertEqual(
+                order.picking_ids.location_id, self.account.fba_location_id
+            )
+            self.assertEqual(
+                item_lines(order).mapped("qty_delivered"),
+                item_lines(order).mapped("product_uom_qty"),
+            )
+
+    def test_cancelled_orders_are_cancelled(self):
+        self.sync()
+        cancelled = self.amazon_orders().filtered(
+            lambda o: o.amazon_status == "CANCELLED"
+        )
+        self.assertTrue(cancelled)
+        self.assertEqual(set(cancelled.mapped("state")), {"cancel"})
+        self.assertFalse(
+            cancelled.picking_ids.filtered(lambda p: p.state not in ("cancel",))
+        )
+
+    def test_unknown_sku_gets_a_marked_line_and_an_activity(self):
+        self.sync()
+        offer = self.env["amazon.offer"].search([("sku", "=", self.unknown_sku)])
+        self.assertTrue(offer)
+        self.assertFalse(offer.product_id)
+        known = self.env["amazon.offer"].search([("sku", "!=", self.unknown_sku)])
+        self.assertEqual(known.product_id, self.products)
+        lines = self.env["sale.order.line"].search(
+            [("product_id", "=", self.account.unknown_product_id.id)]
+        )
+        self.assertTrue(lines)
+        for line in lines:
+            self.assertIn(self.unknown_sku, line.name)
+            self.assertIn("Unknown SKU", line.name)
+            self.assertIn(
+                "Unknown Amazon SKU", line.order_id.activity_ids.mapped("summary")
+            )
+
+    def test_sync_killed_between_pages_loses_and_duplicates_nothing(self):
+        real = type(self.env["amazon.order.import"]).import_orders
+        calls = []
+
+        def dying(model, account, orders, counters, force=False):
+            calls.append(len(orders))
+            if len(calls) == 2:
+                raise RuntimeError("worker killed")
+            return real(model, account, orders, counters, force=force)
+
+        self.env["ir.config_parameter"].set_param("amazon_connector.page_size", 7)
+        # Not assertRaises: Odoo's rolls back what the block committed.
+        with patch.object(
+            type(self.env["amazon.order.import"]), "import_orders", dying
+        ):
+            died = None
+            try:
+                self.sync()
+            except RuntimeError as exc:
+                died = exc
+        self.assertEqual(str(died), "worker killed")
+        self.account.invalidate_recordset()
+        self.assertTrue(self.account.orders_page_token, "resumes from page 2")
+        first_page = len(self.amazon_orders())
+        self.assertEqual(first_page, 7)
+        self.sync()
+        expected = self.expected_orders(self.data)
+        malformed = {o["orderId"] for o in self.data["orders"] if o.get("malformed")}
+        ids = self.amazon_orders().mapped("amazon_order_id")
+        self.assertEqual(len(ids), len(set(ids)))
+        self.assertEqual(set(ids), set(expected) - malformed)
+        self.assertTrue(self.account.orders_cursor)
+        self.assertFalse(self.account.orders_phase)
+
+    def test_a_second_worker_skips_while_the_account_is_locked(self):
+        with db_connect(self.env.cr.dbname).cursor() as other:
+            other.execute(
+                SQL("SELECT pg_advisory_lock(%s, %s)", ORDER_SYNC_LOCK, self.account.id)
+            )
+            try:
+                log = self.sync()
+            finally:
+                other.execute(
+                    SQL(
+                        "SELECT pg_advisory_unlock(%s, %s)",
+                        ORDER_SYNC_LOCK,
+                        self.account.id,
+                    )
+                )
+        self.assertEqual(log.state, "busy")
+        self.assertFalse(self.amazon_orders())
+        self.assertFalse(self.account.orders_cursor)
+        self.assertEqual(self.sync().state, "done")
+        self.assertTrue(self.amazon_orders())
+
+    def test_the_same_order_cannot_be_imported_twice(self):
+        self.sync()
+        order = self.amazon_orders()[:1]
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRaises(IntegrityError),
+            self.env.cr.savepoint(),
+        ):
+            order.copy(
+                {
+                    "amazon_account_id": self.account.id,
+                    "amazon_order_id": order.amazon_order_id,
+                }
+            )
+
+    def test_no_buyer_data_outside_the_vault_or_in_the_log(self):
+        records = []
+
+        class Collect(logging.Handler):
+            def emit(self, record):
+                records.append(self.format(record))
+
+        handler = Collect(logging.DEBUG)
+        root = logging.getLogger()
+        root.addHandler(handler)
+        previous = root.level
+        root.setLevel(logging.DEBUG)
+        try:
+            self.sync()
+        finally:
+            root.removeHandler(handler)
+            root.setLevel(previous)
+        pii = set()
+        for order in self.data["orders"]:
+            buyer, address = order["buyer"], order["recipient"]
+            pii.update(
+                [
+                    buyer.get("buyerName"),
+                    buyer.get("buyerEmail"),
+                    buyer.get("buyerCompanyName"),
+                    address.get("name"),
+                    address.get("addressLine1"),
+                    address.get("addressLine2"),
+                    address.get("phone"),
+                    *(i["giftMessage"] for i in order["items"]),
+                ]
+            )
+        pii = {value for value in pii if value and len(value) >= 6}
+        self.assertGreater(len(pii), 100)
+        self.assertTrue(self.env["amazon.pii.entry"].sudo().search_count([]))
+        for line in records:
+            leaked = [value for value in pii if value in line]
+            self.assertFalse(leaked, "buyer data in the log")
+        cr = self.env.cr
+        self.env.flush_all()
+        cr.execute(
+            """SELECT c.table_name, c.column_name
+                 FROM information_schema.columns c
+                 JOIN information_schema.tables t
+                   ON t.table_name = c.table_name AND t.table_schema = c.table_schema
+                WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE'
+                  AND c.data_type IN ('character varying', 'text', 'jsonb')
+                  AND c.table_name != 'amazon_pii_entry'"""
+        )
+        columns = cr.fetchall()
+        for table, column in columns:
+            cr.execute(
+                SQL(
+                    "SELECT %s::text FROM %s WHERE %s IS NOT NULL",
+                    SQL.identifier(column),
+                    SQL.identifier(table),
+                    SQL.identifier(column),
+                )
+            )
+            for (value,) in cr.fetchall():
+                leaked = [p for p in pii if p in value]
+                self.assertFalse(leaked, f"buyer data in {table}.{column}")
+
+    def test_users_without_pii_officer_see_only_pseudonyms(self):
+        self.sync()
+        user = new_test_user(
+            self.env, login="amazon_clerk", groups="amazon_pii.group_amazon_user"
+        )
+        user.sudo().totp_secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+        orders = self.amazon_orders().with_user(user)
+        names = orders.mapped("partner_id.display_name")
+        self.assertTrue(all(name.startswith("Amazon buyer") for name in names))
+        buyers = {o["buyer"]["buyerName"] for o in self.data["orders"]}
+        self.assertFalse(buyers & set(names))
+        with self.assertRaises(AccessError):
+            orders[:1].action_amazon_show_buyer()
+        officer = new_test_user(
+            self.env,
+            login="amazon_officer",
+            groups="amazon_pii.group_amazon_pii_officer",
+        )
+        officer.sudo().totp_secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+        merchant = self.amazon_orders().filtered(
+            lambda o: o.amazon_channel == "mfn" and o.amazon_status == "UNSHIPPED"
+        )[:1]
+        shown = merchant.with_user(officer).action_amazon_show_buyer()
+        truth = next(
+            o for o in self.data["orders"] if o["orderId"] == merchant.amazon_order_id
+        )
+        self.assertIn(truth["recipient"]["addressLine1"], shown["params"]["message"])
+
+
+@tagged("post_install", "-at_install")
+class TestParking(SandboxCase):
+    sandbox_options = {"orders": 30, "seed": 3, "malformed": 2}
+
+    def test_malformed_orders_are_parked_while_the_rest_import(self):
+        with self.assertLogs("odoo.addons.amazon_connector", "WARNING") as logs:
+            self.sync()
+        malformed = {o["orderId"] for o in self.data["orders"] if o.get("malformed")}
+        parked = self.env["amazon.parked.order"].search([])
+        self.assertEqual(set(parked.mapped("amazon_order_id")), malformed)
+        for record in parked:
+            self.assertIn(record.amazon_order_id, record.reason)
+            self.assertIn("quantity", record.reason)
+        self.assertEqual(len(logs.records), len(malformed))
+        # Every later sync retries them (they stay parked: still malformed).
+        with self.assertLogs("odoo.addons.amazon_connector", "WARNING"):
+            log = self.sync()
+        self.assertEqual(log.failed, len(malformed))
+        self.assertEqual(set(parked.mapped("attempts")), {2})
+
+
+@tagged("post_install", "-at_install")
+class TestDeliverySlip(SandboxCase):
+    sandbox_options = {"orders": 40, "seed": 5, "new_orders": 0.5}
+
+    def test_slip_prints_the_vaults_address_for_shipping_staff_only(self):
+        self.sandbox.advance_clock(86400)  # recent orders: some still to ship
+        self.sync()
+        order = self.amazon_orders().filtered(
+            lambda o: o.amazon_channel == "mfn" and o.amazon_status == "UNSHIPPED"
+        )[:1]
+        self.assertTrue(order)
+        truth = next(
+            o for o in self.data["orders"] if o["orderId"] == order.amazon_order_id
+        )
+        picking = order.picking_ids
+        clerk = new_test_user(
+            self.env,
+            login="amazon_packer",
+            groups="stock.group_stock_user,amazon_pii.group_amazon_shipping",
+        )
+        clerk.sudo().totp_secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+        report = self.env["ir.actions.report"].with_user(clerk)
+        html, _kind = report._render_qweb_html(
+            "stock.action_report_delivery", picking.ids
+        )
+        self.assertIn(truth["recipient"]["addressLine1"], html.decode())
+        audit = (
+            self.env["amazon.pii.audit"]
+            .sudo()
+            .search([("event", "=", "reveal"), ("purpose", "=", "delivery_slip")])
+        )
+        self.assertTrue(audit.filtered(lambda a: a.res_id == order.id))
+        plain = new_test_user(
+            self.env, login="amazon_stock", groups="stock.group_stock_user"
+        )
+        # Refused by the vault (and audited): no slip without the address.
+        with self.assertRaisesRegex(QWebException, "Amazon Shipping staff"):
+            self.env["ir.actions.report"].with_user(plain)._render_qweb_html(
+                "stock.action_report_delivery", picking.ids
+            )
