@@ -100,6 +100,7 @@ class AmazonAccount(models.Model):
     unknown_product_id = fields.Many2one(
         "product.product",
         "Product for unknown SKUs",
+        check_company=True,
         required=True,
         default=lambda self: self.env.ref(
             "amazon_connector.product_unknown_sku", raise_if_not_found=False
@@ -107,6 +108,7 @@ class AmazonAccount(models.Model):
     )
     shipping_product_id = fields.Many2one(
         "product.product",
+        check_company=True,
         required=True,
         default=lambda self: self.env.ref(
             "amazon_connector.product_shipping", raise_if_not_found=False
@@ -114,6 +116,7 @@ class AmazonAccount(models.Model):
     )
     gift_wrap_product_id = fields.Many2one(
         "product.product",
+        check_company=True,
         required=True,
         default=lambda self: self.env.ref(
             "amazon_connector.product_gift_wrap", raise_if_not_found=False
@@ -122,6 +125,7 @@ class AmazonAccount(models.Model):
     discount_product_id = fields.Many2one(
         "product.product",
         "Promotion product",
+        check_company=True,
         required=True,
         default=lambda self: self.env.ref(
             "amazon_connector.product_promotion", raise_if_not_found=False
@@ -130,6 +134,7 @@ class AmazonAccount(models.Model):
     fee_product_id = fields.Many2one(
         "product.product",
         "Other charges product",
+        check_company=True,
         required=True,
         default=lambda self: self.env.ref(
             "amazon_connector.product_other_charge", raise_if_not_found=False
@@ -139,6 +144,7 @@ class AmazonAccount(models.Model):
     tax_product_id = fields.Many2one(
         "product.product",
         "Seller-collected tax product",
+        check_company=True,
         required=True,
         default=lambda self: self.env.ref(
             "amazon_connector.product_tax", raise_if_not_found=False
@@ -147,6 +153,7 @@ class AmazonAccount(models.Model):
     mf_tax_product_id = fields.Many2one(
         "product.product",
         "Amazon-collected tax product",
+        check_company=True,
         required=True,
         default=lambda self: self.env.ref(
             "amazon_connector.product_mf_tax", raise_if_not_found=False
@@ -301,7 +308,9 @@ class AmazonAccount(models.Model):
         return result
 
     def unlink(self):
-        crons = self.cron_id
+        crons = self.sudo().cron_id
+        # The credentials go with the account (retention never purges them).
+        self.env["amazon.pii.vault"].sudo().purge(self, reason="account deleted")
         result = super().unlink()
         crons.unlink()
         return result
@@ -386,11 +395,24 @@ class AmazonAccount(models.Model):
             account.parked_count = parked.get(account, 0)
 
     def action_sync_orders(self):
-        """Import new and changed orders now (what the cron does)."""
-        logs = self.env["amazon.sync.log"]
-        for account in self:
-            logs |= self.env["amazon.order.sync"].run(account)
-        return logs._action_show()
+        """Run the order sync now, in the background (a cron worker): a first
+        sync of a big backlog outlives any web request."""
+        self.check_access("write")
+        off = self.filtered(lambda a: not (a.active and a.sync_orders))
+        if off:
+            raise UserError(
+                self.env._(
+                    "Turn on order synchronization of %(names)s first.",
+                    names=", ".join(off.mapped("name")),
+                )
+            )
+        for cron in self.sudo().cron_id:
+            cron._trigger()
+        return self._notify(
+            self.env._("Order sync started"),
+            self.env._("It runs in the background; see Amazon > Sync Logs."),
+            "info",
+        )
 
     def _cron_sync_orders(self):
         for account in self.filtered(lambda a: a.active and a.sync_orders):

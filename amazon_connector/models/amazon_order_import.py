@@ -8,6 +8,7 @@ import logging
 from collections import defaultdict
 
 from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
 
 from odoo.addons.amazon_pii.core import masking, registry
 
@@ -281,6 +282,7 @@ class AmazonOrderImport(models.AbstractModel):
         status = plan.status
         if status in CONFIRMED and order.state in ("draft", "sent"):
             order.action_confirm()
+            order.date_order = plan.created  # confirming stamps "now" on it
         if status in SHIPPED and plan.channel in ("afn", "mcf"):
             self._deliver_from_amazon(order, plan)
         if status in CLOSED and order.state != "cancel":
@@ -295,33 +297,47 @@ class AmazonOrderImport(models.AbstractModel):
     def _deliver_from_amazon(self, order, plan):
         """Amazon shipped from its warehouse: validate our delivery from the
         FBA warehouse for the quantities Amazon reports fulfilled."""
-        done = defaultdict(float)
-        for move in order.picking_ids.filtered(lambda p: p.state == "done").move_ids:
-            done[move.sale_line_id.amazon_item_id] += move.quantity
-        pickings = order.picking_ids.filtered(
-            lambda p: (
-                p.state not in ("done", "cancel") and p.picking_type_code == "outgoing"
-            )
+        outgoing = order.picking_ids.filtered(
+            lambda p: p.picking_type_code == "outgoing"
         )
-        for picking in pickings:
+        done = defaultdict(float)
+        for move in outgoing.filtered(lambda p: p.state == "done").move_ids:
+            done[move.sale_line_id.amazon_item_id] += move.quantity
+        for picking in outgoing.filtered(lambda p: p.state not in ("done", "cancel")):
             for move in picking.move_ids:
                 item = move.sale_line_id.amazon_item_id
-                wanted = plan.shipped.get(item, 0) - done[item]
+                if plan.status == "SHIPPED" and item not in plan.shipped:
+                    wanted = move.product_uom_qty  # all of it, whatever Amazon said
+                else:
+                    wanted = plan.shipped.get(item, 0) - done[item]
                 move.quantity = max(0, min(wanted, move.product_uom_qty))
                 move.picked = move.quantity > 0
-            if any(picking.move_ids.mapped("picked")):
-                picking.with_context(
-                    skip_backorder=True, skip_sms=True, skip_immediate=True
-                ).button_validate()
+                done[item] += move.quantity
+            if not any(picking.move_ids.mapped("picked")):
+                continue
+            picking.with_context(
+                skip_backorder=True, skip_sms=True, skip_immediate=True
+            ).button_validate()
+            if picking.state != "done":
+                raise UserError(
+                    self.env._(
+                        "Delivery %(picking)s could not be validated from the "
+                        "Amazon FBA warehouse.",
+                        picking=picking.name,
+                    )
+                )
 
     def _cancel(self, order):
-        if order.picking_ids.filtered(lambda p: p.state == "done"):
-            order.amazon_sync_error = self.env._(
-                "Amazon cancelled this order after goods left the warehouse: "
-                "handle the return manually."
-            )
+        pickings = order.picking_ids
+        if not pickings.filtered(lambda p: p.state == "done"):
+            order.with_context(disable_cancel_warning=True)._action_cancel()
             return
-        order.with_context(disable_cancel_warning=True)._action_cancel()
+        # Part already left: stop what has not, and tell the seller.
+        pickings.filtered(lambda p: p.state not in ("done", "cancel")).action_cancel()
+        order.amazon_sync_error = self.env._(
+            "Amazon cancelled this order after goods left the warehouse: "
+            "handle the return manually."
+        )
 
 
 def _reason(exc):

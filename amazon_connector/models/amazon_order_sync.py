@@ -4,19 +4,25 @@ Everything a run needs to resume lives on the account row (window, phase,
 page token) and is written in the same transaction as the orders of the
 page, so a run killed anywhere loses nothing and repeats nothing: the next
 run re-reads the state and fetches the page after the last committed one.
-Each page transaction first takes an advisory lock on the account; a second
-worker that cannot get it stops (two crons never import the same page).
+Each page transaction first takes an advisory lock on the account and locks
+its row (NOWAIT): a second worker that cannot get both, or whose snapshot
+predates the last page's commit, stops ("busy") instead of repeating it.
+Page transactions run as superuser, like the cron, whoever clicked: access
+was checked on the account before the run started.
 """
 
 import logging
 from collections import Counter
 from datetime import datetime, timedelta
 
+from psycopg2.errors import LockNotAvailable, SerializationFailure
+
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..core.order_mapping import INCLUDED_AMAZON, INCLUDED_MERCHANT
-from ..core.spapi import PermanentError, RetryableError, SPAPIError
+from ..core.spapi import PermanentError, RetryableError, SPAPIError, redact
 
 _logger = logging.getLogger(__name__)
 
@@ -24,6 +30,7 @@ ORDER_SYNC_LOCK = 0x414D5A4F  # "AMZO": advisory lock namespace, key = account i
 INCLUDED = {"MERCHANT": INCLUDED_MERCHANT, "AMAZON": INCLUDED_AMAZON}
 PAGE_SIZE = 100  # Amazon's maximum; system parameter amazon_connector.page_size
 RETRY_PARKED = 50  # parked orders retried (getOrder) per run
+BUSY = "busy"
 
 
 def _amazon_time(value):
@@ -38,7 +45,7 @@ class AmazonOrderSync(models.AbstractModel):
     _description = "Amazon Order Synchronization"
 
     @api.model
-    def run(self, account, max_pages=None):
+    def run(self, account):
         """Import every order updated since the account's cursor; return the log."""
         account.ensure_one()
         log = self.env["amazon.sync.log"]._start(account)
@@ -48,24 +55,27 @@ class AmazonOrderSync(models.AbstractModel):
         started = fields.Datetime.now()
         try:
             client = account._client()
-            while max_pages is None or counters["pages"] < max_pages:
-                outcome = self._in_transaction(
-                    account, self._sync_page, client, counters
-                )
-                if outcome == "busy":
-                    state = "busy"
-                    break
-                if outcome == "done":
-                    self._retry_parked(account, client, counters, started)
-                    break
+            outcome = "more"
+            while outcome == "more":
+                outcome = self._step(account, self._sync_page, client, counters)
+            if outcome == BUSY:
+                state = BUSY
+            else:
+                self._retry_parked(account, client, counters, started)
         except RetryableError as exc:
             state, message = "paused", str(exc)
             self._resume_later(account, exc.retry_after)
-        except SPAPIError as exc:
+        except (SPAPIError, UserError) as exc:
+            # Refused credentials, missing configuration: the log says why;
+            # raising would only make the cron log a traceback every run.
             state, message = "failed", str(exc)
             _logger.warning(
                 "Amazon order sync of account %s failed: %s", account.id, exc
             )
+        except Exception as exc:
+            # Recorded, then raised: the log must not say "running" forever.
+            state, message = "failed", redact.text(f"{type(exc).__name__}: {exc}")
+            raise
         finally:
             if client is not None:
                 counters["api_calls"] = client.counters["calls"]
@@ -73,14 +83,16 @@ class AmazonOrderSync(models.AbstractModel):
                 client.close()
             if state == "done" and counters["failed"]:
                 state = "partial"
+            if state == "done" and counters[BUSY]:
+                state = BUSY
             log._finish(state, counters, message)
         account.invalidate_recordset()
         return log
 
-    def _in_transaction(self, account, step, *args):
-        """Run ``step`` on the account in a committed transaction of its own,
-        under the account's advisory lock ('busy' when another run holds it)."""
-        self.env.flush_all()  # the new transaction must see what we wrote
+    def _step(self, account, step, *args):
+        """Run ``step(account, *args)`` in a committed transaction of its own,
+        as superuser, holding the account's locks; BUSY when another run
+        holds them or committed after this transaction's snapshot."""
         with self.env.registry.cursor() as cr:
             cr.execute(
                 SQL(
@@ -90,8 +102,20 @@ class AmazonOrderSync(models.AbstractModel):
                 )
             )
             if not cr.fetchone()[0]:
-                return "busy"
-            env = self.env(cr=cr)
+                return BUSY
+            try:
+                with cr.savepoint(flush=False):
+                    cr.execute(
+                        SQL(
+                            "SELECT 1 FROM amazon_account WHERE id = %s"
+                            " FOR NO KEY UPDATE NOWAIT",
+                            account.id,
+                        ),
+                        log_exceptions=False,
+                    )
+            except (LockNotAvailable, SerializationFailure):
+                return BUSY
+            env = self.env(cr=cr, su=True)
             return step(account.with_env(env).with_company(account.company_id), *args)
 
     def _sync_page(self, account, client, counters):
@@ -157,24 +181,29 @@ class AmazonOrderSync(models.AbstractModel):
         return "more" if account.orders_phase else "done"
 
     def _retry_parked(self, account, client, counters, started):
-        """Orders parked by earlier runs (not this one's) are fetched again."""
-        parked = (
-            self.env["amazon.parked.order"]
-            .sudo()
-            .search(
-                [("account_id", "=", account.id), ("last_failed", "<", started)],
-                order="last_failed",
-                limit=RETRY_PARKED,
-            )
-        )
-        if parked:
-            self._fetch_and_import(account, client, parked, counters)
+        """Orders parked before this run are fetched again, less and less
+        often as their attempts grow (at most daily)."""
+        due = self._step(account, self._parked_due, started)
+        if due != BUSY:
+            self._fetch_and_import(account, client, due, counters)
 
-    def _fetch_and_import(self, account, client, parked_or_ids, counters):
-        """getOrder for each id, each applied in its own transaction; buyer
-        data is asked for merchant-fulfilled orders only."""
+    def _parked_due(self, account, started):
+        parked = self.env["amazon.parked.order"].search(
+            [("account_id", "=", account.id), ("last_failed", "<", started)],
+            order="last_failed",
+        )
+        due = [
+            (p.amazon_order_id, p.fulfilled_by)
+            for p in parked
+            if p.last_failed <= started - timedelta(minutes=min(2**p.attempts, 1440))
+        ]
+        return due[:RETRY_PARKED]
+
+    def _fetch_and_import(self, account, client, ids_and_channels, counters):
+        """getOrder for each ``(id, fulfilled_by)``, each applied in its own
+        transaction; buyer data is asked for merchant-fulfilled orders only."""
         importer = self.env["amazon.order.import"]
-        for amazon_id, fulfilled_by in self._ids_and_channels(account, parked_or_ids):
+        for amazon_id, fulfilled_by in ids_and_channels:
             included = INCLUDED.get(fulfilled_by) or INCLUDED_AMAZON
             try:
                 order = client.get_order(amazon_id, included_data=included)["order"]
@@ -184,49 +213,55 @@ class AmazonOrderSync(models.AbstractModel):
                     )["order"]
             except PermanentError as exc:
                 counters["failed"] += 1
-                self._in_transaction(
+                outcome = self._step(
                     account, importer._park_step, amazon_id, str(exc), fulfilled_by
                 )
-                continue
-            self._in_transaction(account, importer._import_step, order, counters)
+            else:
+                outcome = self._step(account, importer._import_step, order, counters)
+            if outcome == BUSY:
+                counters[BUSY] += 1
+                return
 
     @staticmethod
     def _is_merchant(order):
         return (order.get("fulfillment") or {}).get("fulfilledBy") != "AMAZON"
 
-    def _ids_and_channels(self, account, parked_or_ids):
-        if isinstance(parked_or_ids, models.BaseModel):
-            return [(p.amazon_order_id, p.fulfilled_by) for p in parked_or_ids]
-        channels = dict(
-            self.env["sale.order"]
-            .sudo()
-            .search_fetch(
-                [
-                    ("amazon_account_id", "=", account.id),
-                    ("amazon_order_id", "in", list(parked_or_ids)),
-                ],
-                ["amazon_order_id", "amazon_channel"],
-            )
-            .mapped(lambda o: (o.amazon_order_id, o.amazon_channel))
-        )
-        by_channel = {"mfn": "MERCHANT", "afn": "AMAZON", "mcf": "AMAZON"}
-        return [(i, by_channel.get(channels.get(i))) for i in parked_or_ids]
-
     @api.model
     def resync_orders(self, account, amazon_order_ids):
         """'Re-sync this order': fetch and apply now, whatever the cursor."""
+        by_channel = {"mfn": "MERCHANT", "afn": "AMAZON", "mcf": "AMAZON"}
+        channels = {
+            o.amazon_order_id: by_channel.get(o.amazon_channel)
+            for o in self.env["sale.order"]
+            .sudo()
+            .search(
+                [
+                    ("amazon_account_id", "=", account.id),
+                    ("amazon_order_id", "in", list(amazon_order_ids)),
+                ]
+            )
+        }
         log = self.env["amazon.sync.log"]._start(account)
         counters = Counter()
         state, message = "done", False
-        with account._client() as client:
-            try:
-                self._fetch_and_import(account, client, amazon_order_ids, counters)
-            except SPAPIError as exc:
-                state, message = "failed", str(exc)
-            counters["api_calls"] = client.counters["calls"]
-            counters["throttled"] = client.counters["throttled"]
-        if state == "done" and counters["failed"]:
-            state = "partial"
+        try:
+            with account._client() as client:
+                try:
+                    self._fetch_and_import(
+                        account,
+                        client,
+                        [(i, channels.get(i)) for i in amazon_order_ids],
+                        counters,
+                    )
+                finally:
+                    counters["api_calls"] = client.counters["calls"]
+                    counters["throttled"] = client.counters["throttled"]
+        except (SPAPIError, UserError) as exc:
+            state, message = "failed", str(exc)
+        if state == "done":
+            state = (
+                BUSY if counters[BUSY] else "partial" if counters["failed"] else "done"
+            )
         log._finish(state, counters, message)
         return log
 

@@ -37,7 +37,10 @@ class AmazonParkedOrder(models.Model):
 
     def action_retry(self):
         """Fetch the orders again now and import them (managers)."""
-        sync = self.env["amazon.order.sync"]
+        self.check_access("write")
+        logs = self.env["amazon.sync.log"]
         for account, parked in self.grouped("account_id").items():
-            sync.resync_orders(account, parked.mapped("amazon_order_id"))
-        return True
+            logs |= self.env["amazon.order.sync"].resync_orders(
+                account, parked.mapped("amazon_order_id")
+            )
+        return logs._action_show()

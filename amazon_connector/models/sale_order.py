@@ -75,12 +75,15 @@ class SaleOrder(models.Model):
 
     def action_amazon_resync(self):
         """Fetch these orders from Amazon again and apply them (managers)."""
-        sync = self.env["amazon.order.sync"]
+        self.amazon_account_id.check_access("write")
+        logs = self.env["amazon.sync.log"]
         for account, orders in (
             self.filtered("amazon_account_id").grouped("amazon_account_id").items()
         ):
-            sync.resync_orders(account, orders.mapped("amazon_order_id"))
-        return True
+            logs |= self.env["amazon.order.sync"].resync_orders(
+                account, orders.mapped("amazon_order_id")
+            )
+        return logs._action_show()
 
     def action_amazon_show_buyer(self):
         """Customer service: reveal the delivery address (purpose-bound,

@@ -1,5 +1,8 @@
+import base64
+
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
+from odoo.tools import SQL
 
 from .common import SandboxCase
 
@@ -23,8 +26,24 @@ class TestAccount(SandboxCase):
             ["lwa_client_id", "lwa_client_secret", "refresh_token"],
         )
         self.assertEqual(set(entries.mapped("classification")), {"secret"})
-        secret = self.sandbox.credentials["client_secret"].encode()
-        self.assertFalse([e for e in entries if secret in (e.ciphertext or b"")])
+        # Nowhere in the database in clear (nor base64 of it): only ciphertext.
+        secret = self.sandbox.credentials["client_secret"]
+        self.env.flush_all()
+        for needle in (secret, base64.b64encode(secret.encode()).decode()):
+            self.env.cr.execute(
+                SQL(
+                    "SELECT 1 FROM amazon_pii_entry WHERE ciphertext::text LIKE %s",
+                    f"%{needle}%",
+                )
+            )
+            self.assertFalse(self.env.cr.fetchall())
+            self.env.cr.execute(
+                SQL(
+                    "SELECT 1 FROM amazon_account a WHERE a::text LIKE %s",
+                    f"%{needle}%",
+                )
+            )
+            self.assertFalse(self.env.cr.fetchall())
         audit = (
             self.env["amazon.pii.audit"]
             .sudo()
@@ -56,7 +75,7 @@ class TestAccount(SandboxCase):
             self.env, login="amazon_off", groups="amazon_pii.group_amazon_pii_officer"
         )
         officer.sudo().totp_secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-        with self.assertRaises(AccessError):
+        with self.assertRaisesRegex(AccessError, "never revealed"):
             vault.with_user(officer).reveal(
                 self.account, ["refresh_token"], "legal_request"
             )
@@ -108,3 +127,42 @@ class TestAccount(SandboxCase):
             .search([("amazon_account_id", "!=", False)])
         )
         self.assertFalse(self.env["amazon.sync.log"].with_user(user).search([]))
+
+    def test_a_run_that_cannot_start_is_logged_as_failed(self):
+        account = self.env["amazon.account"].create(
+            {"name": "No credentials", "seller_id": "A1NOCREDENTIALS", "region": "eu"}
+        )
+        self.assertIn("Missing", account.credentials_status)
+        with self.assertLogs("odoo.addons.amazon_connector", "WARNING"):
+            log = self.env["amazon.order.sync"].run(account)
+        self.assertEqual(log.state, "failed")
+        self.assertIn("no lwa_client_id", log.message)
+
+    def test_sync_now_runs_in_the_background_for_managers_only(self):
+        result = self.account.action_sync_orders()
+        self.assertEqual(result["params"]["type"], "info")
+        self.assertTrue(
+            self.env["ir.cron.trigger"].search(
+                [("cron_id", "=", self.account.cron_id.id)]
+            )
+        )
+        clerk = new_test_user(
+            self.env, login="amazon_user_only", groups="amazon_pii.group_amazon_user"
+        )
+        with self.assertRaises(AccessError):
+            self.account.with_user(clerk).action_sync_orders()
+
+    def test_deleting_an_account_deletes_its_credentials(self):
+        account = self.make_account(name="To delete", seller_id="A1TODELETE")
+        entries = (
+            self.env["amazon.pii.entry"]
+            .sudo()
+            .search(
+                [("owner_model", "=", "amazon.account"), ("owner_id", "=", account.id)]
+            )
+        )
+        self.assertEqual(len(entries), 3)
+        cron = account.cron_id
+        account.unlink()
+        self.assertFalse(entries.exists())
+        self.assertFalse(cron.exists())

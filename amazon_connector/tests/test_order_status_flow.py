@@ -49,12 +49,23 @@ class TestStatusFlow(SandboxCase):
         entries = self.env["amazon.pii.entry"].sudo()
         done = orders.filtered(lambda o: o.amazon_status in ("SHIPPED", "CANCELLED"))
         open_ = orders.filtered(lambda o: o.amazon_status == "UNSHIPPED")
+        shipped_mfn = done.filtered(lambda o: o.amazon_channel == "mfn")
+        self.assertTrue(shipped_mfn)
         for order in done:
             stored = entries.search(
                 [("owner_model", "=", "sale.order"), ("owner_id", "=", order.id)]
             )
+            if order in shipped_mfn:
+                self.assertTrue(stored, "merchant orders keep their address")
             self.assertTrue(all(stored.mapped("fulfilled_at")))
             self.assertTrue(all(stored.mapped("purge_after")))
+        # A later update of a shipped order does not restart warehouse access.
+        first = entries.search(
+            [("owner_model", "=", "sale.order"), ("owner_id", "in", shipped_mfn.ids)]
+        )
+        marked = {e.id: e.fulfilled_at for e in first}
+        self.env["amazon.pii.vault"].mark_fulfilled(shipped_mfn)
+        self.assertEqual({e.id: e.fulfilled_at for e in first}, marked)
         for order in open_.filtered(lambda o: o.amazon_channel == "mfn"):
             stored = entries.search(
                 [("owner_model", "=", "sale.order"), ("owner_id", "=", order.id)]
@@ -72,6 +83,7 @@ class TestStatusFlow(SandboxCase):
         truth = self.expected_orders()[order.amazon_order_id][1]
         # As if an update had been missed: the order is behind Amazon.
         order.write({"amazon_last_update": False, "amazon_status": "PENDING"})
+        self.env.flush_all()
         order.action_amazon_resync()
         self.env.invalidate_all()
         self.assertEqual(order.amazon_status, truth["status"])
@@ -83,7 +95,15 @@ class TestStatusFlow(SandboxCase):
                 "date_from": amazon_time(self.sandbox.now()) - timedelta(days=60),
             }
         )
-        wizard.action_resync()
+        result = wizard.action_resync()
+        self.assertEqual(result["params"]["title"], "Order sync started")
+        self.account.invalidate_recordset()
+        self.assertEqual(self.account.orders_cursor, wizard.date_from)
+        triggers = self.env["ir.cron.trigger"].search(
+            [("cron_id", "=", self.account.cron_id.id)]
+        )
+        self.assertTrue(triggers, "the account's cron is due now")
+        self.sync()  # what the triggered cron runs
         self.assertEqual(len(self.amazon_orders()), count)
         log = self.env["amazon.sync.log"].search([], limit=1)
         self.assertEqual((log.created, log.updated), (0, 0))

@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.exceptions import UserError
 
 
 class AmazonResyncWizard(models.TransientModel):
@@ -18,12 +19,27 @@ class AmazonResyncWizard(models.TransientModel):
     def action_resync(self):
         self.ensure_one()
         account = self.account_id
-        account.sudo().write(
+        account.check_access("write")
+        # Under the sync's own locks, committed: a running sync must not
+        # overwrite the new window, and the background sync must see it.
+        outcome = self.env["amazon.order.sync"]._step(
+            account, self._reset, self.date_from
+        )
+        if outcome == "busy":
+            raise UserError(
+                self.env._(
+                    "A sync of %(name)s is running: try again when it has finished.",
+                    name=account.name,
+                )
+            )
+        return account.action_sync_orders()
+
+    def _reset(self, account, date_from):
+        account.write(
             {
-                "orders_sync_from": min(self.date_from, account.orders_sync_from),
-                "orders_cursor": self.date_from,
+                "orders_sync_from": min(date_from, account.orders_sync_from),
+                "orders_cursor": date_from,
                 "orders_phase": False,
                 "orders_page_token": False,
             }
         )
-        return account.action_sync_orders()

@@ -145,7 +145,6 @@ NON_PII_PATHS = frozenset(
         "orderItems[].proceeds",
         "orderItems[].tax",
         "orderItems[].promotion",
-        "orderItems[].cancellation",
         "orderItems[].fulfillment.quantityFulfilled",
         "orderItems[].fulfillment.quantityUnfulfilled",
         "packages[].carrier",

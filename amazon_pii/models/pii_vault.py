@@ -271,8 +271,13 @@ class AmazonPiiVault(models.AbstractModel):
     @api.model
     @api.private
     def mark_fulfilled(self, owners, when=None):
-        """The owners shipped: Shipping staff lose access after the grace period."""
-        self._entries(owners).write({"fulfilled_at": when or fields.Datetime.now()})
+        """The owners shipped: Shipping staff lose access after the grace period.
+
+        The first shipment counts: marking again (a later update of a shipped
+        order) must not restart the grace period."""
+        self._entries(owners).filtered(lambda e: not e.fulfilled_at).write(
+            {"fulfilled_at": when or fields.Datetime.now()}
+        )
 
     # -- seller credentials ----------------------------------------------
     @api.model
@@ -546,7 +551,8 @@ class AmazonPiiVault(models.AbstractModel):
     def _place_hold(self, hold):
         keyring = get_keyring(self.env)
         owner = self.env[hold.owner_model].browse(hold.owner_id)
-        entries = self._entries(owner)
+        # Credentials are not buyer data: archiving them would stop the sync.
+        entries = self._entries(owner).filtered(lambda e: e.classification != "secret")
         if entries.hold_id:
             raise UserError(
                 self.env._(

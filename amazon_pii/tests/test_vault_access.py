@@ -153,13 +153,18 @@ class TestVaultAccess(VaultCase):
         self.assertEqual(len(self.audit("reveal_refused")), 2)
 
     def test_shipping_access_ends_after_shipment_plus_grace(self):
-        owner = self.owners[0]
+        recent, owner = self.owners[:2]
+        self.store_address(recent)
         self.store_address(owner)
         shipping = self.as_user("shipping")
         now = fields.Datetime.now()
-        self.vault.mark_fulfilled(owner, now - timedelta(hours=23))
-        self.assertTrue(shipping.may_reveal(owner, ["recipient_name"], "delivery_slip"))
+        self.vault.mark_fulfilled(recent, now - timedelta(hours=23))
+        self.assertTrue(
+            shipping.may_reveal(recent, ["recipient_name"], "delivery_slip")
+        )
+        # The first shipment counts: marking again does not restart the grace.
         self.vault.mark_fulfilled(owner, now - timedelta(hours=25))
+        self.vault.mark_fulfilled(owner, now)
         self.assertFalse(
             shipping.may_reveal(owner, ["recipient_name"], "delivery_slip")
         )
