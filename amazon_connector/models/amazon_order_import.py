@@ -313,19 +313,27 @@ class AmazonOrderImport(models.AbstractModel):
                 move.quantity = max(0, min(wanted, move.product_uom_qty))
                 move.picked = move.quantity > 0
                 done[item] += move.quantity
-            if not any(picking.move_ids.mapped("picked")):
-                continue
-            picking.with_context(
-                skip_backorder=True, skip_sms=True, skip_immediate=True
-            ).button_validate()
-            if picking.state != "done":
-                raise UserError(
-                    self.env._(
-                        "Delivery %(picking)s could not be validated from the "
-                        "Amazon FBA warehouse.",
-                        picking=picking.name,
-                    )
-                )
+            if any(picking.move_ids.mapped("picked")):
+                self._validate(order, picking)
+
+    def _validate(self, order, picking):
+        """Validate in a savepoint of its own: a delivery Odoo will not
+        validate alone (lots, serials) stays open and says so on the order,
+        while Amazon's status and everything else still apply."""
+        try:
+            with self.env.cr.savepoint():
+                picking.with_context(
+                    skip_backorder=True, skip_sms=True, skip_immediate=True
+                ).button_validate()
+                if picking.state != "done":
+                    raise UserError(self.env._("it needs a decision in Odoo"))
+        except UserError as exc:
+            order.amazon_sync_error = self.env._(
+                "Amazon shipped this order from its warehouse, but delivery "
+                "%(picking)s could not be validated: %(reason)s",
+                picking=picking.name,
+                reason=str(exc),
+            )
 
     def _cancel(self, order):
         pickings = order.picking_ids

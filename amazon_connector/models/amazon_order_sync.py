@@ -45,6 +45,7 @@ class AmazonOrderSync(models.AbstractModel):
     _description = "Amazon Order Synchronization"
 
     @api.model
+    @api.private
     def run(self, account):
         """Import every order updated since the account's cursor; return the log."""
         account.ensure_one()
@@ -184,11 +185,14 @@ class AmazonOrderSync(models.AbstractModel):
         """Orders parked before this run are fetched again, less and less
         often as their attempts grow (at most daily)."""
         due = self._step(account, self._parked_due, started)
-        if due != BUSY:
+        if due == BUSY:
+            counters[BUSY] += 1
+        else:
             self._fetch_and_import(account, client, due, counters)
 
     def _parked_due(self, account, started):
-        parked = self.env["amazon.parked.order"].search(
+        # account.env: the step's fresh transaction, not the caller's snapshot.
+        parked = account.env["amazon.parked.order"].search(
             [("account_id", "=", account.id), ("last_failed", "<", started)],
             order="last_failed",
         )
@@ -212,10 +216,10 @@ class AmazonOrderSync(models.AbstractModel):
                         amazon_id, included_data=INCLUDED_MERCHANT
                     )["order"]
             except PermanentError as exc:
-                counters["failed"] += 1
                 outcome = self._step(
                     account, importer._park_step, amazon_id, str(exc), fulfilled_by
                 )
+                counters["failed"] += outcome != BUSY
             else:
                 outcome = self._step(account, importer._import_step, order, counters)
             if outcome == BUSY:
@@ -227,6 +231,7 @@ class AmazonOrderSync(models.AbstractModel):
         return (order.get("fulfillment") or {}).get("fulfilledBy") != "AMAZON"
 
     @api.model
+    @api.private
     def resync_orders(self, account, amazon_order_ids):
         """'Re-sync this order': fetch and apply now, whatever the cursor."""
         by_channel = {"mfn": "MERCHANT", "afn": "AMAZON", "mcf": "AMAZON"}

@@ -20,6 +20,13 @@ class AmazonResyncWizard(models.TransientModel):
         self.ensure_one()
         account = self.account_id
         account.check_access("write")
+        if not (account.active and account.sync_orders):
+            raise UserError(
+                self.env._(
+                    "Turn on order synchronization of %(name)s first.",
+                    name=account.name,
+                )
+            )
         # Under the sync's own locks, committed: a running sync must not
         # overwrite the new window, and the background sync must see it.
         outcome = self.env["amazon.order.sync"]._step(
@@ -32,7 +39,9 @@ class AmazonResyncWizard(models.TransientModel):
                     name=account.name,
                 )
             )
-        return account.action_sync_orders()
+        action = account.action_sync_orders()
+        action["params"]["next"] = {"type": "ir.actions.act_window_close"}
+        return action
 
     def _reset(self, account, date_from):
         account.write(
