@@ -102,43 +102,33 @@ class AmazonAccount(models.Model):
         "Product for unknown SKUs",
         check_company=True,
         required=True,
-        default=lambda self: self.env.ref(
-            "amazon_connector.product_unknown_sku", raise_if_not_found=False
-        ),
+        default=lambda self: self._charge_product("product_unknown_sku"),
     )
     shipping_product_id = fields.Many2one(
         "product.product",
         check_company=True,
         required=True,
-        default=lambda self: self.env.ref(
-            "amazon_connector.product_shipping", raise_if_not_found=False
-        ),
+        default=lambda self: self._charge_product("product_shipping"),
     )
     gift_wrap_product_id = fields.Many2one(
         "product.product",
         check_company=True,
         required=True,
-        default=lambda self: self.env.ref(
-            "amazon_connector.product_gift_wrap", raise_if_not_found=False
-        ),
+        default=lambda self: self._charge_product("product_gift_wrap"),
     )
     discount_product_id = fields.Many2one(
         "product.product",
         "Promotion product",
         check_company=True,
         required=True,
-        default=lambda self: self.env.ref(
-            "amazon_connector.product_promotion", raise_if_not_found=False
-        ),
+        default=lambda self: self._charge_product("product_promotion"),
     )
     fee_product_id = fields.Many2one(
         "product.product",
         "Other charges product",
         check_company=True,
         required=True,
-        default=lambda self: self.env.ref(
-            "amazon_connector.product_other_charge", raise_if_not_found=False
-        ),
+        default=lambda self: self._charge_product("product_other_charge"),
         help="Cash-on-delivery fees, delivery tips and other charges.",
     )
     tax_product_id = fields.Many2one(
@@ -146,18 +136,14 @@ class AmazonAccount(models.Model):
         "Seller-collected tax product",
         check_company=True,
         required=True,
-        default=lambda self: self.env.ref(
-            "amazon_connector.product_tax", raise_if_not_found=False
-        ),
+        default=lambda self: self._charge_product("product_tax"),
     )
     mf_tax_product_id = fields.Many2one(
         "product.product",
         "Amazon-collected tax product",
         check_company=True,
         required=True,
-        default=lambda self: self.env.ref(
-            "amazon_connector.product_mf_tax", raise_if_not_found=False
-        ),
+        default=lambda self: self._charge_product("product_mf_tax"),
         help="Tax Amazon collects and remits as marketplace facilitator: the "
         "buyer paid it but you do not owe it. Book it to a clearing account.",
     )
@@ -205,6 +191,10 @@ class AmazonAccount(models.Model):
             "This seller is already connected in this company for that region.",
         ),
     ]
+
+    def _charge_product(self, xmlid):
+        """Default of the product fields: this module's placeholder product."""
+        return self.env.ref(f"amazon_connector.{xmlid}", raise_if_not_found=False)
 
     # -- credentials ----------------------------------------------------------
     def _compute_credentials(self):
