@@ -28,6 +28,19 @@ from datetime import timedelta
 from odoo import fields
 admin = env.ref("base.user_admin")
 admin.groups_id += env.ref("amazon_pii.group_amazon_pii_officer")
+admin.groups_id += env.ref("amazon_pii.group_amazon_shipping")
+# Shipments: a ship-from address, a default box and a carrier Amazon knows.
+if not env.company.street:
+    env.company.write({{"street": "1 Demo Way", "city": "Reno", "zip": "89501",
+                       "state_id": env.ref("base.state_us_23").id,
+                       "country_id": env.ref("base.us").id}})
+box = env["stock.package.type"].create({{
+    "name": "Demo box 30x20x10 cm", "packaging_length": 300, "width": 200,
+    "height": 100, "base_weight": 0.5}})
+env["delivery.carrier"].create({{
+    "name": "UPS", "amazon_carrier_code": "UPS",
+    "product_id": env["product.product"].create(
+        {{"name": "UPS shipping", "type": "service"}}).id}})
 env["ir.config_parameter"].set_param("amazon_pii.incident_contact_id", admin.id)
 env["ir.config_parameter"].set_param("amazon_connector.rate_scale", {rate_scale})
 codes = ("us", "ca", "uk", "de", "fr", "jp")
@@ -44,6 +57,7 @@ account = env["amazon.account"].create({{
                                 for c in codes])],
     "orders_sync_from": fields.Datetime.now() - timedelta(days=35),
     "auto_invoice": True,
+    "package_type_id": box.id,
 }})
 env.cr.commit()
 log = env["amazon.order.sync"].run(account)

@@ -1,9 +1,15 @@
--- A neutralized copy must never talk to Amazon: stop every sync and point
--- accounts at a host that cannot resolve (an empty endpoint would mean Amazon
--- production). amazon_pii's neutralization deletes the credentials.
+-- A neutralized copy must never talk to Amazon or the seller's tracking
+-- provider: stop every sync and point accounts at a host that cannot resolve
+-- (an empty endpoint would mean Amazon production). amazon_pii's
+-- neutralization deletes the credentials.
 UPDATE amazon_account
    SET sync_orders = false,
        endpoint_url = 'https://neutralized.invalid',
-       lwa_url = 'https://neutralized.invalid/auth/o2/token';
+       lwa_url = 'https://neutralized.invalid/auth/o2/token',
+       tracking_share_url = NULL;
 UPDATE ir_cron SET active = false
- WHERE id IN (SELECT cron_id FROM amazon_account WHERE cron_id IS NOT NULL);
+ WHERE id IN (SELECT cron_id FROM amazon_account WHERE cron_id IS NOT NULL)
+    OR id IN (SELECT res_id FROM ir_model_data
+               WHERE module = 'amazon_connector'
+                 AND name IN ('ir_cron_amazon_confirm_shipments',
+                              'ir_cron_amazon_tracking'));

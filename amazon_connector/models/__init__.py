@@ -8,3 +8,7 @@ from . import amazon_order_sync
 from . import res_partner
 from . import sale_order
 from . import stock_picking
+from . import delivery_carrier
+from . import amazon_shipment
+from . import amazon_pii_vault
+from . import ir_actions_report

@@ -1,12 +1,15 @@
 from datetime import timedelta
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 from ..core.spapi import AccountConfig, PermanentError, SPAPIError, client_for
+from ..core.spapi.endpoints import check_url
 from .amazon_marketplace import REGIONS
 
 CREDENTIALS = ("lwa_client_id", "lwa_client_secret", "refresh_token")
+# Write-only fields whose values go to the vault.
+SECRET_FIELDS = (*CREDENTIALS, "tracking_share_key")
 
 
 class AmazonAccount(models.Model):
@@ -147,6 +150,32 @@ class AmazonAccount(models.Model):
         help="Tax Amazon collects and remits as marketplace facilitator: the "
         "buyer paid it but you do not owe it. Book it to a clearing account.",
     )
+    # -- shipments -----------------------------------------------------------
+    label_format = fields.Selection(
+        [("PDF", "PDF (office printers)"), ("ZPL", "ZPL (thermal printers)")],
+        default="PDF",
+        required=True,
+        help="Format of the Amazon Shipping labels bought from deliveries.",
+    )
+    package_type_id = fields.Many2one(
+        "stock.package.type",
+        "Default package",
+        check_company=True,
+        help="Dimensions (and empty weight) of the box used for label rates "
+        "when the delivery's items are not put in packages.",
+    )
+    tracking_share_url = fields.Char(
+        "Tracking provider URL",
+        groups="base.group_system",
+        help="Optional: HTTPS endpoint of your tracking provider. Only the "
+        "order id, tracking number and carrier are sent to it, nothing else.",
+    )
+    tracking_share_key = fields.Char(
+        "Tracking provider key",
+        compute="_compute_credentials",
+        inverse="_inverse_credentials",
+        groups="base.group_system",
+    )
     # -- order sync ---------------------------------------------------------
     sync_orders = fields.Boolean("Synchronize orders", default=True, tracking=True)
     orders_interval = fields.Integer(
@@ -192,6 +221,14 @@ class AmazonAccount(models.Model):
         ),
     ]
 
+    @api.constrains("tracking_share_url")
+    def _check_tracking_share_url(self):
+        for account in self.sudo().filtered("tracking_share_url"):
+            try:
+                check_url(account.tracking_share_url, "tracking provider")
+            except PermanentError as exc:
+                raise ValidationError(exc.message) from None
+
     def _charge_product(self, xmlid):
         """Default of the product fields: this module's placeholder product."""
         return self.env.ref(f"amazon_connector.{xmlid}", raise_if_not_found=False)
@@ -199,13 +236,13 @@ class AmazonAccount(models.Model):
     # -- credentials ----------------------------------------------------------
     def _compute_credentials(self):
         for account in self:
-            for key in CREDENTIALS:
+            for key in SECRET_FIELDS:
                 account[key] = False
 
     def _inverse_credentials(self):
         vault = self.env["amazon.pii.vault"]
         for account in self:
-            values = {key: account[key] for key in CREDENTIALS if account[key]}
+            values = {key: account[key] for key in SECRET_FIELDS if account[key]}
             if values:
                 vault.store_secrets(account, values)
 

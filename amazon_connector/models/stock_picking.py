@@ -1,11 +1,204 @@
-from odoo import models
+import base64
 
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..core.shipping import TRACKING_STATUSES
 from .sale_order import ADDRESS_KEYS
+
+CONFIRM_STATES = [("to_send", "To send"), ("sent", "Sent"), ("failed", "Failed")]
+CONFIRM_SOURCES = [
+    ("confirmation", "Shipment confirmation"),
+    ("label", "Amazon Shipping label"),
+    ("amazon", "Already shipped on Amazon"),
+]
+SHARE_STATES = [("to_share", "To share"), ("shared", "Shared"), ("failed", "Failed")]
+SHIPPING_GROUPS = "amazon_pii.group_amazon_shipping,amazon_pii.group_amazon_pii_officer"
 
 
 class StockPicking(models.Model):
     _inherit = "stock.picking"
 
+    amazon_channel = fields.Selection(related="sale_id.amazon_channel")
+    amazon_order_ref = fields.Char(related="sale_id.amazon_order_id")
+    # -- confirmation to Amazon (merchant-fulfilled deliveries) -------------
+    amazon_confirm_state = fields.Selection(
+        CONFIRM_STATES,
+        "Amazon confirmation",
+        readonly=True,
+        copy=False,
+        index=True,
+        tracking=True,
+    )
+    amazon_confirm_source = fields.Selection(
+        CONFIRM_SOURCES, "Confirmed by", readonly=True, copy=False
+    )
+    amazon_confirm_message = fields.Text("Amazon message", readonly=True, copy=False)
+    amazon_confirm_attempts = fields.Integer(readonly=True, copy=False)
+    amazon_confirm_next = fields.Datetime(
+        "Next attempt",
+        readonly=True,
+        copy=False,
+        help="When the confirmation is sent (again) automatically.",
+    )
+    amazon_confirmed_at = fields.Datetime("Confirmed on", readonly=True, copy=False)
+    amazon_confirm_activity_id = fields.Many2one(
+        "mail.activity", readonly=True, copy=False, ondelete="set null"
+    )
+    # -- Amazon Shipping label -------------------------------------------------
+    amazon_shipment_id = fields.Char("Amazon shipment", readonly=True, copy=False)
+    amazon_label_carrier = fields.Char("Label carrier id", readonly=True, copy=False)
+    amazon_label_service = fields.Char("Label service", readonly=True, copy=False)
+    amazon_label_format = fields.Selection(
+        [("PDF", "PDF"), ("ZPL", "ZPL")], readonly=True, copy=False
+    )
+    # The label shows the recipient's address: readable by fulfilment staff
+    # only (the attachment follows the field's groups) and purged with the
+    # order's other buyer data.
+    amazon_label = fields.Binary(
+        "Amazon label", attachment=True, copy=False, groups=SHIPPING_GROUPS
+    )
+    amazon_has_label = fields.Boolean(readonly=True, copy=False)
+    amazon_label_ready = fields.Boolean(
+        compute="_compute_amazon_label_ready",
+        help="An unshipped merchant-fulfilled delivery to the buyer.",
+    )
+    # -- tracking ------------------------------------------------------------------
+    amazon_tracking_status = fields.Selection(
+        TRACKING_STATUSES, "Tracking status", readonly=True, copy=False
+    )
+    amazon_tracking_event = fields.Char("Last event", readonly=True, copy=False)
+    amazon_tracking_time = fields.Datetime("Last event on", readonly=True, copy=False)
+    amazon_tracking_checked = fields.Datetime(readonly=True, copy=False)
+    amazon_tracking_error = fields.Char(readonly=True, copy=False)
+    amazon_share_state = fields.Selection(
+        SHARE_STATES, "Tracking shared", readonly=True, copy=False
+    )
+    amazon_share_attempts = fields.Integer(readonly=True, copy=False)
+    amazon_share_message = fields.Char(readonly=True, copy=False)
+
+    @api.depends(
+        "sale_id.amazon_channel",
+        "picking_type_code",
+        "location_dest_id.usage",
+        "state",
+        "amazon_confirm_state",
+    )
+    def _compute_amazon_label_ready(self):
+        for picking in self:
+            picking.amazon_label_ready = (
+                picking._amazon_ships_to_buyer()
+                and picking.state not in ("done", "cancel")
+                and picking.amazon_confirm_state != "sent"
+            )
+
+    def _amazon_ships_to_buyer(self):
+        """The delivery (last step) of a merchant-fulfilled Amazon order:
+        not a pick or pack step, not a return, not an FBA delivery."""
+        self.ensure_one()
+        return (
+            self.sale_id.amazon_channel == "mfn"
+            and self.picking_type_code == "outgoing"
+            and self.location_dest_id.usage == "customer"
+        )
+
+    # -- validation hook ------------------------------------------------------------
+    def _action_done(self):
+        result = super()._action_done()
+        due = self.filtered(lambda p: p.state == "done")._amazon_to_confirm()
+        if due:
+            due.write(
+                {
+                    "amazon_confirm_state": "to_send",
+                    "amazon_confirm_attempts": 0,
+                    "amazon_confirm_next": fields.Datetime.now(),
+                    "amazon_confirm_message": False,
+                }
+            )
+            # The cron sends after this transaction commits: Amazon being
+            # slow or down never holds up the warehouse.
+            cron = self.env.ref(
+                "amazon_connector.ir_cron_amazon_confirm_shipments",
+                raise_if_not_found=False,
+            )
+            if cron:
+                cron.sudo()._trigger()
+        return result
+
+    def _amazon_to_confirm(self):
+        """Merchant-fulfilled Amazon deliveries to the customer with Amazon
+        items in them that Amazon does not know as shipped yet."""
+        return self.filtered(
+            lambda p: (
+                p._amazon_ships_to_buyer()
+                and p.amazon_confirm_state != "sent"
+                and any(p.move_ids.sale_line_id.mapped("amazon_item_id"))
+            )
+        )
+
+    # -- actions ---------------------------------------------------------------------
+    def action_amazon_confirm_shipment(self):
+        """Send (again) now and show the result."""
+        pickings = self.filtered(
+            lambda p: p.amazon_confirm_state in ("to_send", "failed")
+        )
+        if not pickings:
+            raise UserError(self.env._("There is no Amazon confirmation to send."))
+        pickings.check_access("write")
+        self.env["amazon.shipment"]._confirm_now(pickings)
+        return True
+
+    def _amazon_check_label_ready(self):
+        self.ensure_one()
+        if not self.amazon_label_ready or self.amazon_has_label:
+            raise UserError(
+                self.env._(
+                    "Amazon Shipping labels are bought for the unshipped delivery "
+                    "to the buyer of a merchant-fulfilled Amazon order, once; "
+                    "%(name)s is not one, or has its label.",
+                    name=self.name,
+                )
+            )
+
+    def action_amazon_get_rates(self):
+        self.ensure_one()
+        return self.env["amazon.label.wizard"]._open_for(self)
+
+    def action_amazon_print_label(self):
+        self.ensure_one()
+        if not self.amazon_has_label:
+            raise UserError(
+                self.env._("Delivery %(name)s has no Amazon label.", name=self.name)
+            )
+        report = (
+            "amazon_connector.action_report_amazon_label_zpl"
+            if self.amazon_label_format == "ZPL"
+            else "amazon_connector.action_report_amazon_label"
+        )
+        return self.env.ref(report).report_action(self)
+
+    def _amazon_label_content(self):
+        """The label's bytes (fulfilment staff only: the field's groups)."""
+        self.ensure_one()
+        return base64.b64decode(self.amazon_label) if self.amazon_label else b""
+
+    def _amazon_label_text(self):
+        """A ZPL label as text, for the thermal printer report."""
+        return self._amazon_label_content().decode("ascii", "replace")
+
+    @api.model
+    def _amazon_purge_labels(self, orders):
+        """Labels carry the recipient's address: they go with the order's
+        buyer data when retention or a deletion request purges it."""
+        pickings = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search([("sale_id", "in", orders.ids), ("amazon_has_label", "=", True)])
+        )
+        pickings.write({"amazon_label": False, "amazon_has_label": False})
+        return pickings
+
+    # -- delivery slip -------------------------------------------------------------
     def _amazon_slip_address(self):
         """Address lines of an Amazon order's delivery slip: the real address
         from the vault for users who may reveal it for fulfilment (audited),

@@ -2,3 +2,4 @@ from . import test_account
 from . import test_marketplaces
 from . import test_order_status_flow
 from . import test_order_sync
+from . import test_shipments

@@ -1,1 +1,2 @@
 from . import amazon_resync_wizard
+from . import amazon_label_wizard

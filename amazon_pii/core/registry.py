@@ -164,6 +164,7 @@ SECRETS = tuple(
         ("lwa_client_id", "Login with Amazon application identity"),
         ("lwa_client_secret", "Login with Amazon application secret"),
         ("refresh_token", "seller authorization for the SP-API"),
+        ("tracking_share_key", "API key of the seller's tracking provider"),
     )
 )
 

@@ -15,6 +15,24 @@ def _json(request):
         return None
 
 
+def _confirmations(state, query):
+    """Accepted shipment confirmations, oldest first: every seller's unless
+    ``seller`` is given, optionally only those of ``orderId``."""
+    seller = (query.get("seller") or [None])[-1]
+    order_id = (query.get("orderId") or [None])[-1]
+    if seller is not None and seller not in state.seller_stores:
+        return Reply(404, error_body("NotFound", "No such seller"))
+    sellers = [seller] if seller else list(state.seller_stores)
+    with state.lock:
+        found = [
+            dict(record)
+            for name in sellers
+            for record in state.seller_stores[name].confirmations
+            if order_id is None or record["orderId"] == order_id
+        ]
+    return Reply(200, {"confirmations": found})
+
+
 def sandbox_route(state, request):
     path, method = request.path, request.method
     if path == "/_sandbox/stats" and method == "GET":
@@ -26,6 +44,8 @@ def sandbox_route(state, request):
         if seller not in state.seller_stores:
             return Reply(404, error_body("NotFound", "No such seller"))
         return Reply(200, state.seller_stores[seller].data)
+    if path == "/_sandbox/confirmations" and method == "GET":
+        return _confirmations(state, request.query)
     if path == "/_sandbox/clock":
         if method == "POST":
             body = _json(request) or {}

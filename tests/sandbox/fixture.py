@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -56,6 +57,16 @@ class Sandbox:
     def dataset(self, seller=None):
         """The generated truth (PII, anomaly labels) of a seller (default: first)."""
         return self.get("/_sandbox/dataset" + (f"?seller={seller}" if seller else ""))
+
+    def confirmations(self, order_id=None, seller=None):
+        """Accepted shipment confirmations (oldest first), each with seller,
+        orderId, source ("confirmShipment" or "label"), time and the
+        packageDetail received (a label: carrier, trackingId, items)."""
+        query = urllib.parse.urlencode(
+            {k: v for k, v in (("seller", seller), ("orderId", order_id)) if v}
+        )
+        path = "/_sandbox/confirmations" + (f"?{query}" if query else "")
+        return self.get(path)["confirmations"]
 
     def now(self):
         """The sandbox's simulated time (ISO 8601), the 'now' of its orders."""

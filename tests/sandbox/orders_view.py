@@ -64,12 +64,33 @@ def _item_proceeds(order, line):
     return {"proceedsTotal": money(total, currency), "breakdowns": breakdowns}
 
 
-def _shipped_lines(order, status):
+def dataset_shipped_lines(order, status):
+    """Shipped quantity per orderItemId of an order shipped on the dataset's
+    own schedule: all lines, or the first one while partially shipped."""
     if status == "SHIPPED":
-        return {line["orderItemId"] for line in order["items"]}
-    if status == "PARTIALLY_SHIPPED":
-        return {order["items"][0]["orderItemId"]}
-    return set()
+        lines = order["items"]
+    elif status == "PARTIALLY_SHIPPED":
+        lines = order["items"][:1]
+    else:
+        lines = []
+    return {line["orderItemId"]: line["quantity"] for line in lines}
+
+
+def seller_packages(order, moment):
+    """The packages of the seller's confirmations and Amazon-bought labels
+    made at or before ``moment`` (see handlers.orders.record_package)."""
+    stamp = moment if isinstance(moment, str) else iso(moment)
+    return [p for p in order.get("sellerPackages", ()) if p["createdTime"] <= stamp]
+
+
+def shipped_quantities(packages):
+    done = {}
+    for package in packages:
+        for item in package["packageItems"]:
+            done[item["orderItemId"]] = (
+                done.get(item["orderItemId"], 0) + item["quantity"]
+            )
+    return done
 
 
 def _windows(order):
@@ -156,7 +177,7 @@ def _item(order, line, status, included, shipped):
             ]
         }
     if "FULFILLMENT" in included:
-        done = line["quantity"] if line["orderItemId"] in shipped else 0
+        done = min(shipped.get(line["orderItemId"], 0), line["quantity"])
         fulfillment = {
             "quantityFulfilled": done,
             "quantityUnfulfilled": 0
@@ -183,9 +204,9 @@ def _recipient(order, status):
     return {"deliveryAddress": address}
 
 
-def _packages(order, shipped, event):
-    """One package per shipped line; a seller's confirmShipment supplies the
-    carrier and tracking number, Amazon-made shipments get synthetic ones."""
+def dataset_packages(order, shipped, event):
+    """One package per line shipped on the dataset's own schedule, with a
+    synthetic carrier and tracking number."""
     event_time = event["time"]
     if not shipped:
         return []
@@ -199,11 +220,10 @@ def _packages(order, shipped, event):
                 "packageReferenceId": str(index + 1),
                 "createdTime": event_time,
                 "packageStatus": {"status": "SHIPPED"},
-                "carrier": event.get("carrier") or carrier.get(order["country"], "UPS"),
+                "carrier": carrier.get(order["country"], "UPS"),
                 "shipTime": event_time,
                 "shippingService": "Standard",
-                "trackingNumber": event.get("trackingNumber")
-                or "SBX" + line["orderItemId"],
+                "trackingNumber": "SBX" + line["orderItemId"],
                 "packageItems": [
                     {"orderItemId": line["orderItemId"], "quantity": line["quantity"]}
                 ],
@@ -226,7 +246,14 @@ def render(order, moment, included=()):
         return None
     included = set(included or ())
     status = event["status"]
-    shipped = _shipped_lines(order, status)
+    # Once the seller confirmed (or bought an Amazon label), its packages are
+    # the truth; orders shipped by the dataset's schedule render as before.
+    packages = seller_packages(order, event["time"])
+    if packages:
+        shipped = shipped_quantities(packages)
+    else:
+        shipped = dataset_shipped_lines(order, status)
+        packages = dataset_packages(order, shipped, event)
     view = {
         "orderId": order["orderId"],
         "createdTime": order["createdTime"],
@@ -270,7 +297,7 @@ def render(order, moment, included=()):
         _item(order, line, status, included, shipped) for line in order["items"]
     ]
     if "PACKAGES" in included:
-        view["packages"] = _packages(order, shipped, event)
+        view["packages"] = [dict(package) for package in packages]
     if "FULFILLMENT_ORDERS" in included and order["fulfillmentOrderId"]:
         view["fulfillmentOrders"] = [
             {"fulfillmentOrderId": order["fulfillmentOrderId"]}

@@ -1,5 +1,5 @@
 """Mutable sandbox state built from the dataset: orders by id, listings,
-inventory, feed documents, feeds and shipments."""
+inventory, feed documents, feeds, shipments and confirmations."""
 
 from decimal import Decimal
 
@@ -49,3 +49,6 @@ class Stores:
         self.shipments = {}  # shipmentId -> shipment record
         self.rate_requests = {}  # requestToken -> rates
         self.idempotency = {}  # idempotency key -> purchase reply
+        # Accepted shipment confirmations, the seller's (confirmShipment) and
+        # Amazon's own for labels bought for an Amazon order (/_sandbox/...).
+        self.confirmations = []

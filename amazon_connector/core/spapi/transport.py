@@ -27,9 +27,9 @@ LWA = "lwa.token"  # the operation name of token requests (auth.py)
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Operations whose requests or responses carry buyer data: Amazon's free-text
 # error message may echo it, so only its code and request id are kept.
-PII_OPERATIONS = frozenset(
-    {"searchOrders", "getOrder", "confirmShipment", "getRates", "purchaseShipment"}
-)
+# (confirmShipment is not one: it sends only item ids, carrier and tracking
+# number, and the seller needs Amazon's reason when it refuses them.)
+PII_OPERATIONS = frozenset({"searchOrders", "getOrder", "getRates", "purchaseShipment"})
 # Not safe to repeat once Amazon may have acted: a timeout or 5xx after the
 # request was sent is reported, not retried (429 and unsent requests are).
 NON_IDEMPOTENT = frozenset({"createFeed", "confirmShipment"})

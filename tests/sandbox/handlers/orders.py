@@ -1,12 +1,19 @@
 """Orders API 2026-01-01 searchOrders/getOrder and Orders v0 confirmShipment."""
 
+import re
 from datetime import timedelta
 
 from .. import pagination
 from ..dataset import iso, parse_time
 from ..errors import ApiError, invalid_input
 from ..messages import Reply
-from ..orders_view import render, state_at
+from ..orders_view import (
+    dataset_packages,
+    dataset_shipped_lines,
+    render,
+    shipped_quantities,
+    state_at,
+)
 
 FILTERS = (
     "createdAfter",
@@ -122,6 +129,121 @@ def get_order(ctx, values):
     return Reply(200, {"order": render(order, ctx.now, values.get("includedData"))})
 
 
+# A subset of Amazon's published CarrierCode values for confirmShipment; Amazon
+# matches them as listed, we ignore case. "Other" needs a carrierName.
+CARRIER_CODES = (
+    "USPS", "UPS", "UPSMI", "FedEx", "FedEx Freight", "DHL", "DHL eCommerce",
+    "DHL Express", "OnTrac", "Lasership", "Estes", "AAA Cooper", "ABF",
+    "Royal Mail", "Parcelforce", "Yodel", "DPD", "Hermes", "Evri", "GLS",
+    "Deutsche Post", "Chronopost", "Colissimo", "La Poste", "TNT", "SEUR",
+    "Correos", "MRW", "Nacex", "Poste Italiane", "BRT", "SDA", "PostNL",
+    "Bpost", "InPost", "PostNord", "Asendia", "Canada Post", "Canpar",
+    "Purolator", "Australia Post", "StarTrack", "Couriers Please",
+    "Yamato Transport", "Sagawa Express", "Japan Post", "Seino Transportation",
+    "Fukuyama Transporting", "China Post", "SF Express", "4PX",
+    "Singapore Post", "Ninja Van", "India Post", "BlueDart", "Delhivery",
+    "DTDC", "Correios", "Estafeta", "Amazon Shipping", "Other",
+)  # fmt: skip
+CARRIERS = {code.lower(): code for code in CARRIER_CODES}
+POSITIVE = re.compile(r"[1-9][0-9]*")
+
+
+def refuse(message):
+    """A 400 whose message itself says what is wrong (as Amazon's do)."""
+    return ApiError(400, "InvalidInput", message, "")
+
+
+def _carrier(package):
+    code = CARRIERS.get(package["carrierCode"].lower())
+    if code is None:
+        raise refuse(
+            f"Invalid carrierCode '{package['carrierCode']}': use one of "
+            "Amazon's carrier codes, or Other with carrierName"
+        )
+    name = (package.get("carrierName") or "").strip()
+    if code == "Other" and not name:
+        raise refuse("carrierName is required when carrierCode is Other")
+    return name if code == "Other" else code
+
+
+def booked_packages(order, moment):
+    """The order's shipped packages: the seller's and Amazon's labels once
+    there is one, else what the dataset's schedule shipped by ``moment``."""
+    if order.get("sellerPackages"):
+        return order["sellerPackages"]
+    event = state_at(order, moment)
+    return dataset_packages(order, dataset_shipped_lines(order, event["status"]), event)
+
+
+def check_shippable(order, items, moment):
+    """Refuse shipping ``items`` ({orderItemId: quantity}) of ``order`` unless
+    every quantity is 1..(ordered - already shipped). Call under the lock."""
+    event = state_at(order, moment)
+    shipped = shipped_quantities(booked_packages(order, moment))
+    lines = {line["orderItemId"]: line for line in order["items"]}
+    done = all(shipped.get(i, 0) >= line["quantity"] for i, line in lines.items())
+    if done or event["status"] not in ("UNSHIPPED", "PARTIALLY_SHIPPED"):
+        status = "SHIPPED" if done else event["status"]
+        raise refuse(f"The order is {status} and cannot be confirmed")
+    for item_id, quantity in items.items():
+        line = lines.get(item_id)
+        if line is None:
+            raise refuse(f"orderItemId {item_id} is not an item of the order")
+        left = line["quantity"] - shipped.get(item_id, 0)
+        if not 1 <= quantity <= left:
+            raise refuse(
+                f"Quantity {quantity} of orderItemId {item_id} is out of range: "
+                f"{left} of {line['quantity']} left to ship"
+            )
+
+
+def record_package(ctx, order, package, source, record):
+    """Book one shipped package on the order (call under the lock, after
+    check_shippable): the order turns PARTIALLY_SHIPPED or SHIPPED, the
+    package renders in getOrder/searchOrders, and /_sandbox/confirmations
+    gets ``record``."""
+    event = state_at(order, ctx.now)
+    moment = max(ctx.now, parse_time(event["time"]) + timedelta(seconds=1))
+    # What the dataset already shipped (PARTIALLY_SHIPPED) stays shipped.
+    packages = order["sellerPackages"] = list(booked_packages(order, ctx.now))
+    stamp = iso(moment)
+    packages.append(
+        {
+            **package,
+            "createdTime": stamp,
+            "packageStatus": {"status": "SHIPPED"},
+            "shipTime": stamp,
+        }
+    )
+    shipped = shipped_quantities(packages)
+    every = all(
+        shipped.get(line["orderItemId"], 0) >= line["quantity"]
+        for line in order["items"]
+    )
+    # Later dataset events (e.g. a scheduled SHIPPED) yield to the seller's.
+    order["events"] = [e for e in order["events"] if parse_time(e["time"]) <= moment]
+    status = "SHIPPED" if every else "PARTIALLY_SHIPPED"
+    order["events"].append({"time": stamp, "status": status})
+    ctx.stores.confirmations.append(
+        {
+            "seller": ctx.seller,
+            "orderId": order["orderId"],
+            "source": source,
+            "time": iso(ctx.now),
+            **record,
+        }
+    )
+
+
+def _quantities(order_items):
+    wanted = {}
+    for item in order_items:
+        wanted[item["orderItemId"]] = (
+            wanted.get(item["orderItemId"], 0) + item["quantity"]
+        )
+    return wanted
+
+
 def confirm_shipment(ctx, values):
     order = _visible(ctx, values["orderId"])
     body = values["payload"]
@@ -129,38 +251,30 @@ def confirm_shipment(ctx, values):
         raise invalid_input("marketplaceId does not match the order's marketplace")
     if order["fulfilledBy"] != "MERCHANT":
         raise invalid_input("Only merchant-fulfilled orders can be confirmed")
-    known = {line["orderItemId"]: line for line in order["items"]}
     package = body["packageDetail"]
-    for item in package["orderItems"]:
-        line = known.get(item["orderItemId"])
-        if line is None:
-            raise invalid_input(
-                f"orderItemId {item['orderItemId']} is not in the order"
-            )
-        if not 1 <= item["quantity"] <= line["quantity"]:
-            raise invalid_input(f"quantity of {item['orderItemId']} is out of range")
+    carrier = _carrier(package)
+    reference = package["packageReferenceId"]
+    if not POSITIVE.fullmatch(reference):
+        raise refuse(f"packageReferenceId '{reference}' must be a positive integer")
+    wanted = _quantities(package["orderItems"])
     with ctx.state.lock:
-        event = state_at(order, ctx.now)
-        if event["status"] not in ("UNSHIPPED", "PARTIALLY_SHIPPED"):
-            raise invalid_input(
-                f"The order is {event['status']} and cannot be confirmed"
+        used = {p["packageReferenceId"] for p in booked_packages(order, ctx.now)}
+        if reference in used:
+            raise refuse(
+                f"packageReferenceId '{reference}' is already used for this order"
             )
-        every = {line["orderItemId"] for line in order["items"]}
-        shipped = {item["orderItemId"] for item in package["orderItems"]}
-        if event["status"] == "PARTIALLY_SHIPPED":
-            shipped.add(order["items"][0]["orderItemId"])
-        status = "SHIPPED" if shipped >= every else "PARTIALLY_SHIPPED"
-        moment = max(ctx.now, parse_time(event["time"]) + timedelta(seconds=1))
-        # Later dataset events (e.g. a scheduled SHIPPED) yield to the seller's.
-        order["events"] = [
-            e for e in order["events"] if parse_time(e["time"]) <= moment
-        ]
-        order["events"].append(
-            {
-                "time": iso(moment),
-                "status": status,
-                "trackingNumber": package["trackingNumber"],
-                "carrier": package.get("carrierName") or package["carrierCode"],
-            }
+        check_shippable(order, wanted, ctx.now)
+        shipped = {
+            "packageReferenceId": reference,
+            "carrier": carrier,
+            "shippingService": package.get("shippingMethod") or "Standard",
+            "trackingNumber": package["trackingNumber"],
+            "packageItems": [
+                {"orderItemId": item_id, "quantity": quantity}
+                for item_id, quantity in wanted.items()
+            ],
+        }
+        record_package(
+            ctx, order, shipped, "confirmShipment", {"packageDetail": package}
         )
     return Reply(204)

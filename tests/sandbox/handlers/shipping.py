@@ -3,12 +3,16 @@ unfold on the sandbox's simulated clock after the purchase."""
 
 import base64
 import hashlib
+import struct
 import uuid
+import zlib
 from datetime import timedelta
 
 from ..dataset import iso, parse_time
 from ..errors import ApiError, invalid_input
 from ..messages import Reply
+from ..orders_view import state_at
+from .orders import booked_packages, check_shippable, record_package, refuse
 
 CURRENCY = {
     "US": "USD",
@@ -31,12 +35,68 @@ TRACK_STEPS = (
     (26, "OutForDelivery", "OutForDelivery"),
     (30, "Delivered", "Delivered"),
 )
-LABEL = base64.b64encode(b"%PDF-1.4\n% SP-API sandbox label\n%%EOF\n").decode()
+ACTIVE = ("UNSHIPPED", "PARTIALLY_SHIPPED")
 
 
-def _doc_spec():
+def _pdf(text):
+    """A minimal valid one-page 4x6 inch PDF showing ``text`` (pypdf, and so
+    Odoo's label merging, must open it): five objects and a correct xref."""
+    safe = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    stream = f"BT /F1 14 Tf 20 400 Td ({safe}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        (
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 288 432]"
+            b" /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>"
+        ),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\n" % (len(objects) + 1)
+    out += b"startxref\n%d\n%%%%EOF\n" % xref
+    return bytes(out)
+
+
+def _png():
+    """A valid 1x1 white PNG: the sandbox draws no raster labels."""
+
+    def chunk(kind, data):
+        crc = zlib.crc32(kind + data)
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)  # 1x1, 8-bit gray
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00\xff"))
+        + chunk(b"IEND", b"")
+    )
+
+
+def label(document_format, tracking):
+    """Base64 label contents in the requested format (no PII on it)."""
+    text = f"SP-API sandbox label {tracking}"
+    if document_format == "ZPL":
+        data = f"^XA^FO50,50^A0N,40,40^FD{text}^FS^XZ".encode()
+    elif document_format == "PNG":
+        data = _png()
+    else:
+        data = _pdf(text)
+    return base64.b64encode(data).decode()
+
+
+def _doc_spec(document_format):
     return {
-        "format": "PDF",
+        "format": document_format,
         "size": {"width": 4, "length": 6, "unit": "INCH"},
         "printOptions": [
             {
@@ -55,17 +115,48 @@ def _weight_kg(package):
     return weight["value"] * factor[weight["unit"]]
 
 
+def _order_items(ctx, order, packages):
+    """{packageClientReferenceId: {orderItemId: quantity}} of an AMAZON-channel
+    request, whose itemIdentifier is the Amazon orderItemId. Items without
+    one are not tracked (and then the order's status is not checked either)."""
+    known = {line["orderItemId"] for line in order["items"]}
+    items = {}
+    for package in packages:
+        wanted = {}
+        for item in package["items"]:
+            item_id = item.get("itemIdentifier")
+            if item_id is None:
+                continue
+            if item_id not in known:
+                raise refuse(
+                    f"itemIdentifier {item_id} is not an item of order "
+                    f"{order['orderId']}"
+                )
+            wanted[item_id] = wanted.get(item_id, 0) + item["quantity"]
+        if wanted:
+            items[package["packageClientReferenceId"]] = wanted
+    status = state_at(order, ctx.now)["status"]
+    if items and status not in ACTIVE:
+        raise refuse(
+            f"Order {order['orderId']} is {status}: labels can only be bought "
+            "for UNSHIPPED or PARTIALLY_SHIPPED orders"
+        )
+    return items
+
+
 def get_rates(ctx, values):
     body = values["body"]
     channel = body["channelDetails"]
+    if not body["packages"]:
+        raise invalid_input("packages: at least one package is required")
+    order_id, items = None, {}
     if channel["channelType"] == "AMAZON":
         order_id = (channel.get("amazonOrderDetails") or {}).get("orderId")
         if order_id not in ctx.stores.orders:
             raise invalid_input(
                 "channelDetails.amazonOrderDetails.orderId: unknown order"
             )
-    if not body["packages"]:
-        raise invalid_input("packages: at least one package is required")
+        items = _order_items(ctx, ctx.stores.orders[order_id], body["packages"])
     country = body["shipFrom"]["countryCode"]
     currency = CURRENCY.get(country, "USD")
     kilos = sum(_weight_kg(p) for p in body["packages"])
@@ -95,7 +186,9 @@ def get_rates(ctx, values):
                         "end": iso(now + timedelta(hours=8)),
                     },
                 },
-                "supportedDocumentSpecifications": [_doc_spec()],
+                "supportedDocumentSpecifications": [
+                    _doc_spec(f) for f in ("PDF", "PNG", "ZPL")
+                ],
                 "requiresAdditionalInputs": False,
                 "paymentType": "PAY_THROUGH_AMAZON",
             }
@@ -104,12 +197,36 @@ def get_rates(ctx, values):
         ctx.stores.rate_requests[token] = {
             "rates": {r["rateId"]: r for r in rates},
             "packages": [p["packageClientReferenceId"] for p in body["packages"]],
+            "orderId": order_id,
+            "items": items,  # packageClientReferenceId -> {orderItemId: qty}
             "expires": iso(now + timedelta(minutes=10)),
             "seller": ctx.seller,
         }
     return Reply(
         200, {"payload": {"requestToken": token, "rates": rates, "ineligibleRates": []}}
     )
+
+
+def _confirm_label(ctx, order, rate, reference, tracking, items):
+    """Amazon confirms a label bought for its own order: the items count as
+    shipped, exactly like a seller's confirmShipment (source "label")."""
+    used = [p["packageReferenceId"] for p in booked_packages(order, ctx.now)]
+    numbers = [int(u) for u in used if u.isdigit()]
+    lines = [{"orderItemId": i, "quantity": q} for i, q in items.items()]
+    package = {
+        "packageReferenceId": str(max(numbers, default=0) + 1),
+        "carrier": rate["carrierName"],
+        "shippingService": rate["serviceName"],
+        "trackingNumber": tracking,
+        "packageItems": lines,
+    }
+    record = {
+        "packageClientReferenceId": reference,
+        "carrierName": rate["carrierName"],
+        "trackingId": tracking,
+        "orderItems": lines,
+    }
+    record_package(ctx, order, package, "label", {"packageDetail": record})
 
 
 def purchase_shipment(ctx, values):
@@ -127,7 +244,16 @@ def purchase_shipment(ctx, values):
         rate = request["rates"].get(body["rateId"])
         if rate is None:
             raise invalid_input("rateId: not one of the rates of this requestToken")
+        order = stores.orders.get(request["orderId"]) if request["items"] else None
+        if order is not None:
+            # Amazon confirms the shipment itself: refuse shipping twice.
+            every = {}
+            for wanted in request["items"].values():
+                for item_id, quantity in wanted.items():
+                    every[item_id] = every.get(item_id, 0) + quantity
+            check_shippable(order, every, ctx.now)
         shipment_id = str(uuid.uuid4())
+        document_format = body["requestedDocumentSpecification"]["format"]
         details = []
         for reference in request["packages"]:
             digest = hashlib.sha1(f"{shipment_id}{reference}".encode()).hexdigest()
@@ -137,6 +263,9 @@ def purchase_shipment(ctx, values):
                 "purchased": iso(ctx.now),
                 "shipmentId": shipment_id,
             }
+            if order is not None and reference in request["items"]:
+                items = request["items"][reference]
+                _confirm_label(ctx, order, rate, reference, tracking, items)
             details.append(
                 {
                     "packageClientReferenceId": reference,
@@ -145,7 +274,7 @@ def purchase_shipment(ctx, values):
                         {
                             "type": "LABEL",
                             "format": body["requestedDocumentSpecification"]["format"],
-                            "contents": LABEL,
+                            "contents": label(document_format, tracking),
                         }
                     ],
                 }

@@ -1,0 +1,542 @@
+"""Shipment confirmation, Amazon Shipping labels, tracking and its sharing,
+end to end against the local SP-API sandbox."""
+
+import json
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+from odoo import fields
+from odoo.exceptions import AccessError
+from odoo.modules.neutralize import get_neutralization_queries
+from odoo.tests import new_test_user, tagged
+
+from .common import SandboxCase
+
+TOTP = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+class ShipmentCase(SandboxCase):
+    """Recent orders (some still to ship), synced once for the class."""
+
+    sandbox_options = {"orders": 120, "seed": 7, "new_orders": 0.6}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sandbox.advance_clock(86400)
+        cls.env.flush_all()
+        cls.env["amazon.order.sync"].run(cls.account)
+        cls.env.invalidate_all()
+        cls.used = set()
+        service = cls.env["product.product"].create(
+            {"name": "Carrier charge", "type": "service"}
+        )
+        cls.ups = cls.env["delivery.carrier"].create(
+            {"name": "UPS", "product_id": service.id, "amazon_carrier_code": "UPS"}
+        )
+        cls.speedy = cls.env["delivery.carrier"].create(
+            {
+                "name": "Speedy Parcels",
+                "product_id": service.id,
+                "amazon_carrier_code": "SPEEDYP",  # not one of Amazon's codes
+            }
+        )
+        cls.clerk = new_test_user(
+            cls.env,
+            login="amazon_shipper",
+            groups="stock.group_stock_user,amazon_pii.group_amazon_shipping",
+        )
+        cls.clerk.sudo().totp_secret = TOTP
+        box = cls.env["stock.package.type"].create(
+            {
+                "name": "Box 30x20x10",
+                "packaging_length": 300,
+                "width": 200,
+                "height": 100,
+            }
+        )
+        cls.account.package_type_id = box
+        cls.env.company.partner_id.write(
+            {
+                "street": "1 Warehouse Way",
+                "city": "Reno",
+                "zip": "89501",
+                "state_id": cls.env.ref("base.state_us_23").id,
+                "country_id": cls.env.ref("base.us").id,
+            }
+        )
+        cls.env["product.product"].search([("weight", "=", 0)]).weight = 0.4
+
+    def order_to_ship(self, items=1, quantity=1):
+        """An unshipped merchant order with at least ``items`` lines and a
+        line of at least ``quantity`` units, not used by another test."""
+        for order in self.amazon_orders().sorted("id"):
+            lines = order.order_line.filtered("amazon_item_id")
+            if (
+                order.amazon_channel == "mfn"
+                and order.amazon_status == "UNSHIPPED"
+                and order.amazon_order_id not in self.used
+                and len(lines) >= items
+                and max(lines.mapped("product_uom_qty")) >= quantity
+                and order.picking_ids.filtered(lambda p: p.state != "cancel")
+            ):
+                self.used.add(order.amazon_order_id)
+                return order
+        self.fail(f"no unshipped order with {items} items / {quantity} units left")
+
+    def validate(
+        self, picking, carrier=None, tracking="1ZSBXTEST0001", quantities=None
+    ):
+        """Validate like a clerk: carrier, tracking, picked quantities
+        (``{amazon item id: qty}``, default all); a backorder for the rest."""
+        picking.write(
+            {"carrier_id": (carrier or self.ups).id, "carrier_tracking_ref": tracking}
+        )
+        for move in picking.move_ids:
+            wanted = move.product_uom_qty
+            if quantities is not None:
+                wanted = quantities.get(move.sale_line_id.amazon_item_id, 0)
+            move.quantity = wanted
+            move.picked = wanted > 0
+        picking.with_context(skip_backorder=True, skip_sms=True).button_validate()
+        self.assertEqual(picking.state, "done")
+
+    def send(self):
+        self.env.flush_all()
+        self.env["amazon.shipment"]._cron_confirm_shipments()
+        self.env.invalidate_all()
+
+    def confirmations(self, order):
+        return self.sandbox.confirmations(order_id=order.amazon_order_id)
+
+    def amazon_status(self, order):
+        # A confirmation is dated a second after the order's last event.
+        self.sandbox.advance_clock(2)
+        with self.account._client() as client:
+            found = client.get_order(order.amazon_order_id, ["FULFILLMENT"])
+        return found["order"]["fulfillment"]["fulfillmentStatus"]
+
+
+@tagged("post_install", "-at_install")
+class TestConfirmation(ShipmentCase):
+    def test_full_delivery_confirms_every_item_after_commit(self):
+        order = self.order_to_ship()
+        picking = order.picking_ids
+        calls = self.sandbox.stats()
+        self.validate(picking)
+        # Validation only queues the confirmation and wakes the cron.
+        self.assertEqual(picking.amazon_confirm_state, "to_send")
+        cron = self.env.ref("amazon_connector.ir_cron_amazon_confirm_shipments")
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]))
+        self.assertEqual(
+            self.sandbox.stats()["operations"].get("confirmShipment", {}).get("calls"),
+            calls["operations"].get("confirmShipment", {}).get("calls"),
+        )
+        self.send()
+        self.assertEqual(picking.amazon_confirm_state, "sent")
+        self.assertEqual(picking.amazon_confirm_source, "confirmation")
+        [sent] = self.confirmations(order)
+        self.assertEqual(sent["packageDetail"]["packageReferenceId"], str(picking.id))
+        detail = sent["packageDetail"]
+        self.assertEqual(detail["carrierCode"], "UPS")
+        self.assertEqual(detail["trackingNumber"], "1ZSBXTEST0001")
+        self.assertEqual(
+            {i["orderItemId"]: i["quantity"] for i in detail["orderItems"]},
+            {
+                line.amazon_item_id: int(line.product_uom_qty)
+                for line in order.order_line.filtered("amazon_item_id")
+            },
+        )
+        self.assertEqual(self.amazon_status(order), "SHIPPED")
+
+    def test_partial_then_split_send_the_quantities_shipped(self):
+        order = self.order_to_ship(quantity=2)
+        lines = order.order_line.filtered("amazon_item_id")
+        big = lines.filtered(lambda line: line.product_uom_qty >= 2)[0]
+        first = {big.amazon_item_id: 1}
+        picking = order.picking_ids
+        self.validate(picking, quantities=first)
+        backorder = order.picking_ids - picking
+        self.assertEqual(len(backorder), 1)
+        self.send()
+        self.assertEqual(picking.amazon_confirm_state, "sent")
+        self.assertEqual(self.amazon_status(order), "PARTIALLY_SHIPPED")
+        self.validate(backorder, tracking="1ZSBXTEST0002")
+        self.send()
+        self.assertEqual(backorder.amazon_confirm_state, "sent")
+        sent = {
+            c["packageDetail"]["packageReferenceId"]: c
+            for c in self.confirmations(order)
+        }
+        ref1, ref2 = str(picking.id), str(backorder.id)
+        self.assertEqual(set(sent), {ref1, ref2})
+        self.assertEqual(
+            sent[ref1]["packageDetail"]["orderItems"],
+            [{"orderItemId": big.amazon_item_id, "quantity": 1}],
+        )
+        rest = {
+            line.amazon_item_id: int(line.product_uom_qty)
+            - first.get(line.amazon_item_id, 0)
+            for line in lines
+        }
+        self.assertEqual(
+            {
+                i["orderItemId"]: i["quantity"]
+                for i in sent[ref2]["packageDetail"]["orderItems"]
+            },
+            {k: v for k, v in rest.items() if v},
+        )
+        self.assertEqual(sent[ref2]["packageDetail"]["trackingNumber"], "1ZSBXTEST0002")
+        self.assertEqual(self.amazon_status(order), "SHIPPED")
+
+    def test_rejected_carrier_code_falls_back_to_other(self):
+        order = self.order_to_ship()
+        picking = order.picking_ids
+        self.validate(picking, carrier=self.speedy)
+        with self.assertLogs("amazon_connector.spapi", "WARNING") as logs:
+            self.send()
+        self.assertIn("Invalid carrierCode", logs.output[0])
+        self.assertEqual(picking.amazon_confirm_state, "sent")
+        self.assertIn("SPEEDYP", picking.amazon_confirm_message)
+        [sent] = self.confirmations(order)
+        self.assertEqual(sent["packageDetail"]["carrierCode"], "Other")
+        self.assertEqual(sent["packageDetail"]["carrierName"], "Speedy Parcels")
+
+    def test_missing_tracking_fails_with_activity_then_manual_retry(self):
+        order = self.order_to_ship()
+        picking = order.picking_ids
+        self.validate(picking, tracking=False)
+        self.send()
+        self.assertEqual(picking.amazon_confirm_state, "failed")
+        self.assertIn(picking.name, picking.amazon_confirm_message)
+        self.assertIn("tracking number", picking.amazon_confirm_message)
+        self.assertFalse(picking.amazon_confirm_next)  # needs a human, no retry
+        activity = picking.amazon_confirm_activity_id
+        self.assertTrue(activity)
+        self.assertEqual(activity.res_id, picking.id)
+        self.assertFalse(self.confirmations(order))
+        picking.carrier_tracking_ref = "1ZSBXTEST0003"
+        picking.with_user(self.clerk).action_amazon_confirm_shipment()
+        self.assertEqual(picking.amazon_confirm_state, "sent")
+        self.assertFalse(activity.exists())  # marked done
+        self.assertEqual(len(self.confirmations(order)), 1)
+
+    def test_unreachable_amazon_is_retried_with_backoff(self):
+        order = self.order_to_ship()
+        picking = order.picking_ids
+        self.validate(picking)
+        endpoint = self.account.endpoint_url
+        self.account.endpoint_url = "http://127.0.0.1:9"  # nothing listens
+        before = fields.Datetime.now()
+        with self.assertLogs("amazon_connector.spapi", "WARNING"):
+            self.send()
+        self.assertEqual(picking.amazon_confirm_state, "failed")
+        self.assertEqual(picking.amazon_confirm_attempts, 1)
+        self.assertGreaterEqual(
+            picking.amazon_confirm_next, before + timedelta(minutes=2)
+        )
+        self.assertTrue(picking.amazon_confirm_activity_id)
+        self.send()  # not due yet: nothing happens
+        self.assertEqual(picking.amazon_confirm_attempts, 1)
+        self.account.endpoint_url = endpoint
+        picking.amazon_confirm_next = before
+        self.send()
+        self.assertEqual(picking.amazon_confirm_state, "sent")
+        self.assertEqual(len(self.confirmations(order)), 1)
+
+    def test_order_already_shipped_on_amazon_is_not_confirmed_again(self):
+        order = self.order_to_ship()
+        order.amazon_status = "SHIPPED"  # e.g. confirmed on Seller Central
+        picking = order.picking_ids
+        self.validate(picking)
+        self.send()
+        self.assertEqual(picking.amazon_confirm_state, "sent")
+        self.assertEqual(picking.amazon_confirm_source, "amazon")
+        self.assertFalse(self.confirmations(order))
+
+    def test_neutralized_copy_sends_nothing(self):
+        self.account.tracking_share_url = "https://tracking.example.com/hook"
+        self.env.flush_all()
+        for query in get_neutralization_queries(["amazon_connector"]):
+            self.env.cr.execute(query)
+        self.env.invalidate_all()
+        for xmlid in ("ir_cron_amazon_confirm_shipments", "ir_cron_amazon_tracking"):
+            self.assertFalse(self.env.ref(f"amazon_connector.{xmlid}").active)
+        self.assertFalse(self.account.tracking_share_url)
+
+    def test_lost_reply_is_checked_on_amazon_not_sent_twice(self):
+        order = self.order_to_ship()
+        picking = order.picking_ids
+        self.validate(picking)
+        self.send()
+        self.assertEqual(len(self.confirmations(order)), 1)
+        # As if Amazon's reply had been lost: the delivery looks failed.
+        picking.write(
+            {
+                "amazon_confirm_state": "failed",
+                "amazon_confirm_attempts": 1,
+                "amazon_confirm_next": fields.Datetime.now() - timedelta(minutes=1),
+            }
+        )
+        self.send()
+        self.assertEqual(picking.amazon_confirm_state, "sent")
+        self.assertEqual(
+            picking.amazon_confirm_message, "Amazon already had this package."
+        )
+        self.assertEqual(len(self.confirmations(order)), 1)
+
+    def test_only_the_delivery_to_the_buyer_is_confirmed(self):
+        # Amazon-fulfilled deliveries validated by the sync: never confirmed.
+        fba = self.amazon_orders().filtered(lambda o: o.amazon_channel == "afn")
+        done = fba.picking_ids.filtered(lambda p: p.state == "done")
+        self.assertTrue(done)
+        self.assertFalse(done.filtered("amazon_confirm_state"))
+        # A return of a shipped merchant order is not a shipment either.
+        order = self.order_to_ship()
+        picking = order.picking_ids
+        self.validate(picking)
+        self.send()
+        wizard = (
+            self.env["stock.return.picking"]
+            .with_context(active_id=picking.id, active_model="stock.picking")
+            .create({})
+        )
+        wizard.product_return_moves.quantity = 1
+        returned = wizard._create_return()
+        for move in returned.move_ids:
+            move.quantity = move.product_uom_qty
+            move.picked = True
+        returned.button_validate()
+        self.assertEqual(returned.state, "done")
+        self.assertFalse(returned.amazon_confirm_state)
+        self.assertFalse(returned.amazon_label_ready)
+
+
+@tagged("post_install", "-at_install")
+class TestLabels(ShipmentCase):
+    def buy_label(self, order, label_format="PDF"):
+        picking = order.picking_ids.with_user(self.clerk)
+        action = picking.action_amazon_get_rates()
+        wizard = (
+            self.env["amazon.label.wizard"]
+            .with_user(self.clerk)
+            .browse(action["res_id"])
+        )
+        wizard.label_format = label_format
+        self.assertGreaterEqual(len(wizard.rate_ids), 1)
+        cheapest = wizard.rate_ids.sorted("price")[0]
+        self.assertTrue(cheapest.carrier_name and cheapest.service_name)
+        self.assertTrue(cheapest.delivery_end)
+        cheapest.action_buy()
+        return order.picking_ids, cheapest
+
+    def test_label_bought_attached_printed_and_never_confirmed_twice(self):
+        order = self.order_to_ship()
+        picking, rate = self.buy_label(order)
+        self.assertEqual(picking.amazon_confirm_state, "sent")
+        self.assertEqual(picking.amazon_confirm_source, "label")
+        self.assertTrue(picking.amazon_has_label)
+        self.assertTrue(picking.carrier_tracking_ref)
+        self.assertEqual(picking.amazon_label_carrier, rate.carrier_id)
+        pdf, kind = (
+            self.env["ir.actions.report"]
+            .with_user(self.clerk)
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf(
+                "amazon_connector.action_report_amazon_label", picking.ids
+            )
+        )
+        self.assertEqual(kind, "pdf")
+        self.assertTrue(pdf.startswith(b"%PDF"))
+        self.assertIn(picking.carrier_tracking_ref.encode(), pdf)
+        [bought] = self.confirmations(order)
+        self.assertEqual(bought["source"], "label")
+        # The clerk validates: Amazon already knows, nothing is sent again.
+        self.validate(picking, tracking=picking.carrier_tracking_ref)
+        self.send()
+        self.assertEqual(picking.amazon_confirm_source, "label")
+        self.assertEqual(len(self.confirmations(order)), 1)
+        self.assertEqual(self.amazon_status(order), "SHIPPED")
+        # The label is buyer data: fulfilment staff only.
+        stock_user = new_test_user(
+            self.env, login="amazon_stock_only", groups="stock.group_stock_user"
+        )
+        picking.invalidate_recordset()
+        with self.assertRaises(AccessError):
+            picking.with_user(stock_user).amazon_label  # noqa: B018
+        with self.assertRaises(AccessError):
+            self.env["ir.actions.report"].with_user(stock_user).with_context(
+                force_report_rendering=True
+            )._render_qweb_pdf(
+                "amazon_connector.action_report_amazon_label", picking.ids
+            )
+
+    def test_zpl_label_prints_as_text(self):
+        order = self.order_to_ship()
+        picking, _rate = self.buy_label(order, "ZPL")
+        self.assertEqual(picking.amazon_label_format, "ZPL")
+        action = picking.with_user(self.clerk).action_amazon_print_label()
+        self.assertEqual(action["report_type"], "qweb-text")
+        text, _kind = (
+            self.env["ir.actions.report"]
+            .with_user(self.clerk)
+            ._render_qweb_text(action["report_name"], picking.ids)
+        )
+        self.assertTrue(text.strip().startswith(b"^XA"))
+
+    def test_label_purged_with_the_orders_buyer_data(self):
+        order = self.order_to_ship()
+        picking, _rate = self.buy_label(order)
+        entries = (
+            self.env["amazon.pii.entry"]
+            .sudo()
+            .search([("owner_model", "=", "sale.order"), ("owner_id", "=", order.id)])
+        )
+        self.assertTrue(entries)
+        entries.purge_after = fields.Date.today() - timedelta(days=1)
+        self.env["amazon.pii.vault"].sudo()._cron_purge_due()
+        self.assertFalse(picking.amazon_has_label)
+        self.assertFalse(picking.sudo().amazon_label)
+        attachments = (
+            self.env["ir.attachment"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", "stock.picking"),
+                    ("res_id", "=", picking.id),
+                    ("res_field", "=", "amazon_label"),
+                ]
+            )
+        )
+        self.assertFalse(attachments)
+        self.assertTrue(picking.carrier_tracking_ref)  # not PII, kept
+
+    def test_parcels_come_from_packages_or_the_default_box(self):
+        order = self.order_to_ship()
+        picking = order.picking_ids
+        [parcel] = self.env["amazon.shipment"]._parcels(picking)
+        # 300 x 200 x 100 mm default box; 0.4 kg per unit.
+        self.assertEqual(
+            (parcel.length_cm, parcel.width_cm, parcel.height_cm), (30, 20, 10)
+        )
+        lines = order.order_line.filtered("amazon_item_id")
+        units = sum(lines.mapped("product_uom_qty"))
+        self.assertAlmostEqual(parcel.weight_kg, 0.4 * units)
+        self.assertEqual(
+            {item for item, _qty, _value in parcel.items},
+            set(lines.mapped("amazon_item_id")),
+        )
+        # Packed by the clerk: the package's own type and weight.
+        crate = self.env["stock.package.type"].create(
+            {"name": "Crate", "packaging_length": 500, "width": 400, "height": 300}
+        )
+        for move in picking.move_ids:
+            move.quantity = move.product_uom_qty
+        package = picking.action_put_in_pack()
+        package = self.env["stock.quant.package"].search(
+            [("id", "in", picking.move_line_ids.result_package_id.ids)]
+        )
+        package.write({"package_type_id": crate.id, "shipping_weight": 7.5})
+        [parcel] = self.env["amazon.shipment"]._parcels(picking)
+        self.assertEqual(parcel.reference, package.name)
+        self.assertEqual(
+            (parcel.length_cm, parcel.width_cm, parcel.height_cm), (50, 40, 30)
+        )
+        self.assertEqual(parcel.weight_kg, 7.5)
+
+    def test_rates_need_fulfilment_staff(self):
+        order = self.order_to_ship()
+        stock_user = new_test_user(
+            self.env, login="amazon_stock_rates", groups="stock.group_stock_user"
+        )
+        with self.assertRaises(AccessError):
+            order.picking_ids.with_user(stock_user).action_amazon_get_rates()
+
+
+class _Collector(BaseHTTPRequestHandler):
+    received = []
+
+    def do_POST(self):
+        length = int(self.headers["Content-Length"])
+        self.received.append(
+            (self.headers["Authorization"], json.loads(self.rfile.read(length)))
+        )
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@tagged("post_install", "-at_install")
+class TestTracking(ShipmentCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.server = HTTPServer(("127.0.0.1", 0), _Collector)
+        threading.Thread(target=cls.server.serve_forever, daemon=True).start()
+        cls.addClassCleanup(cls.server.server_close)
+        cls.addClassCleanup(cls.server.shutdown)
+
+    def test_tracking_polled_and_shared_with_allow_listed_fields_only(self):
+        _Collector.received.clear()
+        self.account.write(
+            {
+                "tracking_share_url": f"http://127.0.0.1:{self.server.server_port}/track",
+                "tracking_share_key": "test-share-key",
+            }
+        )
+        order = self.order_to_ship()
+        picking = order.picking_ids.with_user(self.clerk)
+        action = picking.action_amazon_get_rates()
+        wizard = (
+            self.env["amazon.label.wizard"]
+            .with_user(self.clerk)
+            .browse(action["res_id"])
+        )
+        wizard.rate_ids[0].action_buy()
+        self.assertEqual(picking.amazon_share_state, "to_share")
+        self.env["amazon.shipment"]._share_due()
+        self.assertEqual(picking.amazon_share_state, "shared")
+        [(auth, body)] = _Collector.received
+        self.assertEqual(auth, "Bearer test-share-key")
+        self.assertEqual(
+            body,
+            {
+                "order_id": order.amazon_order_id,
+                "tracking_number": picking.carrier_tracking_ref,
+                "carrier": picking.amazon_label_carrier,
+            },
+        )
+        # Tracking follows the parcel on Amazon's clock.
+        self.sandbox.advance_clock(31 * 3600)
+        self.env["amazon.shipment"]._cron_update_tracking(min_age_minutes=0)
+        self.assertEqual(picking.amazon_tracking_status, "Delivered")
+        self.assertEqual(picking.amazon_tracking_event, "Delivered")
+        self.assertTrue(picking.amazon_tracking_time)
+        # Delivered is final: no more polling.
+        self.assertFalse(
+            self.env["amazon.shipment"]._cron_update_tracking(min_age_minutes=0)
+            & picking
+        )
+
+    def test_share_refuses_what_is_not_allow_listed(self):
+        _Collector.received.clear()
+        self.account.write(
+            {
+                "tracking_share_url": f"http://127.0.0.1:{self.server.server_port}/t",
+                "tracking_share_key": "test-share-key",
+            }
+        )
+        order = self.order_to_ship()
+        picking = order.picking_ids
+        self.speedy.name = "jane.doe@example.com"  # a carrier name carrying PII
+        self.speedy.amazon_carrier_code = "Other"
+        self.validate(picking, carrier=self.speedy)
+        self.send()
+        self.assertEqual(picking.amazon_confirm_state, "sent")
+        self.assertEqual(picking.amazon_share_state, "failed")
+        self.assertIn("carrier", picking.amazon_share_message)
+        self.assertNotIn("jane.doe", picking.amazon_share_message)
+        self.assertFalse(_Collector.received)
