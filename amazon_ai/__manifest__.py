@@ -7,6 +7,12 @@
     "license": "LGPL-3",
     "depends": ["amazon_connector"],
     "external_dependencies": {"python": ["scikit-learn"]},
-    "data": [],
+    "data": [
+        "security/ir.model.access.csv",
+        "data/amazon_ai_cron.xml",
+        "wizards/amazon_risk_release_wizard_views.xml",
+        "views/amazon_account_views.xml",
+        "views/sale_order_views.xml",
+    ],
     "installable": True,
 }

@@ -5,9 +5,16 @@ trained on the seller's own orders adds what rules cannot name. Its raw score
 is mapped to a percentile of the training scores, so "more unusual than 99% of
 your orders" means the same after every retrain. Amazon's AUP forbids mixing
 sellers' data, so a model belongs to one seller and refuses any other.
+
+Orders are reduced once, at import, to PII-free records (``records``); the
+model trains on and scores those (``fit_records``, ``score_records``), so
+history can be kept without buyers' names or addresses. ``dumps``/``loads``
+persist a fitted model without its hash key, which stays in the vault.
 """
 
+import io
 import math
+import pickle
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -20,6 +27,7 @@ from .risk_features import (
     FIELDS_USED,
     RUSH_LEVEL,
     Hasher,
+    OrderFacts,
     Profile,
     address_crowd,
     address_index,
@@ -44,6 +52,49 @@ FEATURES = (
 )
 MIN_MODEL_ORDERS = 200  # below: rules only, an anomaly model would be noise
 ML_POINTS = 35.0
+STATE_VERSION = 1  # of the dumps() blob; loads refuses any other
+# What a dumps() blob may contain: plain data, numpy arrays, sklearn estimators.
+# Exact (module, name) pairs a model blob needs, spelled as the numpy and
+# scikit-learn versions Odoo 18 runs with write them: whole packages would let
+# a tampered blob call any function in them.
+_LOADABLE_CLASSES = frozenset(
+    {
+        ("collections", "Counter"),
+        ("datetime", "datetime"),
+        ("datetime", "timedelta"),
+        ("datetime", "timezone"),
+        ("numpy", "dtype"),
+        ("numpy", "ndarray"),
+        ("numpy._core.numeric", "_frombuffer"),
+        ("numpy.core.numeric", "_frombuffer"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "scalar"),
+        ("numpy.core.multiarray", "scalar"),
+        ("numpy.random._pickle", "__randomstate_ctor"),
+        ("numpy.random._pickle", "__bit_generator_ctor"),
+        ("sklearn.ensemble._iforest", "IsolationForest"),
+        ("sklearn.tree._classes", "ExtraTreeRegressor"),
+        ("sklearn.tree._tree", "Tree"),
+    }
+)
+_LOADABLE_BUILTINS = frozenset(
+    {
+        "bool",
+        "bytearray",
+        "bytes",
+        "complex",
+        "dict",
+        "float",
+        "frozenset",
+        "int",
+        "list",
+        "set",
+        "slice",
+        "str",
+        "tuple",
+    }
+)
 ADDRESS_CODES = frozenset(
     {
         "address_incomplete",
@@ -67,6 +118,23 @@ class RiskResult:
     anomaly_percentile: float | None = None
 
 
+def level_for(score, thresholds=(30.0, 60.0)):
+    """The level (low, medium or high) of a score under (medium, high) limits."""
+    low, high = thresholds
+    return "high" if score >= high else "medium" if score >= low else "low"
+
+
+class _StateUnpickler(pickle.Unpickler):
+    """Only rebuilds what dumps() writes: no arbitrary callables from a blob."""
+
+    def find_class(self, module, name):
+        if (module == "builtins" and name in _LOADABLE_BUILTINS) or (
+            (module, name) in _LOADABLE_CLASSES
+        ):
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"Refused in a risk model blob: {module}.{name}")
+
+
 class OrderRiskModel:
     """Risk scoring for one seller. ``fit`` is optional: unfitted means rules only."""
 
@@ -78,32 +146,78 @@ class OrderRiskModel:
         thresholds=(30.0, 60.0),
         n_estimators=150,
         marketplace_ids=None,
+        hash_key=None,
     ):
         self.seller_id = seller_id
         # The seller account's marketplaces; when given, others are refused.
         self.marketplace_ids = frozenset(marketplace_ids or ())
         self.seed = seed
         self.window_days = window_days
-        self.thresholds = tuple(thresholds)
+        self.thresholds = thresholds
         self.n_estimators = n_estimators
-        self._hasher = Hasher(f"{seller_id}:{seed}")
+        # A secret from the vault when given; never stored by dumps().
+        self._hash_key = hash_key
+        self._hasher = self._make_hasher()
         self.profile = Profile()
         self.forest = None
         self._train_scores = None
         self._center = self._scale = self._low = self._high = None
         self._trained = None
 
+    @property
+    def thresholds(self):
+        """(medium, high) score limits; settable, e.g. from the Odoo account."""
+        return self._thresholds
+
+    @thresholds.setter
+    def thresholds(self, value):
+        low, high = (float(v) for v in value)
+        if low > high:
+            raise ValueError("The medium threshold must not exceed the high one.")
+        self._thresholds = (low, high)
+
+    def level_for(self, score):
+        """The level of a (stored) score under this model's current thresholds."""
+        return level_for(score, self.thresholds)
+
+    def _make_hasher(self):
+        if self._hash_key is not None:
+            return Hasher(self._hash_key)
+        return Hasher(f"{self.seller_id}:{self.seed}")
+
     # -- seller isolation -------------------------------------------------
-    def _check_marketplaces(self, orders):
+    def _check_markets(self, pairs):
+        """Refuse (marketplace id, order id) pairs outside the seller account."""
         if not self.marketplace_ids:
             return
-        for order in orders:
-            market = (order.get("salesChannel") or {}).get("marketplaceId")
+        for market, order_id in pairs:
             if market not in self.marketplace_ids:
                 raise ValueError(
                     "Order %s comes from a marketplace outside this seller "
-                    "account." % order.get("orderId")
+                    "account." % order_id
                 )
+
+    def _check_marketplaces(self, orders):
+        self._check_markets(
+            (
+                (order.get("salesChannel") or {}).get("marketplaceId"),
+                order.get("orderId"),
+            )
+            for order in orders
+        )
+
+    def _check_records(self, records):
+        self._check_markets(
+            (record.get("marketplace_id"), record.get("order_id")) for record in records
+        )
+        owners = {record.get("seller_id") for record in records} - {None}
+        if len(owners) > 1:
+            raise ValueError("Records of several sellers cannot be used together.")
+        if owners and self.seller_id is not None and owners != {self.seller_id}:
+            raise ValueError(
+                "These records belong to another seller than this model's."
+            )
+        return owners
 
     def _claim(self, orders, seller_id):
         self._check_marketplaces(orders)
@@ -119,10 +233,13 @@ class OrderRiskModel:
             )
         if not ids:
             raise ValueError("Unknown seller: pass seller_id or set it on the orders.")
-        new_id = ids.pop()
+        self._set_seller(ids.pop())
+
+    def _set_seller(self, new_id):
         if new_id != self.seller_id:
             self.seller_id = new_id
-            self._hasher = Hasher(f"{new_id}:{self.seed}")
+            if self._hash_key is None:  # a given key is never replaced
+                self._hasher = self._make_hasher()
 
     def _check_scoring(self, orders):
         self._check_marketplaces(orders)
@@ -132,13 +249,46 @@ class OrderRiskModel:
         if owners and self.seller_id is not None and owners != {self.seller_id}:
             raise ValueError("These orders belong to another seller than this model's.")
 
+    # -- records ----------------------------------------------------------
+    def records(self, orders):
+        """One JSON-serialisable, PII-free dict per order, in the given order.
+
+        Names, e-mails and the street survive only as keyed hashes, the
+        address only as its findings; what ``fit_records`` and
+        ``score_records`` need, to be stored instead of the orders.
+        """
+        orders = list(orders)
+        self._check_scoring(orders)
+        return [extract(order, self._hasher).to_record() for order in orders]
+
     # -- training ---------------------------------------------------------
     def fit(self, orders, seller_id=None):
         """Learn the seller's history; refuses orders of any other seller."""
         orders = list(orders)
         self._claim(orders, seller_id)
+        return self.fit_records(self.records(orders))
+
+    def fit_records(self, records, seller_id=None):
+        """Learn from ``records``; the caller vouches they are this seller's.
+
+        Records of a marketplace outside ``marketplace_ids`` (when given) or
+        carrying a "seller_id" other than the model's are refused.
+        """
+        records = list(records)
+        owners = self._check_records(records)
+        if seller_id is not None:
+            owners.add(seller_id)
+        if self.seller_id is not None:
+            owners.add(self.seller_id)
+        if len(owners) > 1:
+            raise ValueError(
+                "Records of several sellers (%d): a risk model learns from one "
+                "seller's own orders only." % len(owners)
+            )
+        if owners:
+            self._set_seller(owners.pop())
         started = time.perf_counter()
-        facts = [extract(order, self._hasher) for order in orders]
+        facts = [OrderFacts.from_record(record) for record in records]
         self.profile = Profile.build(facts)
         self.forest = self._train_scores = None
         if len(facts) >= MIN_MODEL_ORDERS:
@@ -210,9 +360,13 @@ class OrderRiskModel:
     # -- scoring ----------------------------------------------------------
     def score(self, orders):
         """One RiskResult per order, in the given order; deterministic."""
-        orders = list(orders)
-        self._check_scoring(orders)
-        facts = [extract(order, self._hasher) for order in orders]
+        return self.score_records(self.records(orders))
+
+    def score_records(self, records):
+        """One RiskResult per record, in the given order; deterministic."""
+        records = list(records)
+        self._check_records(records)
+        facts = [OrderFacts.from_record(record) for record in records]
         index = address_index(facts, self.profile.addresses)
         findings = [evaluate(f, self.profile, index, self.window_days) for f in facts]
         percentiles = [None] * len(facts)
@@ -258,16 +412,74 @@ class OrderRiskModel:
                     f"mainly by {named}."
                 )
         total = round(min(100.0, points + ml), 1)
-        low, high = self.thresholds
-        level = "high" if total >= high else "medium" if total >= low else "low"
         return RiskResult(
             order_id=facts.order_id,
             score=total,
-            level=level,
+            level=self.level_for(total),
             reasons=tuple(reasons),
             rule_points=points,
             anomaly_percentile=percentile,
         )
+
+    # -- persistence ------------------------------------------------------
+    def dumps(self):
+        """The fitted model as bytes, without the hash key (it stays in the vault).
+
+        Restore with ``OrderRiskModel.loads(blob, hash_key=...)``: the same key
+        is needed for repeat buyers and addresses to be recognised.
+        """
+        state = {
+            "version": STATE_VERSION,
+            "seller_id": self.seller_id,
+            "marketplace_ids": sorted(self.marketplace_ids),
+            "seed": self.seed,
+            "window_days": self.window_days,
+            "thresholds": tuple(self.thresholds),
+            "n_estimators": self.n_estimators,
+            "profile": dict(vars(self.profile)),
+            "forest": self.forest,
+            "train_scores": self._train_scores,
+            "center": self._center,
+            "scale": self._scale,
+            "low": self._low,
+            "high": self._high,
+            "trained": dict(self._trained) if self._trained else None,
+        }
+        return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @classmethod
+    def loads(cls, blob, hash_key=None):
+        """A model back from ``dumps``; ``hash_key`` as in the constructor.
+
+        Only the classes ``dumps`` writes are rebuilt; a blob of another
+        format version raises ValueError (retrain instead).
+        """
+        try:
+            state = _StateUnpickler(io.BytesIO(bytes(blob))).load()
+        except (pickle.UnpicklingError, EOFError, TypeError) as exc:
+            raise ValueError(f"Not a risk model blob: {exc}") from exc
+        version = state.get("version") if isinstance(state, dict) else None
+        if version != STATE_VERSION:
+            raise ValueError(
+                "Risk model blob of version %r, expected %d: retrain the model."
+                % (version, STATE_VERSION)
+            )
+        model = cls(
+            seller_id=state["seller_id"],
+            seed=state["seed"],
+            window_days=state["window_days"],
+            thresholds=state["thresholds"],
+            n_estimators=state["n_estimators"],
+            marketplace_ids=state["marketplace_ids"],
+            hash_key=hash_key,
+        )
+        model.profile = Profile(**state["profile"])
+        model.forest = state["forest"]
+        model._train_scores = state["train_scores"]
+        model._center, model._scale = state["center"], state["scale"]
+        model._low, model._high = state["low"], state["high"]
+        model._trained = state["trained"]
+        return model
 
     # -- transparency -----------------------------------------------------
     def model_card(self, now=None):
@@ -295,7 +507,9 @@ class OrderRiskModel:
                 "date_range": [stamp(trained.get("first")), stamp(last)],
                 "marketplaces": trained.get("marketplaces", []),
                 "personal_data": "Names, addresses and e-mails are kept only as "
-                "keyed hashes to recognise repeats; none appears in reasons.",
+                "keyed hashes to recognise repeats; addresses are checked once "
+                "when the order is imported and only the findings are kept; "
+                "none appears in reasons.",
             },
             "method": (
                 "Deterministic rules (address format and region per country, PO "

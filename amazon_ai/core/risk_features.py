@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from statistics import median
 
-from .address_rules import MARKETPLACE_COUNTRY
+from .address_rules import MARKETPLACE_COUNTRY, check_address
 
 # Units of currency per US dollar; coarse on purpose: only used to compare
 # order sizes across a seller's marketplaces, never to show amounts.
@@ -78,15 +78,22 @@ def seller_of(order):
     return order.get("sellerId") or channel.get("sellerId") or None
 
 
+RECORD_VERSION = 1
+
+
 @dataclass
 class OrderFacts:
-    """What the rules and the model need from one order, PII reduced to hashes."""
+    """What the rules and the model need from one order, PII reduced to hashes.
+
+    The raw address is read once, by ``extract``: only its findings
+    (``check_address``) and keyed hashes are kept, so facts and the records
+    made from them can be stored without becoming a second copy of PII.
+    """
 
     order_id: str
     created: float  # POSIX seconds, 0 when unknown
     marketplace_id: str
     market_country: str
-    address: dict
     ship_country: str
     service_level: str
     business: bool
@@ -96,13 +103,66 @@ class OrderFacts:
     buyer_key: str
     address_key: str
     name_key: str
+    address_findings: list = field(default_factory=list)  # (code, points, reason)
+
+    def to_record(self):
+        """A JSON-serialisable, PII-free dict (format ``RECORD_VERSION``)."""
+        return {
+            "v": RECORD_VERSION,
+            "order_id": self.order_id,
+            "created": self.created,
+            "marketplace_id": self.marketplace_id,
+            "market_country": self.market_country,
+            "ship_country": self.ship_country,
+            "service_level": self.service_level,
+            "business": self.business,
+            "lines": [[sku, qty, unit] for sku, qty, unit in self.lines],
+            "value_usd": self.value_usd,
+            "units": self.units,
+            "buyer_key": self.buyer_key,
+            "address_key": self.address_key,
+            "name_key": self.name_key,
+            "address_findings": [
+                [code, points, reason] for code, points, reason in self.address_findings
+            ],
+        }
+
+    @classmethod
+    def from_record(cls, record):
+        """Facts back from ``to_record``'s dict (also after a JSON round trip)."""
+        if not isinstance(record, dict) or record.get("v") != RECORD_VERSION:
+            raise ValueError("Not an order risk record of version %d." % RECORD_VERSION)
+        value = record.get("value_usd")
+        return cls(
+            order_id=str(record.get("order_id") or ""),
+            created=float(record.get("created") or 0.0),
+            marketplace_id=str(record.get("marketplace_id") or ""),
+            market_country=str(record.get("market_country") or ""),
+            ship_country=str(record.get("ship_country") or ""),
+            service_level=str(record.get("service_level") or ""),
+            business=bool(record.get("business")),
+            lines=[
+                (str(sku), int(qty), None if unit is None else float(unit))
+                for sku, qty, unit in record.get("lines") or ()
+            ],
+            value_usd=None if value is None else float(value),
+            units=int(record.get("units") or 0),
+            buyer_key=str(record.get("buyer_key") or ""),
+            address_key=str(record.get("address_key") or ""),
+            name_key=str(record.get("name_key") or ""),
+            address_findings=[
+                (str(code), points, str(reason))
+                for code, points, reason in record.get("address_findings") or ()
+            ],
+        )
 
 
 class Hasher:
     """Keyed hashes: the same seller's model matches names, nobody reverses them."""
 
     def __init__(self, key):
-        self.key = hashlib.sha256(str(key).encode()).digest()
+        raw = bytes(key) if isinstance(key, (bytes, bytearray)) else str(key).encode()
+        self.key = hashlib.sha256(raw).digest()
 
     def __call__(self, *parts):
         text = "\x1f".join(" ".join(str(p or "").casefold().split()) for p in parts)
@@ -133,16 +193,16 @@ def extract(order, hasher):
     marketplace = channel.get("marketplaceId") or ""
     name = address.get("name") or buyer.get("buyerName") or ""
     street = (address.get("addressLine1"), address.get("addressLine2"))
+    service_level = str(
+        (order.get("fulfillment") or {}).get("fulfillmentServiceLevel") or ""
+    )
     return OrderFacts(
         order_id=str(order.get("orderId") or ""),
         created=created.timestamp() if created else 0.0,
         marketplace_id=marketplace,
         market_country=MARKETPLACE_COUNTRY.get(marketplace, ""),
-        address=address,
         ship_country=str(address.get("countryCode") or "").upper(),
-        service_level=str(
-            (order.get("fulfillment") or {}).get("fulfillmentServiceLevel") or ""
-        ),
+        service_level=service_level,
         business="AMAZON_BUSINESS" in (order.get("programs") or ()),
         lines=lines,
         value_usd=value if priced else None,
@@ -154,6 +214,8 @@ def extract(order, hasher):
         if street[0]
         else "",
         name_key=hasher(name),
+        # The only use of the raw address beyond its hashes.
+        address_findings=check_address(address, service_level),
     )
 
 

@@ -6,7 +6,7 @@ thresholds and says so. Sentences never quote names, addresses or amounts'
 owners: they are stored beside the order in Odoo.
 """
 
-from .address_rules import check_address, same_trade_area
+from .address_rules import same_trade_area
 from .risk_features import RUSH_LEVEL, address_crowd
 
 MIN_HISTORY = 100  # orders before history quantiles are trusted
@@ -176,7 +176,8 @@ def first_buyer_rules(facts, profile):
 
 def evaluate(facts, profile, index, window_days):
     """All findings for one order, strongest first."""
-    found = check_address(facts.address, facts.service_level)
+    # Address findings were computed once, at extraction, from the raw address.
+    found = [tuple(item) for item in facts.address_findings]
     found += route_rules(facts, profile)
     found += value_rules(facts, profile)
     found += quantity_rules(facts, profile)

@@ -60,7 +60,7 @@ class AmazonOrderImport(models.AbstractModel):
         # (and a third of the import's time).
         importer = self.with_context(tracking_disable=True, mail_create_nolog=True)
         cache = _PageCache(importer.env, account, orders)
-        applied = []
+        applied, imported = [], []
         for raw in orders:
             amazon_id = raw.get("orderId") or "(no order id)"
             order = existing.get(amazon_id)
@@ -74,9 +74,17 @@ class AmazonOrderImport(models.AbstractModel):
             counters[outcome] += 1
             if outcome != "unchanged":
                 applied.append((order, plan))
+                imported.append((order, raw))
             if amazon_id in parked:
                 parked.pop(amazon_id).unlink()
         self._date_buyer_data(applied)
+        if imported:
+            self._imported(account, imported)
+
+    def _imported(self, account, orders):
+        """Hook: ``[(sale order, Amazon's order object)]`` created or updated
+        on this page, while the buyer data is in memory (never stored outside
+        the vault). amazon_ai scores them here."""
 
     def _date_buyer_data(self, applied):
         """Retention facts of a page's orders in two batched vault calls: the

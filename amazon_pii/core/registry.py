@@ -165,6 +165,7 @@ SECRETS = tuple(
         ("lwa_client_secret", "Login with Amazon application secret"),
         ("refresh_token", "seller authorization for the SP-API"),
         ("tracking_share_key", "API key of the seller's tracking provider"),
+        ("risk_hash_key", "key of the risk model's buyer and address hashes"),
     )
 )
 

@@ -44,7 +44,7 @@ TEMPLATE = "bench_orders_template"
 SYNC_FROM = datetime(2026, 9, 1)
 
 
-def install_template(db):
+def install_template(db, modules="amazon_connector"):
     db.drop(TEMPLATE)
     subprocess.run(
         [
@@ -56,7 +56,7 @@ def install_template(db):
             "-d",
             TEMPLATE,
             "-i",
-            "amazon_connector",
+            modules,
             "--without-demo=all",
             "--stop-after-init",
             "--log-level=warn",

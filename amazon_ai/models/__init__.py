@@ -1,0 +1,6 @@
+from . import amazon_account
+from . import amazon_risk
+from . import amazon_order_import
+from . import sale_order
+from . import stock_picking
+from . import amazon_pii_vault

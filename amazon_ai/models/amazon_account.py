@@ -1,0 +1,149 @@
+import logging
+
+from markupsafe import Markup, escape
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+_logger = logging.getLogger(__name__)
+
+
+class AmazonAccount(models.Model):
+    _inherit = "amazon.account"
+
+    risk_enabled = fields.Boolean(
+        "Score order risk",
+        default=True,
+        help="Score merchant-fulfilled orders as they are imported.",
+    )
+    risk_medium = fields.Float(
+        "Medium risk from", default=30.0, help="Scores from here are medium."
+    )
+    risk_high = fields.Float(
+        "High risk from", default=60.0, help="Scores from here are high."
+    )
+    risk_hold = fields.Boolean(
+        "Hold high-risk deliveries",
+        help="A high-risk order's delivery cannot be validated until someone "
+        "reviews the order and releases it (who and why are recorded).",
+    )
+    risk_history_days = fields.Integer(
+        "Learn from the last (days)",
+        default=365,
+        help="History the model is trained on: this account's own orders only.",
+    )
+    # The trained model (no buyer data: keyed hashes and statistics) and
+    # its card; the hash key lives in the vault.
+    risk_model = fields.Binary(attachment=True, copy=False, groups="base.group_system")
+    risk_trained_at = fields.Datetime("Model trained", readonly=True, copy=False)
+    risk_card = fields.Json(readonly=True, copy=False)
+    risk_card_html = fields.Html(
+        "Model card", compute="_compute_risk_card_html", sanitize=True
+    )
+
+    @api.constrains("risk_medium", "risk_high")
+    def _check_risk_thresholds(self):
+        for account in self:
+            if not 0 < account.risk_medium < account.risk_high <= 100:
+                raise ValidationError(
+                    self.env._(
+                        "Risk thresholds of %(name)s: 0 < medium < high <= 100.",
+                        name=account.name,
+                    )
+                )
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {"risk_medium", "risk_high", "risk_hold", "risk_enabled"} & set(vals):
+            self.env["amazon.risk"].sudo()._relevel(self)
+        return result
+
+    @api.model
+    def _cron_retrain_risk(self):
+        """Each account in a committed transaction of its own: one slow or
+        failing account neither blocks nor undoes the others."""
+        self.env.flush_all()
+        for account_id in self.search([("risk_enabled", "=", True)]).ids:
+            try:
+                with self.env.registry.cursor() as cr:
+                    env = self.env(cr=cr, su=True)
+                    env["amazon.risk"]._retrain(
+                        env["amazon.account"].browse(account_id)
+                    )
+            except Exception as exc:  # noqa: BLE001 - the other accounts still train
+                _logger.error(
+                    "Risk model of account %s not retrained: %s",
+                    account_id,
+                    type(exc).__name__,
+                )
+        self.env.invalidate_all()
+
+    def action_retrain_risk(self):
+        """Retrain in the background (a cron worker): a long history
+        outlives a web request."""
+        self.check_access("write")
+        self.env.ref("amazon_ai.ir_cron_amazon_risk_retrain").sudo()._trigger()
+        return self._notify(
+            self.env._("Retraining started"),
+            self.env._("The model card shows the new training when it is done."),
+            "info",
+        )
+
+    @api.depends("risk_card", "risk_trained_at", "risk_medium", "risk_high")
+    def _compute_risk_card_html(self):
+        for account in self:
+            account.risk_card_html = _card_html(
+                self.env, self.env["amazon.risk"]._card(account)
+            )
+
+
+def _card_html(env, card):
+    """The model card as a page a seller can read."""
+    _ = env._
+    data = card.get("data_used") or {}
+    dates = data.get("date_range") or [None, None]
+    rows = [
+        (_("Purpose"), card.get("purpose")),
+        (_("Data used"), data.get("source")),
+        (_("Fields"), ", ".join(data.get("fields") or ())),
+        (
+            _("Date range"),
+            _("%(start)s to %(end)s", start=dates[0], end=dates[1])
+            if dates[0]
+            else _("no history yet"),
+        ),
+        (_("Marketplaces"), ", ".join(data.get("marketplaces") or ())),
+        (_("Personal data"), data.get("personal_data")),
+        (_("Method"), card.get("method")),
+        (_("Features"), ", ".join(card.get("features") or ())),
+        (_("Orders learned from"), card.get("number_of_orders")),
+        (_("Last training"), card.get("last_training") or _("never: rules only")),
+        (
+            _("Data freshness"),
+            _("%(days)s days since the newest order", days=card["data_freshness_days"])
+            if card.get("data_freshness_days") is not None
+            else "-",
+        ),
+        (
+            _("Levels"),
+            _(
+                "medium from %(medium)s, high from %(high)s",
+                medium=(card.get("levels") or {}).get("medium"),
+                high=(card.get("levels") or {}).get("high"),
+            ),
+        ),
+    ]
+    body = Markup("").join(
+        Markup("<tr><th>%s</th><td>%s</td></tr>")
+        % (label, value if value is not None else "-")
+        for label, value in rows
+    )
+    limits = Markup("").join(
+        Markup("<li>%s</li>") % limit for limit in card.get("known_limits") or ()
+    )
+    return Markup(
+        '<table class="table table-sm o_amazon_risk_card">%s</table>'
+    ) % body + Markup("<p><strong>%s</strong></p><ul>%s</ul>") % (
+        escape(_("Known limits")),
+        limits,
+    )

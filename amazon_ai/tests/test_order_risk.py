@@ -1,0 +1,237 @@
+"""Order risk in Odoo, end to end against the local SP-API sandbox."""
+
+import json
+from datetime import datetime
+
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import new_test_user, tagged
+
+from odoo.addons.amazon_connector.tests.common import SandboxCase
+
+UNPRICED = ("PENDING", "PENDING_AVAILABILITY")
+
+
+@tagged("post_install", "-at_install")
+class TestOrderRisk(SandboxCase):
+    # Enough merchant orders for the anomaly model (200+), some still to ship.
+    sandbox_options = {"orders": 560, "seed": 3, "new_orders": 0.3}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env.flush_all()
+        cls.env["amazon.order.sync"].run(cls.account)
+        cls.env.invalidate_all()
+
+    def merchant_orders(self, account=None):
+        return self.amazon_orders(account).filtered(
+            lambda o: o.amazon_channel == "mfn" and o.amazon_status not in UNPRICED
+        )
+
+    def truth(self):
+        return {o["orderId"]: o for o in self.data["orders"]}
+
+    def test_sync_scores_merchant_orders_and_keeps_no_buyer_data(self):
+        merchant = self.merchant_orders()
+        self.assertGreater(len(merchant), 200)
+        self.assertFalse(merchant.filtered(lambda o: not o.amazon_risk_level))
+        amazon = self.amazon_orders().filtered(lambda o: o.amazon_channel == "afn")
+        self.assertTrue(amazon)
+        self.assertFalse(amazon.filtered("amazon_risk_level"))  # Amazon ships those
+        # Rules work from the first order: impossible addresses are named.
+        truth = self.truth()
+        odd = merchant.filtered(
+            lambda o: (
+                (truth[o.amazon_order_id].get("anomaly") or {}).get("label")
+                == "impossible_address"
+            )
+        )
+        self.assertTrue(odd)
+        for order in odd:
+            self.assertIn("postal", order.amazon_risk_reasons.lower())
+            self.assertNotEqual(order.amazon_risk_level, "low")
+        # What is kept per order has no buyer data in it.
+        facts = json.dumps(merchant.sudo().mapped("amazon_risk_facts"))
+        reasons = "\n".join(filter(None, merchant.mapped("amazon_risk_reasons")))
+        for order in merchant:
+            source = truth[order.amazon_order_id]
+            for value in (
+                source["recipient"].get("name"),
+                source["recipient"].get("addressLine1"),
+                source["buyer"].get("buyerEmail"),
+                source["buyer"].get("buyerName"),
+            ):
+                if value:
+                    self.assertNotIn(value, facts)
+                    self.assertNotIn(value, reasons)
+            # Short digit strings also occur in hashes and amounts: postal
+            # codes are checked where text is, in the reasons.
+            postal = source["recipient"].get("postalCode")
+            if postal:
+                self.assertNotIn(postal, reasons)
+
+    def test_retrain_cron_learns_this_account_only_and_rescores(self):
+        merchant = self.merchant_orders()
+        long_ago = datetime(2020, 1, 1)
+        merchant.sudo().amazon_risk_scored_at = long_ago
+        self.env["amazon.account"]._cron_retrain_risk()
+        account = self.account
+        self.assertTrue(account.risk_trained_at)
+        self.assertTrue(account.sudo().risk_model)
+        card = account.risk_card
+        self.assertEqual(card["number_of_orders"], len(merchant))
+        self.assertIn("IsolationForest", card["method"])
+        to_ship = merchant.filtered(
+            lambda o: o.amazon_status in ("UNSHIPPED", "PARTIALLY_SHIPPED")
+        )
+        self.assertTrue(to_ship)
+        for order in to_ship:
+            self.assertGreater(order.amazon_risk_scored_at, long_ago)
+        self.assertEqual(
+            (merchant - to_ship).mapped("amazon_risk_scored_at"),
+            [long_ago] * len(merchant - to_ship),
+        )
+        # Anomalies the sandbox labelled score above the seller's usual orders.
+        truth = self.truth()
+        odd = merchant.filtered(lambda o: truth[o.amazon_order_id].get("anomaly"))
+        usual = merchant - odd
+        self.assertGreater(
+            sum(odd.mapped("amazon_risk_score")) / len(odd),
+            2 * sum(usual.mapped("amazon_risk_score")) / len(usual),
+        )
+        # Another seller account's orders never reach this model.
+        other = self.make_account(name="Other seller", seller_id="A2OTHERSELLER")
+        copy = merchant[0].copy(
+            {
+                "amazon_account_id": other.id,
+                "amazon_purchase_date": merchant[0].amazon_purchase_date,
+            }
+        )
+        copy.sudo().amazon_risk_facts = merchant[0].sudo().amazon_risk_facts
+        self.env["amazon.risk"]._retrain(account)
+        self.assertEqual(account.risk_card["number_of_orders"], len(merchant))
+        self.env["amazon.risk"]._retrain(other)
+        self.assertEqual(other.risk_card["number_of_orders"], 1)
+
+    def test_model_card_is_complete_and_reachable_from_every_score(self):
+        self.env["amazon.risk"]._retrain(self.account)
+        card = self.account.risk_card
+        for key in (
+            "purpose",
+            "data_used",
+            "method",
+            "features",
+            "number_of_orders",
+            "last_training",
+            "data_freshness_days",
+            "known_limits",
+        ):
+            self.assertTrue(card.get(key) is not None, key)
+        data = card["data_used"]
+        self.assertIn("orderItems[].quantityOrdered", data["fields"])
+        self.assertTrue(all(data["date_range"]))
+        html = str(self.account.risk_card_html)
+        self.assertIn("Known limits", html)
+        self.assertIn(card["purpose"], html)
+        order = self.merchant_orders()[0]
+        action = order.action_amazon_risk_card()
+        self.assertEqual(
+            (action["res_model"], action["res_id"]),
+            ("amazon.account", self.account.id),
+        )
+
+    def test_thresholds_activity_and_hold(self):
+        account = self.account
+        account.risk_hold = True
+        to_ship = self.merchant_orders().filtered(
+            lambda o: (
+                o.amazon_status == "UNSHIPPED"
+                and o.picking_ids.filtered(lambda p: p.state not in ("done", "cancel"))
+            )
+        )
+        order = to_ship[0]
+        # As if Amazon had shared an impossible postal code for it: the
+        # retrain rescores the orders still to ship from their stored facts.
+        facts = dict(order.sudo().amazon_risk_facts)
+        facts["address_findings"] = [
+            ["postal_invalid", 40, "The postal code is not valid for the country."]
+        ]
+        order.sudo().amazon_risk_facts = facts
+        account.write({"risk_medium": 90, "risk_high": 99})
+        self.env["amazon.risk"]._retrain(account)
+        score = order.amazon_risk_score
+        self.assertGreaterEqual(score, 40)
+        self.assertLess(score, 90)
+        self.assertEqual(order.amazon_risk_level, "low")
+        self.assertIn("postal code", order.amazon_risk_reasons)
+        self.assertFalse(order.amazon_risk_hold)
+        # Lower thresholds: the stored score is re-levelled, no rescoring.
+        lowered = {"risk_medium": 20, "risk_high": 35}
+        account.write(lowered)
+        self.assertEqual(order.amazon_risk_level, "high")
+        self.assertEqual(order.amazon_risk_score, score)
+        self.assertTrue(order.amazon_risk_hold)
+        activity = order.activity_ids.filtered(
+            lambda a: a.summary == "Review risky Amazon order"
+        )
+        self.assertEqual(len(activity), 1)
+        # The hold blocks the delivery until someone releases it.
+        picking = order.picking_ids.filtered(
+            lambda p: p.state not in ("done", "cancel")
+        )
+        for move in picking.move_ids:
+            move.quantity = move.product_uom_qty
+            move.picked = True
+        with self.assertRaisesRegex(UserError, "risk hold"):
+            picking.button_validate()
+        with self.assertRaisesRegex(UserError, "risk hold"):
+            picking._action_done()
+        reviewer = new_test_user(
+            self.env,
+            login="amazon_reviewer",
+            groups="amazon_pii.group_amazon_user,sales_team.group_sale_salesman_all_leads",
+        )
+        # Nobody lifts a hold by writing the field: only the review does.
+        with self.assertRaises(AccessError):
+            order.with_user(reviewer).write({"amazon_risk_hold": False})
+        wizard = (
+            self.env["amazon.risk.release.wizard"]
+            .with_user(reviewer)
+            .create({"order_id": order.id, "reason": "Buyer confirmed by phone"})
+        )
+        wizard.action_release()
+        self.assertFalse(order.amazon_risk_hold)
+        self.assertEqual(order.amazon_risk_released_by, reviewer)
+        self.assertEqual(order.amazon_risk_release_reason, "Buyer confirmed by phone")
+        self.assertFalse(activity.exists())
+        # The reason is kept on the order, not spread to the chatter.
+        self.assertFalse(
+            order.message_ids.filtered(lambda m: "Buyer confirmed" in (m.body or ""))
+        )
+        picking.with_context(skip_backorder=True, skip_sms=True).button_validate()
+        self.assertEqual(picking.state, "done")
+        # Flagged once: raising the thresholds and lowering them again does
+        # not raise a second activity.
+        account.write({"risk_medium": 30, "risk_high": 99})
+        account.write(lowered)
+        self.assertFalse(
+            order.activity_ids.filtered(
+                lambda a: a.summary == "Review risky Amazon order"
+            )
+        )
+        self.assertFalse(order.amazon_risk_hold)
+
+    def test_purging_the_buyer_data_blanks_the_record_hashes(self):
+        order = self.merchant_orders()[0]
+        before = dict(order.sudo().amazon_risk_facts)
+        self.assertTrue(before["buyer_key"] and before["address_key"])
+        self.env["amazon.pii.vault"].sudo().purge(order, reason="request")
+        after = order.sudo().amazon_risk_facts
+        self.assertEqual(
+            (after["buyer_key"], after["address_key"], after["name_key"]), ("", "", "")
+        )
+        self.assertEqual(after["lines"], before["lines"])  # statistics stay
+
+    def test_thresholds_must_be_ordered(self):
+        with self.assertRaises(ValidationError):
+            self.account.write({"risk_medium": 70, "risk_high": 40})

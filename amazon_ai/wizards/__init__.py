@@ -1,0 +1,1 @@
+from . import amazon_risk_release_wizard
