@@ -18,6 +18,15 @@ from tests.sandbox.fixture import models_available, running_sandbox
 
 MODELS_MISSING = "shared SP-API models folder ../shared/amazon/sp-api-models is absent"
 US = "ATVPDKIKX0DER"
+# A synthetic warehouse address for Shipping API requests.
+ADDRESS = {
+    "name": "Sandbox Warehouse",
+    "addressLine1": "1 Dock Road",
+    "city": "Seattle",
+    "stateOrRegion": "WA",
+    "postalCode": "98101",
+    "countryCode": "US",
+}
 
 
 def require_models():

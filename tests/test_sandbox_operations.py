@@ -6,6 +6,7 @@ import uuid
 
 import httpx
 from sandbox_fixtures import (  # noqa: F401
+    ADDRESS,
     US,
     require_models,
     sandbox_fixture,
@@ -16,14 +17,6 @@ from tests.sandbox.documents import PTD_DIR
 
 SELLER = "A1SANDBOXSELLER"
 ITEMS = f"/listings/2021-08-01/items/{SELLER}"
-ADDRESS = {
-    "name": "Sandbox Warehouse",
-    "addressLine1": "1 Dock Road",
-    "city": "Seattle",
-    "stateOrRegion": "WA",
-    "postalCode": "98101",
-    "countryCode": "US",
-}
 PACKAGE = {
     "dimensions": {"length": 10, "width": 8, "height": 4, "unit": "INCH"},
     "weight": {"unit": "POUND", "value": 2},

@@ -8,21 +8,13 @@ import uuid
 
 import pypdf  # requirements-test.txt
 import pytest
-from sandbox_fixtures import SpClient, require_models
+from sandbox_fixtures import ADDRESS, SpClient, require_models
 
 from tests.sandbox.fixture import running_sandbox
 
 ORDERS = "/orders/2026-01-01/orders"
 RATES = "/shipping/v2/shipments/rates"
 PURCHASE = "/shipping/v2/shipments"
-ADDRESS = {
-    "name": "Sandbox Warehouse",
-    "addressLine1": "1 Dock Road",
-    "city": "Seattle",
-    "stateOrRegion": "WA",
-    "postalCode": "98101",
-    "countryCode": "US",
-}
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,7 @@ from odoo.tools.pdf import merge_pdf
 from ..core import shipping
 from ..core.spapi import PermanentError, RetryableError, SPAPIError
 from ..core.tracking_share import ShareError, ShareRefused, send_share
+from .sale_order import ADDRESS_KEYS
 
 _logger = logging.getLogger(__name__)
 
@@ -325,16 +326,9 @@ class AmazonShipment(models.AbstractModel):
     def _ship_to(self, order):
         """The recipient's address, revealed from the vault for the label
         (purpose-bound, audited; refused to users outside fulfilment)."""
-        keys = (
-            "recipient_name",
-            "recipient_company_name",
-            "address_line1",
-            "address_line2",
-            "address_line3",
-            "postal_code",
-            "phone",
+        found = self.env["amazon.pii.vault"].reveal(
+            order, ADDRESS_KEYS, "shipping_label"
         )
-        found = self.env["amazon.pii.vault"].reveal(order, keys, "shipping_label")
         found = found.get(order.id, {})
         partner = order.partner_id
         return {

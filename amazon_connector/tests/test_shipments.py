@@ -102,6 +102,15 @@ class ShipmentCase(SandboxCase):
         picking.with_context(skip_backorder=True, skip_sms=True).button_validate()
         self.assertEqual(picking.state, "done")
 
+    def rates_wizard(self, order):
+        """'Get rates' on the order's delivery, as the shipping clerk."""
+        action = order.picking_ids.with_user(self.clerk).action_amazon_get_rates()
+        return (
+            self.env["amazon.label.wizard"]
+            .with_user(self.clerk)
+            .browse(action["res_id"])
+        )
+
     def send(self):
         self.env.flush_all()
         self.env["amazon.shipment"]._cron_confirm_shipments()
@@ -316,13 +325,7 @@ class TestConfirmation(ShipmentCase):
 @tagged("post_install", "-at_install")
 class TestLabels(ShipmentCase):
     def buy_label(self, order, label_format="PDF"):
-        picking = order.picking_ids.with_user(self.clerk)
-        action = picking.action_amazon_get_rates()
-        wizard = (
-            self.env["amazon.label.wizard"]
-            .with_user(self.clerk)
-            .browse(action["res_id"])
-        )
+        wizard = self.rates_wizard(order)
         wizard.label_format = label_format
         self.assertGreaterEqual(len(wizard.rate_ids), 1)
         cheapest = wizard.rate_ids.sorted("price")[0]
@@ -488,14 +491,8 @@ class TestTracking(ShipmentCase):
             }
         )
         order = self.order_to_ship()
-        picking = order.picking_ids.with_user(self.clerk)
-        action = picking.action_amazon_get_rates()
-        wizard = (
-            self.env["amazon.label.wizard"]
-            .with_user(self.clerk)
-            .browse(action["res_id"])
-        )
-        wizard.rate_ids[0].action_buy()
+        picking = order.picking_ids
+        self.rates_wizard(order).rate_ids[0].action_buy()
         self.assertEqual(picking.amazon_share_state, "to_share")
         self.env["amazon.shipment"]._share_due()
         self.assertEqual(picking.amazon_share_state, "shared")

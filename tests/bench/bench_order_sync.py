@@ -90,18 +90,22 @@ def worker(kind, dbname, sandbox_url, rate_scale):
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         env["ir.config_parameter"].set_param("amazon_connector.rate_scale", rate_scale)
         account = make_account(env, sandbox_url)
-        # The same catalogue in both databases: a product per SKU (untimed).
-        data = sandbox_get(sandbox_url, "/_sandbox/dataset")
-        skus = sorted({i["sku"] for o in data["orders"] for i in o["items"]})
-        env["product.product"].create(
-            [{"name": f"Product {sku}", "default_code": sku} for sku in skus]
-        )
+        make_catalogue(env, sandbox_url)
         cr.commit()
         if kind == "baseline":
             result = baseline(env, account)
         else:
             result = connector(env, account)
     print(json.dumps(result), flush=True)
+
+
+def make_catalogue(env, sandbox_url):
+    """The same catalogue in every database: a product per SKU (untimed)."""
+    data = sandbox_get(sandbox_url, "/_sandbox/dataset")
+    skus = sorted({i["sku"] for o in data["orders"] for i in o["items"]})
+    env["product.product"].create(
+        [{"name": f"Product {sku}", "default_code": sku} for sku in skus]
+    )
 
 
 def sandbox_get(url, path):
@@ -245,7 +249,8 @@ def connector(env, account):
     }
 
 
-def measure(kind, dbname, sandbox, rate_scale):
+def measure(kind, dbname, sandbox, rate_scale, script=__file__):
+    """Run ``script --worker kind`` in a fresh process; its JSON result."""
     env = dict(os.environ)
     env.setdefault(
         "AMAZON_PII_KEY_FILE",
@@ -254,7 +259,7 @@ def measure(kind, dbname, sandbox, rate_scale):
     out = subprocess.run(
         [
             sys.executable,
-            __file__,
+            script,
             "--worker",
             kind,
             "--db",

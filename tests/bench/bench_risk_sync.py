@@ -13,8 +13,6 @@ sync noticeably), then the time of a retrain on the scored database.
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import time
 
@@ -25,8 +23,9 @@ from bench_order_sync import (
     connector,
     install_template,
     make_account,
+    make_catalogue,
+    measure,
     odoo_env,
-    sandbox_get,
 )
 
 
@@ -43,11 +42,7 @@ def worker(kind, dbname, sandbox_url, rate_scale):
         env["ir.config_parameter"].set_param("amazon_connector.rate_scale", rate_scale)
         account = make_account(env, sandbox_url)
         account.risk_enabled = kind == "scored"
-        data = sandbox_get(sandbox_url, "/_sandbox/dataset")
-        skus = sorted({i["sku"] for o in data["orders"] for i in o["items"]})
-        env["product.product"].create(
-            [{"name": f"Product {sku}", "default_code": sku} for sku in skus]
-        )
+        make_catalogue(env, sandbox_url)
         cr.commit()
         result = connector(env, account)
         result["scored"] = env["sale.order"].search_count(
@@ -60,23 +55,6 @@ def worker(kind, dbname, sandbox_url, rate_scale):
             result["retrain_seconds"] = time.perf_counter() - started
             result["trained_on"] = model.profile.orders
     print(json.dumps(result), flush=True)
-
-
-def measure(kind, dbname, sandbox, rate_scale):
-    env = dict(os.environ)
-    env.setdefault(
-        "AMAZON_PII_KEY_FILE",
-        str(odoo_env.ensure_key_file(odoo_env.RUN_DIR / "bench-keyring.json")),
-    )
-    command = [sys.executable, __file__, "--worker", kind, "--db", dbname]
-    command += ["--sandbox", sandbox.base_url, "--rate-scale", str(rate_scale)]
-    out = subprocess.run(
-        command, cwd="/", env=env, capture_output=True, text=True, check=False
-    )
-    lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
-    if out.returncode or not lines:
-        sys.exit(f"{kind} run failed:\n{out.stderr[-3000:]}")
-    return json.loads(lines[-1])
 
 
 def main():
@@ -108,7 +86,9 @@ def main():
             dbname = f"bench_risk_{kind}"
             clone(db, dbname)
             print(f"Syncing {args.orders} orders, risk scoring {kind} ...", flush=True)
-            results[kind] = measure(kind, dbname, sandbox, args.rate_scale)
+            results[kind] = measure(
+                kind, dbname, sandbox, args.rate_scale, script=__file__
+            )
             db.drop(dbname)
     db.drop(TEMPLATE)
     plain, scored = results["plain"], results["scored"]
