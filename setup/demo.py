@@ -65,6 +65,14 @@ env.cr.commit()
 log.invalidate_recordset()
 print("First sync: %s orders imported, %s parked, %s SP-API calls, %s throttled"
       % (log.created, log.failed, log.api_calls, log.throttled))
+# Listings: what the seller already sells on amazon.com, matched by SKU, with
+# price and stock pushed by the cron from now on.
+created, updated = env["amazon.listing.import"]._run(
+    account, env.ref("amazon_connector.marketplace_us"))
+account.sync_listings = True
+env.cr.commit()
+print("Listings imported: %s (%s matched to a product)"
+      % (len(created), len(created.filtered("product_id"))))
 """
 RATE_SCALE = 5  # the sandbox's usage plans x5: a first sync in seconds, not minutes
 

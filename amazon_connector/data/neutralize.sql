@@ -4,6 +4,7 @@
 -- neutralization deletes the credentials.
 UPDATE amazon_account
    SET sync_orders = false,
+       sync_listings = false,
        endpoint_url = 'https://neutralized.invalid',
        lwa_url = 'https://neutralized.invalid/auth/o2/token',
        tracking_share_url = NULL;
@@ -12,4 +13,7 @@ UPDATE ir_cron SET active = false
     OR id IN (SELECT res_id FROM ir_model_data
                WHERE module = 'amazon_connector'
                  AND name IN ('ir_cron_amazon_confirm_shipments',
-                              'ir_cron_amazon_tracking'));
+                              'ir_cron_amazon_tracking',
+                              'cron_amazon_listing_feeds',
+                              'cron_amazon_listing_offers',
+                              'cron_amazon_product_types'));

@@ -12,3 +12,8 @@ from . import delivery_carrier
 from . import amazon_shipment
 from . import amazon_pii_vault
 from . import ir_actions_report
+from . import amazon_product_type
+from . import amazon_listing
+from . import amazon_listing_offers
+from . import amazon_listing_import
+from . import amazon_listing_feed

@@ -176,6 +176,21 @@ class AmazonAccount(models.Model):
         inverse="_inverse_credentials",
         groups="base.group_system",
     )
+    # -- listings ------------------------------------------------------------
+    sync_listings = fields.Boolean(
+        "Push price and stock",
+        tracking=True,
+        help="A cron sends the marketplace pricelist's price and the free "
+        "quantity of the warehouse to merchant-fulfilled listings that changed.",
+    )
+    stock_buffer = fields.Integer(
+        "Safety buffer",
+        default=0,
+        help="Units kept back from Amazon: the quantity offered is the free "
+        "quantity of the warehouse minus this buffer.",
+    )
+    listing_ids = fields.One2many("amazon.listing", "account_id")
+    listing_count = fields.Integer(compute="_compute_listing_count")
     # -- order sync ---------------------------------------------------------
     sync_orders = fields.Boolean("Synchronize orders", default=True, tracking=True)
     orders_interval = fields.Integer(
@@ -382,6 +397,36 @@ class AmazonAccount(models.Model):
                 account.cron_id.write(vals)
             else:
                 account.cron_id = Cron.create(vals)
+
+    @api.model
+    def _for_marketplace(self, marketplace):
+        """An active account of the user's companies selling in ``marketplace``."""
+        account = self.search([("marketplace_ids", "in", marketplace.ids)], limit=1)
+        if not account:
+            raise UserError(
+                self.env._(
+                    "No active Amazon account sells in %(marketplace)s.",
+                    marketplace=marketplace.name,
+                )
+            )
+        return account
+
+    def _compute_listing_count(self):
+        counts = dict(
+            self.env["amazon.listing"]._read_group(
+                [("account_id", "in", self.ids)], ["account_id"], ["__count"]
+            )
+        )
+        for account in self:
+            account.listing_count = counts.get(account, 0)
+
+    def action_view_listings(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "amazon_connector.action_amazon_listings"
+        )
+        action["domain"] = [("account_id", "in", self.ids)]
+        action["context"] = {"default_account_id": self.id}
+        return action
 
     # -- pricelists --------------------------------------------------------------
     def _pricelist_for(self, currency):

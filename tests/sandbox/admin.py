@@ -56,6 +56,11 @@ def sandbox_route(state, request):
                     400, error_body("InvalidInput", "advanceSeconds: a number")
                 )
         return Reply(200, {"now": state.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")})
+    if path == "/_sandbox/product-types/release":
+        if method == "POST":
+            with state.lock:
+                state.product_type_releases += 1
+        return Reply(200, {"releases": state.product_type_releases})
     if path == "/_sandbox/expire-tokens" and method == "POST":
         state.tokens.expire_all()
         return Reply(200, {"expired": True})

@@ -75,6 +75,11 @@ class Sandbox:
     def advance_clock(self, seconds):
         return self.get("/_sandbox/clock", "POST", {"advanceSeconds": seconds})["now"]
 
+    def release_product_type(self):
+        """Publish a new Product Type Definitions version (same schema);
+        returns the number of releases so far."""
+        return self.get("/_sandbox/product-types/release", "POST", {})["releases"]
+
     def expire_tokens(self):
         self.get("/_sandbox/expire-tokens", "POST", {})
 

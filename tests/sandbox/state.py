@@ -65,6 +65,8 @@ class State:
         )
         self.clock = SimClock(datasets.parse_time(self.data["now"]), options.clock_rate)
         self.lock = threading.RLock()
+        # Product Type Definitions releases so far (/_sandbox/product-types/release).
+        self.product_type_releases = 0
         self.documents = {}  # shared: presigned URLs carry no seller
         self.feed_numbers = itertools.count(1)  # feed ids unique across sellers
         self.stores = Stores(self.data, options.seller_id, self.documents)

@@ -38,6 +38,11 @@ class Stores:
                             ],
                         }
                     ],
+                    "fulfillment_availability": [
+                        {"fulfillment_channel_code": "AMAZON_NA"}
+                        if product["afn"]
+                        else {"fulfillment_channel_code": "DEFAULT", "quantity": 25}
+                    ],
                 },
                 "price": Decimal(product["priceUsd"]),
                 "afn": product["afn"],

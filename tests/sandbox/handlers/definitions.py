@@ -15,9 +15,13 @@ def _checksum(name):
     return hashlib.md5(data, usedforsecurity=False).hexdigest()
 
 
-def _version():
+def _version(state):
+    """The schema's version; each /_sandbox/product-types/release makes a new
+    one (same content), as Amazon's weekly releases do."""
     path = PTD_DIR / "PRODUCT.json"
-    return "U" + (_checksum("PRODUCT.json")[:11] if path.is_file() else "0")
+    base = "U" + (_checksum("PRODUCT.json")[:11] if path.is_file() else "0")
+    releases = getattr(state, "product_type_releases", 0)
+    return base + f".{releases}" if releases > 0 else base
 
 
 def search_definitions(ctx, values):
@@ -29,7 +33,9 @@ def search_definitions(ctx, values):
         if all(w in key.lower() or w in label.lower() for w in words)
         and (not name or name in label.lower() or "product" in name)
     ]
-    return Reply(200, {"productTypes": found, "productTypeVersion": _version()})
+    return Reply(
+        200, {"productTypes": found, "productTypeVersion": _version(ctx.state)}
+    )
 
 
 def get_definition(ctx, values):
@@ -75,7 +81,7 @@ def get_definition(ctx, values):
         "productType": product_type,
         "displayName": PRODUCT_TYPES[product_type],
         "productTypeVersion": {
-            "version": _version(),
+            "version": _version(ctx.state),
             "latest": True,
             "releaseCandidate": False,
         },

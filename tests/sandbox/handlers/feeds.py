@@ -288,4 +288,5 @@ def _apply(ctx, feed, message, operation, key):
         "lastUpdatedDate": now,
     }
     listings.reprice(stores.listings[key])
+    listings.derive_afn(stores.listings[key])
     return issues

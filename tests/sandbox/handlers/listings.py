@@ -27,6 +27,43 @@ def _product_validator():
     return Draft201909Validator(json.loads(path.read_text(encoding="utf-8")))
 
 
+# Keys that tell an attribute's values apart when its schema names none.
+FALLBACK_SELECTORS = (
+    "marketplace_id",
+    "language_tag",
+    "fulfillment_channel_code",
+    "currency",
+)
+
+
+@lru_cache(maxsize=1)
+def _schema_selectors():
+    path = PTD_DIR / "PRODUCT.json"
+    if not path.is_file():
+        return {}
+    properties = json.loads(path.read_text(encoding="utf-8")).get("properties", {})
+    return {
+        name: tuple(spec["selectors"])
+        for name, spec in properties.items()
+        if isinstance(spec, dict) and isinstance(spec.get("selectors"), list)
+    }
+
+
+def _selectors(name, value):
+    """The keys identifying one value of attribute ``name``: the PRODUCT
+    schema's selectors, else the usual selector keys present in ``value``."""
+    found = _schema_selectors().get(name)
+    if found is not None:
+        return found
+    return tuple(key for key in FALLBACK_SELECTORS if key in value)
+
+
+def _same(name, old, new):
+    if not isinstance(old, dict):
+        return False
+    return all(old.get(key) == new.get(key) for key in _selectors(name, new))
+
+
 def _own(ctx, seller_id):
     if seller_id != ctx.seller:
         raise ApiError(
@@ -103,7 +140,21 @@ def _item_view(listing, included, marketplace):
                 "price": {"currencyCode": "USD", "amount": str(listing["price"])},
             }
         ]
-    if "fulfillmentAvailability" in included:
+    values = listing["attributes"].get("fulfillment_availability")
+    if "fulfillmentAvailability" in included and isinstance(values, list) and values:
+        item["fulfillmentAvailability"] = []
+        for value in values:
+            if not isinstance(value, dict):
+                continue
+            entry = {
+                "fulfillmentChannelCode": value.get(
+                    "fulfillment_channel_code", "DEFAULT"
+                )
+            }
+            if value.get("quantity") is not None:
+                entry["quantity"] = value["quantity"]
+            item["fulfillmentAvailability"].append(entry)
+    elif "fulfillmentAvailability" in included:
         code = "AMAZON_NA" if listing.get("afn") else "DEFAULT"
         availability = {"fulfillmentChannelCode": code}
         if not listing.get("afn"):
@@ -169,17 +220,51 @@ def put_listings_item(ctx, values):
             "createdDate": existing["createdDate"] if existing else now,
             "lastUpdatedDate": now,
         }
+        derive_afn(stores.listings[key])
+        reprice(stores.listings[key])
     return Reply(200, _submission(sku, "ACCEPTED", issues, included, identifiers))
 
 
 def apply_patch(attributes, patch):
+    """Amazon's JSON Patch on listing attributes: add/replace set the values,
+    merge updates (or appends) the values with the same selectors key by key,
+    delete removes the values named by their selectors (or the attribute).
+    Builds new value lists, so ``attributes`` may share them with a stored
+    listing (a shallow copy)."""
     name = patch["path"].removeprefix("/attributes/").strip("/")
+    given = [v for v in patch.get("value") or [] if isinstance(v, dict)]
+    current = attributes.get(name)
+    current = copy.deepcopy(current) if isinstance(current, list) else []
     if patch["op"] == "delete":
-        attributes.pop(name, None)
-    elif patch["op"] == "merge" and isinstance(attributes.get(name), list):
-        attributes[name] = [*attributes[name], *patch.get("value", [])]
+        kept = [
+            old for old in current if not any(_same(name, old, new) for new in given)
+        ]
+        if given and kept:
+            attributes[name] = kept
+        else:
+            attributes.pop(name, None)
+    elif patch["op"] == "merge":
+        for new in copy.deepcopy(given):
+            match = next((old for old in current if _same(name, old, new)), None)
+            if match is None:
+                current.append(new)
+            else:
+                match.update(new)
+        attributes[name] = current
     else:
         attributes[name] = copy.deepcopy(patch.get("value", []))
+
+
+def derive_afn(listing):
+    """Set ``afn`` from the fulfillment_availability values when given: any
+    channel other than DEFAULT (merchant-fulfilled) means Amazon fulfils it."""
+    values = listing["attributes"].get("fulfillment_availability")
+    if isinstance(values, list) and values:
+        listing["afn"] = any(
+            isinstance(v, dict)
+            and v.get("fulfillment_channel_code", "DEFAULT") != "DEFAULT"
+            for v in values
+        )
 
 
 def patch_listings_item(ctx, values):
@@ -216,6 +301,7 @@ def patch_listings_item(ctx, values):
             return Reply(200, _submission(sku, status, issues, included, identifiers))
         existing["attributes"] = attributes
         existing["lastUpdatedDate"] = iso(ctx.now)
+        derive_afn(existing)
         reprice(existing)
     return Reply(200, _submission(sku, "ACCEPTED", issues, included, identifiers))
 

@@ -1,0 +1,553 @@
+"""Amazon listings: one per account, marketplace and SKU, linked to a product
+variant, edited in Odoo, checked against the product type's schema locally
+and by Amazon's VALIDATION_PREVIEW, then put or patched.
+"""
+
+import json
+import logging
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..core import listings as core
+from ..core import ptd_definitions
+from ..core.ptd_messages import ERROR
+from ..core.spapi import SPAPIError
+
+_logger = logging.getLogger(__name__)
+
+STATES = [
+    ("draft", "Draft"),
+    ("invalid", "Invalid"),
+    ("valid", "Valid"),
+    ("pending", "Sent to Amazon"),
+    ("listed", "On Amazon"),
+    ("refused", "Refused by Amazon"),
+]
+INCLUDED = ["summaries", "attributes", "issues", "offers", "fulfillmentAvailability"]
+
+
+class AmazonListing(models.Model):
+    _name = "amazon.listing"
+    _description = "Amazon Listing"
+    _inherit = ["mail.thread"]
+    _check_company_auto = True
+    _order = "sku, marketplace_id"
+    _rec_name = "sku"
+
+    account_id = fields.Many2one(
+        "amazon.account", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="account_id.company_id", store=True)
+    marketplace_id = fields.Many2one(
+        "amazon.marketplace",
+        required=True,
+        domain="[('id', 'in', allowed_marketplace_ids)]",
+    )
+    allowed_marketplace_ids = fields.Many2many(related="account_id.marketplace_ids")
+    sku = fields.Char("SKU", required=True, tracking=True)
+    product_id = fields.Many2one("product.product", check_company=True, tracking=True)
+    product_type_id = fields.Many2one(
+        "amazon.product.type", "Product type", tracking=True, ondelete="restrict"
+    )
+    requirements = fields.Selection(related="product_type_id.requirements")
+    attributes = fields.Json(copy=False, default=dict)
+    attributes_text = fields.Text(
+        "Attributes (JSON)",
+        compute="_compute_attributes_text",
+        inverse="_inverse_attributes_text",
+    )
+    submitted_attributes = fields.Json(
+        copy=False,
+        readonly=True,
+        help="What Amazon holds since the last submission or import.",
+    )
+    asin = fields.Char("ASIN", readonly=True, copy=False)
+    on_amazon = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="Amazon holds this SKU (accepted submission or import): changes "
+        "are sent as patches and price and stock are pushed.",
+    )
+    state = fields.Selection(
+        STATES, default="draft", required=True, tracking=True, copy=False
+    )
+    amazon_status = fields.Char(
+        "Amazon status", readonly=True, copy=False, help="BUYABLE, DISCOVERABLE..."
+    )
+    channels = fields.Char(
+        "Fulfillment channels",
+        readonly=True,
+        copy=False,
+        help="DEFAULT: merchant-fulfilled; AMAZON_NA, AMAZON_EU...: FBA.",
+    )
+    is_mfn = fields.Boolean("Merchant-fulfilled", compute="_compute_channels")
+    is_fba = fields.Boolean("Fulfilled by Amazon", compute="_compute_channels")
+    issue_ids = fields.One2many("amazon.listing.issue", "listing_id", "Issues")
+    error_count = fields.Integer(compute="_compute_issue_counts")
+    warning_count = fields.Integer(compute="_compute_issue_counts")
+    last_submission_id = fields.Char(readonly=True, copy=False)
+    last_submitted_on = fields.Datetime(readonly=True, copy=False)
+    feed_id = fields.Many2one(
+        "amazon.listing.feed", "Last feed", readonly=True, copy=False
+    )
+    requirements_html = fields.Html(
+        "Required attributes", compute="_compute_requirements_html", sanitize=False
+    )
+    sync_price = fields.Boolean("Push price", default=True)
+    sync_stock = fields.Boolean("Push stock", default=True)
+    pushed_price = fields.Float(readonly=True, copy=False, digits="Product Price")
+    pushed_quantity = fields.Integer(readonly=True, copy=False)
+    pushed_on = fields.Datetime(readonly=True, copy=False)
+
+    _sql_constraints = [
+        (
+            "sku_uniq",
+            "unique(account_id, marketplace_id, sku)",
+            "A SKU is listed once per account and marketplace.",
+        ),
+    ]
+
+    # -- computes ------------------------------------------------------------------
+    @api.depends("attributes")
+    def _compute_attributes_text(self):
+        for listing in self:
+            listing.attributes_text = json.dumps(
+                listing.attributes or {}, indent=2, ensure_ascii=False, sort_keys=True
+            )
+
+    def _inverse_attributes_text(self):
+        for listing in self:
+            try:
+                value = json.loads(listing.attributes_text or "{}")
+            except ValueError as exc:
+                raise ValidationError(
+                    self.env._(
+                        "The attributes of listing %(sku)s are not valid JSON: "
+                        "%(error)s",
+                        sku=listing.sku,
+                        error=exc,
+                    )
+                ) from exc
+            if not isinstance(value, dict) or not all(
+                isinstance(v, list) for v in value.values()
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The attributes of listing %(sku)s must be an object whose "
+                        "values are lists, as Amazon expects.",
+                        sku=listing.sku,
+                    )
+                )
+            listing.attributes = value
+
+    @api.depends("channels")
+    def _compute_channels(self):
+        for listing in self:
+            codes = set((listing.channels or "").split(",")) - {""}
+            # Unknown channels are not merchant-fulfilled: a DEFAULT quantity
+            # sent to an FBA SKU would turn it merchant-fulfilled.
+            listing.is_mfn = core.DEFAULT_CHANNEL in codes
+            listing.is_fba = bool(codes - {core.DEFAULT_CHANNEL})
+
+    @api.depends("issue_ids.severity")
+    def _compute_issue_counts(self):
+        for listing in self:
+            severities = listing.issue_ids.mapped("severity")
+            listing.error_count = severities.count("error")
+            listing.warning_count = severities.count("warning")
+
+    @api.depends("product_type_id", "attributes")
+    def _compute_requirements_html(self):
+        for listing in self:
+            if not listing.product_type_id.schema:
+                listing.requirements_html = False
+                continue
+            present = set(listing.attributes or {})
+            rows = Markup("").join(
+                Markup(
+                    "<tr class='%s'><td>%s</td><td><code>%s</code></td><td>%s</td>"
+                    "<td>%s</td></tr>"
+                )
+                % (
+                    "" if name in present else ("table-danger" if not dep else ""),
+                    title,
+                    name,
+                    ", ".join(dep) if dep else self.env._("Always"),
+                    self.env._("Filled") if name in present else self.env._("Missing"),
+                )
+                for name, title, dep in listing.product_type_id._requirements()
+            )
+            listing.requirements_html = Markup(
+                "<table class='table table-sm o_amazon_requirements'><thead><tr>"
+                "<th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr></thead>"
+                "<tbody>%s</tbody></table>"
+            ) % (
+                self.env._("Attribute"),
+                self.env._("Name"),
+                self.env._("Required when"),
+                self.env._("In this listing"),
+                rows,
+            )
+
+    # -- helpers -------------------------------------------------------------------
+    def _language_tag(self):
+        return ptd_definitions.language_tag(self.marketplace_id.code)
+
+    def _schema(self):
+        return self.product_type_id.schema or {}
+
+    def _set_issues(self, source, issues):
+        """Replace the issues of ``source`` (local, amazon, feed) by ``issues``."""
+        self.ensure_one()
+        self.issue_ids.filtered(lambda i: i.source == source).unlink()
+        self.env["amazon.listing.issue"].create(
+            [
+                {
+                    "listing_id": self.id,
+                    "source": source,
+                    "severity": issue.severity,
+                    # Local issues name the schema keyword, Amazon's a code.
+                    "code": getattr(issue, "code", None)
+                    or getattr(issue, "keyword", ""),
+                    "message": issue.message,
+                    "attribute": issue.attribute,
+                    "path": getattr(issue, "path", None) or False,
+                }
+                for issue in issues
+            ]
+        )
+
+    def _require_type(self):
+        missing = self.filtered(lambda listing: not listing.product_type_id)
+        if missing:
+            raise UserError(
+                self.env._(
+                    "Choose a product type for listing(s) %(skus)s first.",
+                    skus=", ".join(missing.mapped("sku")),
+                )
+            )
+
+    def _validate_locally(self):
+        """Run the product type's validator; True when no error was found."""
+        self.ensure_one()
+        validator = self.product_type_id._validator()
+        issues = validator.validate(
+            self.attributes or {}, existing=self.submitted_attributes or None
+        )
+        self._set_issues("local", issues)
+        return not any(issue.severity == ERROR for issue in issues)
+
+    def _uses_patch(self):
+        """Patch when Amazon already holds this SKU."""
+        return self.on_amazon and bool(self.submitted_attributes)
+
+    def _amazon_state(self):
+        return "listed" if "BUYABLE" in (self.amazon_status or "") else "pending"
+
+    def _body(self):
+        if self._uses_patch():
+            return {
+                "productType": self.product_type_id.name,
+                "patches": core.diff_patches(
+                    self.submitted_attributes or {},
+                    self.attributes or {},
+                    self._schema(),
+                ),
+            }
+        return {
+            "productType": self.product_type_id.name,
+            "requirements": self.requirements or "LISTING",
+            "attributes": self.attributes or {},
+        }
+
+    def _feed_message(self):
+        """This listing's JSON_LISTINGS_FEED message (its id is set by the feed)."""
+        body = self._body()
+        if "patches" in body:
+            return core.patch_message(0, self.sku, body["productType"], body["patches"])
+        return core.update_message(
+            0, self.sku, body["productType"], body["attributes"], body["requirements"]
+        )
+
+    def _send(self, client, preview):
+        """putListingsItem or patchListingsItem; the submission response."""
+        body = self._body()
+        query = {
+            "marketplace_ids": [self.marketplace_id.amazon_id],
+            "included_data": ["issues", "identifiers"],
+            "issue_locale": self.product_type_id.locale,
+        }
+        if preview:
+            query["mode"] = "VALIDATION_PREVIEW"
+        if "patches" in body:
+            return client.patch_listings_item(self.sku, body, **query)
+        return client.put_listings_item(self.sku, body, **query)
+
+    def _amazon_failure(self, exc):
+        raise UserError(
+            self.env._(
+                "Amazon could not process listing %(sku)s: %(error)s",
+                sku=self.sku,
+                error=exc,
+            )
+        ) from exc
+
+    # -- actions -------------------------------------------------------------------
+    def _each(self, work):
+        """Run ``work(listing)`` for each listing in a savepoint: a listing
+        that fails keeps the reason as an issue and the others go on (for a
+        single listing the error is shown at once)."""
+        failed = self.browse()
+        for listing in self:
+            try:
+                with self.env.cr.savepoint():
+                    work(listing)
+            except SPAPIError as exc:
+                if len(self) == 1:
+                    listing._amazon_failure(exc)
+                failed |= listing._failed(str(exc))
+            except UserError as exc:
+                if len(self) == 1:
+                    raise
+                failed |= listing._failed(str(exc))
+        if not failed:
+            return True
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Some listings failed"),
+                "message": self.env._(
+                    "%(count)s of %(total)s listings could not be processed: "
+                    "%(skus)s. Their issues say why.",
+                    count=len(failed),
+                    total=len(self),
+                    skus=", ".join(failed.mapped("sku")[:20]),
+                ),
+                "type": "warning",
+                "sticky": True,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def _failed(self, message):
+        self._set_issues(
+            "amazon", [core.AmazonIssue(code="", severity="error", message=message)]
+        )
+        return self
+
+    def _has_changes(self):
+        return not self._uses_patch() or bool(self._body()["patches"])
+
+    def action_validate(self):
+        """Local schema check first; only a clean listing goes to Amazon's
+        VALIDATION_PREVIEW, whose issues are stored beside the local ones."""
+        self._require_type()
+        return self._each(lambda listing: listing._validate_one())
+
+    def _validate_one(self):
+        self.issue_ids.filtered(lambda i: i.source == "amazon").unlink()
+        if not self._validate_locally():
+            self.state = "invalid"
+            return
+        if not self._has_changes():
+            self.state = self._amazon_state()  # same as Amazon's copy
+            return
+        with self.account_id._client() as client:
+            reply = self._send(client, preview=True)
+        issues = [core.amazon_issue(i) for i in reply.get("issues") or ()]
+        self._set_issues("amazon", issues)
+        valid = reply.get("status") == "VALID" and not any(
+            i.severity == "error" for i in issues
+        )
+        self.state = "valid" if valid else "invalid"
+
+    def action_submit(self):
+        """Validate locally, then put (new listing) or patch (only changed
+        top-level attributes, deletes by selectors) each listing."""
+        self._require_type()
+        return self._each(lambda listing: listing._submit_one())
+
+    def _submit_one(self):
+        if not self._validate_locally():
+            self.state = "invalid"
+            return
+        if not self._has_changes():
+            self.state = self._amazon_state()  # nothing to send
+            return
+        with self.account_id._client() as client:
+            reply = self._send(client, preview=False)
+        self._accept_reply(reply)
+
+    def _accept_reply(self, reply):
+        """Record a submission response (ACCEPTED or INVALID)."""
+        self.ensure_one()
+        issues = [core.amazon_issue(i) for i in reply.get("issues") or ()]
+        self._set_issues("amazon", issues)
+        self.issue_ids.filtered(lambda i: i.source == "feed").unlink()
+        vals = {
+            "last_submission_id": reply.get("submissionId"),
+            "last_submitted_on": fields.Datetime.now(),
+        }
+        if reply.get("status") == "ACCEPTED":
+            vals.update(
+                state="pending",
+                on_amazon=True,
+                submitted_attributes=self.attributes or {},
+                **self._channel_vals(self.attributes),
+            )
+            for identifier in reply.get("identifiers") or ():
+                if identifier.get("asin"):
+                    vals["asin"] = identifier["asin"]
+        else:
+            vals["state"] = "refused"
+        self.write(vals)
+        if self.state == "pending":
+            self._ensure_offer()
+
+    @api.model
+    def _channel_vals(self, attributes):
+        """``channels`` from attributes that say them (else left as it is)."""
+        codes = core.channels(attributes or {})
+        return {"channels": ",".join(sorted(c for c in codes if c))} if codes else {}
+
+    def _ensure_offer(self):
+        """Orders of this SKU find the listing's product (amazon.offer)."""
+        for listing in self.filtered("product_id"):
+            offer = (
+                self.env["amazon.offer"]
+                .sudo()
+                ._for_skus(listing.account_id, [listing.sku])[listing.sku]
+            )
+            if not offer.product_id:
+                offer.product_id = listing.product_id
+            if listing.asin and not offer.asin:
+                offer.asin = listing.asin
+
+    def action_refresh(self):
+        """Read the listing back from Amazon (status, attributes, issues)."""
+        return self._each(lambda listing: listing._refresh_one(INCLUDED))
+
+    def _refresh_one(self, included, client=None):
+        """Apply Amazon's view of this SKU; edits not yet sent are kept."""
+        query = {
+            "marketplace_ids": [self.marketplace_id.amazon_id],
+            "included_data": included,
+            "issue_locale": self.product_type_id.locale or None,
+        }
+        if client is None:
+            with self.account_id._client() as own:
+                item = own.get_listings_item(self.sku, **query)
+        else:
+            item = client.get_listings_item(self.sku, **query)
+        unsent = self.state in ("draft", "invalid", "valid", "refused")
+        self.write(self._vals_from_item(item, keep_draft=unsent))
+        self._set_issues(
+            "amazon", [core.amazon_issue(i) for i in item.get("issues") or ()]
+        )
+
+    def _vals_from_item(self, item, keep_draft):
+        """Field values from a Listings Items ``Item`` (``self`` may be empty).
+        ``keep_draft``: the seller's unsent edits stay over Amazon's values."""
+        summary = (item.get("summaries") or [{}])[0]
+        status = summary.get("status") or []
+        vals = {
+            "on_amazon": True,
+            "amazon_status": ", ".join(status) or False,
+        }
+        if not keep_draft:
+            vals["state"] = "listed" if "BUYABLE" in status else "pending"
+        if summary.get("asin"):
+            vals["asin"] = summary["asin"]
+        codes = {
+            f.get("fulfillmentChannelCode")
+            for f in item.get("fulfillmentAvailability") or ()
+        } - {None}
+        if codes:
+            vals["channels"] = ",".join(sorted(codes))
+        if "attributes" in item:
+            attributes = item["attributes"] or {}
+            vals["submitted_attributes"] = attributes
+            vals["attributes"] = (
+                {**attributes, **(self.attributes or {})} if keep_draft else attributes
+            )
+            if not codes:
+                vals.update(self._channel_vals(attributes))
+        return vals
+
+    @api.model
+    def _refresh_pending(self, limit=50):
+        """Follow accepted submissions until Amazon reports them buyable: the
+        ASIN, status and issues Amazon only knows after processing."""
+        pending = self.search(
+            [("on_amazon", "=", True), ("state", "=", "pending")],
+            order="last_submitted_on, id",
+            limit=limit,
+        )
+        for account in pending.account_id:
+            mine = pending.filtered(lambda lst, acc=account: lst.account_id == acc)
+            with account._client() as client:
+                for listing in mine:
+                    try:
+                        listing._refresh_one(["summaries", "issues"], client)
+                    except SPAPIError as exc:  # asked again on the next run
+                        _logger.info("Amazon listing %s status: %s", listing.id, exc)
+        return pending
+
+    def action_add_required(self):
+        """Add an empty value (selectors filled in) for each missing always-
+        required attribute, to complete in the JSON editor."""
+        self._require_type()
+        for listing in self:
+            attributes = dict(listing.attributes or {})
+            for name, _title, depends in listing.product_type_id._requirements():
+                if not depends and name not in attributes:
+                    attributes[name] = core.skeleton(
+                        listing._schema(),
+                        name,
+                        listing.marketplace_id.amazon_id,
+                        listing._language_tag(),
+                    )
+            listing.attributes = attributes
+        return True
+
+    def action_view_feed(self):
+        self.ensure_one()
+        return self.feed_id._get_formview_action()
+
+
+class AmazonListingIssue(models.Model):
+    _name = "amazon.listing.issue"
+    _description = "Amazon Listing Issue"
+    _order = "severity_rank, id"
+
+    listing_id = fields.Many2one(
+        "amazon.listing", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="listing_id.company_id", store=True)
+    source = fields.Selection(
+        [
+            ("local", "Local check"),
+            ("amazon", "Amazon"),
+            ("feed", "Feed report"),
+            ("push", "Price and stock push"),
+        ],
+        required=True,
+    )
+    severity = fields.Selection(
+        [("error", "Error"), ("warning", "Warning"), ("info", "Info")], required=True
+    )
+    severity_rank = fields.Integer(compute="_compute_severity_rank", store=True)
+    code = fields.Char()
+    message = fields.Text(required=True)
+    attribute = fields.Char(help="The top-level attribute the issue points to.")
+    path = fields.Char("JSON Pointer")
+
+    @api.depends("severity")
+    def _compute_severity_rank(self):
+        ranks = {"error": 0, "warning": 1, "info": 2}
+        for issue in self:
+            issue.severity_rank = ranks.get(issue.severity, 3)

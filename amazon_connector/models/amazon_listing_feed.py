@@ -1,0 +1,212 @@
+"""JSON_LISTINGS_FEED submissions: many listings (or their price and stock)
+in one feed document, polled until Amazon has processed it, whose processing
+report is mapped back to each listing's issues.
+"""
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..core import listings as core
+from ..core.spapi import PermanentError, SPAPIError
+
+FEED_STATES = [
+    ("IN_QUEUE", "In queue"),
+    ("IN_PROGRESS", "In progress"),
+    ("DONE", "Done"),
+    ("FATAL", "Fatal"),
+    ("CANCELLED", "Cancelled"),
+]
+FINAL = ("DONE", "FATAL", "CANCELLED")
+
+
+class AmazonListingFeed(models.Model):
+    _name = "amazon.listing.feed"
+    _description = "Amazon Listings Feed"
+    _check_company_auto = True
+    _order = "id desc"
+    _rec_name = "amazon_feed_id"
+
+    account_id = fields.Many2one(
+        "amazon.account", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="account_id.company_id", store=True)
+    marketplace_id = fields.Many2one("amazon.marketplace", required=True)
+    kind = fields.Selection(
+        [("listings", "Listings"), ("offers", "Price and stock")],
+        required=True,
+        default="listings",
+    )
+    amazon_feed_id = fields.Char("Feed ID", readonly=True)
+    state = fields.Selection(FEED_STATES, default="IN_QUEUE", readonly=True)
+    listing_ids = fields.Many2many("amazon.listing", string="Listings", readonly=True)
+    listing_count = fields.Integer(compute="_compute_listing_count")
+    messages = fields.Json("Sent messages", readonly=True, prefetch=False)
+    message_count = fields.Integer("Messages", readonly=True)
+    accepted_count = fields.Integer("Accepted", readonly=True)
+    invalid_count = fields.Integer("Invalid", readonly=True)
+    error_count = fields.Integer("Errors", readonly=True)
+    warning_count = fields.Integer("Warnings", readonly=True)
+    report_message = fields.Text("Feed-wide issues", readonly=True)
+    finished_on = fields.Datetime(readonly=True)
+
+    @api.depends("listing_ids")
+    def _compute_listing_count(self):
+        for feed in self:
+            feed.listing_count = len(feed.listing_ids)
+
+    # -- sending -------------------------------------------------------------------
+    @api.model
+    def _submit(self, account, marketplace, entries, kind="listings"):
+        """Send one feed. ``entries``: ``[(listing, message without id, sent)]``
+        where ``sent`` is what the listing holds on Amazon once accepted
+        (attributes of an UPDATE, patches of a PATCH, plus pushed values)."""
+        messages, stored = [], []
+        for number, (listing, message, sent) in enumerate(entries, start=1):
+            messages.append({**message, "messageId": number})
+            stored.append({"id": number, "listing": listing.id, **sent})
+        content = core.feed_document(
+            account.seller_id,
+            messages,
+            issue_locale=entries[0][0].product_type_id.locale,
+        )
+        try:
+            with account._client() as client:
+                document = client.create_feed_document(core.FEED_CONTENT_TYPE)
+                client.upload_feed_document(
+                    document["url"], content, core.FEED_CONTENT_TYPE
+                )
+                reply = client.create_feed(
+                    core.FEED_TYPE,
+                    document["feedDocumentId"],
+                    marketplace_ids=[marketplace.amazon_id],
+                )
+        except SPAPIError as exc:
+            raise UserError(
+                self.env._(
+                    "Amazon did not take the listings feed of %(account)s: %(error)s",
+                    account=account.name,
+                    error=exc,
+                )
+            ) from exc
+        listings = self.env["amazon.listing"].browse([e[0].id for e in entries])
+        feed = self.create(
+            {
+                "account_id": account.id,
+                "marketplace_id": marketplace.id,
+                "kind": kind,
+                "amazon_feed_id": reply["feedId"],
+                "listing_ids": [fields.Command.set(listings.ids)],
+                "messages": stored,
+                "message_count": len(messages),
+            }
+        )
+        if kind == "listings":
+            listings.write(
+                {
+                    "state": "pending",
+                    "feed_id": feed.id,
+                    "last_submitted_on": fields.Datetime.now(),
+                }
+            )
+        else:
+            listings.feed_id = feed
+        self.env.ref("amazon_connector.cron_amazon_listing_feeds").sudo()._trigger()
+        return feed
+
+    # -- polling -------------------------------------------------------------------
+    @api.model
+    def _cron_poll(self):
+        """Poll open feeds, then follow accepted listings until Amazon has
+        their ASIN and status."""
+        feeds = self.search([("state", "not in", FINAL)], order="id")
+        for feed in feeds:
+            feed._poll()
+        self.env["amazon.listing"]._refresh_pending()
+        self.env["ir.cron"]._notify_progress(done=len(feeds), remaining=0)
+
+    def action_poll(self):
+        for feed in self.filtered(lambda f: f.state not in FINAL):
+            feed._poll()
+        return True
+
+    def _poll(self):
+        self.ensure_one()
+        try:
+            with self.account_id._client() as client:
+                status = client.get_feed(self.amazon_feed_id)
+                state = status.get("processingStatus")
+                content = None
+                if state in ("DONE", "FATAL") and status.get("resultFeedDocumentId"):
+                    document = client.get_feed_document(status["resultFeedDocumentId"])
+                    content = client.download_feed_document(document)
+        except PermanentError as exc:
+            # Polling again would fail the same way: the feed is over.
+            self.report_message = self.env._(
+                "Amazon refused to give this feed's status: %(error)s", error=exc
+            )
+            self._finish("FATAL", None)
+            return
+        except SPAPIError:
+            return  # throttled or unreachable: next poll
+        if state not in FINAL:
+            self.state = state
+            return
+        self._finish(state, content)
+
+    def _finish(self, state, content):
+        """Map the processing report onto the listings of this feed."""
+        try:
+            result = core.read_report(content) if content else None
+        except ValueError as exc:
+            result = None
+            self.report_message = str(exc)
+        by_message = result.by_message if result else {}
+        general = result.general if result else []
+        Listing = self.env["amazon.listing"]
+        for entry in self.messages or ():
+            listing = Listing.browse(entry["listing"]).exists()
+            if not listing:
+                continue
+            issues = by_message.get(entry["id"], [])
+            refused = state != "DONE" or any(i.severity == "error" for i in issues)
+            if self.kind == "listings":
+                listing._set_issues("feed", issues)
+                listing.issue_ids.filtered(lambda i: i.source == "amazon").unlink()
+                if refused:
+                    listing.state = "refused"
+                else:
+                    attributes = entry.get("attributes") or {}
+                    listing.write(
+                        {
+                            "state": "pending",
+                            "on_amazon": True,
+                            "submitted_attributes": attributes,
+                            **listing._channel_vals(attributes),
+                        }
+                    )
+                    listing._ensure_offer()
+            else:
+                listing._offer_result(entry, issues, refused)
+        summary = result.summary if result else {}
+        self.write(
+            {
+                "state": state,
+                "finished_on": fields.Datetime.now(),
+                "accepted_count": summary.get("messagesAccepted", 0),
+                "invalid_count": summary.get("messagesInvalid", 0),
+                "error_count": summary.get("errors", 0),
+                "warning_count": summary.get("warnings", 0),
+                "report_message": "\n".join(
+                    f"[{i.severity}] {i.code}: {i.message}" for i in general
+                )
+                or self.report_message
+                or False,
+            }
+        )
+
+    def action_view_listings(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "amazon_connector.action_amazon_listings"
+        )
+        action["domain"] = [("id", "in", self.listing_ids.ids)]
+        return action

@@ -1,0 +1,192 @@
+"""Price and stock push: the marketplace pricelist's price and the free
+quantity of the account's warehouse (minus a safety buffer) go to Amazon for
+listings whose values changed since the last push.
+
+Quantities are merged into the DEFAULT (merchant) channel only: Amazon counts
+FBA stock itself, and a SKU sold both ways keeps its FBA value untouched.
+"""
+
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import float_compare
+
+from ..core import listings as core
+from ..core.spapi import SPAPIError
+from .amazon_listing_feed import FINAL
+
+_logger = logging.getLogger(__name__)
+
+PATCH_LIMIT = 20  # more changed listings than this per marketplace: one feed
+PUSHABLE = [("on_amazon", "=", True), ("product_id", "!=", False)]
+
+
+class AmazonListing(models.Model):
+    _inherit = "amazon.listing"
+
+    def _offer_values(self):
+        """``(price or None, quantity or None)`` Odoo wants on Amazon now."""
+        self.ensure_one()
+        account, product = self.account_id, self.product_id
+        price = quantity = None
+        if self.sync_price:
+            currency = self.marketplace_id.currency_id
+            pricelist = account._pricelist_for(currency)
+            price = currency.round(pricelist._get_product_price(product, 1.0))
+        # A consumable's free quantity is 0: sending it would end the offer.
+        if self.sync_stock and self.is_mfn and product.is_storable:
+            free = product.with_context(warehouse_id=account.warehouse_id.id).free_qty
+            quantity = core.mfn_quantity(free, account.stock_buffer)
+        return price, quantity
+
+    def _offer_changes(self):
+        """``[(listing, entry)]`` of listings with a price or quantity to push;
+        ``entry`` holds the patches and the values they carry. Listings with a
+        feed still processing wait for its result."""
+        changes = []
+        for listing in self:
+            if listing.feed_id and listing.feed_id.state not in FINAL:
+                continue
+            price, quantity = listing._offer_values()
+            problems = []
+            if price is not None and price <= 0:
+                problems.append(
+                    core.AmazonIssue(
+                        code="",
+                        severity="warning",
+                        message=self.env._(
+                            "The pricelist gives %(sku)s a price of %(price)s: "
+                            "not sent to Amazon.",
+                            sku=listing.sku,
+                            price=price,
+                        ),
+                    )
+                )
+                price = None
+            listing._set_issues("push", problems)
+            pushed = bool(listing.pushed_on)
+            if (
+                price is not None
+                and pushed
+                and not float_compare(price, listing.pushed_price, precision_digits=2)
+            ):
+                price = None
+            if quantity is not None and pushed and quantity == listing.pushed_quantity:
+                quantity = None
+            if price is None and quantity is None:
+                continue
+            patches = core.offer_patches(
+                listing.marketplace_id.amazon_id,
+                listing.marketplace_id.currency_id.name,
+                price=price,
+                quantity=quantity,
+            )
+            entry = {"patches": patches, "price": price, "quantity": quantity}
+            changes.append((listing, entry))
+        return changes
+
+    def _offer_result(self, entry, issues, refused):
+        """Record Amazon's answer to a price/stock push."""
+        self.ensure_one()
+        self._set_issues("push", issues)
+        if refused:
+            return  # values unchanged: the next run tries again, issues say why
+        vals = {"pushed_on": fields.Datetime.now()}
+        if entry.get("price") is not None:
+            vals["pushed_price"] = entry["price"]
+        if entry.get("quantity") is not None:
+            vals["pushed_quantity"] = entry["quantity"]
+        schema = self.product_type_id.schema or None
+        # What Amazon now holds, and the seller's copy, carry the pushed values:
+        # a later "Submit" must not patch the old price back.
+        vals["attributes"] = core.apply_patches(
+            self.attributes or {}, entry["patches"], schema
+        )
+        vals["submitted_attributes"] = core.apply_patches(
+            self.submitted_attributes or {}, entry["patches"], schema
+        )
+        self.write(vals)
+
+    @api.model
+    def _cron_push_offers(self):
+        accounts = self.env["amazon.account"].search(
+            [("active", "=", True), ("sync_listings", "=", True)]
+        )
+        for account in accounts:
+            try:
+                self.with_company(account.company_id)._push_offers(account)
+            except (UserError, SPAPIError) as exc:
+                _logger.warning(
+                    "Amazon price/stock push of account %s: %s", account.id, exc
+                )
+
+    @api.model
+    def _push_offers(self, account):
+        """Push the changed prices and quantities of ``account``'s listings:
+        one patch each, or one feed per marketplace when many changed."""
+        listings = self.search([("account_id", "=", account.id), *PUSHABLE])
+        pushed = 0
+        for marketplace in listings.marketplace_id:
+            changes = listings.filtered(
+                lambda lst, mp=marketplace: lst.marketplace_id == mp
+            )._offer_changes()
+            if len(changes) > PATCH_LIMIT:
+                self.env["amazon.listing.feed"]._submit(
+                    account,
+                    marketplace,
+                    [
+                        (
+                            listing,
+                            core.patch_message(
+                                0,
+                                listing.sku,
+                                listing.product_type_id.name or "PRODUCT",
+                                entry["patches"],
+                            ),
+                            entry,
+                        )
+                        for listing, entry in changes
+                    ],
+                    kind="offers",
+                )
+            elif changes:
+                with account._client() as client:
+                    for listing, entry in changes:
+                        listing._patch_offer(client, entry)
+            pushed += len(changes)
+        return pushed
+
+    def _patch_offer(self, client, entry):
+        self.ensure_one()
+        body = {
+            "productType": self.product_type_id.name or "PRODUCT",
+            "patches": entry["patches"],
+        }
+        try:
+            reply = client.patch_listings_item(
+                self.sku,
+                body,
+                marketplace_ids=[self.marketplace_id.amazon_id],
+                included_data=["issues"],
+            )
+        except SPAPIError as exc:
+            # One listing's failure must not stop the others; retried next run.
+            self._set_issues(
+                "push",
+                [core.AmazonIssue(code="", severity="error", message=str(exc))],
+            )
+            return
+        issues = [core.amazon_issue(i) for i in reply.get("issues") or ()]
+        self._offer_result(entry, issues, reply.get("status") != "ACCEPTED")
+
+    def action_push_offers(self):
+        """Push these listings' price and stock now (changed values only)."""
+        for account in self.account_id:
+            mine = self.filtered(lambda lst, acc=account: lst.account_id == acc)
+            changes = mine.filtered_domain(PUSHABLE)._offer_changes()
+            if changes:
+                with account._client() as client:
+                    for listing, entry in changes:
+                        listing._patch_offer(client, entry)
+        return True

@@ -1,0 +1,599 @@
+"""Listings end to end against the local SP-API sandbox: product type cache,
+create, validate, submit (put then patch), bulk feed, import, price and
+stock push."""
+
+import json
+from datetime import timedelta
+from unittest.mock import patch
+
+from odoo import fields
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import new_test_user, tagged
+
+from ..core.spapi import PermanentError
+from ..core.spapi.client import SellerClient
+from ..models import amazon_listing_offers
+from .common import SandboxCase
+
+# What Odoo's product data cannot say; typed once in the bulk wizard.
+COMMON = {
+    "bullet_point": [{"value": "Stackable"}, {"value": "Dishwasher safe"}],
+    "color": [{"value": "Blue"}],
+    "item_type_keyword": [{"value": "food-storage-containers"}],
+    "supplier_declared_dg_hz_regulation": [{"value": "not_applicable"}],
+    "merchant_shipping_group": [{"value": "legacy-template-id"}],
+}
+EANS = ["4006381333931", "5901234123457", "4012345678901", "9780201379624"]
+
+
+class Recorder:
+    """Wraps a SellerClient method: every call still reaches the sandbox,
+    its arguments are kept for the assertions."""
+
+    def __init__(self, name):
+        self.calls = []
+        self.original = getattr(SellerClient, name)
+        self.name = name
+
+    def __enter__(self):
+        def record(client, *args, **kwargs):
+            self.calls.append((args, kwargs))
+            return self.original(client, *args, **kwargs)
+
+        self._patch = patch.object(SellerClient, self.name, record)
+        self._patch.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._patch.stop()
+
+
+class ListingCase(SandboxCase):
+    sandbox_options = {"orders": 5, "seed": 3}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.us = cls.env.ref("amazon_connector.marketplace_us")
+        cls.germany = cls.env.ref("base.de")
+
+    def make_product(self, code, barcode=None, **extra):
+        return self.env["product.product"].create(
+            {
+                "name": f"Lunch box {code}",
+                "default_code": code,
+                "barcode": barcode,
+                "is_storable": True,
+                "list_price": 19.99,
+                "description_sale": "A lunch box that keeps food fresh.",
+                "weight": 0.4,
+                "country_of_origin": self.germany.id,
+                **extra,
+            }
+        )
+
+    def wizard(self, products, **extra):
+        return (
+            self.env["amazon.listing.wizard"]
+            .with_context(active_model="product.product", active_ids=products.ids)
+            .create(
+                {
+                    "account_id": self.account.id,
+                    "marketplace_id": self.us.id,
+                    "brand": "Acme",
+                    "common_attributes": json.dumps(COMMON),
+                    **extra,
+                }
+            )
+        )
+
+    def listings(self, products):
+        return self.env["amazon.listing"].search(
+            [("product_id", "in", products.ids)], order="sku"
+        )
+
+    def on_amazon(self, sku, included=("attributes", "summaries")):
+        self.env.flush_all()
+        with self.account._client() as client:
+            return client.get_listings_item(
+                sku, marketplace_ids=[self.us.amazon_id], included_data=list(included)
+            )
+
+    def set_stock(self, product, quantity):
+        self.env["stock.quant"].with_context(inventory_mode=True).create(
+            {
+                "product_id": product.id,
+                "location_id": self.account.warehouse_id.lot_stock_id.id,
+                "inventory_quantity": quantity,
+            }
+        ).action_apply_inventory()
+
+
+@tagged("post_install", "-at_install")
+class TestProductTypes(ListingCase):
+    def test_definition_is_cached_and_downloaded_again_on_new_version(self):
+        ProductType = self.env["amazon.product.type"]
+        definition = ProductType._get(self.account, self.us, "PRODUCT")
+        self.assertTrue(definition.schema["properties"]["item_name"])
+        self.assertTrue(definition.meta_schema["$id"].endswith("meta-schema/v1"))
+        self.assertEqual(definition.locale, "en_US")
+        first_version, fetched = definition.version, definition.fetched_on
+        names = {name for name, _title, _dep in definition._requirements()}
+        self.assertIn("item_name", names)
+        self.assertIn("condition_type", names)  # conditional on skip_offer
+        self.assertIn("Required when", definition.requirements_html)
+
+        # Checked today: no call at all.
+        with Recorder("get_product_type") as calls:
+            self.assertEqual(
+                ProductType._get(self.account, self.us, "PRODUCT"), definition
+            )
+        self.assertFalse(calls.calls)
+
+        # A day later, same version: checked, not downloaded again.
+        stale = fields.Datetime.now() - timedelta(days=2)
+        definition.checked_on = stale
+        with Recorder("download_schema") as downloads:
+            ProductType._get(self.account, self.us, "PRODUCT")
+        self.assertFalse(downloads.calls)
+        self.assertGreater(definition.checked_on, stale)
+        self.assertEqual(definition.fetched_on, fetched)
+
+        # Amazon publishes a new version: the daily cron downloads it.
+        self.env["amazon.listing"].create(
+            {
+                "account_id": self.account.id,
+                "marketplace_id": self.us.id,
+                "sku": "USES-PRODUCT",
+                "product_type_id": definition.id,
+            }
+        )
+        self.sandbox.release_product_type()
+        with Recorder("download_schema") as downloads:
+            ProductType._cron_refresh()
+        self.assertEqual(len(downloads.calls), 2)  # schema and meta-schema
+        self.assertNotEqual(definition.version, first_version)
+        self.assertTrue(definition.schema["properties"]["item_name"])
+
+    def test_unknown_product_type_is_a_clear_error(self):
+        with (
+            self.assertLogs("amazon_connector.spapi", "WARNING"),
+            self.assertRaisesRegex(UserError, "TOASTER"),
+        ):
+            self.env["amazon.product.type"]._get(self.account, self.us, "TOASTER")
+
+
+@tagged("post_install", "-at_install")
+class TestListingEdit(ListingCase):
+    def test_create_validate_submit_then_patch_only_changes(self):
+        product = self.make_product("BOX-1", EANS[0])
+        self.wizard(product).action_generate()
+        listing = self.listings(product)
+        self.assertEqual(listing.sku, "BOX-1")
+        attributes = listing.attributes
+        self.assertEqual(attributes["item_name"][0]["value"], "Lunch box BOX-1")
+        self.assertEqual(attributes["item_name"][0]["language_tag"], "en_US")
+        self.assertEqual(
+            attributes["externally_assigned_product_identifier"][0],
+            {"marketplace_id": self.us.amazon_id, "type": "ean", "value": EANS[0]},
+        )
+        self.assertEqual(
+            attributes["purchasable_offer"][0]["our_price"][0]["schedule"][0],
+            {"value_with_tax": 19.99},
+        )
+        self.assertEqual(attributes["country_of_origin"][0]["value"], "DE")
+        self.assertEqual(attributes["item_package_weight"][0]["unit"], "kilograms")
+        self.assertEqual(attributes["bullet_point"][1]["value"], "Dishwasher safe")
+        self.assertEqual(listing.state, "valid", listing.issue_ids.mapped("message"))
+
+        # The seller breaks it in the JSON editor: the local check names it.
+        broken = dict(attributes)
+        del broken["brand"]
+        broken["item_name"] = [dict(broken["item_name"][0], value=7)]
+        listing.attributes_text = json.dumps(broken)
+        with Recorder("put_listings_item") as puts:
+            listing.action_validate()
+        self.assertFalse(puts.calls, "Amazon is not asked while local errors remain")
+        self.assertEqual(listing.state, "invalid")
+        errors = listing.issue_ids.filtered(lambda i: i.severity == "error")
+        self.assertEqual(set(errors.mapped("attribute")), {"brand", "item_name"})
+        self.assertTrue(any("Brand" in m for m in errors.mapped("message")))
+        with self.assertRaises(ValidationError):
+            listing.attributes_text = "{not json"
+
+        # Fixed: the local check passes, Amazon's preview too, nothing is listed.
+        listing.attributes = attributes
+        with Recorder("put_listings_item") as puts:
+            listing.action_validate()
+        self.assertEqual(puts.calls[0][1]["mode"], "VALIDATION_PREVIEW")
+        self.assertEqual(listing.state, "valid")
+        self.assertFalse(listing.error_count)
+        with (
+            self.assertLogs("amazon_connector.spapi", "WARNING"),
+            self.assertRaisesRegex(PermanentError, "not found"),
+        ):
+            self.on_amazon("BOX-1")
+
+        listing.action_submit()
+        self.assertEqual(listing.state, "pending")
+        self.assertEqual(listing.submitted_attributes, attributes)
+        held = self.on_amazon("BOX-1")["attributes"]
+        self.assertEqual(held["brand"][0]["value"], "Acme")
+        offer = self.env["amazon.offer"].search(
+            [("account_id", "=", self.account.id), ("sku", "=", "BOX-1")]
+        )
+        self.assertEqual(offer.product_id, product, "orders of the SKU find it")
+
+        # An edit: new title, one bullet point fewer. Only those two go.
+        edited = dict(attributes)
+        edited["item_name"] = [dict(attributes["item_name"][0], value="Lunch box XL")]
+        edited["bullet_point"] = attributes["bullet_point"][:1]
+        listing.attributes = edited
+        with Recorder("patch_listings_item") as patches:
+            listing.action_submit()
+        body = patches.calls[0][0][1]
+        sent = [(p["op"], p["path"]) for p in body["patches"]]
+        self.assertEqual(
+            sent,
+            [
+                ("replace", "/attributes/bullet_point"),
+                ("replace", "/attributes/item_name"),
+            ],
+        )
+        held = self.on_amazon("BOX-1")["attributes"]
+        self.assertEqual(held["item_name"][0]["value"], "Lunch box XL")
+        self.assertEqual(len(held["bullet_point"]), 1)
+
+        # Removing an attribute deletes it by its selectors.
+        edited = dict(edited)
+        del edited["item_package_weight"]
+        listing.attributes = edited
+        with Recorder("patch_listings_item") as patches:
+            listing.action_submit()
+        (delete,) = patches.calls[0][0][1]["patches"]
+        self.assertEqual(delete["op"], "delete")
+        self.assertEqual(delete["value"], [{"marketplace_id": self.us.amazon_id}])
+        self.assertNotIn("item_package_weight", self.on_amazon("BOX-1")["attributes"])
+
+        # A required attribute removed: refused locally, Amazon keeps its value.
+        edited = dict(edited)
+        del edited["color"]
+        listing.attributes = edited
+        with Recorder("patch_listings_item") as patches:
+            listing.action_submit()
+        self.assertFalse(patches.calls)
+        self.assertEqual(listing.state, "invalid")
+        self.assertIn("color", self.on_amazon("BOX-1")["attributes"])
+        edited["color"] = attributes["color"]
+        listing.attributes = edited
+
+        # Nothing changed: Submit sends nothing, the listing is Amazon's again.
+        with Recorder("patch_listings_item") as patches:
+            listing.action_submit()
+        self.assertFalse(patches.calls)
+        self.assertEqual(listing.state, "pending")
+
+    def test_add_required_fills_selectors(self):
+        product = self.make_product("BOX-2", EANS[1])
+        self.wizard(product, common_attributes=False).action_generate()
+        listing = self.listings(product)
+        self.assertEqual(listing.state, "invalid")
+        self.assertIn("Missing", listing.requirements_html)
+        listing.action_add_required()
+        self.assertEqual(
+            listing.attributes["color"],
+            [{"language_tag": "en_US", "marketplace_id": self.us.amazon_id}],
+        )
+        self.assertEqual(
+            listing.attributes["item_type_keyword"],
+            [{"marketplace_id": self.us.amazon_id, "value": ""}],
+        )
+        self.assertEqual(listing.attributes["brand"][0]["value"], "Acme")  # kept
+
+    def test_products_without_reference_are_named(self):
+        product = self.make_product(False)
+        with self.assertRaisesRegex(UserError, "Lunch box False"):
+            self.wizard(product).action_generate()
+        twins = self.make_product("TWIN") | self.make_product("TWIN-2")
+        twins[1].default_code = "TWIN"
+        with self.assertRaisesRegex(UserError, "TWIN"):
+            self.wizard(twins).action_generate()
+
+    def test_one_failing_listing_does_not_undo_the_others(self):
+        other = self.env["res.company"].create({"name": "Second seller company"})
+        broken = self.make_account(
+            name="Revoked seller",
+            refresh_token="revoked",
+            company_id=other.id,
+            warehouse_id=self.env["stock.warehouse"]
+            .search([("company_id", "=", other.id)], limit=1)
+            .id,
+        )
+        ok_product = self.make_product("ISO-1", EANS[0])
+        bad_product = self.make_product("ISO-2", EANS[1])
+        self.wizard(ok_product | bad_product).action_generate()
+        ok, bad = self.listings(ok_product | bad_product)
+        bad.account_id = broken
+        with self.assertLogs("amazon_connector.spapi", "WARNING"):
+            result = (ok | bad).action_submit()
+        self.assertEqual(result["params"]["type"], "warning")
+        self.assertIn("ISO-2", result["params"]["message"])
+        self.assertEqual(ok.state, "pending")
+        self.assertTrue(ok.on_amazon)
+        self.assertEqual(bad.state, "valid")
+        self.assertFalse(bad.on_amazon)
+        self.assertEqual(
+            bad.issue_ids.filtered(lambda i: i.source == "amazon").severity, "error"
+        )
+        # Alone, the same failure is shown at once.
+        with (
+            self.assertLogs("amazon_connector.spapi", "WARNING"),
+            self.assertRaisesRegex(UserError, "ISO-2"),
+        ):
+            bad.action_submit()
+
+    def test_existing_sku_becomes_listed_with_its_asin(self):
+        row = self.data["products"][1]  # already sold on Amazon, not yet in Odoo
+        product = self.make_product(row["sku"], EANS[2])
+        self.wizard(product).action_generate()
+        listing = self.listings(product)
+        listing.action_submit()
+        self.assertEqual(listing.state, "pending")
+        self.assertEqual(listing.asin, row["asin"])
+        self.env["amazon.listing.feed"]._cron_poll()  # follows pending listings
+        self.assertEqual(listing.state, "listed")
+        self.assertIn("BUYABLE", listing.amazon_status)
+
+    def test_amazon_user_lists_products(self):
+        user = new_test_user(
+            self.env,
+            "lister",
+            groups="base.group_user,amazon_pii.group_amazon_user",
+        )
+        product = self.make_product("USER-1", EANS[3])
+        wizard = self.wizard(product).with_user(user)
+        wizard.action_generate()
+        listing = self.listings(product).with_user(user)
+        listing.action_validate()
+        self.assertEqual(listing.state, "valid")
+        listing.action_submit()
+        self.assertEqual(listing.state, "pending")
+
+
+@tagged("post_install", "-at_install")
+class TestBulkFeed(ListingCase):
+    def poll_until_done(self, feed):
+        for _ in range(6):
+            self.env.flush_all()
+            self.env["amazon.listing.feed"]._cron_poll()
+            if feed.state in ("DONE", "FATAL"):
+                return
+        self.fail(f"feed {feed.amazon_feed_id} still {feed.state}")
+
+    def test_bulk_generate_validate_and_submit_one_feed(self):
+        good = self.make_product("BULK-1", EANS[0]) | self.make_product(
+            "BULK-2", EANS[1]
+        )
+        no_barcode = self.make_product("BULK-3")
+        with Recorder("create_feed") as feeds:
+            action = self.wizard(good | no_barcode).action_submit_feed()
+        self.assertEqual(len(feeds.calls), 1)
+        feed = self.env["amazon.listing.feed"].search(action["domain"])
+        self.assertEqual(feed.message_count, 2)
+        listings = self.listings(good | no_barcode)
+        by_sku = {listing.sku: listing for listing in listings}
+        self.assertEqual(by_sku["BULK-3"].state, "invalid")
+        self.assertIn(
+            "externally_assigned_product_identifier",
+            by_sku["BULK-3"].issue_ids.mapped("attribute"),
+        )
+        self.assertEqual(by_sku["BULK-1"].state, "pending")
+
+        self.poll_until_done(feed)
+        self.assertEqual(feed.state, "DONE")
+        self.assertEqual(feed.accepted_count, 2)
+        for sku in ("BULK-1", "BULK-2"):
+            self.assertEqual(by_sku[sku].state, "pending")
+            self.assertTrue(by_sku[sku].submitted_attributes)
+            self.assertEqual(
+                self.on_amazon(sku)["attributes"]["item_name"][0]["value"],
+                f"Lunch box {sku}",
+            )
+
+    def test_unreadable_feed_ends_fatal(self):
+        feed = self.env["amazon.listing.feed"].create(
+            {
+                "account_id": self.account.id,
+                "marketplace_id": self.us.id,
+                "amazon_feed_id": "50009999999",
+            }
+        )
+        with self.assertLogs("amazon_connector.spapi", "WARNING"):
+            feed.action_poll()
+        self.assertEqual(feed.state, "FATAL")
+        self.assertIn("not found", feed.report_message)
+
+    def test_processing_report_issues_land_on_their_listing(self):
+        products = self.make_product("REP-1", EANS[2]) | self.make_product(
+            "REP-2", EANS[3]
+        )
+        self.wizard(products).action_generate()
+        ok, spoiled = self.listings(products)
+        # Edited after validation (or by another tool): Amazon refuses it.
+        spoiled.attributes = {
+            k: v for k, v in spoiled.attributes.items() if k != "item_name"
+        }
+        Feed = self.env["amazon.listing.feed"]
+        feed = Feed._submit(
+            self.account,
+            self.us,
+            [
+                (
+                    listing,
+                    {
+                        "sku": listing.sku,
+                        "operationType": "UPDATE",
+                        "productType": "PRODUCT",
+                        "requirements": "LISTING",
+                        "attributes": listing.attributes,
+                    },
+                    {"attributes": listing.attributes},
+                )
+                for listing in (ok, spoiled)
+            ],
+        )
+        self.poll_until_done(feed)
+        self.assertEqual((feed.accepted_count, feed.invalid_count), (1, 1))
+        self.assertEqual(ok.state, "pending")
+        self.assertEqual(spoiled.state, "refused")
+        issue = spoiled.issue_ids.filtered(lambda i: i.source == "feed")
+        self.assertIn("item_name", issue.mapped("attribute"))
+        self.assertEqual(issue.mapped("severity"), ["error"] * len(issue))
+        self.assertFalse(ok.issue_ids.filtered(lambda i: i.severity == "error"))
+
+
+@tagged("post_install", "-at_install")
+class TestImportAndPush(ListingCase):
+    def import_listings(self):
+        self.env.flush_all()
+        created, updated = self.env["amazon.listing.import"]._run(self.account, self.us)
+        return created, updated
+
+    def test_import_matches_products_by_sku_and_is_idempotent(self):
+        products = self.data["products"]
+        known = self.make_product(products[1]["sku"])
+        created, updated = self.import_listings()
+        self.assertEqual(len(created), len(products))
+        self.assertFalse(updated)
+        matched = created.filtered(lambda lst: lst.sku == products[1]["sku"])
+        self.assertEqual(matched.product_id, known)
+        self.assertEqual(matched.asin, products[1]["asin"])
+        self.assertEqual(matched.product_type_id.name, "PRODUCT")
+        self.assertEqual(matched.state, "listed")
+        fba = created.filtered(lambda lst: lst.sku == products[0]["sku"])
+        self.assertTrue(products[0]["afn"])
+        self.assertEqual((fba.is_fba, fba.is_mfn), (True, False))
+        self.assertEqual((matched.is_fba, matched.is_mfn), (False, True))
+        again_created, again_updated = self.import_listings()
+        self.assertFalse(again_created)
+        self.assertEqual(len(again_updated), len(products))
+
+    def test_price_and_stock_push_keeps_fba_right(self):
+        data = self.data["products"]
+        mfn_sku, fba_sku, dual_sku = data[1]["sku"], data[0]["sku"], data[2]["sku"]
+        # The same SKU sold both ways: Amazon holds an FBA and a merchant value.
+        with self.account._client() as client:
+            client.patch_listings_item(
+                dual_sku,
+                {
+                    "productType": "PRODUCT",
+                    "patches": [
+                        {
+                            "op": "merge",
+                            "path": "/attributes/fulfillment_availability",
+                            "value": [{"fulfillment_channel_code": "AMAZON_NA"}],
+                        }
+                    ],
+                },
+                marketplace_ids=[self.us.amazon_id],
+            )
+        products = {
+            sku: self.make_product(sku, list_price=price)
+            for sku, price in ((mfn_sku, 12.5), (fba_sku, 30.0), (dual_sku, 8.0))
+        }
+        self.import_listings()
+        # Generating again from Odoo's data keeps the FBA value of the SKU.
+        self.wizard(products[dual_sku]).action_generate()
+        dual = self.env["amazon.listing"].search([("sku", "=", dual_sku)])
+        self.assertEqual(
+            {
+                v["fulfillment_channel_code"]
+                for v in dual.attributes["fulfillment_availability"]
+            },
+            {"AMAZON_NA", "DEFAULT"},
+        )
+        fba = self.env["amazon.listing"].search([("sku", "=", fba_sku)])
+        self.wizard(products[fba_sku]).action_generate()
+        self.assertEqual(
+            fba.attributes["fulfillment_availability"],
+            [{"fulfillment_channel_code": "AMAZON_NA"}],
+            "an FBA listing gets no merchant quantity",
+        )
+        self.set_stock(products[mfn_sku], 10)
+        self.set_stock(products[dual_sku], 4)
+        self.set_stock(products[fba_sku], 99)  # Odoo's copy: never sent
+        self.account.write({"sync_listings": True, "stock_buffer": 2})
+
+        with Recorder("patch_listings_item") as calls:
+            self.env["amazon.listing"]._cron_push_offers()
+        patched = {args[0] for args, _kw in calls.calls}
+        self.assertEqual(patched, set(products))
+
+        def channels(sku):
+            item = self.on_amazon(sku, ("fulfillmentAvailability", "offers"))
+            found = {
+                f["fulfillmentChannelCode"]: f.get("quantity")
+                for f in item["fulfillmentAvailability"]
+            }
+            return found, item["offers"][0]["price"]["amount"]
+
+        self.assertEqual(channels(mfn_sku), ({"DEFAULT": 8}, "12.5"))
+        self.assertEqual(channels(fba_sku), ({"AMAZON_NA": None}, "30"))
+        self.assertEqual(channels(dual_sku), ({"AMAZON_NA": None, "DEFAULT": 2}, "8"))
+        listing = self.env["amazon.listing"].search([("sku", "=", mfn_sku)])
+        self.assertEqual((listing.pushed_price, listing.pushed_quantity), (12.5, 8))
+        self.assertEqual(
+            listing.attributes["fulfillment_availability"],
+            [{"fulfillment_channel_code": "DEFAULT", "quantity": 8}],
+            "the seller's copy carries the pushed values",
+        )
+
+        # Nothing changed: nothing is sent.
+        with Recorder("patch_listings_item") as calls:
+            self.env["amazon.listing"]._cron_push_offers()
+        self.assertFalse(calls.calls)
+
+        # One stock move: only that listing goes, as a quantity-only merge.
+        self.set_stock(products[mfn_sku], 5)
+        with Recorder("patch_listings_item") as calls:
+            self.env["amazon.listing"]._cron_push_offers()
+        ((args, _kw),) = calls.calls
+        self.assertEqual(args[0], mfn_sku)
+        self.assertEqual(
+            args[1]["patches"],
+            [
+                {
+                    "op": "merge",
+                    "path": "/attributes/fulfillment_availability",
+                    "value": [{"fulfillment_channel_code": "DEFAULT", "quantity": 3}],
+                }
+            ],
+        )
+
+    def test_many_changes_go_as_one_feed(self):
+        data = self.data["products"][:4]
+        for row in data:
+            self.make_product(row["sku"], list_price=11.0)
+        self.import_listings()
+        self.account.sync_listings = True
+        with (
+            patch.object(amazon_listing_offers, "PATCH_LIMIT", 2),
+            Recorder("patch_listings_item") as patches,
+            Recorder("create_feed") as feeds,
+        ):
+            self.env["amazon.listing"]._cron_push_offers()
+        self.assertFalse(patches.calls)
+        self.assertEqual(len(feeds.calls), 1)
+        feed = self.env["amazon.listing.feed"].search([("kind", "=", "offers")])
+        self.assertEqual(feed.message_count, 4)
+        for _ in range(6):
+            self.env.flush_all()
+            feed.action_poll()
+            if feed.state == "DONE":
+                break
+        self.assertEqual(feed.state, "DONE")
+        listings = feed.listing_ids
+        self.assertEqual(set(listings.mapped("pushed_price")), {11.0})
+        for row in data:
+            item = self.on_amazon(row["sku"], ("offers",))
+            self.assertEqual(item["offers"][0]["price"]["amount"], "11")
