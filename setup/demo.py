@@ -41,6 +41,17 @@ env["delivery.carrier"].create({{
     "name": "UPS", "amazon_carrier_code": "UPS",
     "product_id": env["product.product"].create(
         {{"name": "UPS shipping", "type": "service"}}).id}})
+# The seller's catalogue: the sandbox's products, half of them in stock.
+for index, (sku, title, price) in enumerate({products!r}):
+    product = env["product.product"].create({{
+        "name": title, "default_code": sku, "list_price": price,
+        "is_storable": True, "weight": 0.5}})
+    if index % 2:
+        env["stock.quant"].with_context(inventory_mode=True).create({{
+            "product_id": product.id, "inventory_quantity": 20,
+            "location_id": env["stock.warehouse"].search(
+                [("company_id", "=", env.company.id)], limit=1).lot_stock_id.id,
+        }}).action_apply_inventory()
 env["ir.config_parameter"].set_param("amazon_pii.incident_contact_id", admin.id)
 env["ir.config_parameter"].set_param("amazon_connector.rate_scale", {rate_scale})
 codes = ("us", "ca", "uk", "de", "fr", "jp")
@@ -166,6 +177,10 @@ def run_demo(args, sandbox):
         client_id=creds["client_id"],
         client_secret=creds["client_secret"],
         refresh_token=creds["refresh_token"],
+        products=[
+            (p["sku"], p["title"], float(p["priceUsd"]))
+            for p in sandbox.dataset()["products"]
+        ],
     )
     print("Connecting the demo seller account and importing its orders ...", flush=True)
     prepare = subprocess.run(

@@ -9,6 +9,7 @@ from unittest.mock import patch
 from odoo import fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import new_test_user, tagged
+from odoo.tools.misc import verify_limited_field_access_token
 
 from ..core.spapi import PermanentError
 from ..core.spapi.client import SellerClient
@@ -23,6 +24,10 @@ COMMON = {
     "supplier_declared_dg_hz_regulation": [{"value": "not_applicable"}],
     "merchant_shipping_group": [{"value": "legacy-template-id"}],
 }
+PIXEL = (  # a 1x1 PNG
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGA"
+    "WjR9awAAAABJRU5ErkJggg=="
+)
 EANS = ["4006381333931", "5901234123457", "4012345678901", "9780201379624"]
 
 
@@ -166,11 +171,18 @@ class TestProductTypes(ListingCase):
 @tagged("post_install", "-at_install")
 class TestListingEdit(ListingCase):
     def test_create_validate_submit_then_patch_only_changes(self):
-        product = self.make_product("BOX-1", EANS[0])
+        product = self.make_product("BOX-1", EANS[0], image_1920=PIXEL)
         self.wizard(product).action_generate()
         listing = self.listings(product)
         self.assertEqual(listing.sku, "BOX-1")
         attributes = listing.attributes
+        # Amazon fetches the image: the URL opens that one field to anyone.
+        url = attributes["main_product_image_locator"][0]["media_location"]
+        path, token = url.split("?access_token=")
+        self.assertTrue(
+            path.endswith(f"/web/image/product.product/{product.id}/image_1920")
+        )
+        self.assertTrue(verify_limited_field_access_token(product, "image_1920", token))
         self.assertEqual(attributes["item_name"][0]["value"], "Lunch box BOX-1")
         self.assertEqual(attributes["item_name"][0]["language_tag"], "en_US")
         self.assertEqual(
