@@ -15,6 +15,7 @@ from ..core import listings as core
 from ..core import ptd_definitions
 from ..core.ptd_messages import ERROR
 from ..core.spapi import SPAPIError
+from .amazon_listing_feed import FINAL
 
 _logger = logging.getLogger(__name__)
 
@@ -90,6 +91,9 @@ class AmazonListing(models.Model):
     warning_count = fields.Integer(compute="_compute_issue_counts")
     last_submission_id = fields.Char(readonly=True, copy=False)
     last_submitted_on = fields.Datetime(readonly=True, copy=False)
+    status_checked_on = fields.Datetime(
+        "Read from Amazon on", readonly=True, copy=False
+    )
     feed_id = fields.Many2one(
         "amazon.listing.feed", "Last feed", readonly=True, copy=False
     )
@@ -245,7 +249,10 @@ class AmazonListing(models.Model):
         return self.on_amazon and bool(self.submitted_attributes)
 
     def _amazon_state(self):
-        return "listed" if "BUYABLE" in (self.amazon_status or "") else "pending"
+        """The state of Amazon's copy: processed when Amazon was read after
+        the last submission."""
+        checked, sent = self.status_checked_on, self.last_submitted_on
+        return "listed" if checked and (not sent or checked >= sent) else "pending"
 
     def _body(self):
         if self._uses_patch():
@@ -348,7 +355,19 @@ class AmazonListing(models.Model):
         self._require_type()
         return self._each(lambda listing: listing._validate_one())
 
+    def _check_no_feed(self):
+        if self.feed_id and self.feed_id.state not in FINAL:
+            raise UserError(
+                self.env._(
+                    "Listing %(sku)s is in feed %(feed)s, which Amazon is still "
+                    "processing: wait for its report.",
+                    sku=self.sku,
+                    feed=self.feed_id.amazon_feed_id,
+                )
+            )
+
     def _validate_one(self):
+        self._check_no_feed()
         self.issue_ids.filtered(lambda i: i.source == "amazon").unlink()
         if not self._validate_locally():
             self.state = "invalid"
@@ -372,6 +391,7 @@ class AmazonListing(models.Model):
         return self._each(lambda listing: listing._submit_one())
 
     def _submit_one(self):
+        self._check_no_feed()
         if not self._validate_locally():
             self.state = "invalid"
             return
@@ -391,6 +411,7 @@ class AmazonListing(models.Model):
         vals = {
             "last_submission_id": reply.get("submissionId"),
             "last_submitted_on": fields.Datetime.now(),
+            "feed_id": False,  # an older feed's report must not overwrite this
         }
         if reply.get("status") == "ACCEPTED":
             vals.update(
@@ -443,23 +464,32 @@ class AmazonListing(models.Model):
                 item = own.get_listings_item(self.sku, **query)
         else:
             item = client.get_listings_item(self.sku, **query)
-        unsent = self.state in ("draft", "invalid", "valid", "refused")
-        self.write(self._vals_from_item(item, keep_draft=unsent))
+        self.write(self._vals_from_item(item))
         self._set_issues(
             "amazon", [core.amazon_issue(i) for i in item.get("issues") or ()]
         )
 
-    def _vals_from_item(self, item, keep_draft):
-        """Field values from a Listings Items ``Item`` (``self`` may be empty).
-        ``keep_draft``: the seller's unsent edits stay over Amazon's values."""
-        summary = (item.get("summaries") or [{}])[0]
+    def _unsent(self):
+        """Edits made in Odoo that Amazon does not hold yet."""
+        return bool(self.attributes) and self.attributes != (
+            self.submitted_attributes or {}
+        )
+
+    def _vals_from_item(self, item):
+        """Field values from a Listings Items ``Item`` (``self`` may be empty:
+        a new listing). Edits not sent yet stay over Amazon's values."""
+        unsent = self._unsent()
+        summaries = item.get("summaries") or []
+        summary = summaries[0] if summaries else {}
         status = summary.get("status") or []
         vals = {
             "on_amazon": True,
             "amazon_status": ", ".join(status) or False,
+            "status_checked_on": fields.Datetime.now(),
         }
-        if not keep_draft:
-            vals["state"] = "listed" if "BUYABLE" in status else "pending"
+        if not unsent:
+            # A summary means Amazon has processed the listing.
+            vals["state"] = "listed" if summaries else "pending"
         if summary.get("asin"):
             vals["asin"] = summary["asin"]
         codes = {
@@ -471,30 +501,50 @@ class AmazonListing(models.Model):
         if "attributes" in item:
             attributes = item["attributes"] or {}
             vals["submitted_attributes"] = attributes
-            vals["attributes"] = (
-                {**attributes, **(self.attributes or {})} if keep_draft else attributes
-            )
+            vals["attributes"] = attributes
+            if unsent:
+                local, sent = self.attributes, self.submitted_attributes or {}
+                # Amazon's values, under the local edits; an attribute removed
+                # locally stays removed.
+                vals["attributes"] = {
+                    name: value
+                    for name, value in {**attributes, **local}.items()
+                    if name in local or name not in sent
+                }
             if not codes:
                 vals.update(self._channel_vals(attributes))
         return vals
 
     @api.model
     def _refresh_pending(self, limit=50):
-        """Follow accepted submissions until Amazon reports them buyable: the
-        ASIN, status and issues Amazon only knows after processing."""
+        """Follow accepted submissions until Amazon has processed them (ASIN,
+        status and issues are known only then), least recently checked first;
+        listings of a feed still processing wait for its report."""
         pending = self.search(
-            [("on_amazon", "=", True), ("state", "=", "pending")],
-            order="last_submitted_on, id",
+            [
+                ("on_amazon", "=", True),
+                ("state", "=", "pending"),
+                ("account_id.active", "=", True),
+                "|",
+                ("feed_id", "=", False),
+                ("feed_id.state", "in", FINAL),
+            ],
+            order="status_checked_on asc nulls first, id",
             limit=limit,
         )
         for account in pending.account_id:
             mine = pending.filtered(lambda lst, acc=account: lst.account_id == acc)
-            with account._client() as client:
-                for listing in mine:
-                    try:
-                        listing._refresh_one(["summaries", "issues"], client)
-                    except SPAPIError as exc:  # asked again on the next run
-                        _logger.info("Amazon listing %s status: %s", listing.id, exc)
+            try:
+                with account._client() as client:
+                    for listing in mine:
+                        try:
+                            with self.env.cr.savepoint():
+                                listing._refresh_one(["summaries", "issues"], client)
+                        except SPAPIError as exc:  # asked again later
+                            listing.status_checked_on = fields.Datetime.now()
+                            _logger.info("Amazon listing %s: %s", listing.id, exc)
+            except UserError as exc:  # no credentials: the account is skipped
+                _logger.info("Amazon account %s: %s", account.id, exc)
         return pending
 
     def action_add_required(self):

@@ -3,11 +3,15 @@ in one feed document, polled until Amazon has processed it, whose processing
 report is mapped back to each listing's issues.
 """
 
+import logging
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..core import listings as core
 from ..core.spapi import PermanentError, SPAPIError
+
+_logger = logging.getLogger(__name__)
 
 FEED_STATES = [
     ("IN_QUEUE", "In queue"),
@@ -120,7 +124,11 @@ class AmazonListingFeed(models.Model):
         their ASIN and status."""
         feeds = self.search([("state", "not in", FINAL)], order="id")
         for feed in feeds:
-            feed._poll()
+            try:
+                with self.env.cr.savepoint():
+                    feed.with_company(feed.company_id)._poll()
+            except UserError as exc:  # e.g. credentials removed: polled again later
+                _logger.info("Amazon feed %s not polled: %s", feed.id, exc)
         self.env["amazon.listing"]._refresh_pending()
         self.env["ir.cron"]._notify_progress(done=len(feeds), remaining=0)
 
@@ -160,13 +168,20 @@ class AmazonListingFeed(models.Model):
         except ValueError as exc:
             result = None
             self.report_message = str(exc)
+        if result is None and state == "DONE":
+            # Without its report nothing says what Amazon accepted: the
+            # listings are refused (to be sent again), offers pushed again.
+            state = "FATAL"
+            self.report_message = self.report_message or self.env._(
+                "Amazon gave no processing report for this feed."
+            )
         by_message = result.by_message if result else {}
         general = result.general if result else []
         Listing = self.env["amazon.listing"]
         for entry in self.messages or ():
             listing = Listing.browse(entry["listing"]).exists()
-            if not listing:
-                continue
+            if not listing or listing.feed_id != self:
+                continue  # deleted, or submitted again since
             issues = by_message.get(entry["id"], [])
             refused = state != "DONE" or any(i.severity == "error" for i in issues)
             if self.kind == "listings":

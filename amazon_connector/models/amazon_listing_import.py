@@ -8,6 +8,7 @@ from ..core.listings import amazon_issue
 from ..core.spapi import SPAPIError
 from ..core.spapi.pagination import iter_items
 from .amazon_listing import INCLUDED
+from .amazon_listing_feed import FINAL
 
 PAGE_SIZE = 20  # searchListingsItems' maximum
 
@@ -68,8 +69,9 @@ class AmazonListingImport(models.AbstractModel):
             if type_name and type_name not in types:
                 types[type_name] = self._import_type(account, marketplace, type_name)
             listing = existing.get(sku, Listing)
-            unsent = listing.state in ("draft", "invalid", "valid", "refused")
-            vals = listing._vals_from_item(item, keep_draft=unsent)
+            if listing.feed_id and listing.feed_id.state not in FINAL:
+                continue  # its feed's report comes first
+            vals = listing._vals_from_item(item)
             if type_name and types[type_name] and not listing.product_type_id:
                 vals["product_type_id"] = types[type_name].id
             product = listing.product_id or self._product_for(account, offers[sku])

@@ -64,7 +64,6 @@ class AmazonListing(models.Model):
                     )
                 )
                 price = None
-            listing._set_issues("push", problems)
             pushed = bool(listing.pushed_on)
             if (
                 price is not None
@@ -75,6 +74,8 @@ class AmazonListing(models.Model):
             if quantity is not None and pushed and quantity == listing.pushed_quantity:
                 quantity = None
             if price is None and quantity is None:
+                if problems or listing.issue_ids.filtered(lambda i: i.source == "push"):
+                    listing._set_issues("push", problems)
                 continue
             patches = core.offer_patches(
                 listing.marketplace_id.amazon_id,
@@ -82,14 +83,23 @@ class AmazonListing(models.Model):
                 price=price,
                 quantity=quantity,
             )
-            entry = {"patches": patches, "price": price, "quantity": quantity}
+            entry = {
+                "patches": patches,
+                "price": price,
+                "quantity": quantity,
+                "problems": [p.message for p in problems],
+            }
             changes.append((listing, entry))
         return changes
 
     def _offer_result(self, entry, issues, refused):
         """Record Amazon's answer to a price/stock push."""
         self.ensure_one()
-        self._set_issues("push", issues)
+        problems = [
+            core.AmazonIssue(code="", severity="warning", message=message)
+            for message in entry.get("problems") or ()
+        ]
+        self._set_issues("push", [*problems, *issues])
         if refused:
             return  # values unchanged: the next run tries again, issues say why
         vals = {"pushed_on": fields.Datetime.now()}

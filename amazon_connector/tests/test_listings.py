@@ -178,9 +178,9 @@ class TestListingEdit(ListingCase):
         attributes = listing.attributes
         # Amazon fetches the image: the URL opens that one field to anyone.
         url = attributes["main_product_image_locator"][0]["media_location"]
-        path, token = url.split("?access_token=")
-        self.assertTrue(
-            path.endswith(f"/web/image/product.product/{product.id}/image_1920")
+        path, token = url.split("&access_token=")
+        self.assertIn(
+            f"/web/image/product.product/{product.id}/image_1920?unique=", path
         )
         self.assertTrue(verify_limited_field_access_token(product, "image_1920", token))
         self.assertEqual(attributes["item_name"][0]["value"], "Lunch box BOX-1")
@@ -356,6 +356,20 @@ class TestListingEdit(ListingCase):
         self.assertEqual(listing.state, "listed")
         self.assertIn("BUYABLE", listing.amazon_status)
 
+        # An edit not sent yet survives reading Amazon's copy again.
+        edited = dict(listing.attributes)
+        edited["item_name"] = [dict(edited["item_name"][0], value="Renamed box")]
+        del edited["item_package_weight"]
+        listing.attributes = edited
+        listing.action_refresh()
+        self.assertEqual(listing.attributes["item_name"][0]["value"], "Renamed box")
+        self.assertNotIn("item_package_weight", listing.attributes)
+        self.assertIn("item_package_weight", listing.submitted_attributes)
+        listing.action_submit()
+        held = self.on_amazon(row["sku"])["attributes"]
+        self.assertEqual(held["item_name"][0]["value"], "Renamed box")
+        self.assertNotIn("item_package_weight", held)
+
     def test_amazon_user_lists_products(self):
         user = new_test_user(
             self.env,
@@ -405,7 +419,8 @@ class TestBulkFeed(ListingCase):
         self.assertEqual(feed.state, "DONE")
         self.assertEqual(feed.accepted_count, 2)
         for sku in ("BULK-1", "BULK-2"):
-            self.assertEqual(by_sku[sku].state, "pending")
+            # The same cron read them back once Amazon had processed them.
+            self.assertEqual(by_sku[sku].state, "listed")
             self.assertTrue(by_sku[sku].submitted_attributes)
             self.assertEqual(
                 self.on_amazon(sku)["attributes"]["item_name"][0]["value"],
@@ -424,6 +439,24 @@ class TestBulkFeed(ListingCase):
             feed.action_poll()
         self.assertEqual(feed.state, "FATAL")
         self.assertIn("not found", feed.report_message)
+
+    def test_done_feed_without_report_refuses_its_listings(self):
+        product = self.make_product("NOREP-1", EANS[0])
+        self.wizard(product).action_generate()
+        listing = self.listings(product)
+        feed = self.env["amazon.listing.feed"]._submit(
+            self.account,
+            self.us,
+            [(listing, listing._feed_message(), {"attributes": listing.attributes})],
+        )
+        feed._finish("DONE", None)
+        self.assertEqual(feed.state, "FATAL")
+        self.assertEqual(listing.state, "refused")
+        self.assertFalse(listing.on_amazon)
+        with self.assertRaisesRegex(UserError, "NOREP-1"):
+            # While a feed is processing, the listing is not sent another way.
+            listing.feed_id.state = "IN_PROGRESS"
+            listing.action_submit()
 
     def test_processing_report_issues_land_on_their_listing(self):
         products = self.make_product("REP-1", EANS[2]) | self.make_product(
@@ -456,7 +489,7 @@ class TestBulkFeed(ListingCase):
         )
         self.poll_until_done(feed)
         self.assertEqual((feed.accepted_count, feed.invalid_count), (1, 1))
-        self.assertEqual(ok.state, "pending")
+        self.assertEqual(ok.state, "listed")
         self.assertEqual(spoiled.state, "refused")
         issue = spoiled.issue_ids.filtered(lambda i: i.source == "feed")
         self.assertIn("item_name", issue.mapped("attribute"))

@@ -2,6 +2,7 @@
 product data, validate them against the product type, and submit the valid
 ones as one JSON_LISTINGS_FEED."""
 
+import hashlib
 import json
 
 from odoo import api, fields, models
@@ -106,10 +107,12 @@ class AmazonListingWizard(models.TransientModel):
         if product.image_1920:
             # Amazon downloads the image while processing the submission: a
             # limited token (valid 14 to 42 days) opens this one field only.
+            # ``unique`` names the image's content: a new image is a new URL.
+            digest = hashlib.sha256(product.image_1920).hexdigest()[:16]
             token = limited_field_access_token(product, "image_1920")
             images.append(
                 f"{product.get_base_url()}/web/image/product.product/{product.id}"
-                f"/image_1920?access_token={token}"
+                f"/image_1920?unique={digest}&access_token={token}"
             )
         # Package types are Inventory data; listing staff need only their sizes.
         package_type = product.sudo().packaging_ids.package_type_id.filtered(
@@ -125,9 +128,12 @@ class AmazonListingWizard(models.TransientModel):
             if package_type
             else None
         )
-        fba_only = listing and listing.is_fba and not listing.is_mfn
+        # Only a storable product has a free quantity to offer, and only to a
+        # new listing or a merchant-fulfilled one: a DEFAULT quantity would
+        # turn an FBA listing (or one of unknown channels) merchant-fulfilled.
         quantity = None
-        if not fba_only and account.warehouse_id:
+        merchant = not listing or not listing.on_amazon or listing.is_mfn
+        if product.is_storable and merchant and account.warehouse_id:
             free = product.with_context(warehouse_id=account.warehouse_id.id).free_qty
             quantity = core.mfn_quantity(free, account.stock_buffer)
         return core.ProductData(
@@ -136,7 +142,7 @@ class AmazonListingWizard(models.TransientModel):
             or html2plaintext(product.description or "").strip(),
             barcode=product.barcode or "",
             brand=self.brand or "",
-            price=currency.round(price),
+            price=currency.round(price) if price > 0 else None,
             currency=currency.name,
             images=images,
             package=package,
@@ -147,6 +153,18 @@ class AmazonListingWizard(models.TransientModel):
             condition=self.condition,
             country=product.country_of_origin.code or "",
         )
+
+    @api.model
+    def _keep_image_urls(self, existing, generated):
+        """Keep an image URL whose token alone changed (tokens roll every two
+        weeks): a new token is not a change worth sending to Amazon."""
+        for name, values in generated.items():
+            if not name.endswith("_image_locator") or name not in existing:
+                continue
+            old = existing[name][0].get("media_location", "")
+            new = values[0].get("media_location", "")
+            if old.split("&access_token=")[0] == new.split("&access_token=")[0]:
+                values[0]["media_location"] = old
 
     def _common(self, schema, tag):
         try:
@@ -222,6 +240,7 @@ class AmazonListingWizard(models.TransientModel):
                 ),
             }
             if listing:
+                self._keep_image_urls(listing.attributes or {}, generated)
                 listing.write(
                     {
                         "attributes": core.regenerate(
