@@ -102,8 +102,11 @@ class AmazonListing(models.Model):
     )
     sync_price = fields.Boolean("Push price", default=True)
     sync_stock = fields.Boolean("Push stock", default=True)
-    pushed_price = fields.Float(readonly=True, copy=False, digits="Product Price")
-    pushed_quantity = fields.Integer(readonly=True, copy=False)
+    # -1: never pushed (a quantity of 0 is a real value to compare with).
+    pushed_price = fields.Float(
+        readonly=True, copy=False, default=-1, digits="Product Price"
+    )
+    pushed_quantity = fields.Integer(readonly=True, copy=False, default=-1)
     pushed_on = fields.Datetime(readonly=True, copy=False)
 
     _sql_constraints = [

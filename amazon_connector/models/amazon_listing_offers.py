@@ -64,14 +64,11 @@ class AmazonListing(models.Model):
                     )
                 )
                 price = None
-            pushed = bool(listing.pushed_on)
-            if (
-                price is not None
-                and pushed
-                and not float_compare(price, listing.pushed_price, precision_digits=2)
+            if price is not None and not float_compare(
+                price, listing.pushed_price, precision_digits=2
             ):
                 price = None
-            if quantity is not None and pushed and quantity == listing.pushed_quantity:
+            if quantity is not None and quantity == listing.pushed_quantity:
                 quantity = None
             if price is None and quantity is None:
                 if problems or listing.issue_ids.filtered(lambda i: i.source == "push"):

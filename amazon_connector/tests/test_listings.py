@@ -615,6 +615,26 @@ class TestImportAndPush(ListingCase):
             ],
         )
 
+    def test_a_first_quantity_of_zero_is_sent_after_price_only_pushes(self):
+        sku = self.data["products"][1]["sku"]  # merchant-fulfilled
+        product = self.make_product(sku, list_price=9.0)
+        self.import_listings()
+        listing = self.env["amazon.listing"].search([("sku", "=", sku)])
+        listing.sync_stock = False
+        self.account.write({"sync_listings": True, "stock_buffer": 2})
+        self.env["amazon.listing"]._cron_push_offers()
+        self.assertEqual((listing.pushed_price, listing.pushed_quantity), (9.0, -1))
+        self.set_stock(product, 2)  # all of it kept back by the buffer
+        listing.sync_stock = True
+        with Recorder("patch_listings_item") as calls:
+            self.env["amazon.listing"]._cron_push_offers()
+        ((args, _kw),) = calls.calls
+        self.assertEqual(
+            args[1]["patches"][0]["value"],
+            [{"fulfillment_channel_code": "DEFAULT", "quantity": 0}],
+        )
+        self.assertEqual(listing.pushed_quantity, 0)
+
     def test_many_changes_go_as_one_feed(self):
         data = self.data["products"][:4]
         for row in data:
