@@ -53,9 +53,12 @@ class AmazonListingImport(models.AbstractModel):
                 ]
             )
         }
-        offers = (
-            self.env["amazon.offer"].sudo()._for_skus(account, skus) if skus else {}
-        )
+        Offer = self.env["amazon.offer"].sudo()
+        offers = Offer._for_skus(account, skus) if skus else {}
+        # Offers known from orders before their product existed: matched now.
+        unmapped = [sku for sku, offer in offers.items() if not offer.product_id]
+        for sku, product in Offer._products_by_code(account, unmapped).items():
+            offers[sku].product_id = product
         types = {}
         created = updated = Listing
         for item in items:
@@ -74,8 +77,7 @@ class AmazonListingImport(models.AbstractModel):
             vals = listing._vals_from_item(item)
             if type_name and types[type_name] and not listing.product_type_id:
                 vals["product_type_id"] = types[type_name].id
-            product = listing.product_id or self._product_for(account, offers[sku])
-            vals["product_id"] = product.id
+            vals["product_id"] = (listing.product_id or offers[sku].product_id).id
             if listing:
                 listing.write(vals)
                 updated |= listing
@@ -91,23 +93,6 @@ class AmazonListingImport(models.AbstractModel):
             if listing.asin and not offers[sku].asin:
                 offers[sku].asin = listing.asin
         return created, updated
-
-    @api.model
-    def _product_for(self, account, offer):
-        """The offer's product, else the product whose internal reference is
-        the SKU (set on the offer too, so orders find it)."""
-        if offer.product_id:
-            return offer.product_id
-        product = self.env["product.product"].search(
-            [
-                ("default_code", "=", offer.sku),
-                ("company_id", "in", [account.company_id.id, False]),
-            ],
-            limit=1,
-        )
-        if product:
-            offer.product_id = product
-        return product
 
     @api.model
     def _import_type(self, account, marketplace, name):

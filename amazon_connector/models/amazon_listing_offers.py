@@ -130,38 +130,44 @@ class AmazonListing(models.Model):
 
     @api.model
     def _push_offers(self, account):
-        """Push the changed prices and quantities of ``account``'s listings:
-        one patch each, or one feed per marketplace when many changed."""
         listings = self.search([("account_id", "=", account.id), *PUSHABLE])
+        return listings._push_changes()
+
+    def _push_changes(self):
+        """Push the changed prices and quantities of these listings: one patch
+        each, or one feed per account and marketplace when many changed."""
         pushed = 0
-        for marketplace in listings.marketplace_id:
-            changes = listings.filtered(
-                lambda lst, mp=marketplace: lst.marketplace_id == mp
-            )._offer_changes()
-            if len(changes) > PATCH_LIMIT:
-                self.env["amazon.listing.feed"]._submit(
-                    account,
-                    marketplace,
-                    [
-                        (
-                            listing,
-                            core.patch_message(
-                                0,
-                                listing.sku,
-                                listing.product_type_id.name or "PRODUCT",
-                                entry["patches"],
-                            ),
-                            entry,
-                        )
-                        for listing, entry in changes
-                    ],
-                    kind="offers",
-                )
-            elif changes:
-                with account._client() as client:
-                    for listing, entry in changes:
-                        listing._patch_offer(client, entry)
-            pushed += len(changes)
+        for account in self.account_id:
+            for marketplace in self.marketplace_id:
+                changes = self.filtered(
+                    lambda lst, acc=account, mp=marketplace: (
+                        lst.account_id == acc and lst.marketplace_id == mp
+                    )
+                )._offer_changes()
+                if len(changes) > PATCH_LIMIT:
+                    self.env["amazon.listing.feed"]._submit(
+                        account,
+                        marketplace,
+                        [
+                            (
+                                listing,
+                                core.patch_message(
+                                    0,
+                                    listing.sku,
+                                    listing.product_type_id.name or "PRODUCT",
+                                    entry["patches"],
+                                ),
+                                entry,
+                            )
+                            for listing, entry in changes
+                        ],
+                        kind="offers",
+                    )
+                elif changes:
+                    with account._client() as client:
+                        for listing, entry in changes:
+                            listing._patch_offer(client, entry)
+                pushed += len(changes)
         return pushed
 
     def _patch_offer(self, client, entry):
@@ -189,11 +195,5 @@ class AmazonListing(models.Model):
 
     def action_push_offers(self):
         """Push these listings' price and stock now (changed values only)."""
-        for account in self.account_id:
-            mine = self.filtered(lambda lst, acc=account: lst.account_id == acc)
-            changes = mine.filtered_domain(PUSHABLE)._offer_changes()
-            if changes:
-                with account._client() as client:
-                    for listing, entry in changes:
-                        listing._patch_offer(client, entry)
+        self.filtered_domain(PUSHABLE)._push_changes()
         return True

@@ -32,6 +32,20 @@ class AmazonOffer(models.Model):
     ]
 
     @api.model
+    def _products_by_code(self, account, skus):
+        """``{sku: product}`` of the account's products whose internal
+        reference is one of ``skus``."""
+        return {
+            p.default_code: p
+            for p in self.env["product.product"].search(
+                [
+                    ("default_code", "in", list(skus)),
+                    ("company_id", "in", [account.company_id.id, False]),
+                ]
+            )
+        }
+
+    @api.model
     def _for_skus(self, account, skus):
         """``{sku: offer}`` for ``skus``, creating (and matching) missing ones."""
         offers = {
@@ -40,15 +54,7 @@ class AmazonOffer(models.Model):
         }
         missing = [sku for sku in dict.fromkeys(skus) if sku not in offers]
         if missing:
-            products = {
-                p.default_code: p
-                for p in self.env["product.product"].search(
-                    [
-                        ("default_code", "in", missing),
-                        ("company_id", "in", [account.company_id.id, False]),
-                    ]
-                )
-            }
+            products = self._products_by_code(account, missing)
             created = self.create(
                 [
                     {
