@@ -1,19 +1,6 @@
-from . import amazon_marketplace
-from . import amazon_account
-from . import amazon_offer
-from . import amazon_parked_order
-from . import amazon_sync_log
-from . import amazon_order_import
-from . import amazon_order_sync
-from . import res_partner
-from . import sale_order
-from . import stock_picking
-from . import delivery_carrier
-from . import amazon_shipment
-from . import amazon_pii_vault
-from . import ir_actions_report
-from . import amazon_product_type
-from . import amazon_listing
-from . import amazon_listing_offers
-from . import amazon_listing_import
-from . import amazon_listing_feed
+# One package per domain; the order matters only where a domain extends a
+# model another one defines (shipments extend sale orders).
+from . import accounts
+from . import orders
+from . import listings
+from . import shipments

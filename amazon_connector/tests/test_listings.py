@@ -13,7 +13,7 @@ from odoo.tools.misc import verify_limited_field_access_token
 
 from ..core.spapi import PermanentError
 from ..core.spapi.client import SellerClient
-from ..models import amazon_listing_offers
+from ..models.listings import amazon_listing_push
 from .common import SandboxCase
 
 # What Odoo's product data cannot say; typed once in the bulk wizard.
@@ -642,7 +642,7 @@ class TestImportAndPush(ListingCase):
         self.import_listings()
         self.account.sync_listings = True
         with (
-            patch.object(amazon_listing_offers, "PATCH_LIMIT", 2),
+            patch.object(amazon_listing_push, "PATCH_LIMIT", 2),
             Recorder("patch_listings_item") as patches,
             Recorder("create_feed") as feeds,
         ):

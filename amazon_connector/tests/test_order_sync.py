@@ -11,7 +11,7 @@ from odoo.sql_db import db_connect
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
-from ..models.amazon_order_sync import ORDER_SYNC_LOCK
+from ..models.orders.amazon_order_sync import ORDER_SYNC_LOCK
 from .common import SandboxCase
 
 

@@ -1,3 +1,3 @@
-from . import amazon_resync_wizard
-from . import amazon_label_wizard
-from . import amazon_listing_wizard
+from . import orders
+from . import listings
+from . import shipments

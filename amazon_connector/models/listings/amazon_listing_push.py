@@ -12,8 +12,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
-from ..core import listings as core
-from ..core.spapi import SPAPIError
+from ...core import listings as core
+from ...core.spapi import SPAPIError
 from .amazon_listing_feed import FINAL
 
 _logger = logging.getLogger(__name__)

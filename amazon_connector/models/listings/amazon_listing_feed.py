@@ -8,8 +8,8 @@ import logging
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..core import listings as core
-from ..core.spapi import PermanentError, SPAPIError
+from ...core import listings as core
+from ...core.spapi import PermanentError, SPAPIError
 
 _logger = logging.getLogger(__name__)
 

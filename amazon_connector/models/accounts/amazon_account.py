@@ -3,9 +3,9 @@ from datetime import timedelta
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..core.spapi import AccountConfig, PermanentError, SPAPIError, client_for
-from ..core.spapi.endpoints import check_url
-from .amazon_marketplace import REGIONS
+from ...core.spapi import AccountConfig, PermanentError, SPAPIError, client_for
+from ...core.spapi.endpoints import check_url
+from ..accounts.amazon_marketplace import REGIONS
 
 CREDENTIALS = ("lwa_client_id", "lwa_client_secret", "refresh_token")
 # Write-only fields whose values go to the vault.

@@ -12,8 +12,8 @@ from odoo.exceptions import UserError
 
 from odoo.addons.amazon_pii.core import masking, registry
 
-from ..core import order_mapping
-from ..core.spapi import redact
+from ...core import order_mapping
+from ...core.spapi import redact
 
 _logger = logging.getLogger(__name__)
 

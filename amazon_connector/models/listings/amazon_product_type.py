@@ -13,10 +13,10 @@ from markupsafe import Markup, escape
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..core import listings as core_listings
-from ..core import ptd_definitions
-from ..core.ptd import PTDSchemaError, PTDValidator, load_meta_schema
-from ..core.spapi import SPAPIError
+from ...core import listings as core_listings
+from ...core import ptd_definitions
+from ...core.ptd import PTDSchemaError, PTDValidator, load_meta_schema
+from ...core.spapi import SPAPIError
 
 _logger = logging.getLogger(__name__)
 

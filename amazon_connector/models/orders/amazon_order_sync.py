@@ -21,8 +21,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..core.order_mapping import INCLUDED_AMAZON, INCLUDED_MERCHANT
-from ..core.spapi import PermanentError, RetryableError, SPAPIError, redact
+from ...core.order_mapping import INCLUDED_AMAZON, INCLUDED_MERCHANT
+from ...core.spapi import PermanentError, RetryableError, SPAPIError, redact
 
 _logger = logging.getLogger(__name__)
 

@@ -11,10 +11,10 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..core import listings as core
-from ..core import ptd_definitions
-from ..core.ptd_messages import ERROR
-from ..core.spapi import SPAPIError
+from ...core import listings as core
+from ...core import ptd_definitions
+from ...core.ptd_messages import ERROR
+from ...core.spapi import SPAPIError
 from .amazon_listing_feed import FINAL
 
 _logger = logging.getLogger(__name__)

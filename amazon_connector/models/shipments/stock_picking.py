@@ -3,8 +3,8 @@ import base64
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..core.shipping import TRACKING_STATUSES
-from .sale_order import ADDRESS_KEYS
+from ...core.shipping import TRACKING_STATUSES
+from ..orders.sale_order import ADDRESS_KEYS
 
 CONFIRM_STATES = [("to_send", "To send"), ("sent", "Sent"), ("failed", "Failed")]
 CONFIRM_SOURCES = [

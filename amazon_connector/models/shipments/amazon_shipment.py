@@ -20,10 +20,10 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 from odoo.tools.pdf import merge_pdf
 
-from ..core import shipping
-from ..core.spapi import PermanentError, RetryableError, SPAPIError
-from ..core.tracking_share import ShareError, ShareRefused, send_share
-from .sale_order import ADDRESS_KEYS
+from ...core import shipping
+from ...core.spapi import PermanentError, RetryableError, SPAPIError
+from ...core.tracking_share import ShareError, ShareRefused, send_share
+from ..orders.sale_order import ADDRESS_KEYS
 
 _logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
 
-from ..core.shipping import Rate
+from ...core.shipping import Rate
 
 
 class AmazonLabelWizard(models.TransientModel):

@@ -10,11 +10,11 @@ from odoo.exceptions import UserError
 from odoo.tools import html2plaintext
 from odoo.tools.misc import limited_field_access_token
 
-from ..core import listings as core
-from ..core import ptd_definitions
-from ..core.spapi import SPAPIError
-from ..models.amazon_listing_feed import FINAL
-from ..models.amazon_product_type import REQUIREMENTS
+from ...core import listings as core
+from ...core import ptd_definitions
+from ...core.spapi import SPAPIError
+from ...models.listings.amazon_listing_feed import FINAL
+from ...models.listings.amazon_product_type import REQUIREMENTS
 
 CONDITIONS = [
     ("new_new", "New"),

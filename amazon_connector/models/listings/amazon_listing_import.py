@@ -4,9 +4,9 @@ by SKU (the SKU mapping of orders first, then the internal reference)."""
 from odoo import api, models
 from odoo.exceptions import UserError
 
-from ..core.listings import amazon_issue
-from ..core.spapi import SPAPIError
-from ..core.spapi.pagination import iter_items
+from ...core.listings import amazon_issue
+from ...core.spapi import SPAPIError
+from ...core.spapi.pagination import iter_items
 from .amazon_listing import INCLUDED
 from .amazon_listing_feed import FINAL
 

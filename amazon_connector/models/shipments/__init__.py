@@ -1,0 +1,5 @@
+from . import stock_picking
+from . import delivery_carrier
+from . import amazon_shipment
+from . import amazon_pii_vault
+from . import ir_actions_report
