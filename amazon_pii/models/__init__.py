@@ -1,3 +1,4 @@
+from . import background_work
 from . import keyring_service
 from . import pii_audit
 from . import pii_incident
