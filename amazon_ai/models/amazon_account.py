@@ -65,11 +65,11 @@ class AmazonAccount(models.Model):
         self.env.flush_all()
         for account_id in self.search([("risk_enabled", "=", True)]).ids:
             try:
-                with self.env.registry.cursor() as cr:
-                    env = self.env(cr=cr, su=True)
-                    env["amazon.risk"]._retrain(
+                self.env["amazon.work"]._run(
+                    lambda env, account_id=account_id: env["amazon.risk"]._retrain(
                         env["amazon.account"].browse(account_id)
                     )
+                )
             except Exception as exc:  # noqa: BLE001 - the other accounts still train
                 _logger.error(
                     "Risk model of account %s not retrained: %s",

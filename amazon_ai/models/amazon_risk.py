@@ -41,19 +41,19 @@ class AmazonRisk(models.AbstractModel):
         key = vault._secrets(account, ("risk_hash_key",)).get("risk_hash_key")
         if key:
             return key
-        with self.env.registry.cursor() as cr:
-            cr.execute(
-                SQL("SELECT pg_advisory_xact_lock(%s, %s)", KEY_LOCK, account.id)
-            )
-            env = self.env(cr=cr, su=True)
+
+        def create_once(env):
             other = env["amazon.pii.vault"]
-            key = other._secrets(account.with_env(env), ("risk_hash_key",)).get(
-                "risk_hash_key"
-            )
-            if not key:
-                key = secrets.token_hex(32)
-                other.store_secrets(account.with_env(env), {"risk_hash_key": key})
-        return key
+            mine = account.with_env(env)
+            found = other._secrets(mine, ("risk_hash_key",)).get("risk_hash_key")
+            if not found:
+                found = secrets.token_hex(32)
+                other.store_secrets(mine, {"risk_hash_key": found})
+            return found
+
+        return self.env["amazon.work"]._run(
+            create_once, locks=[(KEY_LOCK, account.id)], wait=True, read_committed=True
+        )
 
     def _new_model(self, account, key=None):
         return OrderRiskModel(

@@ -341,8 +341,9 @@ class TestParking(SandboxCase):
         log = self.sync()
         self.assertEqual(log.failed, 0)
         self.assertEqual(set(parked.mapped("attempts")), {1})
+        self.assertEqual(set(parked.mapped("state")), {"retrying"})
         # ...later syncs retry them (they stay parked: still malformed).
-        parked.write({"last_failed": fields.Datetime.now() - timedelta(hours=1)})
+        parked.write({"next_attempt": fields.Datetime.now() - timedelta(minutes=1)})
         with self.assertLogs("odoo.addons.amazon_connector", "WARNING"):
             log = self.sync()
         self.assertEqual(log.failed, len(malformed))

@@ -242,8 +242,13 @@ class TestConfirmation(ShipmentCase):
             self.send()
         self.assertEqual(picking.amazon_confirm_state, "failed")
         self.assertEqual(picking.amazon_confirm_attempts, 1)
+        # The one backoff: 2 minutes after the first failure, spread +/- 20%.
         self.assertGreaterEqual(
-            picking.amazon_confirm_next, before + timedelta(minutes=2)
+            picking.amazon_confirm_next, before + timedelta(minutes=2 * 0.8)
+        )
+        self.assertLessEqual(
+            picking.amazon_confirm_next,
+            fields.Datetime.now() + timedelta(minutes=2 * 1.2, seconds=1),
         )
         self.assertTrue(picking.amazon_confirm_activity_id)
         self.send()  # not due yet: nothing happens
@@ -280,14 +285,20 @@ class TestConfirmation(ShipmentCase):
         self.validate(picking)
         self.send()
         self.assertEqual(len(self.confirmations(order)), 1)
-        # As if Amazon's reply had been lost: the delivery looks failed.
-        picking.write(
+        # As if the worker had died after Amazon got the call but before its
+        # reply was recorded: the attempt is still claimed ("sending") and
+        # its lease has run out.
+        item = self.env["amazon.work.item"].search(
+            [("kind", "=", "confirmation"), ("res_id", "=", picking.id)]
+        )
+        self.assertEqual(len(item), 1)
+        item.write(
             {
-                "amazon_confirm_state": "failed",
-                "amazon_confirm_attempts": 1,
-                "amazon_confirm_next": fields.Datetime.now() - timedelta(minutes=1),
+                "state": "sending",
+                "next_attempt": fields.Datetime.now() - timedelta(minutes=1),
             }
         )
+        picking.amazon_confirm_state = "to_send"
         self.send()
         self.assertEqual(picking.amazon_confirm_state, "sent")
         self.assertEqual(

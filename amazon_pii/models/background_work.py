@@ -38,6 +38,7 @@ class AmazonWork(models.AbstractModel):
         company=None,
         su=True,
         read_committed=False,
+        wait=False,
         **kwargs,
     ):
         """``unit(env, *args, **kwargs)`` in a committed transaction of its own.
@@ -51,7 +52,9 @@ class AmazonWork(models.AbstractModel):
           by default the caller's user as superuser, as a cron runs;
         - ``read_committed``: each statement sees every commit made before it
           (for units that serialise on a lock and must then see the holder's
-          work).
+          work);
+        - ``wait``: wait for the advisory locks instead of returning BUSY
+          (for short units that must run, such as creating a shared key once).
 
         Returns the unit's result (plain values: the unit's records die with
         its cursor) or ``BUSY`` when a lock is held. An exception rolls the
@@ -67,13 +70,16 @@ class AmazonWork(models.AbstractModel):
                 # Test cursors are savepoints of one transaction: nothing to
                 # refresh there.
                 cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
-            if not self._take_locks(cr, locks, rows):
+            if not self._take_locks(cr, locks, rows, wait):
                 return BUSY
             env = self.env(cr=cr, user=uid, su=su, context=context)
             return unit(env, *args, **kwargs)
 
-    def _take_locks(self, cr, locks, rows):
+    def _take_locks(self, cr, locks, rows, wait=False):
         for namespace, key in locks:
+            if wait:
+                cr.execute(SQL("SELECT pg_advisory_xact_lock(%s, %s)", namespace, key))
+                continue
             cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", namespace, key))
             if not cr.fetchone()[0]:
                 return False

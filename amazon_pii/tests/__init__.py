@@ -6,3 +6,4 @@ from . import test_audit_chain
 from . import test_incidents
 from . import test_settings
 from . import test_vault_rpc
+from . import test_background_work

@@ -18,7 +18,7 @@ class AmazonAccount(models.Model):
 
     _name = "amazon.account"
     _description = "Amazon Seller Account"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _check_company_auto = True
     _order = "name"
 
@@ -26,6 +26,13 @@ class AmazonAccount(models.Model):
     active = fields.Boolean(default=True)
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        "Responsible",
+        default=lambda self: self.env.user,
+        tracking=True,
+        help="Gets an activity when background work for this account gives up.",
     )
     region = fields.Selection(REGIONS, required=True, default="na", tracking=True)
     seller_id = fields.Char("Seller ID", required=True, tracking=True)
@@ -227,6 +234,7 @@ class AmazonAccount(models.Model):
     sale_order_ids = fields.One2many("sale.order", "amazon_account_id")
     order_count = fields.Integer(compute="_compute_counts")
     parked_count = fields.Integer(compute="_compute_counts")
+    failed_work_count = fields.Integer(compute="_compute_counts")
 
     _sql_constraints = [
         (
@@ -462,9 +470,20 @@ class AmazonAccount(models.Model):
                 [("account_id", "in", self.ids)], ["account_id"], ["__count"]
             )
         )
+        failed = dict(
+            self.env["amazon.work.item"]._read_group(
+                [
+                    ("account_id", "in", self.ids),
+                    ("state", "in", ("retrying", "gave_up")),
+                ],
+                ["account_id"],
+                ["__count"],
+            )
+        )
         for account in self:
             account.order_count = orders.get(account, 0)
             account.parked_count = parked.get(account, 0)
+            account.failed_work_count = failed.get(account, 0)
 
     def action_sync_orders(self):
         """Run the order sync now, in the background (a cron worker): a first
@@ -495,6 +514,14 @@ class AmazonAccount(models.Model):
             "amazon_connector.action_amazon_orders"
         )
         action["domain"] = [("amazon_account_id", "in", self.ids)]
+        return action
+
+    def action_view_failed_work(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "amazon_connector.action_amazon_work_items"
+        )
+        action["domain"] = [("account_id", "in", self.ids)]
+        action["context"] = {"search_default_failing": 1}
         return action
 
     def action_view_parked(self):

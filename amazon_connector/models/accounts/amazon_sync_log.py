@@ -8,6 +8,15 @@ STATES = [
     ("busy", "Skipped: another sync was running"),
     ("failed", "Failed"),
 ]
+COUNTERS = (
+    "pages",
+    "created",
+    "updated",
+    "unchanged",
+    "failed",
+    "api_calls",
+    "throttled",
+)
 
 
 class AmazonSyncLog(models.Model):
@@ -45,41 +54,31 @@ class AmazonSyncLog(models.Model):
     @api.model
     def _start(self, account):
         """Create the log in its own transaction: it survives a crashed run."""
-        with self.env.registry.cursor() as cr:
-            log = (
-                self.with_env(self.env(cr=cr))
-                .sudo()
-                .create({"account_id": account.id, "kind": "orders"})
-            )
-            return self.browse(log.id)
+        log_id = self.env["amazon.work"]._run(
+            lambda env: env[self._name].create({"account_id": account.id}).id
+        )
+        return self.browse(log_id)
 
     def _finish(self, state, counters, message=False):
         self.ensure_one()
-        with self.env.registry.cursor() as cr:
-            log = self.with_env(self.env(cr=cr)).sudo()
+        vals = {
+            "state": state,
+            "message": message,
+            **{key: counters.get(key, 0) for key in COUNTERS},
+            "window_start": counters.get("window_start"),
+            "window_end": counters.get("window_end"),
+        }
+
+        def finish(env):
+            # Read in the unit's transaction: the caller's snapshot may
+            # predate the log's creation.
+            log = env[self._name].browse(self.id)
             now = fields.Datetime.now()
             log.write(
-                {
-                    "state": state,
-                    "finished": now,
-                    "duration": (now - log.started).total_seconds(),
-                    "message": message,
-                    **{
-                        key: counters.get(key, 0)
-                        for key in (
-                            "pages",
-                            "created",
-                            "updated",
-                            "unchanged",
-                            "failed",
-                            "api_calls",
-                            "throttled",
-                        )
-                    },
-                    "window_start": counters.get("window_start"),
-                    "window_end": counters.get("window_end"),
-                }
+                dict(vals, finished=now, duration=(now - log.started).total_seconds())
             )
+
+        self.env["amazon.work"]._run(finish)
         self.invalidate_recordset()
 
     def _action_show(self):

@@ -123,19 +123,39 @@ class AmazonListingFeed(models.Model):
         """Poll open feeds, then follow accepted listings until Amazon has
         their ASIN and status."""
         feeds = self.search([("state", "not in", FINAL)], order="id")
+        feeds -= feeds._poll_waiting()
         for feed in feeds:
             try:
                 with self.env.cr.savepoint():
                     feed.with_company(feed.company_id)._poll()
             except UserError as exc:  # e.g. credentials removed: polled again later
                 _logger.info("Amazon feed %s not polled: %s", feed.id, exc)
+                feed._poll_item()._failed(str(exc))
         self.env["amazon.listing"]._refresh_pending()
         self.env["ir.cron"]._notify_progress(done=len(feeds), remaining=0)
 
     def action_poll(self):
         for feed in self.filtered(lambda f: f.state not in FINAL):
+            feed._poll_item()._queue()
             feed._poll()
         return True
+
+    def _poll_item(self):
+        self.ensure_one()
+        return self.env["amazon.work.item"]._for("feed", self, self.account_id)
+
+    def _poll_waiting(self):
+        """Feeds whose status could not be read lately wait for their retry."""
+        items = self.env["amazon.work.item"]._for(
+            "feed", self, self.account_id, create=False
+        )
+        now = fields.Datetime.now()
+        waiting = items.filtered(
+            lambda i: (
+                i.state == "gave_up" or (i.state == "retrying" and i.next_attempt > now)
+            )
+        )
+        return self.browse(waiting.mapped("res_id"))
 
     def _poll(self):
         self.ensure_one()
@@ -153,13 +173,17 @@ class AmazonListingFeed(models.Model):
                 "Amazon refused to give this feed's status: %(error)s", error=exc
             )
             self._finish("FATAL", None)
+            self._poll_item()._failed(self.report_message, retry=False)
             return
-        except SPAPIError:
-            return  # throttled or unreachable: next poll
+        except SPAPIError as exc:
+            # Throttled or unreachable: polled again on the one retry schedule.
+            self._poll_item()._failed(str(exc))
+            return
         if state not in FINAL:
             self.state = state
             return
         self._finish(state, content)
+        self._poll_item()._succeeded()
 
     def _finish(self, state, content):
         """Map the processing report onto the listings of this feed."""

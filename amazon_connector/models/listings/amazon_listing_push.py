@@ -97,8 +97,13 @@ class AmazonListing(models.Model):
             for message in entry.get("problems") or ()
         ]
         self._set_issues("push", [*problems, *issues])
+        item = self._push_item()
         if refused:
-            return  # values unchanged: the next run tries again, issues say why
+            # Values unchanged: tried again on the one retry schedule, the
+            # issues say why.
+            item._failed(self.env._("Amazon refused the price/stock update."))
+            return
+        item._succeeded()
         vals = {"pushed_on": fields.Datetime.now()}
         if entry.get("price") is not None:
             vals["pushed_price"] = entry["price"]
@@ -131,7 +136,26 @@ class AmazonListing(models.Model):
     @api.model
     def _push_offers(self, account):
         listings = self.search([("account_id", "=", account.id), *PUSHABLE])
-        return listings._push_changes()
+        return (listings - listings._push_waiting())._push_changes()
+
+    def _push_item(self):
+        self.ensure_one()
+        return self.env["amazon.work.item"]._for("listing_push", self, self.account_id)
+
+    def _push_waiting(self):
+        """Listings whose last push failed and whose retry is not due yet, or
+        that gave up until a person retries: the cron leaves them alone."""
+        items = self.env["amazon.work.item"]._for(
+            "listing_push", self, self.account_id, create=False
+        )
+        now = fields.Datetime.now()
+        waiting = items.filtered(
+            lambda i: (
+                i.state == "gave_up"
+                or (i.state in ("retrying", "sending") and i.next_attempt > now)
+            )
+        )
+        return self.browse(waiting.mapped("res_id"))
 
     def _push_changes(self):
         """Push the changed prices and quantities of these listings: one patch
@@ -184,16 +208,24 @@ class AmazonListing(models.Model):
                 included_data=["issues"],
             )
         except SPAPIError as exc:
-            # One listing's failure must not stop the others; retried next run.
+            # One listing's failure must not stop the others; retried on the
+            # one retry schedule.
             self._set_issues(
                 "push",
                 [core.AmazonIssue(code="", severity="error", message=str(exc))],
             )
+            self._push_item()._failed(str(exc))
             return
         issues = [core.amazon_issue(i) for i in reply.get("issues") or ()]
         self._offer_result(entry, issues, reply.get("status") != "ACCEPTED")
 
     def action_push_offers(self):
-        """Push these listings' price and stock now (changed values only)."""
-        self.filtered_domain(PUSHABLE)._push_changes()
+        """Push these listings' price and stock now (changed values only); a
+        person pushing starts the retries over."""
+        listings = self.filtered_domain(PUSHABLE)
+        for account, group in listings.grouped("account_id").items():
+            self.env["amazon.work.item"]._for(
+                "listing_push", group, account, create=False
+            )._queue()
+        listings._push_changes()
         return True

@@ -7,7 +7,7 @@ alone and parked with its reason; the rest of the page goes through.
 import logging
 from collections import defaultdict
 
-from odoo import Command, api, fields, models
+from odoo import Command, api, models
 from odoo.exceptions import UserError
 
 from odoo.addons.amazon_pii.core import masking, registry
@@ -124,17 +124,19 @@ class AmazonOrderImport(models.AbstractModel):
         parked = Parked.search(
             [("account_id", "=", account.id), ("amazon_order_id", "=", amazon_id)]
         )
-        now = fields.Datetime.now()
-        vals = {"reason": reason, "last_failed": now}
+        vals = {}
         if fulfilled_by:
             vals["fulfilled_by"] = fulfilled_by
         if order:
             vals["sale_order_id"] = order.id
             order.amazon_sync_error = reason
         if parked:
-            parked.write(dict(vals, attempts=parked.attempts + 1))
+            parked.write(vals)
         else:
-            Parked.create(dict(vals, account_id=account.id, amazon_order_id=amazon_id))
+            parked = Parked.create(
+                [dict(vals, account_id=account.id, amazon_order_id=amazon_id)]
+            )
+        parked.work_item_id._failed(reason)
 
     # -- one order ---------------------------------------------------------
     def _apply(self, cache, raw, order, force):

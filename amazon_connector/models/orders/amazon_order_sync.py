@@ -15,11 +15,10 @@ import logging
 from collections import Counter
 from datetime import datetime, timedelta
 
-from psycopg2.errors import LockNotAvailable, SerializationFailure
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+
+from odoo.addons.amazon_pii.core.work import BUSY
 
 from ...core.order_mapping import INCLUDED_AMAZON, INCLUDED_MERCHANT
 from ...core.spapi import PermanentError, RetryableError, SPAPIError, redact
@@ -30,7 +29,6 @@ ORDER_SYNC_LOCK = 0x414D5A4F  # "AMZO": advisory lock namespace, key = account i
 INCLUDED = {"MERCHANT": INCLUDED_MERCHANT, "AMAZON": INCLUDED_AMAZON}
 PAGE_SIZE = 100  # Amazon's maximum; system parameter amazon_connector.page_size
 RETRY_PARKED = 50  # parked orders retried (getOrder) per run
-BUSY = "busy"
 
 
 def _amazon_time(value):
@@ -59,8 +57,8 @@ class AmazonOrderSync(models.AbstractModel):
             outcome = "more"
             while outcome == "more":
                 outcome = self._step(account, self._sync_page, client, counters)
-            if outcome == BUSY:
-                state = BUSY
+            if outcome is BUSY:
+                state = "busy"
             else:
                 self._retry_parked(account, client, counters, started)
         except RetryableError as exc:
@@ -84,40 +82,27 @@ class AmazonOrderSync(models.AbstractModel):
                 client.close()
             if state == "done" and counters["failed"]:
                 state = "partial"
-            if state == "done" and counters[BUSY]:
-                state = BUSY
+            if state == "done" and counters["busy"]:
+                state = "busy"
             log._finish(state, counters, message)
         account.invalidate_recordset()
         return log
 
     def _step(self, account, step, *args):
-        """Run ``step(account, *args)`` in a committed transaction of its own,
-        as superuser, holding the account's locks; BUSY when another run
-        holds them or committed after this transaction's snapshot."""
-        with self.env.registry.cursor() as cr:
-            cr.execute(
-                SQL(
-                    "SELECT pg_try_advisory_xact_lock(%s, %s)",
-                    ORDER_SYNC_LOCK,
-                    account.id,
-                )
-            )
-            if not cr.fetchone()[0]:
-                return BUSY
-            try:
-                with cr.savepoint(flush=False):
-                    cr.execute(
-                        SQL(
-                            "SELECT 1 FROM amazon_account WHERE id = %s"
-                            " FOR NO KEY UPDATE NOWAIT",
-                            account.id,
-                        ),
-                        log_exceptions=False,
-                    )
-            except (LockNotAvailable, SerializationFailure):
-                return BUSY
-            env = self.env(cr=cr, su=True)
-            return step(account.with_env(env).with_company(account.company_id), *args)
+        """Run ``step(account, *args)`` through ``amazon.work._run``: its own
+        committed transaction, as superuser in the account's company, holding
+        the account's advisory lock and row lock; BUSY when another run holds
+        them or committed after this transaction's snapshot."""
+
+        def unit(env):
+            return step(account.with_env(env), *args)
+
+        return self.env["amazon.work"]._run(
+            unit,
+            locks=[(ORDER_SYNC_LOCK, account.id)],
+            rows=[("amazon.account", account.ids)],
+            company=account.company_id,
+        )
 
     def _sync_page(self, account, client, counters):
         """Fetch and import the next page; return 'more' or 'done'."""
@@ -185,23 +170,25 @@ class AmazonOrderSync(models.AbstractModel):
         """Orders parked before this run are fetched again, less and less
         often as their attempts grow (at most daily)."""
         due = self._step(account, self._parked_due, started)
-        if due == BUSY:
-            counters[BUSY] += 1
+        if due is BUSY:
+            counters["busy"] += 1
         else:
             self._fetch_and_import(account, client, due, counters)
 
     def _parked_due(self, account, started):
         # account.env: the step's fresh transaction, not the caller's snapshot.
+        # Due on the one retry schedule (amazon.work.item); parked during this
+        # run means due after it.
         parked = account.env["amazon.parked.order"].search(
-            [("account_id", "=", account.id), ("last_failed", "<", started)],
-            order="last_failed",
+            [
+                ("account_id", "=", account.id),
+                ("state", "in", ("queued", "retrying", "sending")),
+                ("next_attempt", "<=", started),
+            ],
+            order="next_attempt",
+            limit=RETRY_PARKED,
         )
-        due = [
-            (p.amazon_order_id, p.fulfilled_by)
-            for p in parked
-            if p.last_failed <= started - timedelta(minutes=min(2**p.attempts, 1440))
-        ]
-        return due[:RETRY_PARKED]
+        return [(p.amazon_order_id, p.fulfilled_by) for p in parked]
 
     def _fetch_and_import(self, account, client, ids_and_channels, counters):
         """getOrder for each ``(id, fulfilled_by)``, each applied in its own
@@ -219,11 +206,11 @@ class AmazonOrderSync(models.AbstractModel):
                 outcome = self._step(
                     account, importer._park_step, amazon_id, str(exc), fulfilled_by
                 )
-                counters["failed"] += outcome != BUSY
+                counters["failed"] += outcome is not BUSY
             else:
                 outcome = self._step(account, importer._import_step, order, counters)
-            if outcome == BUSY:
-                counters[BUSY] += 1
+            if outcome is BUSY:
+                counters["busy"] += 1
                 return
 
     @staticmethod
@@ -265,7 +252,11 @@ class AmazonOrderSync(models.AbstractModel):
             state, message = "failed", str(exc)
         if state == "done":
             state = (
-                BUSY if counters[BUSY] else "partial" if counters["failed"] else "done"
+                "busy"
+                if counters["busy"]
+                else "partial"
+                if counters["failed"]
+                else "done"
             )
         log._finish(state, counters, message)
         return log

@@ -1,39 +1,71 @@
-from odoo import fields, models
+from odoo import api, fields, models
+
+from ..accounts.amazon_work_item import MAX_ATTEMPTS
 
 
 class AmazonParkedOrder(models.Model):
     """An Amazon order that failed to import or update, with the reason.
 
     Parked orders never block a sync: the rest of the page goes through and
-    every later sync retries them (getOrder) until they import.
+    later syncs fetch them again (getOrder) on the one retry schedule of
+    ``amazon.work.item``, whose state, attempts and error they carry by
+    delegation, until they import or give up and wait for a person.
     """
 
     _name = "amazon.parked.order"
     _description = "Parked Amazon Order"
-    _order = "last_failed desc"
+    _inherits = {"amazon.work.item": "work_item_id"}
+    _order = "last_attempt desc"
     _rec_name = "amazon_order_id"
 
-    account_id = fields.Many2one(
-        "amazon.account", required=True, ondelete="cascade", index=True
+    work_item_id = fields.Many2one(
+        "amazon.work.item", required=True, ondelete="cascade", readonly=True
     )
-    company_id = fields.Many2one(related="account_id.company_id", store=True)
     amazon_order_id = fields.Char("Amazon order", required=True, readonly=True)
     fulfilled_by = fields.Selection(
         [("MERCHANT", "Merchant"), ("AMAZON", "Amazon")], readonly=True
     )
     sale_order_id = fields.Many2one("sale.order", readonly=True)
-    reason = fields.Text(readonly=True)
-    attempts = fields.Integer(readonly=True, default=1)
-    first_failed = fields.Datetime(readonly=True, default=fields.Datetime.now)
-    last_failed = fields.Datetime(readonly=True, default=fields.Datetime.now)
+    reason = fields.Text("Reason", related="work_item_id.last_error")
+    last_failed = fields.Datetime("Last failed", related="work_item_id.last_attempt")
+    # The account again, stored here: an order is parked once per account,
+    # which a constraint can only say on this table.
+    parked_account_id = fields.Many2one(
+        related="work_item_id.account_id", store=True, string="Parked for"
+    )
 
     _sql_constraints = [
         (
             "order_uniq",
-            "unique(account_id, amazon_order_id)",
+            "unique(parked_account_id, amazon_order_id)",
             "An Amazon order is parked once per account.",
         ),
     ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        parked = self.browse()
+        # One at a time: the item's (kind, model, document) is unique and the
+        # document's id exists only once it is created.
+        for vals in vals_list:
+            vals = dict(
+                vals,
+                kind="order",
+                res_model=self._name,
+                res_id=0,
+                ref=vals.get("amazon_order_id"),
+                max_attempts=MAX_ATTEMPTS["order"],
+            )
+            record = super().create([vals])
+            record.work_item_id.res_id = record.id
+            parked |= record
+        return parked
+
+    def unlink(self):
+        items = self.work_item_id
+        result = super().unlink()
+        items.unlink()
+        return result
 
     def action_retry(self):
         """Fetch the orders again now and import them (managers)."""

@@ -2,10 +2,13 @@
 Amazon after a delivery is validated, Amazon Shipping labels, tracking, and
 sharing tracking with the seller's tracking provider.
 
-Confirmations go out from a cron triggered by the validation, after the
-warehouse's transaction committed. The cron sends each delivery in a
-transaction of its own that holds the delivery's row lock (SKIP LOCKED), so
-two workers never send the same package and a crash loses only one result.
+Confirmations and tracking shares are work items (``amazon.work.item``) sent
+by a cron triggered by the validation, after the warehouse's transaction
+committed, each through ``amazon.work._send``: the attempt is recorded and
+committed (the item leased, "sending"), the call made with no transaction of
+ours open, and its outcome recorded. Two workers never send the same package
+(the item's row lock, then its lease), and an attempt whose outcome was never
+recorded (a crash mid-call) is checked on Amazon before it is sent again.
 """
 
 import base64
@@ -13,12 +16,11 @@ import logging
 from contextlib import contextmanager
 from datetime import timedelta
 
-from psycopg2.errors import LockNotAvailable
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
 from odoo.tools.pdf import merge_pdf
+
+from odoo.addons.amazon_pii.core.work import BUSY
 
 from ...core import shipping
 from ...core.spapi import PermanentError, RetryableError, SPAPIError
@@ -28,14 +30,7 @@ from ..orders.sale_order import ADDRESS_KEYS
 _logger = logging.getLogger(__name__)
 
 BATCH = 50
-MAX_ATTEMPTS = 8  # automatic retries, 2 minutes doubling: about 8 hours in all
-SHARE_ATTEMPTS = 5
 TRACK_DAYS = 45  # labels are followed this long after purchase
-DUE = [("amazon_confirm_state", "in", ("to_send", "failed"))]
-
-
-def _backoff(attempts):
-    return timedelta(minutes=min(2**attempts, 24 * 60))
 
 
 class AmazonShipment(models.AbstractModel):
@@ -45,153 +40,167 @@ class AmazonShipment(models.AbstractModel):
     # -- confirmation: scheduling --------------------------------------------------
     @api.model
     def _cron_confirm_shipments(self):
-        due = [*DUE, ("amazon_confirm_next", "<=", fields.Datetime.now())]
-        ids = self._fresh_ids(due, order="amazon_confirm_next, id")
-        for picking_id in ids:
-            self._send_alone(picking_id, skip_locked=True)
+        due = self._due_items("confirmation")
+        for item_id in due:
+            self._send_confirmation(item_id)
         self._share_due()
         self.env.invalidate_all()
         self.env["ir.cron"]._notify_progress(
-            done=len(ids), remaining=len(self._fresh_ids(due))
+            done=len(due), remaining=len(self._due_items("confirmation"))
         )
 
     def _confirm_now(self, pickings):
         """Manual "Send to Amazon": at once, committed like the cron's sends;
         refused while a cron is sending the same delivery."""
-        self.env.flush_all()
+        Items = self.env["amazon.work.item"]
         for picking in pickings:
-            try:
-                self._send_alone(picking.id, skip_locked=False, manual=True)
-            except LockNotAvailable:
+            account = picking.sale_id.amazon_account_id
+            item = Items._for("confirmation", picking, account)
+            if self._send_confirmation(item.id, manual=True) is BUSY:
                 raise UserError(
                     self.env._(
                         "Delivery %(name)s is being sent to Amazon right now.",
                         name=picking.name,
                     )
-                ) from None
+                )
         pickings.invalidate_recordset()
 
     @api.model
-    def _fresh_ids(self, domain, order="id"):
-        """Ids matching ``domain`` now: the cron's own transaction would not
-        see what the per-delivery transactions committed."""
-        self.env.flush_all()
-        with self.env.registry.cursor() as cr:
-            pickings = self.env(cr=cr, su=True)["stock.picking"]
-            return pickings.search(domain, limit=BATCH, order=order).ids
-
-    @api.model
-    def _send_alone(self, picking_id, skip_locked, manual=False):
-        """Confirm one delivery in a committed transaction of its own holding
-        its row lock, so a crash or a concurrent worker costs one delivery,
-        never a whole batch, and a result Amazon accepted is never lost."""
-        try:
-            with self.env.registry.cursor() as cr:
-                env = self.env(cr=cr, su=True)
-                picking = self._lock(env, picking_id, skip_locked)
-                if picking:
-                    if manual:  # a person retries: automatic retries start over
-                        picking.amazon_confirm_attempts = 0
-                    env["amazon.shipment"]._confirm(picking)
-        except LockNotAvailable:
-            raise
-        except Exception as exc:  # noqa: BLE001 - one delivery must not stop the rest
-            # Only the type: an unexpected error's text may quote anything.
-            _logger.error(
-                "Amazon confirmation of picking %s crashed: %s",
-                picking_id,
-                type(exc).__name__,
+    def _due_items(self, kind):
+        """Ids of the work items of ``kind`` due now, read in a transaction of
+        their own: the cron's would not see what the sends committed."""
+        Items = self.env["amazon.work.item"]
+        return self.env["amazon.work"]._run(
+            lambda env: (
+                env["amazon.work.item"].search(Items._due_domain(kind), limit=BATCH).ids
             )
-            with self.env.registry.cursor() as cr:
-                env = self.env(cr=cr, su=True)
-                env["amazon.shipment"]._failed(
-                    env["stock.picking"].browse(picking_id),
-                    env._(
-                        "Unexpected error (%(error)s) while sending; it is retried.",
-                        error=type(exc).__name__,
-                    ),
-                    retry=True,
-                )
-
-    @api.model
-    def _lock(self, env, picking_id, skip_locked):
-        """The delivery, row-locked, if it still has a confirmation to send."""
-        wait = SQL("SKIP LOCKED") if skip_locked else SQL("NOWAIT")
-        env.cr.execute(
-            SQL(
-                "SELECT id FROM stock_picking WHERE id = %s"
-                " AND amazon_confirm_state IN ('to_send', 'failed')"
-                " FOR NO KEY UPDATE %s",
-                picking_id,
-                wait,
-            ),
-            log_exceptions=False,
         )
-        found = env.cr.fetchone()
-        return env["stock.picking"].browse(found[0]) if found else None
 
     # -- confirmation: sending -----------------------------------------------------
-    def _confirm(self, picking):
+    def _send_confirmation(self, item_id, manual=False):
+        """One delivery's confirmation: claim, call Amazon, settle. BUSY when
+        another worker holds it."""
+
+        def claim(env):
+            return env["amazon.shipment"]._confirm_claim(item_id, manual)
+
+        def settle(env, intent, outcome, error):
+            return env["amazon.shipment"]._confirm_settle(intent, outcome, error)
+
+        return self.env["amazon.work"]._send(
+            claim,
+            self._confirm_call,
+            settle,
+            rows=[("amazon.work.item", [item_id])],
+        )
+
+    def _confirm_claim(self, item_id, manual):
+        """The intent to send, recorded; None when nothing is to be sent."""
+        item = self.env["amazon.work.item"].browse(item_id)
+        picking = self.env["stock.picking"].browse(item.res_id)
+        if picking.amazon_confirm_state not in ("to_send", "failed"):
+            return None
+        if item.state == "sending" and item.next_attempt > fields.Datetime.now():
+            return BUSY if manual else None  # another worker's call is under way
+        # An attempt that was claimed but never settled may have reached Amazon.
+        check_first = (
+            item.state == "sending" or picking.amazon_confirm_state == "failed"
+        )
+        if manual:  # a person retries: automatic retries start over
+            item._queue()
         order = picking.sale_id
         if order.amazon_status == "SHIPPED":
             # Shipped on Seller Central or by a label bought elsewhere: Amazon
             # would refuse a second confirmation of the same items.
-            return self._confirmed(
+            self._confirmed(
                 picking,
                 "amazon",
                 self.env._("Amazon already reports the order shipped: nothing sent."),
             )
-        note = False
+            return None
         try:
             payload = self._confirmation_payload(picking)
-            with order.amazon_account_id._client() as client:
-                if picking.amazon_confirm_state == "failed" and self._amazon_has(
-                    client, picking
-                ):
-                    # An earlier attempt reached Amazon but its reply was
-                    # lost (timeout, crash): sending again would duplicate.
-                    return self._confirmed(
-                        picking,
-                        "confirmation",
-                        self.env._("Amazon already had this package."),
-                    )
-                try:
-                    client.confirm_shipment(order.amazon_order_id, payload)
-                except PermanentError as exc:
-                    detail = payload["packageDetail"]
-                    if (
-                        not shipping.is_carrier_rejection(exc)
-                        or detail["carrierCode"] == shipping.OTHER
-                    ):
-                        raise
-                    # Amazon does not know the mapped code: "Other" plus the
-                    # carrier's name is always accepted.
-                    carrier = picking.carrier_id
-                    note = self.env._(
-                        "Amazon refused the carrier code %(code)s; confirmed as "
-                        "Other (%(name)s). Correct the Amazon carrier code of "
-                        "carrier %(carrier)s.",
-                        code=detail["carrierCode"],
-                        name=carrier.amazon_carrier_name or carrier.name,
-                        carrier=carrier.name,
-                    )
-                    detail["carrierCode"] = shipping.OTHER
-                    detail["carrierName"] = carrier.amazon_carrier_name or carrier.name
-                    client.confirm_shipment(order.amazon_order_id, payload)
         except shipping.ShipmentDataError as exc:
-            return self._failed(picking, f"{picking.name}: {exc}", retry=False)
-        except RetryableError as exc:
-            return self._failed(picking, str(exc), retry=True)
-        except (SPAPIError, UserError) as exc:
-            return self._failed(picking, str(exc), retry=False)
-        return self._confirmed(picking, "confirmation", note)
+            self._failed(picking, f"{picking.name}: {exc}", retry=False)
+            return None
+        item._claim()
+        carrier = picking.carrier_id
+        return {
+            "item_id": item.id,
+            "picking_id": picking.id,
+            "account_id": order.amazon_account_id.id,
+            "amazon_order_id": order.amazon_order_id,
+            "payload": payload,
+            "check_first": check_first,
+            "carrier_name": carrier.amazon_carrier_name or carrier.name,
+            "carrier_label": carrier.name,
+        }
 
-    def _amazon_has(self, client, picking):
+    def _confirm_call(self, intent):
+        """Amazon's side, with no transaction of ours open: ``(source, note)``."""
+        account = self.env["amazon.account"].sudo().browse(intent["account_id"])
+        order_id, payload = intent["amazon_order_id"], intent["payload"]
+        with account._client() as client:
+            if intent["check_first"] and self._amazon_has(
+                client, order_id, intent["picking_id"]
+            ):
+                # An earlier attempt reached Amazon but its reply was lost
+                # (timeout, crash): sending again would duplicate.
+                return self.env._("Amazon already had this package.")
+            try:
+                client.confirm_shipment(order_id, payload)
+            except PermanentError as exc:
+                detail = payload["packageDetail"]
+                if (
+                    not shipping.is_carrier_rejection(exc)
+                    or detail["carrierCode"] == shipping.OTHER
+                ):
+                    raise
+                # Amazon does not know the mapped code: "Other" plus the
+                # carrier's name is always accepted.
+                note = self.env._(
+                    "Amazon refused the carrier code %(code)s; confirmed as "
+                    "Other (%(name)s). Correct the Amazon carrier code of "
+                    "carrier %(carrier)s.",
+                    code=detail["carrierCode"],
+                    name=intent["carrier_name"],
+                    carrier=intent["carrier_label"],
+                )
+                detail["carrierCode"] = shipping.OTHER
+                detail["carrierName"] = intent["carrier_name"]
+                client.confirm_shipment(order_id, payload)
+                return note
+        return False
+
+    def _confirm_settle(self, intent, note, error):
+        picking = self.env["stock.picking"].browse(intent["picking_id"])
+        if error is None:
+            return self._confirmed(picking, "confirmation", note)
+        if isinstance(error, RetryableError):
+            return self._failed(picking, str(error), retry=True)
+        if isinstance(error, (SPAPIError, UserError)):
+            return self._failed(picking, str(error), retry=False)
+        # Only the type: an unexpected error's text may quote anything.
+        _logger.error(
+            "Amazon confirmation of picking %s crashed: %s",
+            picking.id,
+            type(error).__name__,
+        )
+        return self._failed(
+            picking,
+            self.env._(
+                "Unexpected error (%(error)s) while sending; it is retried.",
+                error=type(error).__name__,
+            ),
+            retry=True,
+        )
+
+    def _amazon_has(self, client, amazon_order_id, picking_id):
         """Whether Amazon lists this delivery's package on the order (no
         buyer data requested: packages only)."""
-        found = client.get_order(picking.sale_id.amazon_order_id, ["PACKAGES"])
+        found = client.get_order(amazon_order_id, ["PACKAGES"])
         packages = (found.get("order") or {}).get("packages") or ()
-        return any(p.get("packageReferenceId") == str(picking.id) for p in packages)
+        return any(p.get("packageReferenceId") == str(picking_id) for p in packages)
 
     def _confirmation_payload(self, picking):
         order = picking.sale_id
@@ -245,9 +254,9 @@ class AmazonShipment(models.AbstractModel):
                 "amazon_confirm_source": source,
                 "amazon_confirmed_at": fields.Datetime.now(),
                 "amazon_confirm_message": note,
-                "amazon_confirm_next": False,
             }
         )
+        self._item(picking, "confirmation")._succeeded()
         if picking.amazon_confirm_activity_id:
             picking.amazon_confirm_activity_id.action_feedback(
                 feedback=self.env._("Confirmed to Amazon.")
@@ -256,18 +265,10 @@ class AmazonShipment(models.AbstractModel):
         return True
 
     def _failed(self, picking, message, retry):
-        attempts = picking.amazon_confirm_attempts + 1
-        retry = retry and attempts < MAX_ATTEMPTS
         picking.write(
-            {
-                "amazon_confirm_state": "failed",
-                "amazon_confirm_message": message,
-                "amazon_confirm_attempts": attempts,
-                "amazon_confirm_next": fields.Datetime.now() + _backoff(attempts)
-                if retry
-                else False,
-            }
+            {"amazon_confirm_state": "failed", "amazon_confirm_message": message}
         )
+        self._item(picking, "confirmation")._failed(message, retry=retry)
         if not picking.amazon_confirm_activity_id:
             order = picking.sale_id
             user = picking.user_id or order.user_id or self.env.ref("base.user_admin")
@@ -282,6 +283,11 @@ class AmazonShipment(models.AbstractModel):
             )
         _logger.info("Amazon confirmation of picking %s failed", picking.id)
         return False
+
+    def _item(self, picking, kind):
+        return self.env["amazon.work.item"]._for(
+            kind, picking, picking.sale_id.amazon_account_id
+        )
 
     # -- labels (Amazon Shipping API v2) --------------------------------------------
     def _rates(self, picking):
@@ -522,85 +528,93 @@ class AmazonShipment(models.AbstractModel):
         account = picking.sale_id.amazon_account_id.sudo()
         if account.tracking_share_url and picking.carrier_tracking_ref:
             picking.write(
-                {
-                    "amazon_share_state": "to_share",
-                    "amazon_share_attempts": 0,
-                    "amazon_share_message": False,
-                }
+                {"amazon_share_state": "to_share", "amazon_share_message": False}
             )
+            self._item(picking, "tracking_share")._queue()
 
     @api.model
     def _share_due(self):
-        """Each delivery in its own committed transaction: a provider that
-        got the tracking is never sent it again because a later one failed."""
-        ids = self._fresh_ids([("amazon_share_state", "=", "to_share")])
-        for picking_id in ids:
-            try:
-                with self.env.registry.cursor() as cr:
-                    env = self.env(cr=cr, su=True)
-                    picking = env["stock.picking"].browse(picking_id)
-                    if picking.amazon_share_state == "to_share":
-                        env["amazon.shipment"]._share(picking)
-            except Exception as exc:  # noqa: BLE001 - the others still go out
-                _logger.error(
-                    "Sharing the tracking of picking %s crashed: %s",
-                    picking_id,
-                    type(exc).__name__,
-                )
+        """Each delivery through ``amazon.work._send``: a provider that got
+        the tracking is never sent it again because a later one failed."""
+        ids = self._due_items("tracking_share")
+        for item_id in ids:
+            self.env["amazon.work"]._send(
+                lambda env, item_id=item_id: env["amazon.shipment"]._share_claim(
+                    item_id
+                ),
+                self._share_call,
+                lambda env, intent, outcome, error: env[
+                    "amazon.shipment"
+                ]._share_settle(intent, error),
+                rows=[("amazon.work.item", [item_id])],
+            )
         self.env.invalidate_all()
         return ids
 
-    def _share(self, picking):
-        """Only the order id, tracking number and carrier leave Odoo:
-        ``send_share`` serialises nothing else (an allow-list)."""
+    def _share_claim(self, item_id):
+        item = self.env["amazon.work.item"].browse(item_id)
+        picking = self.env["stock.picking"].browse(item.res_id)
+        if picking.amazon_share_state != "to_share":
+            return None
+        if not picking.carrier_tracking_ref:
+            self._share_failed(picking, self.env._("No tracking number."), retry=False)
+            return None
         order = picking.sale_id
         account = order.amazon_account_id.sudo()
-        key = (
-            self.env["amazon.pii.vault"]
+        item._claim()
+        return {
+            "picking_id": picking.id,
+            "url": account.tracking_share_url,
+            "key": self.env["amazon.pii.vault"]
             .sudo()
             ._secrets(account, ("tracking_share_key",))
-            .get("tracking_share_key")
-        )
-        carrier = (
-            picking.amazon_label_carrier
-            or picking.carrier_id.amazon_carrier_name
-            or picking.carrier_id.name
-        )
-        if not picking.carrier_tracking_ref:
-            picking.write(
+            .get("tracking_share_key"),
+            # Only the order id, tracking number and carrier leave Odoo:
+            # ``send_share`` serialises nothing else (an allow-list).
+            "shares": [
                 {
-                    "amazon_share_state": "failed",
-                    "amazon_share_message": self.env._("No tracking number."),
+                    "order_id": order.amazon_order_id,
+                    "tracking_number": number.strip(),
+                    "carrier": picking.amazon_label_carrier
+                    or picking.carrier_id.amazon_carrier_name
+                    or picking.carrier_id.name,
                 }
-            )
-            return
-        try:
-            for number in picking.carrier_tracking_ref.split(","):
-                send_share(
-                    account.tracking_share_url,
-                    key,
-                    {
-                        "order_id": order.amazon_order_id,
-                        "tracking_number": number.strip(),
-                        "carrier": carrier,
-                    },
-                )
-        except ShareRefused as exc:
-            picking.write(
-                {"amazon_share_state": "failed", "amazon_share_message": str(exc)}
-            )
-        except (ShareError, SPAPIError) as exc:
-            attempts = picking.amazon_share_attempts + 1
-            picking.write(
-                {
-                    "amazon_share_state": "failed"
-                    if attempts >= SHARE_ATTEMPTS
-                    else "to_share",
-                    "amazon_share_attempts": attempts,
-                    "amazon_share_message": str(exc)[:250],
-                }
-            )
-        else:
+                for number in picking.carrier_tracking_ref.split(",")
+            ],
+        }
+
+    def _share_call(self, intent):
+        for share in intent["shares"]:
+            send_share(intent["url"], intent["key"], share)
+
+    def _share_settle(self, intent, error):
+        picking = self.env["stock.picking"].browse(intent["picking_id"])
+        if error is None:
             picking.write(
                 {"amazon_share_state": "shared", "amazon_share_message": False}
             )
+            self._item(picking, "tracking_share")._succeeded()
+        elif isinstance(error, ShareRefused):
+            self._share_failed(picking, str(error), retry=False)
+        elif isinstance(error, (ShareError, SPAPIError)):
+            self._share_failed(picking, str(error)[:250], retry=True)
+        else:
+            _logger.error(
+                "Sharing the tracking of picking %s crashed: %s",
+                picking.id,
+                type(error).__name__,
+            )
+            self._share_failed(
+                picking,
+                self.env._("Unexpected error (%(error)s).", error=type(error).__name__),
+                retry=True,
+            )
+
+    def _share_failed(self, picking, message, retry):
+        again = self._item(picking, "tracking_share")._failed(message, retry=retry)
+        picking.write(
+            {
+                "amazon_share_state": "to_share" if again else "failed",
+                "amazon_share_message": message,
+            }
+        )

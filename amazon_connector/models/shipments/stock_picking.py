@@ -34,11 +34,13 @@ class StockPicking(models.Model):
         CONFIRM_SOURCES, "Confirmed by", readonly=True, copy=False
     )
     amazon_confirm_message = fields.Text("Amazon message", readonly=True, copy=False)
-    amazon_confirm_attempts = fields.Integer(readonly=True, copy=False)
+    # How the retrying goes lives on the delivery's work items (one retry
+    # state for the whole connector); shown here for the clerk.
+    amazon_confirm_attempts = fields.Integer(compute="_compute_amazon_work")
     amazon_confirm_next = fields.Datetime(
         "Next attempt",
-        readonly=True,
-        copy=False,
+        compute="_compute_amazon_work",
+        inverse="_inverse_amazon_confirm_next",
         help="When the confirmation is sent (again) automatically.",
     )
     amazon_confirmed_at = fields.Datetime("Confirmed on", readonly=True, copy=False)
@@ -74,8 +76,33 @@ class StockPicking(models.Model):
     amazon_share_state = fields.Selection(
         SHARE_STATES, "Tracking shared", readonly=True, copy=False
     )
-    amazon_share_attempts = fields.Integer(readonly=True, copy=False)
+    amazon_share_attempts = fields.Integer(compute="_compute_amazon_work")
     amazon_share_message = fields.Char(readonly=True, copy=False)
+
+    def _compute_amazon_work(self):
+        items = (
+            self.env["amazon.work.item"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_id", "in", self.ids),
+                    ("kind", "in", ("confirmation", "tracking_share")),
+                ]
+            )
+        )
+        by_key = {(item.kind, item.res_id): item for item in items}
+        for picking in self:
+            confirm = by_key.get(("confirmation", picking.id))
+            share = by_key.get(("tracking_share", picking.id))
+            picking.amazon_confirm_attempts = confirm.attempts if confirm else 0
+            picking.amazon_confirm_next = confirm.next_attempt if confirm else False
+            picking.amazon_share_attempts = share.attempts if share else 0
+
+    def _inverse_amazon_confirm_next(self):
+        for picking in self:
+            item = self.env["amazon.shipment"]._item(picking, "confirmation")
+            item.next_attempt = picking.amazon_confirm_next
 
     @api.depends(
         "sale_id.amazon_channel",
@@ -108,13 +135,10 @@ class StockPicking(models.Model):
         due = self.filtered(lambda p: p.state == "done")._amazon_to_confirm()
         if due:
             due.write(
-                {
-                    "amazon_confirm_state": "to_send",
-                    "amazon_confirm_attempts": 0,
-                    "amazon_confirm_next": fields.Datetime.now(),
-                    "amazon_confirm_message": False,
-                }
+                {"amazon_confirm_state": "to_send", "amazon_confirm_message": False}
             )
+            for picking in due:
+                self.env["amazon.shipment"]._item(picking, "confirmation")._queue()
             # The cron sends after this transaction commits: Amazon being
             # slow or down never holds up the warehouse.
             cron = self.env.ref(

@@ -1,6 +1,8 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.amazon_pii.core.work import BUSY
+
 
 class AmazonResyncWizard(models.TransientModel):
     """'Re-sync from date': move the account's cursor back, then sync."""
@@ -32,7 +34,7 @@ class AmazonResyncWizard(models.TransientModel):
         outcome = self.env["amazon.order.sync"]._step(
             account, self._reset, self.date_from
         )
-        if outcome == "busy":
+        if outcome is BUSY:
             raise UserError(
                 self.env._(
                     "A sync of %(name)s is running: try again when it has finished.",
