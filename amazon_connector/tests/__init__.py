@@ -5,3 +5,4 @@ from . import test_order_sync
 from . import test_shipments
 from . import test_listings
 from . import test_work_items
+from . import test_sku_binding

@@ -49,7 +49,18 @@ class AmazonListing(models.Model):
     )
     allowed_marketplace_ids = fields.Many2many(related="account_id.marketplace_ids")
     sku = fields.Char("SKU", required=True, tracking=True)
-    product_id = fields.Many2one("product.product", check_company=True, tracking=True)
+    # The one SKU-to-product binding is the account's amazon.offer: orders
+    # and listings of a SKU read (and write) the same product through it.
+    offer_id = fields.Many2one(
+        "amazon.offer", "SKU mapping", readonly=True, index=True, ondelete="restrict"
+    )
+    product_id = fields.Many2one(
+        related="offer_id.product_id",
+        readonly=False,
+        store=True,
+        check_company=True,
+        tracking=True,
+    )
     product_type_id = fields.Many2one(
         "amazon.product.type", "Product type", tracking=True, ondelete="restrict"
     )
@@ -430,7 +441,7 @@ class AmazonListing(models.Model):
             vals["state"] = "refused"
         self.write(vals)
         if self.state == "pending":
-            self._ensure_offer()
+            self._note_asin()
 
     @api.model
     def _channel_vals(self, attributes):
@@ -438,18 +449,42 @@ class AmazonListing(models.Model):
         codes = core.channels(attributes or {})
         return {"channels": ",".join(sorted(c for c in codes if c))} if codes else {}
 
-    def _ensure_offer(self):
-        """Orders of this SKU find the listing's product (amazon.offer)."""
-        for listing in self.filtered("product_id"):
-            offer = (
-                self.env["amazon.offer"]
-                .sudo()
-                ._for_skus(listing.account_id, [listing.sku])[listing.sku]
-            )
-            if not offer.product_id:
-                offer.product_id = listing.product_id
-            if listing.asin and not offer.asin:
-                offer.asin = listing.asin
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("account_id") and vals.get("sku") and not vals.get("offer_id"):
+                account = self.env["amazon.account"].browse(vals["account_id"])
+                offer = (
+                    self.env["amazon.offer"]
+                    .sudo()
+                    ._for_skus(account, [vals["sku"]])[vals["sku"]]
+                )
+                vals["offer_id"] = offer.id
+        return super().create(vals_list)
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {"sku", "account_id"} & set(vals):
+            # Another SKU is another binding; the product the listing had
+            # goes with it unless that SKU is mapped already.
+            for listing in self:
+                offer = (
+                    self.env["amazon.offer"]
+                    .sudo()
+                    ._for_skus(listing.account_id, [listing.sku])[listing.sku]
+                )
+                if offer != listing.offer_id:
+                    product = listing.offer_id.product_id
+                    super(AmazonListing, listing).write({"offer_id": offer.id})
+                    if not offer.product_id and product:
+                        offer.product_id = product
+        return result
+
+    def _note_asin(self):
+        """The ASIN Amazon gave the SKU, kept on its mapping too."""
+        for listing in self.filtered("asin"):
+            if not listing.offer_id.asin:
+                listing.offer_id.sudo().asin = listing.asin
 
     def action_refresh(self):
         """Read the listing back from Amazon (status, attributes, issues)."""

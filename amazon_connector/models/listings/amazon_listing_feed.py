@@ -223,7 +223,7 @@ class AmazonListingFeed(models.Model):
                             **listing._channel_vals(attributes),
                         }
                     )
-                    listing._ensure_offer()
+                    listing._note_asin()
             else:
                 listing._offer_result(entry, issues, refused)
         summary = result.summary if result else {}

@@ -77,13 +77,15 @@ class AmazonListingImport(models.AbstractModel):
             vals = listing._vals_from_item(item)
             if type_name and types[type_name] and not listing.product_type_id:
                 vals["product_type_id"] = types[type_name].id
-            vals["product_id"] = (listing.product_id or offers[sku].product_id).id
             if listing:
                 listing.write(vals)
                 updated |= listing
             else:
                 vals.update(
-                    account_id=account.id, marketplace_id=marketplace.id, sku=sku
+                    account_id=account.id,
+                    marketplace_id=marketplace.id,
+                    sku=sku,
+                    offer_id=offers[sku].id,
                 )
                 listing = Listing.create(vals)
                 created |= listing

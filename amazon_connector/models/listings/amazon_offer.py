@@ -2,10 +2,12 @@ from odoo import api, fields, models
 
 
 class AmazonOffer(models.Model):
-    """A seller SKU of one account and the Odoo product it sells.
+    """A seller SKU of one account and the Odoo product it sells: the one
+    SKU-to-product binding, read by the order import and shared by the SKU's
+    listings (their product is this record's, in every marketplace).
 
-    Created when an order first brings the SKU, matched to the product whose
-    internal reference equals the SKU; editable when they differ.
+    Created when an order or a listing first brings the SKU, matched to the
+    product whose internal reference equals the SKU; editable when they differ.
     """
 
     _name = "amazon.offer"
