@@ -13,7 +13,7 @@
         "account",
     ],
     "external_dependencies": {
-        "python": ["python-amazon-sp-api", "jsonschema", "requests"],
+        "python": ["python-amazon-sp-api", "jsonschema", "httpx"],
     },
     "data": [
         "security/amazon_connector_security.xml",

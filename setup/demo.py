@@ -21,69 +21,13 @@ import odoo_env
 ROOT = odoo_env.ROOT
 # Odoo's own deprecation warnings (its pinned Werkzeug) would bury the output.
 QUIET_WARNINGS = "--log-handler=py.warnings:ERROR"
-# Run inside `odoo shell`: what a seller's admin would click after installing,
-# then the first sync against the sandbox (its URL and credentials formatted in).
-DEMO_SETUP = """
-from datetime import timedelta
-from odoo import fields
-admin = env.ref("base.user_admin")
-admin.groups_id += env.ref("amazon_pii.group_amazon_pii_officer")
-admin.groups_id += env.ref("amazon_pii.group_amazon_shipping")
-# Shipments: a ship-from address, a default box and a carrier Amazon knows.
-if not env.company.street:
-    env.company.write({{"street": "1 Demo Way", "city": "Reno", "zip": "89501",
-                       "state_id": env.ref("base.state_us_23").id,
-                       "country_id": env.ref("base.us").id}})
-box = env["stock.package.type"].create({{
-    "name": "Demo box 30x20x10 cm", "packaging_length": 300, "width": 200,
-    "height": 100, "base_weight": 0.5}})
-env["delivery.carrier"].create({{
-    "name": "UPS", "amazon_carrier_code": "UPS",
-    "product_id": env["product.product"].create(
-        {{"name": "UPS shipping", "type": "service"}}).id}})
-# The seller's catalogue: the sandbox's products, half of them in stock.
-for index, (sku, title, price) in enumerate({products!r}):
-    product = env["product.product"].create({{
-        "name": title, "default_code": sku, "list_price": price,
-        "is_storable": True, "weight": 0.5}})
-    if index % 2:
-        env["stock.quant"].with_context(inventory_mode=True).create({{
-            "product_id": product.id, "inventory_quantity": 20,
-            "location_id": env["stock.warehouse"].search(
-                [("company_id", "=", env.company.id)], limit=1).lot_stock_id.id,
-        }}).action_apply_inventory()
-env["ir.config_parameter"].set_param("amazon_pii.incident_contact_id", admin.id)
-env["ir.config_parameter"].set_param("amazon_connector.rate_scale", {rate_scale})
-codes = ("us", "ca", "uk", "de", "fr", "jp")
-account = env["amazon.account"].create({{
-    "name": "Demo seller (local sandbox)",
-    "seller_id": {seller_id!r},
-    "region": "na",
-    "endpoint_url": {endpoint!r},
-    "lwa_url": {token_url!r},
-    "lwa_client_id": {client_id!r},
-    "lwa_client_secret": {client_secret!r},
-    "refresh_token": {refresh_token!r},
-    "marketplace_ids": [(6, 0, [env.ref("amazon_connector.marketplace_" + c).id
-                                for c in codes])],
-    "orders_sync_from": fields.Datetime.now() - timedelta(days=35),
-    "auto_invoice": True,
-    "package_type_id": box.id,
-}})
-env.cr.commit()
-log = env["amazon.order.sync"].run(account)
-env.cr.commit()
-log.invalidate_recordset()
-print("First sync: %s orders imported, %s parked, %s SP-API calls, %s throttled"
-      % (log.created, log.failed, log.api_calls, log.throttled))
-# Listings: what the seller already sells on amazon.com, matched by SKU, with
-# price and stock pushed by the cron from now on.
-created, updated = env["amazon.listing.import"]._run(
-    account, env.ref("amazon_connector.marketplace_us"))
-account.sync_listings = True
-env.cr.commit()
-print("Listings imported: %s (%s matched to a product)"
-      % (len(created), len(created.filtered("product_id"))))
+# `odoo shell` executes its standard input with `env` bound: this program runs
+# setup/demo_setup.py's main() with the sandbox's URLs and credentials.
+SHELL_PROGRAM = """\
+import sys
+sys.path.insert(0, {setup_dir!r})
+import demo_setup
+demo_setup.main(env, {options!r})
 """
 RATE_SCALE = 5  # the sandbox's usage plans x5: a first sync in seconds, not minutes
 
@@ -169,23 +113,24 @@ def run_demo(args, sandbox):
     if install.returncode != 0:
         sys.exit(f"Installing the suite into {args.db!r} failed (see the log above).")
     creds = sandbox.credentials
-    setup_code = DEMO_SETUP.format(
-        rate_scale=RATE_SCALE,
-        seller_id=creds["seller_id"],
-        endpoint=sandbox.base_url,
-        token_url=sandbox.token_url,
-        client_id=creds["client_id"],
-        client_secret=creds["client_secret"],
-        refresh_token=creds["refresh_token"],
-        products=[
+    options = {
+        "rate_scale": RATE_SCALE,
+        "seller_id": creds["seller_id"],
+        "endpoint": sandbox.base_url,
+        "token_url": sandbox.token_url,
+        "client_id": creds["client_id"],
+        "client_secret": creds["client_secret"],
+        "refresh_token": creds["refresh_token"],
+        "products": [
             (p["sku"], p["title"], float(p["priceUsd"]))
             for p in sandbox.dataset()["products"]
         ],
-    )
+    }
+    program = SHELL_PROGRAM.format(setup_dir=str(ROOT / "setup"), options=options)
     print("Connecting the demo seller account and importing its orders ...", flush=True)
     prepare = subprocess.run(
         [*common[:3], "shell", *common[3:], "--log-level=warn", QUIET_WARNINGS],
-        input=setup_code,
+        input=program,
         text=True,
         cwd="/",
         env=env,

@@ -22,6 +22,8 @@ from datetime import datetime, timezone
 import numpy as np
 from sklearn.ensemble import IsolationForest
 
+from amazon_connector.core import amazon_time
+
 from .address_rules import same_trade_area
 from .risk_features import (
     FIELDS_USED,
@@ -491,7 +493,7 @@ class OrderRiskModel:
             if seconds is None:
                 return None
             moment = datetime.fromtimestamp(seconds, timezone.utc)
-            return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+            return amazon_time.format(moment)
 
         last = trained.get("last")
         return {
@@ -524,9 +526,7 @@ class OrderRiskModel:
             ),
             "features": [label for _, label in FEATURES],
             "number_of_orders": self.profile.orders,
-            "last_training": trained["at"].strftime("%Y-%m-%dT%H:%M:%SZ")
-            if trained
-            else None,
+            "last_training": amazon_time.format(trained["at"]) if trained else None,
             "training_seconds": round(trained.get("seconds", 0.0), 3),
             "data_freshness_days": round((now.timestamp() - last) / DAY, 1)
             if last

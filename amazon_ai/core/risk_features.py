@@ -9,8 +9,10 @@ import math
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import timezone
 from statistics import median
+
+from amazon_connector.core import amazon_time
 
 from .address_rules import MARKETPLACE_COUNTRY, check_address
 
@@ -64,12 +66,8 @@ FIELDS_USED = (
 
 
 def parse_time(text):
-    if not text:
-        return None
-    moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+    moment = amazon_time.parse(text)
+    return moment.replace(tzinfo=timezone.utc) if moment else None
 
 
 def seller_of(order):

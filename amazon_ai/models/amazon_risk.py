@@ -16,6 +16,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from odoo.addons.amazon_connector.core import amazon_time
+
 from ..core.risk import OrderRiskModel, level_for
 
 _logger = logging.getLogger(__name__)
@@ -113,9 +115,7 @@ class AmazonRisk(models.AbstractModel):
         )
         newest = (card.get("data_used") or {}).get("date_range", [None, None])[1]
         if newest:
-            age = fields.Datetime.now() - fields.Datetime.to_datetime(
-                newest.replace("T", " ").rstrip("Z")
-            )
+            age = fields.Datetime.now() - amazon_time.parse(newest)
             card["data_freshness_days"] = round(age.total_seconds() / 86400, 1)
         return card
 

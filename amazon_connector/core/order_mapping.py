@@ -7,8 +7,10 @@ plan identifies, contacts or locates a person.
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
+
+from . import amazon_time
 
 # Rule 16: buyer and recipient only for orders the seller ships itself.
 INCLUDED_MERCHANT = (
@@ -429,11 +431,11 @@ def _seller_order_id(order):
 def _date(order_id, text, what):
     """ISO 8601 -> naive UTC (what Odoo stores)."""
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except (AttributeError, ValueError):
-        raise OrderDataError(order_id, f"{what}: not an ISO 8601 date") from None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        moment = amazon_time.parse(text)
+    except (TypeError, ValueError):
+        moment = None
+    if moment is None:
+        raise OrderDataError(order_id, f"{what}: not an ISO 8601 date")
     return moment
 
 

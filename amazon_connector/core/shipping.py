@@ -11,8 +11,10 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
+
+from . import amazon_time
 
 # Amazon's published carrier codes for confirmShipment (a subset: the ones a
 # European/NA/JP seller meets; anything else goes as "Other" + carrier name).
@@ -263,9 +265,7 @@ def iso_utc(moment):
     """ISO 8601 UTC with Z; a naive datetime is taken as UTC (Odoo's storage)."""
     if not isinstance(moment, datetime):
         raise ShipmentDataError("ship date missing or not a date and time")
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return amazon_time.format(moment)
 
 
 # --- Buy Shipping: getRates ------------------------------------------------
@@ -546,13 +546,11 @@ def _payload(payload):
 
 
 def parse_time(text):
-    """ISO 8601 -> aware UTC datetime; None when absent or unreadable."""
-    if not text or not isinstance(text, str):
+    """ISO 8601 -> naive UTC datetime; None when absent or unreadable (an
+    event without a usable time is passed over, not fatal)."""
+    if not isinstance(text, str):
         return None
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return amazon_time.parse(text)
     except ValueError:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)

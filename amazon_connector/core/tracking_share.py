@@ -5,17 +5,20 @@ and the carrier leave Odoo for such a service. :func:`share_payload` is the
 one enforcement point: :func:`send_share` serialises only what it returns.
 Error messages name the field and the reason, never the value or the key.
 
-URL problems raise :class:`ShareRefused` too (converted from the SP-API
-layer's ``PermanentError``): both are configuration or data the seller must
-fix, while :class:`ShareError` means the provider or the network failed.
+The call goes through ``spapi.transport.outbound_post`` (TLS 1.2+, no proxy
+from the environment, no redirects, a timeout, the configured provider's host
+as the only allowed one). URL problems raise :class:`ShareRefused` too
+(converted from the layer's ``PermanentError``): both are configuration or
+data the seller must fix, while :class:`ShareError` means the provider or the
+network failed, which is worth trying again.
 """
 
 import re
-
-import requests
+from urllib.parse import urlsplit
 
 from .spapi.endpoints import check_url
-from .spapi.errors import PermanentError
+from .spapi.errors import PermanentError, SPAPIError
+from .spapi.transport import outbound_post
 
 ALLOWED = ("order_id", "tracking_number", "carrier")
 
@@ -39,7 +42,6 @@ _STREET = re.compile(
 # Digits grouped by hyphens (020-7946-0958): a phone number, not a tracking
 # number (those are one run, or letters and digits).
 _GROUPED_DIGITS = re.compile(r"\d{2,5}(-\d{2,5}){1,4}")
-_MAX_BODY = 200
 
 
 class ShareRefused(ValueError):
@@ -100,8 +102,11 @@ def _pii_reason(field, value):
     return None
 
 
-def send_share(url, key, values, *, session=None, timeout=10):
-    """POST the checked payload as JSON with a bearer key; None on 2xx."""
+def send_share(url, key, values, *, client=None, timeout=10):
+    """POST the checked payload as JSON with a bearer key; None on 2xx.
+
+    ``client`` is an ``httpx.Client`` for tests (see ``outbound_post``).
+    """
     try:
         url = check_url(url, "tracking provider")
     except PermanentError as exc:
@@ -109,18 +114,23 @@ def send_share(url, key, values, *, session=None, timeout=10):
     if not key or not isinstance(key, str) or not key.isprintable() or " " in key:
         raise ShareRefused("tracking provider key: missing or not a single token")
     payload = share_payload(values)
-    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     try:
-        # No redirects: a 3xx could lead the bearer key somewhere unchecked.
-        response = (session or requests).post(
-            url, json=payload, headers=headers, timeout=timeout, allow_redirects=False
+        outbound_post(
+            url,
+            payload,
+            headers={"Authorization": f"Bearer {key}"},
+            # The provider the administrator configured, and no other host.
+            allowed_hosts=(urlsplit(url).hostname,),
+            timeout=timeout,
+            operation="tracking share",
+            what="tracking provider",
+            client=client,
         )
-    except requests.RequestException as exc:
-        # The exception text can hold the URL; the class name is enough.
-        raise ShareError(f"tracking share failed: {type(exc).__name__}") from None
-    if not 200 <= response.status_code < 300:
-        body = (response.text or "").replace(key, "***")[:_MAX_BODY]
+    except SPAPIError as exc:
+        if exc.operation == "config":
+            raise ShareRefused(exc.message) from None
+        # Message only: it names no URL, and echoes no key (outbound_post).
+        status = f"HTTP {exc.status}: " if exc.status else ""
         raise ShareError(
-            f"tracking share failed: HTTP {response.status_code}: {body}",
-            status=response.status_code,
-        )
+            f"tracking share failed: {status}{exc.message}", status=exc.status
+        ) from None

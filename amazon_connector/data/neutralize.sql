@@ -8,12 +8,8 @@ UPDATE amazon_account
        endpoint_url = 'https://neutralized.invalid',
        lwa_url = 'https://neutralized.invalid/auth/o2/token',
        tracking_share_url = NULL;
+-- Every cron of this module talks to Amazon: all of them stop.
 UPDATE ir_cron SET active = false
  WHERE id IN (SELECT cron_id FROM amazon_account WHERE cron_id IS NOT NULL)
     OR id IN (SELECT res_id FROM ir_model_data
-               WHERE module = 'amazon_connector'
-                 AND name IN ('ir_cron_amazon_confirm_shipments',
-                              'ir_cron_amazon_tracking',
-                              'cron_amazon_listing_feeds',
-                              'cron_amazon_listing_offers',
-                              'cron_amazon_product_types'));
+               WHERE module = 'amazon_connector' AND model = 'ir.cron');

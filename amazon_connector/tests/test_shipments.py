@@ -5,12 +5,14 @@ import json
 import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import new_test_user, tagged
 
+from ..models.shipments import amazon_shipment
 from .common import SandboxCase
 
 TOTP = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -271,12 +273,20 @@ class TestConfirmation(ShipmentCase):
 
     def test_neutralized_copy_sends_nothing(self):
         self.account.tracking_share_url = "https://tracking.example.com/hook"
+        self.assertTrue(self.account.cron_id.active)
         self.env.flush_all()
         for query in get_neutralization_queries(["amazon_connector"]):
             self.env.cr.execute(query)
         self.env.invalidate_all()
-        for xmlid in ("ir_cron_amazon_confirm_shipments", "ir_cron_amazon_tracking"):
+        for xmlid in (
+            "ir_cron_amazon_confirm_shipments",
+            "ir_cron_amazon_tracking",
+            "ir_cron_amazon_listing_feeds",
+            "ir_cron_amazon_listing_offers",
+            "ir_cron_amazon_product_types",
+        ):
             self.assertFalse(self.env.ref(f"amazon_connector.{xmlid}").active)
+        self.assertFalse(self.account.cron_id.active)
         self.assertFalse(self.account.tracking_share_url)
 
     def test_lost_reply_is_checked_on_amazon_not_sent_twice(self):
@@ -528,6 +538,23 @@ class TestTracking(ShipmentCase):
             self.env["amazon.shipment"]._cron_update_tracking(min_age_minutes=0)
             & picking
         )
+
+    def test_tracking_cron_reports_what_is_left_for_another_batch(self):
+        # Five labels, batches of four (BATCH * 4): Odoo must be told that
+        # one is left, so that it runs the cron again at once.
+        for _index in range(5):
+            self.rates_wizard(self.order_to_ship()).rate_ids[0].action_buy()
+        cron = self.env.ref("amazon_connector.ir_cron_amazon_tracking")
+        shipment = self.env["amazon.shipment"]
+        runs = []
+        with patch.object(amazon_shipment, "BATCH", 1):
+            for _run in range(2):
+                progress = self.env["ir.cron.progress"].create({"cron_id": cron.id})
+                shipment.with_context(
+                    ir_cron_progress_id=progress.id
+                )._cron_update_tracking()
+                runs.append((progress.done, progress.remaining))
+        self.assertEqual(runs, [(4, 1), (1, 0)])
 
     def test_share_refuses_what_is_not_allow_listed(self):
         _Collector.received.clear()

@@ -647,7 +647,9 @@ class AmazonPiiVault(models.AbstractModel):
             self._audit()._log(
                 "key_rewrap", count=len(entries), detail=f"{remaining} remaining"
             )
-        return len(entries), remaining
+        # Entries that failed stay stale: not done, or the cron would be run
+        # again at once, forever, on the same entries.
+        return len(entries - failed), remaining
 
     @api.model
     def _cron_rewrap(self):

@@ -6,7 +6,7 @@ from unittest.mock import patch
 from odoo.exceptions import UserError
 from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import tagged
-from odoo.tools import config
+from odoo.tools import SQL, config
 
 from ..core.keyring import KeyRing, write_new
 from ..models import keyring_service
@@ -57,6 +57,37 @@ class TestVaultKeys(VaultCase):
         self.assertNotIn(old, KeyRing.from_file(self.key_file).versions("vault"))
         self.assertEqual(self.reveal_name(owner), MARKER_NAME)
         self.assertTrue(self.audit("key_retire"))
+
+    def test_rewrap_cron_counts_failed_entries_as_not_done(self):
+        first, second = self.owners[:2]
+        self.store_address(first)
+        self.store_address(second)
+        self._rotate()
+        self.env.flush_all()
+        # One entry's data key swapped for another owner's: it cannot be
+        # unwrapped under its own associated data, so it stays stale.
+        self.env.cr.execute(
+            SQL(
+                """UPDATE amazon_pii_entry a SET wrapped_key = b.wrapped_key
+                     FROM amazon_pii_entry b
+                    WHERE a.owner_id = %s AND b.owner_id = %s
+                      AND a.field_key = 'recipient_name'
+                      AND b.field_key = 'recipient_name'""",
+                first.id,
+                second.id,
+            )
+        )
+        self.env.invalidate_all()
+        cron = self.env.ref("amazon_pii.ir_cron_amazon_pii_key_rewrap")
+        runs = []
+        for _run in range(2):
+            progress = self.env["ir.cron.progress"].create({"cron_id": cron.id})
+            self.vault.with_context(ir_cron_progress_id=progress.id)._cron_rewrap()
+            runs.append((progress.done, progress.remaining))
+        # The second run re-wraps nothing: done 0 tells Odoo to wait for the
+        # next interval instead of running it again at once, forever.
+        self.assertEqual(runs, [(7, 1), (0, 1)])
+        self.assertTrue(self.audit("decrypt_failed"))
 
     def test_retire_wizard_offers_old_versions_and_refuses_used_ones(self):
         self.store_address(self.owners[0])

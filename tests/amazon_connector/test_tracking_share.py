@@ -4,6 +4,7 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
+import httpx
 import pytest
 
 from amazon_connector.core.tracking_share import (
@@ -215,20 +216,41 @@ def test_send_share_refuses_bad_key(key, server):
     assert handler.seen == []
 
 
-def test_send_share_uses_given_session():
+def mock_client(*replies):
     calls = []
 
-    class Response:
-        status_code = 200
-        text = ""
+    def handler(request):
+        calls.append(request)
+        return replies[len(calls) - 1]
 
-    class Session:
-        def post(self, url, **kwargs):
-            calls.append((url, kwargs))
-            return Response()
+    return httpx.Client(transport=httpx.MockTransport(handler)), calls
 
-    send_share("https://tracking.example.com/share/", KEY, GOOD, session=Session())
-    ((url, kwargs),) = calls
-    assert url == "https://tracking.example.com/share"
-    assert kwargs["json"] == GOOD
-    assert kwargs["allow_redirects"] is False
+
+def test_send_share_uses_given_client():
+    client, calls = mock_client(httpx.Response(200))
+    send_share("https://tracking.example.com/share/", KEY, GOOD, client=client)
+    (request,) = calls
+    assert str(request.url) == "https://tracking.example.com/share"
+    assert request.method == "POST"
+    assert json.loads(request.content) == GOOD
+    assert request.headers["Authorization"] == f"Bearer {KEY}"
+
+
+def test_send_share_does_not_follow_a_redirect():
+    # A redirect could lead the bearer key to a host nobody configured.
+    client, calls = mock_client(
+        httpx.Response(302, headers={"Location": "https://elsewhere.example.com/"})
+    )
+    with pytest.raises(ShareError) as info:
+        send_share("https://tracking.example.com/share", KEY, GOOD, client=client)
+    assert info.value.status == 302
+    assert len(calls) == 1
+
+
+def test_send_share_error_names_no_url():
+    client, _calls = mock_client(httpx.Response(503))
+    url = "https://tracking.example.com/share?token=url-secret-0001"
+    with pytest.raises(ShareError) as info:
+        send_share(url, KEY, GOOD, client=client)
+    assert info.value.status == 503
+    assert "url-secret-0001" not in str(info.value)

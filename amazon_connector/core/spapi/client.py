@@ -17,9 +17,10 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from urllib.parse import quote, urlsplit
 
+from .. import amazon_time
 from .auth import TOKEN_CACHE, LwaTokenProvider
 from .endpoints import LWA_URL, api_endpoint, check_url, is_loopback
 from .errors import PermanentError
@@ -224,9 +225,7 @@ def _camel(name):
 
 def _value(value):
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return amazon_time.format(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, tuple, set, frozenset)):

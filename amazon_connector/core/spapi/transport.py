@@ -1,18 +1,27 @@
-"""The one function through which the layer talks HTTP: ``Transport.request``.
+"""The two functions through which the add-ons talk HTTP.
 
-Every call gets TLS 1.2+ (optional CA file for a local sandbox), connect and
-read timeouts, the seller's token bucket, bounded retries with jittered
-exponential backoff on 429/5xx/timeouts/broken bodies (``Retry-After``
-honoured), and ends either with a 2xx response or one of the two errors.
+``Transport.request`` carries every SP-API and Login with Amazon call: TLS
+1.2+ (optional CA file for a local sandbox), connect and read timeouts, the
+seller's token bucket, bounded retries with jittered exponential backoff on
+429/5xx/timeouts/broken bodies (``Retry-After`` honoured); it ends either
+with a 2xx response or one of the two errors.
+
+``outbound_post`` carries one call to a service that is not Amazon (the
+seller's tracking provider): same client configuration (TLS floor, no proxy
+from the environment, no redirects, URL rules of ``endpoints``), a host
+allow-list and a timeout, no retries (its caller owns them), and the same
+two errors.
 """
 
 import json
 import random
+import re
 import ssl
 import time
 from collections import Counter
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -34,6 +43,12 @@ PII_OPERATIONS = frozenset({"searchOrders", "getOrder", "getRates", "purchaseShi
 # request was sent is reported, not retried (429 and unsent requests are).
 NON_IDEMPOTENT = frozenset({"createFeed", "confirmShipment"})
 USER_AGENT = "odoo-amazon-connector/18.0 (Language=Python)"
+CONNECT_FAILURES = (httpx.ConnectError, httpx.ConnectTimeout)
+# Header names whose values are credentials: masked wherever a reply echoes them.
+_CREDENTIAL_HEADER = re.compile(
+    r"auth|key|token|secret|cookie|signature", re.IGNORECASE
+)
+_MAX_ECHO = 200  # characters of a non-Amazon error body kept in the message
 
 
 @dataclass(frozen=True)
@@ -73,6 +88,20 @@ def ssl_context(ca_file=None):
     context = ssl.create_default_context(cafile=ca_file)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     return context
+
+
+def http_client(context, timeout):
+    """The httpx client of every outbound call, verifying with ``context``.
+
+    trust_env=False: no proxy from the environment ever sees a token or a
+    key; no redirects: a 3xx could lead a credential somewhere unchecked.
+    """
+    return httpx.Client(
+        verify=context,
+        timeout=timeout,
+        follow_redirects=False,
+        trust_env=False,
+    )
 
 
 def error_from_response(operation, status, content, headers):
@@ -136,13 +165,7 @@ class Transport:
         self.limiter = limiter
         self.timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
         self.ssl_context = ssl_context(ca_file)
-        # trust_env=False: no proxy from the environment ever sees a token.
-        self._http = http or httpx.Client(
-            verify=self.ssl_context,
-            timeout=self.timeout,
-            follow_redirects=False,
-            trust_env=False,
-        )
+        self._http = http or http_client(self.ssl_context, self.timeout)
         self._sleep = sleep
         self._clock = clock
         self._rand = rand
@@ -203,30 +226,12 @@ class Transport:
                     headers=send_headers,
                     timeout=timeout,
                 )
-            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                if _tls_failure(exc):
-                    raise PermanentError(
-                        f"TLS handshake failed: {_tls_failure(exc)}",
-                        operation=operation,
-                    ) from None
-                sent = False  # nothing reached Amazon: always safe to retry
-                failure = RetryableError(
-                    f"connection failed ({type(exc).__name__})", operation=operation
-                )
-            except httpx.TimeoutException as exc:
-                failure = RetryableError(
-                    f"timeout ({type(exc).__name__})", operation=operation
-                )
             except httpx.TransportError as exc:
-                reason = _tls_failure(exc)
-                if reason:
-                    # A refused certificate or protocol will not heal by itself.
-                    raise PermanentError(
-                        f"TLS handshake failed: {reason}", operation=operation
-                    ) from None
-                failure = RetryableError(
-                    f"connection failed ({type(exc).__name__})", operation=operation
-                )
+                failure = network_failure(exc, operation)
+                if isinstance(failure, PermanentError):
+                    raise failure from None
+                # A connection never made reached nothing: always safe to retry.
+                sent = not isinstance(exc, CONNECT_FAILURES)
             else:
                 # SP-API calls and Login with Amazon token calls apart.
                 self.counters["token_calls" if operation == LWA else "calls"] += 1
@@ -297,6 +302,93 @@ class Transport:
             delay,
         )
         self._sleep(delay)
+
+
+def outbound_post(
+    url,
+    json_body,
+    *,
+    headers,
+    allowed_hosts,
+    timeout=10.0,
+    operation="outbound",
+    what="outbound",
+    client=None,
+):
+    """POST ``json_body`` once to a service that is not Amazon; ``Response`` on 2xx.
+
+    The one way out for such calls (the seller's tracking provider): the
+    client of :func:`http_client` (TLS 1.2+, no proxy from the environment,
+    no redirects), ``timeout`` seconds for each phase, no retries (the
+    caller keeps its own retry state), and the two error kinds:
+
+    - ``PermanentError`` with operation ``"config"`` before any connection
+      when the URL breaks the rules of ``endpoints.check_url`` (its message
+      starts with ``what``) or its host is not one of ``allowed_hosts``;
+    - ``RetryableError`` for a failed connection, a timeout, 429 or 5xx;
+    - ``PermanentError`` for a refused TLS handshake or any other non-2xx.
+
+    An error's message never holds the URL (it may carry a token) and keeps
+    at most 200 characters of the reply, redacted like the layer's logs and
+    with the values of credential headers we sent masked (a provider may
+    echo them). ``client`` is an ``httpx.Client`` for tests.
+    """
+    url = check_url(url, what)
+    allowed = {host.lower() for host in allowed_hosts}
+    if urlsplit(url).hostname.lower() not in allowed:
+        raise PermanentError(
+            f"{what} URL refused: host not allowed", operation="config"
+        )
+    own = client is None
+    if own:
+        client = http_client(ssl_context(), httpx.Timeout(timeout))
+    try:
+        raw = client.request(
+            "POST",
+            url,
+            json=json_body,
+            headers={"user-agent": USER_AGENT, **headers},
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=False,
+        )
+    except httpx.TransportError as exc:
+        raise network_failure(exc, operation) from None
+    finally:
+        if own:
+            client.close()
+    if 200 <= raw.status_code < 300:
+        return Response(raw.status_code, raw.headers, raw.content, None)
+    echo = raw.content.decode("utf-8", errors="replace")
+    for name, value in headers.items():
+        if _CREDENTIAL_HEADER.search(name):
+            # The whole value, and a scheme's credential ("Bearer <key>").
+            for secret in (value, *value.split()):
+                if len(secret) >= 8:
+                    echo = echo.replace(secret, redact.MASK)
+    kind = RetryableError if raw.status_code in RETRY_STATUSES else PermanentError
+    raise kind(
+        redact.body(echo, limit=_MAX_ECHO) or "empty reply",
+        operation=operation,
+        status=raw.status_code,
+        retry_after=parse_retry_after(raw.headers.get("Retry-After")),
+    )
+
+
+def network_failure(exc, operation):
+    """The error an ``httpx.TransportError`` amounts to.
+
+    A refused certificate or protocol will not heal by itself (permanent);
+    connection failures and timeouts may (retryable).
+    """
+    name = type(exc).__name__
+    if isinstance(exc, httpx.TimeoutException) and not isinstance(
+        exc, CONNECT_FAILURES
+    ):
+        return RetryableError(f"timeout ({name})", operation=operation)
+    reason = _tls_failure(exc)
+    if reason:
+        return PermanentError(f"TLS handshake failed: {reason}", operation=operation)
+    return RetryableError(f"connection failed ({name})", operation=operation)
 
 
 def _tls_failure(exc):

@@ -114,7 +114,7 @@ class AmazonListingFeed(models.Model):
             )
         else:
             listings.feed_id = feed
-        self.env.ref("amazon_connector.cron_amazon_listing_feeds").sudo()._trigger()
+        self.env.ref("amazon_connector.ir_cron_amazon_listing_feeds").sudo()._trigger()
         return feed
 
     # -- polling -------------------------------------------------------------------
@@ -132,7 +132,6 @@ class AmazonListingFeed(models.Model):
                 _logger.info("Amazon feed %s not polled: %s", feed.id, exc)
                 feed._poll_item()._failed(str(exc))
         self.env["amazon.listing"]._refresh_pending()
-        self.env["ir.cron"]._notify_progress(done=len(feeds), remaining=0)
 
     def action_poll(self):
         for feed in self.filtered(lambda f: f.state not in FINAL):

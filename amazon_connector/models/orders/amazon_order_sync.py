@@ -13,13 +13,14 @@ was checked on the account before the run started.
 
 import logging
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.amazon_pii.core.work import BUSY
 
+from ...core import amazon_time
 from ...core.order_mapping import INCLUDED_AMAZON, INCLUDED_MERCHANT
 from ...core.spapi import PermanentError, RetryableError, SPAPIError, redact
 
@@ -29,13 +30,6 @@ ORDER_SYNC_LOCK = 0x414D5A4F  # "AMZO": advisory lock namespace, key = account i
 INCLUDED = {"MERCHANT": INCLUDED_MERCHANT, "AMAZON": INCLUDED_AMAZON}
 PAGE_SIZE = 100  # Amazon's maximum; system parameter amazon_connector.page_size
 RETRY_PARKED = 50  # parked orders retried (getOrder) per run
-
-
-def _amazon_time(value):
-    """Amazon's ISO 8601 'Z' time -> naive UTC datetime (None when absent)."""
-    if not value:
-        return None
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).replace(tzinfo=None)
 
 
 class AmazonOrderSync(models.AbstractModel):
@@ -154,7 +148,7 @@ class AmazonOrderSync(models.AbstractModel):
         next_token = (page.get("pagination") or {}).get("nextToken")
         vals = {"orders_page_token": next_token or False}
         if phase == "MERCHANT" and not account.orders_window_end:
-            vals["orders_window_end"] = _amazon_time(
+            vals["orders_window_end"] = amazon_time.parse(
                 page.get("lastUpdatedBefore")
             ) or fields.Datetime.now() - timedelta(minutes=2)
         if not next_token:

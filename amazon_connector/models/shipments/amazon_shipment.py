@@ -461,7 +461,7 @@ class AmazonShipment(models.AbstractModel):
         status; each delivery at most once per ``min_age_minutes``."""
         now = fields.Datetime.now()
         pickings = self.env["stock.picking"].search(
-            [
+            due := [
                 ("amazon_label_carrier", "!=", False),
                 # A label never scanned would otherwise be polled forever.
                 ("amazon_confirmed_at", ">=", now - timedelta(days=TRACK_DAYS)),
@@ -490,6 +490,10 @@ class AmazonShipment(models.AbstractModel):
                 group.filtered(lambda p: p.amazon_tracking_checked != now).write(
                     {"amazon_tracking_checked": now, "amazon_tracking_error": str(exc)}
                 )
+        # Every picking of the batch is checked now; more due: run again at once.
+        self.env["ir.cron"]._notify_progress(
+            done=len(pickings), remaining=self.env["stock.picking"].search_count(due)
+        )
         return pickings
 
     def _track(self, client, picking, now):

@@ -1,0 +1,144 @@
+"""The demo database's contents: what a seller's admin would set up, then a sync.
+
+``setup/demo.py`` runs :func:`main` inside ``odoo shell`` (as superuser, on a
+freshly installed database) with the local sandbox's URLs and credentials in
+``options``. Each step commits, as a person clicking through would: the
+order sync and the listing import each run in transactions of their own and
+must see the account.
+"""
+
+from datetime import timedelta
+
+from odoo import fields
+
+# Marketplaces of the demo account: the sandbox's six.
+MARKETPLACE_CODES = ("us", "ca", "uk", "de", "fr", "jp")
+STOCK_ON_HAND = 20  # units of every second product
+
+
+def main(env, options):
+    """Set up the demo company, catalogue and account, then sync.
+
+    ``options``: ``seller_id``, ``endpoint``, ``token_url``, ``client_id``,
+    ``client_secret``, ``refresh_token`` (the sandbox's), ``rate_scale`` and
+    ``products``, a list of ``(sku, title, price)``.
+    """
+    admin = env.ref("base.user_admin")
+    admin.groups_id += env.ref("amazon_pii.group_amazon_pii_officer")
+    admin.groups_id += env.ref("amazon_pii.group_amazon_shipping")
+    box = _prepare_shipping(env)
+    _create_catalogue(env, options["products"])
+    params = env["ir.config_parameter"]
+    params.set_param("amazon_pii.incident_contact_id", admin.id)
+    params.set_param("amazon_connector.rate_scale", options["rate_scale"])
+    account = _create_account(env, options, box)
+    env.cr.commit()
+    _first_sync(env, account)
+    _import_listings(env, account)
+
+
+def _prepare_shipping(env):
+    """A ship-from address, a default box and a carrier Amazon knows; the box."""
+    if not env.company.street:
+        env.company.write(
+            {
+                "street": "1 Demo Way",
+                "city": "Reno",
+                "zip": "89501",
+                "state_id": env.ref("base.state_us_23").id,
+                "country_id": env.ref("base.us").id,
+            }
+        )
+    box = env["stock.package.type"].create(
+        {
+            "name": "Demo box 30x20x10 cm",
+            "packaging_length": 300,
+            "width": 200,
+            "height": 100,
+            "base_weight": 0.5,
+        }
+    )
+    env["delivery.carrier"].create(
+        {
+            "name": "UPS",
+            "amazon_carrier_code": "UPS",
+            "product_id": env["product.product"]
+            .create({"name": "UPS shipping", "type": "service"})
+            .id,
+        }
+    )
+    return box
+
+
+def _create_catalogue(env, products):
+    """The sandbox's products, every second one in stock."""
+    stock = (
+        env["stock.warehouse"]
+        .search([("company_id", "=", env.company.id)], limit=1)
+        .lot_stock_id
+    )
+    for index, (sku, title, price) in enumerate(products):
+        product = env["product.product"].create(
+            {
+                "name": title,
+                "default_code": sku,
+                "list_price": price,
+                "is_storable": True,
+                "weight": 0.5,
+            }
+        )
+        if index % 2:
+            env["stock.quant"].with_context(inventory_mode=True).create(
+                {
+                    "product_id": product.id,
+                    "inventory_quantity": STOCK_ON_HAND,
+                    "location_id": stock.id,
+                }
+            ).action_apply_inventory()
+
+
+def _create_account(env, options, box):
+    marketplaces = [
+        env.ref(f"amazon_connector.marketplace_{code}").id for code in MARKETPLACE_CODES
+    ]
+    return env["amazon.account"].create(
+        {
+            "name": "Demo seller (local sandbox)",
+            "seller_id": options["seller_id"],
+            "region": "na",
+            "endpoint_url": options["endpoint"],
+            "lwa_url": options["token_url"],
+            "lwa_client_id": options["client_id"],
+            "lwa_client_secret": options["client_secret"],
+            "refresh_token": options["refresh_token"],
+            "marketplace_ids": [fields.Command.set(marketplaces)],
+            # Further back than the sandbox's 30 days of orders: all of them.
+            "orders_sync_from": fields.Datetime.now() - timedelta(days=35),
+            "auto_invoice": True,
+            "package_type_id": box.id,
+        }
+    )
+
+
+def _first_sync(env, account):
+    log = env["amazon.order.sync"].run(account)
+    env.cr.commit()
+    log.invalidate_recordset()
+    print(
+        f"First sync: {log.created} orders imported, {log.failed} parked, "
+        f"{log.api_calls} SP-API calls, {log.throttled} throttled"
+    )
+
+
+def _import_listings(env, account):
+    """What the seller already sells on amazon.com, matched by SKU; the cron
+    pushes their price and stock from now on."""
+    created, _updated = env["amazon.listing.import"]._run(
+        account, env.ref("amazon_connector.marketplace_us")
+    )
+    account.sync_listings = True
+    env.cr.commit()
+    print(
+        f"Listings imported: {len(created)} "
+        f"({len(created.filtered('product_id'))} matched to a product)"
+    )
