@@ -44,8 +44,8 @@ CRONS = {
     "order": None,  # the account's own order sync cron
     "confirmation": "amazon_connector.ir_cron_amazon_confirm_shipments",
     "tracking_share": "amazon_connector.ir_cron_amazon_confirm_shipments",
-    "listing_push": "amazon_connector.cron_amazon_listing_offers",
-    "feed": "amazon_connector.cron_amazon_listing_feeds",
+    "listing_push": "amazon_connector.ir_cron_amazon_listing_offers",
+    "feed": "amazon_connector.ir_cron_amazon_listing_feeds",
 }
 
 
