@@ -1,3 +1,4 @@
 from . import amazon_marketplace
 from . import amazon_account
 from . import amazon_sync_log
+from . import amazon_rate_bucket
