@@ -171,7 +171,11 @@ _LIMITERS_LOCK = threading.Lock()
 
 
 def shared_limiter(rate_scale=1.0):
-    """The process-wide limiter: buckets are per seller, whatever the client."""
+    """The process-wide limiter: buckets are per seller, whatever the client.
+
+    They live in this process only (scripts, tools, tests). Odoo's seller
+    accounts pass a limiter over buckets all their processes share.
+    """
     with _LIMITERS_LOCK:
         return _LIMITERS.setdefault(rate_scale, RateLimiter(rate_scale=rate_scale))
 

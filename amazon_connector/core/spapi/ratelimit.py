@@ -3,6 +3,13 @@
 Waiting here, before the call, is what keeps 429s rare: the bucket mirrors
 Amazon's own bucket for the operation, starts from the usage plan and
 follows the rate Amazon reports in ``x-amzn-RateLimit-Limit``.
+
+Amazon counts a seller's calls whichever process makes them, so the buckets
+live in a ``BucketStore``: ``MemoryBucketStore`` (one process: tests, tools,
+scripts) or a store every process of a deployment shares (the Odoo addon
+keeps them in PostgreSQL, ``amazon.rate.bucket``). The limiter decides what
+to ask the store and what to do with the answer; a store only keeps the
+buckets and applies ``TokenBucket``'s arithmetic atomically.
 """
 
 import threading
@@ -73,6 +80,54 @@ class TokenBucket:
             self._tokens = min(self._tokens, 0.0)
 
 
+class BucketStore:
+    """Where the buckets of a limiter live; ``key`` is (seller, operation).
+
+    ``seed`` is ``(rate, burst)`` from the usage plan: a missing bucket is
+    created full from it. Each method is one atomic step on one bucket, with
+    ``TokenBucket``'s semantics; concurrent callers (threads, or processes for
+    a shared store) must never take the same token twice.
+    """
+
+    def reserve(self, key, seed, max_wait=None):
+        """``TokenBucket.reserve`` on the bucket: ``(wait, rate)``, ``wait``
+        negated when refused; ``rate`` is the bucket's current rate."""
+        raise NotImplementedError
+
+    def adapt(self, key, seed, rate=None, drain=False):
+        """Refill, then take ``rate`` (when given) and drain (after a 429);
+        return the bucket's rate."""
+        raise NotImplementedError
+
+
+class MemoryBucketStore(BucketStore):
+    """Buckets in this process only (tests, tools, the sandbox's clients)."""
+
+    def __init__(self, clock=time.monotonic):
+        self._clock = clock
+        self._buckets = {}
+        self._lock = threading.Lock()
+
+    def bucket(self, key, seed):
+        with self._lock:
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                bucket = self._buckets[key] = TokenBucket(*seed, clock=self._clock)
+            return bucket
+
+    def reserve(self, key, seed, max_wait=None):
+        bucket = self.bucket(key, seed)
+        return bucket.reserve(max_wait), bucket.rate
+
+    def adapt(self, key, seed, rate=None, drain=False):
+        bucket = self.bucket(key, seed)
+        if rate is not None:
+            bucket.set_rate(rate)
+        if drain:
+            bucket.drain()
+        return bucket.rate
+
+
 def parse_rate_header(value):
     """Rate from an ``x-amzn-RateLimit-Limit`` value, or None if unusable."""
     try:
@@ -87,28 +142,34 @@ class RateLimiter:
 
     ``rate_scale`` multiplies the plans' rates and bursts, as a local sandbox
     started with ``--rate-scale`` does; the rate header always wins once seen.
+    ``store`` keeps the buckets: by default in this process; pass a shared
+    store when several processes call Amazon for the same sellers.
     """
 
     def __init__(
-        self, plans=None, clock=time.monotonic, sleep=time.sleep, rate_scale=1.0
+        self,
+        plans=None,
+        clock=time.monotonic,
+        sleep=time.sleep,
+        rate_scale=1.0,
+        store=None,
     ):
         self._plans = USAGE_PLANS if plans is None else plans
-        self._clock = clock
         self._sleep = sleep
         self._scale = float(rate_scale)
-        self._buckets = {}
-        self._lock = threading.Lock()
+        self.store = MemoryBucketStore(clock) if store is None else store
+        # The last rate the store reported per bucket: a response's rate
+        # header is written to the store only when it says something new.
+        self._rates = {}
+
+    def plan(self, operation):
+        """``(rate, burst)`` a new bucket starts from, scaled."""
+        rate, burst = self._plans.get(operation, DEFAULT_PLAN)
+        return rate * self._scale, max(1, round(burst * self._scale))
 
     def bucket(self, seller_id, operation):
-        key = (seller_id, operation)
-        with self._lock:
-            bucket = self._buckets.get(key)
-            if bucket is None:
-                rate, burst = self._plans.get(operation, DEFAULT_PLAN)
-                burst = max(1, round(burst * self._scale))
-                bucket = TokenBucket(rate * self._scale, burst, self._clock)
-                self._buckets[key] = bucket
-            return bucket
+        """The ``TokenBucket`` itself (``MemoryBucketStore`` only)."""
+        return self.store.bucket((seller_id, operation), self.plan(operation))
 
     def acquire(self, seller_id, operation, max_wait=None):
         """Block until a call is allowed; return the seconds waited.
@@ -116,7 +177,9 @@ class RateLimiter:
         Rather than block longer than ``max_wait`` (an Odoo worker should not
         sleep for minutes), raise ``RetryableError`` with ``retry_after``.
         """
-        wait = self.bucket(seller_id, operation).reserve(max_wait)
+        key = (seller_id, operation)
+        wait, rate = self.store.reserve(key, self.plan(operation), max_wait)
+        self._rates[key] = rate
         if wait < 0:
             raise RetryableError(
                 f"usage plan allows the next call in {-wait:.1f}s",
@@ -124,14 +187,18 @@ class RateLimiter:
                 retry_after=-wait,
             )
         if wait > 0:
-            self._sleep(wait + SAFETY / self.bucket(seller_id, operation).rate)
+            # The store's transaction, if any, is over: nothing is held here.
+            self._sleep(wait + SAFETY / rate)
         return wait
 
     def observe(self, seller_id, operation, status, headers):
         """Adapt the bucket from a response's rate header and status."""
-        bucket = self.bucket(seller_id, operation)
+        key = (seller_id, operation)
         rate = parse_rate_header(headers.get("x-amzn-RateLimit-Limit"))
-        if rate is not None and rate != bucket.rate:
-            bucket.set_rate(rate)
-        if status == 429:
-            bucket.drain()
+        if rate is not None and rate == self._rates.get(key):
+            rate = None
+        drain = status == 429
+        if rate is not None or drain:
+            self._rates[key] = self.store.adapt(
+                key, self.plan(operation), rate=rate, drain=drain
+            )

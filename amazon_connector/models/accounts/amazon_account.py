@@ -314,7 +314,10 @@ class AmazonAccount(models.Model):
             # Local sandboxes run Amazon's usage plans multiplied by a factor.
             rate_scale=float(params.get_param("amazon_connector.rate_scale", 1)),
         )
-        return client_for(config)
+        # Buckets in the database: every worker, cron and server of this
+        # database draws on the same usage plan, as Amazon counts it.
+        limiter = self.env["amazon.rate.bucket"]._limiter(config.rate_scale)
+        return client_for(config, limiter=limiter)
 
     def action_test_connection(self):
         """Call searchOrders for the last day once and report plainly."""
