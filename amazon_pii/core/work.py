@@ -37,7 +37,9 @@ class _Busy:
 BUSY = _Busy()
 
 
-def backoff(attempts, base=BACKOFF_BASE, cap=BACKOFF_CAP, jitter=BACKOFF_JITTER, rng=None):
+def backoff(
+    attempts, base=BACKOFF_BASE, cap=BACKOFF_CAP, jitter=BACKOFF_JITTER, rng=None
+):
     """Delay before attempt number ``attempts + 1`` after ``attempts`` failures.
 
     ``base * 2**(attempts-1)``, capped, then spread by ``jitter`` (a fraction
