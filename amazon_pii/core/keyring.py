@@ -1,6 +1,6 @@
 """Versioned key ring for the PII vault, loaded from a key file outside the DB.
 
-Rule 5 of AMAZON-RULES.md: keys live outside the database, have versions,
+docs/data-protection.md #5: keys live outside the database, have versions,
 rotate without downtime and can be destroyed. The key file is JSON::
 
     {"format": 1,

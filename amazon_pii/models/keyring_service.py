@@ -1,4 +1,5 @@
-"""The process-wide PII key ring, read from outside the database (rule 5).
+"""The process-wide PII key ring, read from outside the database
+(docs/data-protection.md #5).
 
 This layer only finds the key file (odoo.conf option ``amazon_pii_key_file``
 wins over the environment variable ``AMAZON_PII_KEY_FILE``) and caches the

@@ -14,7 +14,8 @@ class AmazonPiiVaultCredentials(models.AbstractModel):
     @api.private
     def store_secrets(self, owner, values):
         """Replace credentials of ``owner`` (a seller account): administrators
-        with 2FA only (rules 6 and 10); audited by key, never by value."""
+        with 2FA only (docs/data-protection.md #6, #10); audited by key, never
+        by value."""
         owner.ensure_one()
         user = self.env.user
         if not self.env.su and not user.has_group("base.group_system"):

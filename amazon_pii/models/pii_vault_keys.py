@@ -1,5 +1,6 @@
-"""Vault: key versions (rule 5): re-wrap data keys under the active version,
-report which versions are in use, retire the unused ones from the key file."""
+"""Vault: key versions (docs/data-protection.md #5): re-wrap data keys under
+the active version, report which versions are in use, retire the unused ones
+from the key file."""
 
 from odoo import api, models
 from odoo.exceptions import AccessError, UserError

@@ -1,4 +1,4 @@
-"""Vault: when buyer data goes (rule 1) and what keeps it (legal hold, rule 2).
+"""Vault: retention and legal holds (docs/data-protection.md #1, #2).
 
 Retention dates come from ``core/retention.py`` with this database's settings;
 purging deletes the entries (their wrapped data keys with them) and calls the
@@ -25,7 +25,8 @@ class AmazonPiiVaultRetention(models.AbstractModel):
     def purge_date_for(
         self, delivered=None, latest_delivery=None, shipped=None, purchased=None
     ):
-        """Rule 1 with this database's settings (see core/retention.py)."""
+        """The purge date (docs/data-protection.md #1) with this database's
+        settings (see core/retention.py)."""
         return retention.purge_date(
             delivered=delivered,
             latest_delivery=latest_delivery,
@@ -76,7 +77,8 @@ class AmazonPiiVaultRetention(models.AbstractModel):
 
     @api.model
     def _cron_purge_due(self, batch_size=1000):
-        """Daily retention purge (rule 1), batched with progress reporting."""
+        """Daily retention purge (docs/data-protection.md #1), batched with
+        progress reporting."""
         Entry = self.env["amazon.pii.entry"].sudo()
         today = fields.Date.context_today(self)
         # Entries whose owner never gave a date fall back to their storage

@@ -19,7 +19,8 @@ from .pii_vault import OFFICER, SHIPPING
 
 
 def _record_reveal(env, owner_model, owner_ids, field_keys, purpose, canary):
-    """Unit of work: audit a reveal and watch for misuse (rule 14)."""
+    """Unit of work: audit a reveal and watch for misuse
+    (docs/data-protection.md #13, #14)."""
     vault = env["amazon.pii.vault"]
     vault._audit()._log(
         "reveal",

@@ -1,4 +1,5 @@
-"""Vault: misuse detection (rule 14): canary entries and reveal volume."""
+"""Vault: misuse detection (docs/data-protection.md #14): canary entries and
+reveal volume."""
 
 import uuid
 from datetime import timedelta
@@ -19,7 +20,8 @@ class AmazonPiiVaultWatch(models.AbstractModel):
     _inherit = "amazon.pii.vault"
 
     def _watch(self, canary):
-        """Rule 14: canaries and unusual reveal volumes open incidents."""
+        """Canaries and unusual reveal volumes open incidents
+        (docs/data-protection.md #14)."""
         Incident = self.env["amazon.pii.incident"]
         user = self.env.user
         if canary:
@@ -66,7 +68,7 @@ class AmazonPiiVaultWatch(models.AbstractModel):
     @api.private
     def plant_canary(self):
         """Synthetic entries nobody has a reason to open: revealing one opens an
-        incident (rule 14)."""
+        incident (docs/data-protection.md #14)."""
         if not self.env.user.has_group(OFFICER):
             raise AccessError(self.env._("Only a PII Officer may plant canaries."))
         partner = (
