@@ -38,7 +38,7 @@ def _log_event(env, event, kwargs):
     env["amazon.pii.audit"]._log(event, **kwargs)
 
 
-def _seal_rows(env):
+def _seal_committed_rows(env):
     """Unit of work: seal the committed rows (run READ COMMITTED)."""
     env["amazon.pii.audit"]._seal_rows()
 
@@ -172,7 +172,9 @@ class AmazonPiiAudit(models.Model):
         """Seal committed rows in a short transaction of its own."""
         # READ COMMITTED: each statement must see every seal committed before
         # the chain lock was granted.
-        self.env["amazon.work"]._run(_seal_rows, read_committed=True, su=self.env.su)
+        self.env["amazon.work"]._run(
+            _seal_committed_rows, read_committed=True, su=self.env.su
+        )
         self.invalidate_model(["seq", "chain_hash", "chain_key"])
 
     @api.model

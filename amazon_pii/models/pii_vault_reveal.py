@@ -46,7 +46,8 @@ def _record_decryption_failure(env, entry_facts, detail, tampered):
 
 
 class AmazonPiiVaultReveal(models.AbstractModel):
-    _inherit = "amazon.pii.vault"
+    # One model split by concern on purpose (see pii_vault.py), not scattered.
+    _inherit = "amazon.pii.vault"  # pylint: disable=consider-merging-classes-inherited
 
     def _actor(self):
         user = self.env.user
