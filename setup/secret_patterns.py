@@ -1,5 +1,6 @@
-"""Shapes of Amazon and AWS credentials (rule 6): none may appear in the
-repository or in captured logs. Built from pieces so this file never matches."""
+"""Shapes of Amazon and AWS credentials (docs/data-protection.md #6): none may
+appear in the repository or in captured logs. Built from pieces so this file
+never matches."""
 
 import re
 

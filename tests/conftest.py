@@ -1,8 +1,10 @@
 """Make the addons' pure ``core`` packages importable without Odoo.
 
 Each addon folder is registered as a bare namespace package, so
-``import amazon_pii.core.crypto`` never executes ``amazon_pii/__init__.py``
-(which imports the Odoo models).
+``import amazon_pii.core.envelope`` never executes ``amazon_pii/__init__.py``
+(which imports the Odoo models). What an addon's ``__init__`` hands its core
+at load (amazon_pii's PII fields for the SP-API log redactor) is handed over
+here too.
 """
 
 import sys
@@ -26,4 +28,14 @@ def register_bare_addons():
         sys.path.insert(0, str(ROOT))
 
 
+def wire_cores():
+    """Hand each core what the Odoo layer hands it at load: no core imports
+    another addon (see amazon_connector/__init__.py)."""
+    from amazon_connector.core.spapi import redact
+    from amazon_pii.core.registry import FIELDS
+
+    redact.register_pii_fields(FIELDS)
+
+
 register_bare_addons()
+wire_cores()

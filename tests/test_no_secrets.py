@@ -1,4 +1,4 @@
-"""Rule 6: no credential-shaped string in any tracked file."""
+"""docs/data-protection.md #6: no credential-shaped string in any tracked file."""
 
 import subprocess
 import sys

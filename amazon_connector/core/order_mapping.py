@@ -1,8 +1,8 @@
 """Plan one Orders API 2026-01-01 ``Order`` as sale order lines, without PII.
 
 Pure Python (never imports odoo). The Odoo layer turns an :class:`OrderPlan`
-into records and hands :func:`pii_values` to the vault (rule 2): nothing in a
-plan identifies, contacts or locates a person.
+into records and hands :func:`pii_values` to the vault (docs/data-protection.md
+#5): nothing in a plan identifies, contacts or locates a person.
 """
 
 import json
@@ -12,7 +12,8 @@ from decimal import Decimal, InvalidOperation
 
 from . import amazon_time
 
-# Rule 16: buyer and recipient only for orders the seller ships itself.
+# Buyer and recipient only for orders the seller ships itself
+# (docs/data-protection.md #16).
 INCLUDED_MERCHANT = (
     "BUYER",
     "RECIPIENT",
@@ -56,8 +57,9 @@ LABELS = {
 }
 # Order-level lines in a stable order after the item lines.
 ORDER_LINE_KINDS = ("item", "discount", "shipping", "gift_wrap", "cod_fee", "other")
-# Every Order path a plan reads (rule 21: amazon_pii's registry must list each
-# as non-PII; a test proves plans ignore everything else).
+# Every Order path a plan reads (docs/data-protection.md #21: amazon_pii's
+# registry must list each as non-PII; a test proves plans ignore everything
+# else).
 SOURCE_PATHS = (
     "orderId",
     "createdTime",

@@ -1,4 +1,4 @@
-"""AES-256-GCM envelope encryption for vault entries (rule 5 of AMAZON-RULES.md).
+"""AES-256-GCM envelope encryption for vault entries (docs/data-protection.md #5).
 
 Each entry gets a fresh 32-byte data key (DEK). The payload is encrypted with
 the DEK; the DEK is wrapped by a versioned KEK from the key ring. Hence:

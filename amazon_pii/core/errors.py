@@ -1,7 +1,7 @@
 """Exceptions of the PII core.
 
 Messages never carry key material or plaintext: they may end up in logs,
-chatter or tracebacks (rule 2 of ARCHITECTURE.md, rule 6 of AMAZON-RULES.md).
+chatter or tracebacks (docs/data-protection.md #5, #6).
 """
 
 

@@ -1,4 +1,4 @@
-"""Tamper-evident, append-only audit chain (rule 13 of AMAZON-RULES.md).
+"""Tamper-evident, append-only audit chain (docs/data-protection.md #13).
 
 Each row stores only its own hash: ``hash_n = link(hash_{n-1}, record_n)``,
 ``hash_0``'s predecessor being ``GENESIS``. The whole record dict is hashed,

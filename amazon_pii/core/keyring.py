@@ -1,6 +1,6 @@
 """Versioned key ring for the PII vault, loaded from a key file outside the DB.
 
-Rule 5 of AMAZON-RULES.md: keys live outside the database, have versions,
+docs/data-protection.md #5: keys live outside the database, have versions,
 rotate without downtime and can be destroyed. The key file is JSON::
 
     {"format": 1,
@@ -17,9 +17,10 @@ Rotation adds a new active version; entries are then re-wrapped in the
 background and the old version is retired once no entry depends on it (the
 caller checks that).
 
-The Odoo layer passes the odoo.conf option ``amazon_pii_key_file``; otherwise
-the environment variable ``AMAZON_PII_KEY_FILE`` names the file. The file must
-be mode 0600 (not group/world readable).
+The odoo.conf option ``amazon_pii_key_file`` names the file, otherwise the
+environment variable ``AMAZON_PII_KEY_FILE`` does; the Odoo layer reads them
+and hands the path to :func:`load_keyring`. The file must be mode 0600 (not
+group/world readable).
 
 Command line (no Odoo needed)::
 
@@ -261,13 +262,16 @@ class KeyRing:
         }
 
 
-def load_keyring(config_path=None, environ=None):
-    """Load the ring from odoo.conf's ``amazon_pii_key_file`` or the environment."""
-    environ = os.environ if environ is None else environ
-    path = config_path or environ.get(ENV_VAR)
+def load_keyring(path):
+    """The key ring in the key file at ``path``: the one loader of the suite.
+
+    Callers find the path: the Odoo layer in odoo.conf or the environment
+    (``models/keyring_service.py``, which also caches the ring), the command
+    line in ``--file``. An empty path means nothing is configured.
+    """
     if not path or not str(path).strip():
         raise KeyRingMissingError(f"No PII key file is configured. {GENERATE_HINT}")
-    return KeyRing.from_file(os.path.expanduser(str(path).strip()))
+    return KeyRing.from_file(path)
 
 
 # -- command line -----------------------------------------------------------
@@ -321,7 +325,7 @@ def main(argv=None):
                     f"{args.out} exists; refusing to overwrite"
                 ) from None
         else:
-            ring = KeyRing.from_file(args.file)
+            ring = load_keyring(args.file)
             if args.command == "rotate":
                 ring = ring.with_new_version(args.namespace)
                 replace_atomically(args.file, ring)

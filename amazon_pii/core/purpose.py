@@ -1,4 +1,5 @@
-"""Who may reveal which vault entry for which purpose (rules 9 and 10).
+"""Who may reveal which vault entry for which purpose
+(docs/data-protection.md #9, #10).
 
 Pure decision function: the Odoo layer gathers the facts (groups, 2FA, entry
 state) and audits whatever this returns.

@@ -1,4 +1,5 @@
-"""Machine-readable registry of PII fields in Orders API 2026-01-01 (rule 21).
+"""Machine-readable registry of PII fields in Orders API 2026-01-01
+(docs/data-protection.md #21).
 
 Source paths are dotted, with ``[]`` for arrays, relative to one ``Order``
 object (e.g. ``orderItems[].fulfillment.packing.giftOption.giftMessage``).
@@ -16,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 RETENTION_PII = (
-    "delivered+30d"  # rule 1; longer only in the legal-hold archive (rule 2)
+    "delivered+30d"  # docs/data-protection.md #1; longer only under a legal hold (#2)
 )
 
 
@@ -88,7 +89,7 @@ FIELDS = (
 )
 
 # What warehouse staff may reveal for an unshipped order's slip or label
-# (rule 9). City, state and country are not PII and need no reveal.
+# (docs/data-protection.md #9). City, state and country are not PII and need no reveal.
 SHIPPING_REVEALABLE = frozenset(
     {
         "recipient_name",
@@ -157,7 +158,8 @@ NON_PII_PATHS = frozenset(
     }
 )
 
-# Seller credentials kept in the vault (rule 6); owner is the seller account.
+# Seller credentials kept in the vault (docs/data-protection.md #6); owner is
+# the seller account.
 SECRETS = tuple(
     PIIField(key, f"credentials.{key}", "secret", "vault", purpose, "until replaced")
     for key, purpose in (

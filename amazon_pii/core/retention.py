@@ -1,4 +1,4 @@
-"""When PII must be gone (rule 1 of AMAZON-RULES.md).
+"""When PII must be gone (docs/data-protection.md #1).
 
 30 days after delivery; without a delivery date, the latest promised delivery
 date; without that, the ship date plus a configurable margin; without any

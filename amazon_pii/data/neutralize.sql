@@ -1,7 +1,8 @@
 -- A copied database must not be able to decrypt buyer data, even with the
 -- production key file: destroy every wrapped data key (crypto-shredding).
 UPDATE amazon_pii_entry SET wrapped_key = NULL;
--- Seller credentials have no business in a copy at all (rule 6).
+-- Seller credentials have no business in a copy at all
+-- (docs/data-protection.md #6).
 DELETE FROM amazon_pii_entry WHERE classification = 'secret';
 -- Stop the copy from mailing Amazon's security team about test incidents.
 INSERT INTO ir_config_parameter (key, value)

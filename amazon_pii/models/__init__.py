@@ -6,4 +6,10 @@ from . import pii_hold
 from . import pii_entry
 from . import pii_entry_info
 from . import pii_vault
+from . import pii_vault_store
+from . import pii_vault_credentials
+from . import pii_vault_reveal
+from . import pii_vault_watch
+from . import pii_vault_retention
+from . import pii_vault_keys
 from . import res_config_settings

@@ -1,8 +1,10 @@
-"""The process-wide PII key ring, read from outside the database (rule 5).
+"""The process-wide PII key ring, read from outside the database
+(docs/data-protection.md #5).
 
-odoo.conf option ``amazon_pii_key_file`` wins over the environment variable
-``AMAZON_PII_KEY_FILE``. The file is re-read when it changes, so a rotated key
-file is picked up without a restart.
+This layer only finds the key file (odoo.conf option ``amazon_pii_key_file``
+wins over the environment variable ``AMAZON_PII_KEY_FILE``) and caches the
+ring; ``core/keyring.py``'s ``load_keyring`` reads it. The file is re-read when
+it changes, so a rotated key file is picked up without a restart.
 """
 
 import os
@@ -19,6 +21,7 @@ _cache = {}
 
 
 def key_file_path():
+    """The configured key file: the odoo.conf option, else the environment."""
     return config.get(core_keyring.CONFIG_OPTION) or os.environ.get(
         core_keyring.ENV_VAR
     )
@@ -40,7 +43,7 @@ def get_keyring(env):
             cached = _cache.get(path)
             if cached and cached[0] == stamp:
                 return cached[1]
-            ring = core_keyring.KeyRing.from_file(path)
+            ring = core_keyring.load_keyring(path)
             _cache[path] = (stamp, ring)
             return ring
     except (PIIError, OSError) as exc:

@@ -33,6 +33,16 @@ EVENTS = [
 ]
 
 
+def _log_event(env, event, kwargs):
+    """Unit of work: one audit event, committed whatever the caller does next."""
+    env["amazon.pii.audit"]._log(event, **kwargs)
+
+
+def _seal_committed_rows(env):
+    """Unit of work: seal the committed rows (run READ COMMITTED)."""
+    env["amazon.pii.audit"]._seal_rows()
+
+
 class AmazonPiiAudit(models.Model):
     """Append-only, hash-chained audit trail of every access to buyer data.
 
@@ -131,8 +141,8 @@ class AmazonPiiAudit(models.Model):
     @api.model
     def _log_independently(self, event, **kwargs):
         """Record ``event`` in its own transaction: survives the caller's rollback."""
-        with self.env.registry.cursor() as cr:
-            self.with_env(self.env(cr=cr))._log(event, **kwargs)
+        # The keywords travel as one dict so none can clash with _run's own.
+        self.env["amazon.work"]._run(_log_event, event, kwargs, su=self.env.su)
 
     @api.model
     def _record(self, row):
@@ -160,13 +170,11 @@ class AmazonPiiAudit(models.Model):
     @api.model
     def _seal_committed(self):
         """Seal committed rows in a short transaction of its own."""
-        with self.env.registry.cursor() as cr:
-            if not self.env.registry.in_test_mode():
-                # Test cursors are savepoints of one transaction: nothing to
-                # refresh there. Elsewhere each statement must see every seal
-                # committed before the lock was granted.
-                cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
-            self.with_env(self.env(cr=cr))._seal_rows()
+        # READ COMMITTED: each statement must see every seal committed before
+        # the chain lock was granted.
+        self.env["amazon.work"]._run(
+            _seal_committed_rows, read_committed=True, su=self.env.su
+        )
         self.invalidate_model(["seq", "chain_hash", "chain_key"])
 
     @api.model

@@ -3,7 +3,8 @@ from odoo.exceptions import UserError
 
 
 class AmazonPiiHold(models.Model):
-    """Legal hold (rule 2): keeps an owner's PII past retention, archived.
+    """Legal hold (docs/data-protection.md #2): keeps an owner's PII past
+    retention, archived.
 
     Held entries are re-wrapped under the separate archive key: they are not
     purged, and cannot be revealed in ordinary use until the hold is released.

@@ -14,7 +14,8 @@ KINDS = [
 
 
 class AmazonPiiIncident(models.Model):
-    """A security incident (rule 15): Amazon must hear of it within 24 hours."""
+    """A security incident (docs/data-protection.md #15): Amazon must hear of
+    it within 24 hours."""
 
     _name = "amazon.pii.incident"
     _description = "Amazon Security Incident"

@@ -114,7 +114,8 @@ class ResConfigSettings(models.TransientModel):
         }
 
     def set_values(self):
-        # Rule 13: setting changes are audited (names only, never values).
+        # Setting changes are audited, names only, never values
+        # (docs/data-protection.md #13).
         params = self.env["ir.config_parameter"].sudo()
         keys = {
             name: field.config_parameter

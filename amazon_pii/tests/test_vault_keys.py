@@ -19,6 +19,7 @@ class TestVaultKeys(VaultCase):
         super().setUp()
         tmp = tempfile.TemporaryDirectory()
         self.addCleanup(tmp.cleanup)
+        self.key_dir = tmp.name
         self.key_file = os.path.join(tmp.name, "keyring.json")
         write_new(self.key_file, KeyRing.generate())
         patcher = patch.dict(config.options, {"amazon_pii_key_file": self.key_file})
@@ -110,6 +111,18 @@ class TestVaultKeys(VaultCase):
             self.assertRaisesRegex(UserError, "keyring.py generate"),
         ):
             self.store_address(self.owners[0])
+
+    def test_config_option_wins_over_environment_variable(self):
+        other = os.path.join(self.key_dir, "other.json")
+        write_new(other, KeyRing.generate())
+        configured = KeyRing.from_file(self.key_file).kek("vault", "v1")
+        from_env = KeyRing.from_file(other).kek("vault", "v1")
+        with patch.dict(os.environ, {"AMAZON_PII_KEY_FILE": other}):
+            ring = keyring_service.get_keyring(self.env)
+            self.assertEqual(ring.kek("vault", "v1"), configured)
+            with patch.dict(config.options, {"amazon_pii_key_file": ""}):
+                ring = keyring_service.get_keyring(self.env)
+                self.assertEqual(ring.kek("vault", "v1"), from_env)
 
     def test_settings_show_fingerprints_never_key_material(self):
         self.store_address(self.owners[0])

@@ -51,6 +51,20 @@ def test_every_registered_pii_key_is_masked_anywhere_in_json():
         }
 
 
+def test_payload_masks_every_string_until_pii_fields_are_registered(monkeypatch):
+    # Forgetting to register amazon_pii's fields must hide too much, not leak.
+    monkeypatch.setattr(redact, "_pii_keys", set())
+    doc = {"orderId": "902-1", "buyer": {"nickname": "Jöhn"}, "items": [{"n": 2}]}
+    assert redact.payload(doc) == {
+        "orderId": MASK,
+        "buyer": {"nickname": MASK},
+        "items": [{"n": 2}],
+    }
+    redact.register_pii_fields(FIELDS)
+    shown = redact.payload({"orderId": "902-1", "buyerName": "Jöhn", "email": "j@x"})
+    assert shown == {"orderId": "902-1", "buyerName": MASK, "email": MASK}
+
+
 def test_order_body_redaction_keeps_non_pii():
     order = {
         "orderId": "902-1",

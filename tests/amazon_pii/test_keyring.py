@@ -146,25 +146,28 @@ def test_no_key_material_in_repr_str_status_or_errors():
 def test_group_or_world_readable_key_file_is_refused(tmp_path, mode):
     path = _write(tmp_path / "pii.key", KeyRing.generate(), mode)
     with pytest.raises(KeyRingConfigError) as info:
-        load_keyring(str(path), environ={})
+        load_keyring(str(path))
     assert str(path) in str(info.value) and "chmod 600" in str(info.value)
 
 
 @posix_only
-def test_private_key_file_loads_and_explicit_path_beats_environment(tmp_path):
+def test_private_key_file_loads_the_file_it_is_given(tmp_path, monkeypatch):
     ring = KeyRing.generate()
     path = _write(tmp_path / "pii.key", ring)
     other = _write(tmp_path / "other.key", KeyRing.generate())
-    loaded = load_keyring(str(path), environ={"AMAZON_PII_KEY_FILE": str(other)})
+    # The loader reads the path it is given, never the environment: finding
+    # the path (odoo.conf option, then variable) is the Odoo layer's job.
+    monkeypatch.setenv("AMAZON_PII_KEY_FILE", str(other))
+    loaded = load_keyring(str(path))
     assert loaded.kek("vault", "v1") == ring.kek("vault", "v1")
-    from_env = load_keyring(environ={"AMAZON_PII_KEY_FILE": str(other)})
-    assert from_env.kek("vault", "v1") != ring.kek("vault", "v1")
 
 
-@pytest.mark.parametrize("environ", [{}, {"AMAZON_PII_KEY_FILE": "  "}])
-def test_unconfigured_key_file_explains_how_to_generate(environ):
+@pytest.mark.parametrize("path", [None, "", "  "])
+def test_unconfigured_key_file_explains_how_to_generate(path, monkeypatch, tmp_path):
+    other = _write(tmp_path / "other.key", KeyRing.generate())
+    monkeypatch.setenv("AMAZON_PII_KEY_FILE", str(other))
     with pytest.raises(KeyRingMissingError) as info:
-        load_keyring(None, environ=environ)
+        load_keyring(path)
     message = str(info.value)
     assert "generate --out" in message
     assert "amazon_pii_key_file" in message and "AMAZON_PII_KEY_FILE" in message
@@ -173,7 +176,7 @@ def test_unconfigured_key_file_explains_how_to_generate(environ):
 def test_absent_key_file_is_missing_with_hint(tmp_path):
     path = tmp_path / "absent.key"
     with pytest.raises(KeyRingMissingError) as info:
-        load_keyring(str(path), environ={})
+        load_keyring(str(path))
     assert str(path) in str(info.value) and "generate --out" in str(info.value)
 
 
@@ -182,7 +185,7 @@ def test_unparsable_key_file_is_config_error(tmp_path):
     path.write_text("{not json")
     path.chmod(0o600)
     with pytest.raises(KeyRingConfigError):
-        load_keyring(str(path), environ={})
+        load_keyring(str(path))
 
 
 # -- command line ----------------------------------------------------------
@@ -215,7 +218,7 @@ def test_cli_generate_and_rotate(tmp_path, no_odoo):
     done = _cli(no_odoo, "generate", "--out", str(path))
     assert done.returncode == 0, done.stderr
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    ring = load_keyring(str(path), environ={})
+    ring = load_keyring(str(path))
     assert ring.active_version("vault") == "v1"
     first = path.read_text()
 
@@ -226,14 +229,14 @@ def test_cli_generate_and_rotate(tmp_path, no_odoo):
     rotated = _cli(no_odoo, "rotate", "--file", str(path))
     assert rotated.returncode == 0, rotated.stderr
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    new = load_keyring(str(path), environ={})
+    new = load_keyring(str(path))
     assert new.active_version("vault") == "v2"
     assert new.kek("vault", "v1") == ring.kek("vault", "v1")
     assert new.active_version("archive") == "a1"
 
     archive = _cli(no_odoo, "rotate", "--file", str(path), "--namespace", "archive")
     assert archive.returncode == 0, archive.stderr
-    final = load_keyring(str(path), environ={})
+    final = load_keyring(str(path))
     assert final.active_version("archive") == "a2"
     assert final.versions("vault") == ("v1", "v2")
     assert list(tmp_path.glob(".keyring-*")) == []  # temp file replaced, not left

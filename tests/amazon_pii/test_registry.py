@@ -17,7 +17,7 @@ MODEL = (
     / "shared/amazon/sp-api-models/models/orders-api-model/orders_2026-01-01.json"
 )
 
-# The Definitions section of AMAZON-RULES.md, verbatim as paths.
+# The Definitions section of docs/data-protection.md, verbatim as paths.
 RULES_PII_PATHS = [
     "buyer.buyerName",
     "buyer.buyerEmail",

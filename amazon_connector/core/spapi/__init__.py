@@ -1,4 +1,4 @@
-"""SP-API access layer: the only code that talks HTTP to Amazon (rule 1).
+"""SP-API access layer: the only code that talks HTTP to Amazon.
 
 Build a client with ``client_for(AccountConfig(...))`` and call one method
 per operation; failures arrive as ``RetryableError`` or ``PermanentError``.

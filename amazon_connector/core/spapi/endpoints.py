@@ -2,7 +2,7 @@
 
 Regional hosts come from python-amazon-sp-api's marketplace table, so a
 marketplace id alone is enough to pick the right region. Plain ``http://``
-is accepted only for loopback hosts (a local sandbox; rule 7).
+is accepted only for loopback hosts (a local sandbox; docs/data-protection.md #7).
 """
 
 import ipaddress

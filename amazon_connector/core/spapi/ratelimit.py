@@ -1,4 +1,5 @@
-"""Client-side token buckets, one per (seller, operation) (rule 20).
+"""Client-side token buckets, one per (seller, operation)
+(docs/data-protection.md #20).
 
 Waiting here, before the call, is what keeps 429s rare: the bucket mirrors
 Amazon's own bucket for the operation, starts from the usage plan and

@@ -1,14 +1,13 @@
 """Redaction of secrets and buyer PII from everything the layer logs.
 
 All modules log through :data:`log`, whose filter redacts the formatted
-message, so no log line of the layer can bypass redaction (rules 2 and 6).
+message, so no log line of the layer can bypass redaction
+(docs/data-protection.md #6, #21).
 """
 
 import json
 import logging
 import re
-
-from amazon_pii.core.registry import FIELDS
 
 MASK = "***"
 
@@ -25,13 +24,21 @@ _PRESIGNED = re.compile(
     re.IGNORECASE,
 )
 
-# Keys whose values are PII wherever they appear in a JSON document: the
-# leaves of every registered Orders API field, plus the Shipping API's
-# address keys that carry the same data.
-PII_KEYS = frozenset(f.source_path.rpartition(".")[2] for f in FIELDS) | {
-    "email",
-    "phoneNumber",
-}
+# The Shipping API's address keys that carry the same data as registered
+# Orders API fields.
+SHIPPING_PII_KEYS = frozenset({"email", "phoneNumber"})
+# Keys whose values are PII wherever they appear in a JSON document. The
+# registry of buyer-data fields belongs to amazon_pii, whose core this package
+# may not import: whoever loads the layer hands it over once with
+# register_pii_fields() (the addon's __init__, the pure tests' conftest).
+_pii_keys = set()
+
+
+def register_pii_fields(fields):
+    """Mask the JSON keys of ``fields`` (amazon_pii's registry: objects with
+    ``.source_path``) and the Shipping API's equivalents in every payload."""
+    _pii_keys.update(f.source_path.rpartition(".")[2] for f in fields)
+    _pii_keys.update(SHIPPING_PII_KEYS)
 
 
 def text(value):
@@ -44,16 +51,21 @@ def text(value):
 
 
 def payload(value):
-    """A copy of a decoded JSON value with PII keys masked and strings redacted."""
+    """A copy of a decoded JSON value with PII keys masked and strings redacted.
+
+    Until the PII fields are registered nothing tells buyer data from the
+    rest, so every string is masked: a forgotten registration hides too much,
+    never too little.
+    """
     if isinstance(value, dict):
         return {
-            key: MASK if key in PII_KEYS else payload(item)
+            key: MASK if key in _pii_keys else payload(item)
             for key, item in value.items()
         }
     if isinstance(value, list):
         return [payload(item) for item in value]
     if isinstance(value, str):
-        return text(value)
+        return text(value) if _pii_keys else MASK
     return value
 
 

@@ -84,7 +84,8 @@ def parse_retry_after(value, now=time.time):
 
 
 def ssl_context(ca_file=None):
-    """Verifying client context refusing anything below TLS 1.2 (rule 7)."""
+    """Verifying client context refusing anything below TLS 1.2
+    (docs/data-protection.md #7)."""
     context = ssl.create_default_context(cafile=ca_file)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     return context

@@ -98,6 +98,7 @@ class AmazonSyncLog(models.Model):
 
     @api.autovacuum
     def _gc_old_logs(self):
-        """Sync logs are Amazon information: kept 18 months at most (rule 3)."""
+        """Sync logs are Amazon information: kept 18 months at most
+        (docs/data-protection.md #3)."""
         limit = fields.Datetime.subtract(fields.Datetime.now(), months=18)
         self.sudo().search([("started", "<", limit)]).unlink()

@@ -88,8 +88,8 @@ class AmazonOrderImport(models.AbstractModel):
 
     def _date_buyer_data(self, applied):
         """Retention facts of a page's orders in two batched vault calls: the
-        purge date (rule 1) and, once shipped or cancelled, the end of
-        warehouse access."""
+        purge date (docs/data-protection.md #1) and, once shipped or
+        cancelled, the end of warehouse access."""
         vault = self.env["amazon.pii.vault"]
         dates = []
         for order, plan in applied:

@@ -1,0 +1,201 @@
+"""Vault: purpose-bound reveal, decryption and the audit of both.
+
+Who may read what for which purpose is decided by ``core/purpose.py``; this
+file gathers the facts, decrypts and records. The audit rows of a reveal, a
+refusal and a decryption failure are written in a transaction of their own
+(``amazon.work._run``), so a caller that rolls back cannot erase them.
+"""
+
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from ..core import envelope
+from ..core import purpose as purpose_rules
+from ..core.errors import KeyUnavailableError, TamperError
+from .keyring_service import get_keyring
+from .pii_vault import OFFICER, SHIPPING
+
+
+def _record_reveal(env, owner_model, owner_ids, field_keys, purpose, canary):
+    """Unit of work: audit a reveal and watch for misuse
+    (docs/data-protection.md #13, #14)."""
+    vault = env["amazon.pii.vault"]
+    vault._audit()._log(
+        "reveal",
+        records=env[owner_model].browse(owner_ids),
+        field_keys=field_keys,
+        purpose=purpose,
+    )
+    vault._watch(canary)
+
+
+def _record_decryption_failure(env, entry_facts, detail, tampered):
+    """Unit of work: audit a failed decryption; a tampered entry is an incident."""
+    owner_model, owner_id, field_key = entry_facts
+    env["amazon.pii.audit"]._log(
+        "decrypt_failed",
+        res_model=owner_model,
+        res_id=owner_id,
+        field_keys=[field_key],
+        detail=detail[:120],
+    )
+    if tampered:
+        env["amazon.pii.incident"]._open("decryption_failure", detail, user=env.user)
+
+
+class AmazonPiiVaultReveal(models.AbstractModel):
+    # One model split by concern on purpose (see pii_vault.py), not scattered.
+    _inherit = "amazon.pii.vault"  # pylint: disable=consider-merging-classes-inherited
+
+    def _actor(self):
+        user = self.env.user
+        return purpose_rules.Actor(
+            is_officer=user.has_group(OFFICER),
+            is_shipping=user.has_group(SHIPPING),
+            has_2fa=bool(user.sudo().totp_enabled),
+        )
+
+    def _refusal(self, owners, field_keys, purpose):
+        """Why the current user may not reveal these entries ('' when allowed)."""
+        actor = self._actor()
+        now = fields.Datetime.now()
+        grace = self._param("shipping_grace_hours")
+        entries = self._entries(owners, field_keys)
+        try:
+            owners.check_access("read")
+        except AccessError:
+            return entries, self.env._("You may not read these records.")
+        if entries.company_id - self.env.companies:
+            return entries, self.env._(
+                "This buyer data belongs to a company you are not working in."
+            )
+        if "secret" in entries.mapped("classification"):
+            return entries, self.env._("Credentials are never revealed.")
+        if not entries:
+            ok, reason = purpose_rules.decide(
+                actor,
+                purpose_rules.EntryFacts("recipient_name", False, None),
+                purpose,
+                now,
+                grace,
+            )
+            return entries, reason
+        for entry in entries:
+            facts = purpose_rules.EntryFacts(
+                entry.field_key,
+                bool(entry.hold_id) or entry.kek_namespace == "archive",
+                entry.fulfilled_at,
+            )
+            ok, reason = purpose_rules.decide(actor, facts, purpose, now, grace)
+            if not ok:
+                return entries, reason
+        return entries, ""
+
+    @api.model
+    @api.private
+    def may_reveal(self, owners, field_keys, purpose):
+        """True when ``reveal`` would succeed for the current user (no audit)."""
+        return not self._refusal(owners, field_keys, purpose)[1]
+
+    @api.model
+    @api.private
+    def reveal(self, owners, field_keys, purpose):
+        """Decrypt for the current user: ``{owner_id: {field_key: str}}``.
+
+        Refusals raise AccessError and are audited in their own transaction,
+        so the refusal row survives the rollback of the refused request.
+        """
+        entries, reason = self._refusal(owners, field_keys, purpose)
+        if reason:
+            self._audit()._log_independently(
+                "reveal_refused",
+                records=owners,
+                field_keys=field_keys,
+                purpose=purpose,
+                detail=reason[:120],
+            )
+            raise AccessError(reason)
+        result = self._decrypt(entries)
+        # Recorded in its own transaction: a caller that rolls back after the
+        # reveal (a failed label purchase, say) must not erase the access.
+        canary = any(entries.mapped("is_canary"))
+        self.env["amazon.work"]._run(
+            _record_reveal,
+            owners._name,
+            owners.ids,
+            field_keys,
+            purpose,
+            canary,
+            su=self.env.su,
+        )
+        return result
+
+    @api.model
+    @api.private
+    def mark_fulfilled(self, owners, when=None):
+        """The owners shipped: Shipping staff lose access after the grace period.
+
+        The first shipment counts: marking again (a later update of a shipped
+        order) must not restart the grace period."""
+        self._entries(owners).filtered(lambda e: not e.fulfilled_at).write(
+            {"fulfilled_at": when or fields.Datetime.now()}
+        )
+
+    def _decrypt(self, entries):
+        keyring = get_keyring(self.env)
+        items = [(self._sealed(entry), self._aad(entry)) for entry in entries]
+        try:
+            values = envelope.open_many(keyring, items)
+        except (TamperError, KeyUnavailableError):
+            # Find the culprit one by one so the audit names it.
+            for entry, (sealed, aad) in zip(entries, items, strict=True):
+                try:
+                    envelope.open_sealed(keyring, sealed, aad)
+                except (TamperError, KeyUnavailableError) as exc:
+                    self._decryption_failed(entry, exc)
+            raise
+        result = defaultdict(dict)
+        for entry, value in zip(entries, values, strict=True):
+            result[entry.owner_id][entry.field_key] = value.decode("utf-8")
+        return dict(result)
+
+    def _decryption_failed(self, entry, exc):
+        detail = f"entry {entry.id} ({entry.field_key}): {exc}"
+        # Audited (and, when tampered, an incident) in a transaction of its
+        # own: the UserError below rolls the caller back.
+        self.env["amazon.work"]._run(
+            _record_decryption_failure,
+            (entry.owner_model, entry.owner_id, entry.field_key),
+            detail,
+            isinstance(exc, TamperError),
+            su=self.env.su,
+        )
+        raise UserError(
+            self.env._(
+                "Vault entry %(id)s of %(model)s %(owner)s could not be decrypted "
+                "(%(problem)s). The event is audited.",
+                id=entry.id,
+                model=entry.owner_model,
+                owner=entry.owner_id,
+                problem=exc,
+            )
+        )
+
+    @api.model
+    @api.private
+    def export(self, owner, purpose="legal_request"):
+        """Every stored field of one owner, for a PII Officer (audited)."""
+        owner.ensure_one()
+        if not self.env.user.has_group(OFFICER):
+            self._audit()._log_independently(
+                "reveal_refused", records=owner, purpose=purpose, detail="export"
+            )
+            raise AccessError(self.env._("Only a PII Officer may export buyer data."))
+        keys = self.stored_keys(owner)
+        values = self.reveal(owner, keys, purpose).get(owner.id, {})
+        self._audit()._log_independently(
+            "export", records=owner, field_keys=keys, purpose=purpose
+        )
+        return values
