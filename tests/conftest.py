@@ -31,10 +31,13 @@ def register_bare_addons():
 def wire_cores():
     """Hand each core what the Odoo layer hands it at load: no core imports
     another addon (see amazon_connector/__init__.py)."""
+    from amazon_ai.core import amazon_time as ai_time
+    from amazon_connector.core import amazon_time
     from amazon_connector.core.spapi import redact
     from amazon_pii.core.registry import FIELDS
 
     redact.register_pii_fields(FIELDS)
+    ai_time.use(amazon_time)
 
 
 register_bare_addons()

@@ -22,8 +22,7 @@ from datetime import datetime, timezone
 import numpy as np
 from sklearn.ensemble import IsolationForest
 
-from amazon_connector.core import amazon_time
-
+from . import amazon_time
 from .address_rules import same_trade_area
 from .risk_features import (
     FIELDS_USED,

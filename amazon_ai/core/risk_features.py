@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timezone
 from statistics import median
 
-from amazon_connector.core import amazon_time
-
+from . import amazon_time
 from .address_rules import MARKETPLACE_COUNTRY, check_address
 
 # Units of currency per US dollar; coarse on purpose: only used to compare
