@@ -6,3 +6,4 @@ from . import test_shipments
 from . import test_listings
 from . import test_work_items
 from . import test_sku_binding
+from . import test_shipped_elsewhere

@@ -102,6 +102,21 @@ class AmazonAccount(models.Model):
         check_company=True,
         help="One per marketplace currency; missing ones are created on sync.",
     )
+    shipped_elsewhere = fields.Selection(
+        [
+            ("validate", "Validate the delivery (shipped outside Odoo)"),
+            ("activity", "Keep it open with an activity"),
+        ],
+        "Merchant orders Amazon reports shipped",
+        required=True,
+        default="validate",
+        help="When Amazon reports a merchant-fulfilled order shipped (on "
+        "Seller Central, another tool, or before this connector was set up) "
+        "while its Odoo delivery is open: validate the delivery with the "
+        "quantities Amazon shipped, so stock leaves once and nothing is sent "
+        "back to Amazon; or, for sellers who ship everything from Odoo, keep it "
+        "open and give its responsible person an activity.",
+    )
     auto_invoice = fields.Boolean(
         "Invoice shipped orders",
         help="Create and post the invoice when Amazon reports an order shipped. "

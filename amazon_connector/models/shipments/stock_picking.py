@@ -133,6 +133,18 @@ class StockPicking(models.Model):
     def _action_done(self):
         result = super()._action_done()
         due = self.filtered(lambda p: p.state == "done")._amazon_to_confirm()
+        if due and self.env.context.get("amazon_shipped_elsewhere"):
+            # Validated because Amazon reports it shipped: nothing to send.
+            for picking in due:
+                self.env["amazon.shipment"]._confirmed(
+                    picking,
+                    "amazon",
+                    self.env._(
+                        "Shipped outside Odoo: Amazon reported it shipped, "
+                        "so the delivery was validated and nothing was sent."
+                    ),
+                )
+            due = due.browse()
         if due:
             due.write(
                 {"amazon_confirm_state": "to_send", "amazon_confirm_message": False}
