@@ -366,8 +366,14 @@ class TestLabels(ShipmentCase):
         self.assertIn(picking.carrier_tracking_ref.encode(), pdf)
         [bought] = self.confirmations(order)
         self.assertEqual(bought["source"], "label")
-        # The clerk validates: Amazon already knows, nothing is sent again.
-        self.validate(picking, tracking=picking.carrier_tracking_ref)
+        # The label validated the delivery (stock left once); Amazon already
+        # knows, nothing is sent again.
+        self.assertEqual(picking.state, "done")
+        self.assertEqual(
+            picking.move_ids.mapped("quantity"),
+            picking.move_ids.mapped("product_uom_qty"),
+        )
+        self.assertEqual(picking.amazon_sent_tracking, picking.carrier_tracking_ref)
         self.send()
         self.assertEqual(picking.amazon_confirm_source, "label")
         self.assertEqual(len(self.confirmations(order)), 1)

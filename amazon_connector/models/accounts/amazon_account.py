@@ -205,6 +205,13 @@ class AmazonAccount(models.Model):
         help="A cron sends the marketplace pricelist's price and the free "
         "quantity of the warehouse to merchant-fulfilled listings that changed.",
     )
+    stock_warehouse_ids = fields.Many2many(
+        "stock.warehouse",
+        string="Stock pushed from",
+        check_company=True,
+        help="Warehouses whose free quantity is offered on Amazon for "
+        "merchant-fulfilled listings. Empty: the warehouse orders ship from.",
+    )
     stock_buffer = fields.Integer(
         "Safety buffer",
         default=0,
@@ -266,6 +273,11 @@ class AmazonAccount(models.Model):
                 check_url(account.tracking_share_url, "tracking provider")
             except PermanentError as exc:
                 raise ValidationError(exc.message) from None
+
+    def _stock_warehouses(self):
+        """Warehouses whose free stock is offered on Amazon."""
+        self.ensure_one()
+        return self.stock_warehouse_ids or self.warehouse_id
 
     def _charge_product(self, xmlid):
         """Default of the product fields: this module's placeholder product."""

@@ -26,19 +26,42 @@ class AmazonListing(models.Model):
     _inherit = "amazon.listing"
 
     def _offer_values(self):
-        """``(price or None, quantity or None)`` Odoo wants on Amazon now."""
+        """``(price or None, quantity or None, notes)`` Odoo wants on Amazon
+        now; ``notes`` say why a value is not what a person would expect."""
         self.ensure_one()
         account, product = self.account_id, self.product_id
         price = quantity = None
+        notes = []
         if self.sync_price:
             currency = self.marketplace_id.currency_id
             pricelist = account._pricelist_for(currency)
             price = currency.round(pricelist._get_product_price(product, 1.0))
-        # A consumable's free quantity is 0: sending it would end the offer.
-        if self.sync_stock and self.is_mfn and product.is_storable:
-            free = product.with_context(warehouse_id=account.warehouse_id.id).free_qty
-            quantity = core.mfn_quantity(free, account.stock_buffer)
-        return price, quantity
+        if self.sync_stock and self.is_mfn and not product.is_storable:
+            # A consumable's free quantity is 0: sending it would end the offer.
+            notes.append(
+                self.env._(
+                    "%(product)s does not track inventory in Odoo: its stock is "
+                    "not pushed to Amazon. Make it a storable product (Track "
+                    "Inventory) to push its quantity.",
+                    product=product.display_name,
+                )
+            )
+        elif self.sync_stock and self.is_mfn:
+            stock = product.with_context(warehouse_id=account._stock_warehouses().ids)
+            quantity = core.mfn_quantity(stock.free_qty, account.stock_buffer)
+            on_hand = stock.qty_available
+            if quantity <= 0 < on_hand:
+                notes.append(
+                    self.env._(
+                        "Amazon is offered 0 although %(on_hand)s unit(s) are on "
+                        "hand: %(reserved)s reserved for deliveries still to ship, "
+                        "safety buffer %(buffer)s.",
+                        on_hand=on_hand,
+                        reserved=on_hand - stock.free_qty,
+                        buffer=account.stock_buffer,
+                    )
+                )
+        return price, quantity, notes
 
     def _offer_changes(self):
         """``[(listing, entry)]`` of listings with a price or quantity to push;
@@ -48,8 +71,11 @@ class AmazonListing(models.Model):
         for listing in self:
             if listing.feed_id and listing.feed_id.state not in FINAL:
                 continue
-            price, quantity = listing._offer_values()
-            problems = []
+            price, quantity, notes = listing._offer_values()
+            problems = [
+                core.AmazonIssue(code="", severity="warning", message=note)
+                for note in notes
+            ]
             if price is not None and price <= 0:
                 problems.append(
                     core.AmazonIssue(

@@ -175,6 +175,15 @@ class AmazonShipment(models.AbstractModel):
     def _confirm_settle(self, intent, note, error):
         picking = self.env["stock.picking"].browse(intent["picking_id"])
         if error is None:
+            detail = intent["payload"]["packageDetail"]
+            picking.write(
+                {
+                    "amazon_sent_carrier": detail.get("carrierName")
+                    or detail.get("carrierCode"),
+                    "amazon_sent_service": detail.get("shippingMethod") or False,
+                    "amazon_sent_tracking": detail.get("trackingNumber"),
+                }
+            )
             return self._confirmed(picking, "confirmation", note)
         if isinstance(error, RetryableError):
             return self._failed(picking, str(error), retry=True)
@@ -440,6 +449,13 @@ class AmazonShipment(models.AbstractModel):
                 "amazon_tracking_status": "PreTransit",
             }
         )
+        picking.write(
+            {
+                "amazon_sent_carrier": rate.carrier_name,
+                "amazon_sent_service": picking.amazon_label_service,
+                "amazon_sent_tracking": tracking,
+            }
+        )
         if picking.amazon_confirm_state != "sent":
             self._confirmed(picking, "label")
         picking.message_post(
@@ -452,7 +468,38 @@ class AmazonShipment(models.AbstractModel):
                 tracking=tracking,
             )
         )
+        self._validate_labelled(picking)
         return picking
+
+    def _validate_labelled(self, picking):
+        """The parcel is paid for and Amazon counts the order shipped: the
+        delivery leaves the stock now, for all its quantities. Where Odoo needs
+        a person (lots, serial numbers) it stays open and says so."""
+        if picking.state in ("done", "cancel"):
+            return
+        for move in picking.move_ids.filtered(
+            lambda m: m.state not in ("done", "cancel")
+        ):
+            move.quantity = move.product_uom_qty
+            move.picked = True
+        try:
+            with self.env.cr.savepoint():
+                picking.with_context(
+                    skip_backorder=True,
+                    picking_ids_not_to_backorder=picking.ids,
+                    skip_sms=True,
+                    skip_immediate=True,
+                ).button_validate()
+                if picking.state != "done":
+                    raise UserError(self.env._("it needs a decision in Odoo"))
+        except UserError as exc:
+            picking.message_post(
+                body=self.env._(
+                    "The label is bought but the delivery could not be validated "
+                    "(%(reason)s): validate it once the parcel leaves.",
+                    reason=str(exc),
+                )
+            )
 
     # -- tracking ----------------------------------------------------------------------
     @api.model

@@ -44,6 +44,16 @@ class StockPicking(models.Model):
         help="When the confirmation is sent (again) automatically.",
     )
     amazon_confirmed_at = fields.Datetime("Confirmed on", readonly=True, copy=False)
+    # What Amazon was told, as sent (the delivery's own fields may change later).
+    amazon_sent_carrier = fields.Char("Carrier sent", readonly=True, copy=False)
+    amazon_sent_service = fields.Char(
+        "Shipping service sent", readonly=True, copy=False
+    )
+    amazon_sent_tracking = fields.Char("Tracking sent", readonly=True, copy=False)
+    amazon_latest_ship_date = fields.Datetime(related="sale_id.amazon_latest_ship_date")
+    amazon_latest_delivery_date = fields.Datetime(
+        related="sale_id.amazon_latest_delivery_date"
+    )
     amazon_confirm_activity_id = fields.Many2one(
         "mail.activity", readonly=True, copy=False, ondelete="set null"
     )
