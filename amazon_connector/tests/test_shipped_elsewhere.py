@@ -3,7 +3,7 @@
 
 from odoo.tests import tagged
 
-from .common import SandboxCase
+from .common import SandboxCase, amazon_time
 
 
 @tagged("post_install", "-at_install")
@@ -106,3 +106,44 @@ class TestShippedElsewhere(SandboxCase):
             .count("Amazon reports this order shipped"),
             len(self.deliveries(order)),
         )
+
+
+@tagged("post_install", "-at_install")
+class TestInvoicedWhenShipped(SandboxCase):
+    sandbox_options = {"orders": 60, "seed": 21}
+
+    def test_invoices_dated_the_ship_day_with_facilitator_tax_out_of_revenue(self):
+        self.account.auto_invoice = True
+        self.sync()
+        orders = {o.amazon_order_id: o for o in self.amazon_orders()}
+        mf_tax = self.account.mf_tax_product_id
+        invoiced = mf_lines = 0
+        for amazon_id, (_truth, event) in self.expected_orders().items():
+            order = orders[amazon_id]
+            posted = order.invoice_ids.filtered(lambda m: m.state == "posted")
+            if event["status"] != "SHIPPED":
+                self.assertFalse(posted, f"{amazon_id} is {event['status']}")
+                continue
+            self.assertEqual(len(posted), 1, amazon_id)
+            invoiced += 1
+            # The day Amazon shipped it (the dataset's event), not today.
+            self.assertEqual(
+                posted.invoice_date, amazon_time(event["time"]).date(), amazon_id
+            )
+            self.assertFalse(
+                order.picking_ids.filtered(lambda p: p.state not in ("done", "cancel"))
+            )
+            for line in posted.invoice_line_ids:
+                if line.product_id == mf_tax:
+                    mf_lines += 1
+                    self.assertEqual(line.account_id.account_type, "liability_current")
+                else:
+                    self.assertNotEqual(
+                        line.account_id.account_type, "liability_current"
+                    )
+        self.assertGreater(invoiced, 5)
+        self.assertGreater(mf_lines, 0, "the dataset has facilitator-taxed orders")
+        # Imported today, shipped days ago: no invoice of the import day.
+        today = amazon_time(self.sandbox.now()).date()
+        dates = self.amazon_orders().invoice_ids.mapped("invoice_date")
+        self.assertLess(dates.count(today), len(dates) / 2)

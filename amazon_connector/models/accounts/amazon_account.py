@@ -10,6 +10,8 @@ from ..accounts.amazon_marketplace import REGIONS
 CREDENTIALS = ("lwa_client_id", "lwa_client_secret", "refresh_token")
 # Write-only fields whose values go to the vault.
 SECRET_FIELDS = (*CREDENTIALS, "tracking_share_key")
+# Code of the liability account marketplace facilitator tax is booked to.
+FACILITATOR_TAX_CODE = "AMZFACTAX"
 
 
 class AmazonAccount(models.Model):
@@ -273,6 +275,33 @@ class AmazonAccount(models.Model):
                 check_url(account.tracking_share_url, "tracking provider")
             except PermanentError as exc:
                 raise ValidationError(exc.message) from None
+
+    def _ensure_facilitator_tax_account(self):
+        """Marketplace facilitator tax is collected and paid by Amazon: never
+        the seller's revenue. Its product books to a liability account of the
+        company (created once), which Amazon's withholding clears."""
+        self.ensure_one()
+        product = self.sudo().mf_tax_product_id.with_company(self.company_id)
+        income = product.property_account_income_id
+        if not product or (income and income.account_type == "liability_current"):
+            return
+        Account = self.env["account.account"].sudo().with_company(self.company_id)
+        name = self.env._("Marketplace facilitator tax collected by Amazon")
+        found = Account.search(
+            [
+                *Account._check_company_domain(self.company_id),
+                ("code", "=", FACILITATOR_TAX_CODE),
+            ],
+            limit=1,
+        ) or Account.create(
+            {
+                "name": name,
+                "code": FACILITATOR_TAX_CODE,
+                "account_type": "liability_current",
+                "company_ids": [Command.link(self.company_id.id)],
+            }
+        )
+        product.property_account_income_id = found
 
     def _stock_warehouses(self):
         """Warehouses whose free stock is offered on Amazon."""

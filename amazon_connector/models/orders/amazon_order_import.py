@@ -307,7 +307,32 @@ class AmazonOrderImport(models.AbstractModel):
             and status == "SHIPPED"
             and order.invoice_status == "to invoice"
         ):
-            order._create_invoices().action_post()
+            self._invoice(account, order, plan)
+
+    def _invoice(self, account, order, plan):
+        """Invoice a shipped order once its goods have left: dated the day
+        Amazon reports it shipped (the purchase day when Amazon gives no ship
+        time), so revenue lands in the period of the sale, not of the import;
+        facilitator tax goes to its liability account, not to revenue."""
+        if order.picking_ids.filtered(
+            lambda p: (
+                p.picking_type_code == "outgoing" and p.state not in ("done", "cancel")
+            )
+        ):
+            return  # not delivered in Odoo yet: invoiced when it is
+        shipped = [p["ship_time"] for p in plan.packages if p.get("ship_time")]
+        invoice_date = (max(shipped) if shipped else plan.created).date()
+        account._ensure_facilitator_tax_account()
+        try:
+            with self.env.cr.savepoint():
+                moves = order._create_invoices()
+                moves.invoice_date = invoice_date
+                moves.action_post()
+        except UserError as exc:  # a lock date, a missing account: say so
+            order.amazon_sync_error = self.env._(
+                "The invoice of this shipped order could not be posted: %(reason)s",
+                reason=str(exc),
+            )
 
     def _shipped_elsewhere(self, account, order, plan):
         """Amazon reports a merchant-fulfilled order (partly) shipped while
