@@ -303,6 +303,15 @@ class AmazonAccount(models.Model):
         )
         product.property_account_income_id = found
 
+    def _home_marketplace(self):
+        """The marketplace of the company's own country, else the first one."""
+        self.ensure_one()
+        country = self.company_id.country_id
+        return (
+            self.marketplace_ids.filtered(lambda m: m.country_id == country)[:1]
+            or self.marketplace_ids[:1]
+        )
+
     def _stock_warehouses(self):
         """Warehouses whose free stock is offered on Amazon."""
         self.ensure_one()

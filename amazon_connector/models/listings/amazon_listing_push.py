@@ -145,6 +145,14 @@ class AmazonListing(models.Model):
             self.submitted_attributes or {}, entry["patches"], schema
         )
         self.write(vals)
+        sent = []
+        if entry.get("price") is not None:
+            sent.append(self.env._("price %(price)s", price=entry["price"]))
+        if entry.get("quantity") is not None:
+            sent.append(self.env._("quantity %(qty)s", qty=entry["quantity"]))
+        self.message_post(
+            body=self.env._("Pushed to Amazon: %(values)s.", values=", ".join(sent))
+        )
 
     @api.model
     def _cron_push_offers(self):
@@ -247,11 +255,46 @@ class AmazonListing(models.Model):
 
     def action_push_offers(self):
         """Push these listings' price and stock now (changed values only); a
-        person pushing starts the retries over."""
+        person pushing starts the retries over. Says what it did."""
         listings = self.filtered_domain(PUSHABLE)
         for account, group in listings.grouped("account_id").items():
             self.env["amazon.work.item"]._for(
                 "listing_push", group, account, create=False
             )._queue()
-        listings._push_changes()
-        return True
+        pushed = listings._push_changes()
+        skipped = self - listings
+        parts = [
+            self.env._(
+                "%(pushed)s of %(count)s listing(s) had a new price or quantity "
+                "for Amazon.",
+                pushed=pushed,
+                count=len(listings),
+            )
+        ]
+        if skipped:
+            parts.append(
+                self.env._(
+                    "Not pushed (not on Amazon yet, or without a product): %(skus)s.",
+                    skus=", ".join(skipped.mapped("sku")[:20]),
+                )
+            )
+        warned = listings.filtered(
+            lambda lst: lst.issue_ids.filtered(lambda i: i.source == "push")
+        )
+        if warned:
+            parts.append(
+                self.env._(
+                    "See the issues of %(skus)s.",
+                    skus=", ".join(warned.mapped("sku")[:20]),
+                )
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Price and stock push"),
+                "message": " ".join(parts),
+                "type": "warning" if skipped or warned else "success",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }

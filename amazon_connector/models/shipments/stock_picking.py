@@ -192,7 +192,33 @@ class StockPicking(models.Model):
             raise UserError(self.env._("There is no Amazon confirmation to send."))
         pickings.check_access("write")
         self.env["amazon.shipment"]._confirm_now(pickings)
-        return True
+        sent = pickings.filtered(lambda p: p.amazon_confirm_state == "sent")
+        failed = pickings - sent
+        message = (
+            self.env._(
+                "Amazon confirmed: %(names)s.", names=", ".join(sent.mapped("name"))
+            )
+            if sent
+            else ""
+        )
+        if failed:
+            message += " " + self.env._(
+                "Not confirmed: %(details)s",
+                details="; ".join(
+                    f"{p.name}: {p.amazon_confirm_message or ''}" for p in failed
+                ),
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Send to Amazon"),
+                "message": message.strip(),
+                "type": "warning" if failed else "success",
+                "sticky": bool(failed),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def _amazon_check_label_ready(self):
         self.ensure_one()
