@@ -12,12 +12,16 @@ recorded (a crash mid-call) is checked on Amazon before it is sent again.
 """
 
 import base64
+import hashlib
 import logging
 from contextlib import contextmanager
 from datetime import timedelta
 
+from psycopg2.errors import LockNotAvailable
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 from odoo.tools.pdf import merge_pdf
 
 from odoo.addons.amazon_pii.core.work import BUSY
@@ -420,13 +424,15 @@ class AmazonShipment(models.AbstractModel):
         Amazon confirms the shipment of a label it sold for an Amazon order
         itself, so the delivery is marked confirmed and never sent again."""
         order = picking.sale_id
+        self._lock_for_label(picking)
         with self._as_user_error(picking):
             body = shipping.label_request(request_token, rate.rate_id, label_format)
             with order.amazon_account_id.sudo()._client() as client:
-                # Same key for the same rate request: a retried purchase (lost
-                # reply, double click) returns the first label, never a second.
+                # One key per delivery and parcels: a retried purchase (lost
+                # reply, a second wizard, a double click) returns the first
+                # label, never pays for a second.
                 result = client.purchase_shipment(
-                    body, idempotency_key=f"odoo-{picking.id}-{request_token}"
+                    body, idempotency_key=self._label_key(picking)
                 )
             shipment_id, labels = shipping.parse_purchase(result)
         contents = [label.content for label in labels]
@@ -470,6 +476,38 @@ class AmazonShipment(models.AbstractModel):
         )
         self._validate_labelled(picking)
         return picking
+
+    def _lock_for_label(self, picking):
+        """Hold the delivery while its label is bought: a second purchase
+        (another wizard, a double click) waits for this one's commit, then
+        finds the label and is refused."""
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM stock_picking WHERE id = %s "
+                        "FOR NO KEY UPDATE NOWAIT",
+                        picking.id,
+                    ),
+                    log_exceptions=False,
+                )
+        except LockNotAvailable:
+            raise UserError(
+                self.env._(
+                    "A label for %(name)s is being bought right now.",
+                    name=picking.name,
+                )
+            ) from None
+        picking.invalidate_recordset(["amazon_has_label"])
+        picking._amazon_check_label_ready()
+
+    def _label_key(self, picking):
+        parcels = ",".join(p.reference for p in self._parcels(picking))
+        digest = hashlib.sha256(
+            f"{self.env['ir.config_parameter'].sudo().get_param('database.uuid')}"
+            f"/{picking.id}/{parcels}".encode()
+        ).hexdigest()[:32]
+        return f"odoo-{digest}"
 
     def _validate_labelled(self, picking):
         """The parcel is paid for and Amazon counts the order shipped: the
