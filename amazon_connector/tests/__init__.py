@@ -7,3 +7,4 @@ from . import test_listings
 from . import test_work_items
 from . import test_sku_binding
 from . import test_shipped_elsewhere
+from . import test_seller_week
