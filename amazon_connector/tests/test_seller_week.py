@@ -6,7 +6,7 @@ New flows add their invariants to ``assert_invariants``."""
 
 import math
 
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import SandboxCase, amazon_time
 
@@ -55,6 +55,27 @@ class TestSellersWeek(SandboxCase):
         cls.account.write(
             {"auto_invoice": True, "sync_listings": True, "stock_buffer": BUFFER}
         )
+        # For Amazon Shipping labels: a box, a ship-from address, 2FA.
+        cls.account.package_type_id = cls.env["stock.package.type"].create(
+            {"name": "Box", "packaging_length": 300, "width": 200, "height": 100}
+        )
+        cls.env.company.partner_id.write(
+            {
+                "street": "1 Warehouse Way",
+                "city": "Reno",
+                "zip": "89501",
+                "state_id": cls.env.ref("base.state_us_23").id,
+                "country_id": cls.env.ref("base.us").id,
+            }
+        )
+        for product in cls.products.values():
+            product.weight = 0.4
+        cls.clerk = new_test_user(
+            cls.env,
+            login="week_shipper",
+            groups="stock.group_stock_user,amazon_pii.group_amazon_shipping",
+        )
+        cls.clerk.sudo().totp_secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
     # -- the seller's day ------------------------------------------------------------
     def open_mfn_deliveries(self):
@@ -79,6 +100,12 @@ class TestSellersWeek(SandboxCase):
         if open_:
             # The clerk ships one order from Odoo with the carrier's number...
             self.ship_from_odoo(open_[0], f"1ZWEEK{day:02d}0001")
+        if len(open_) > 1 and day % 2:
+            # ...and, every other day, another with an Amazon Shipping label.
+            action = open_[1].with_user(self.clerk).action_amazon_get_rates()
+            wizard = self.env["amazon.label.wizard"].browse(action["res_id"])
+            wizard.with_user(self.clerk).rate_ids.sorted("price")[0].action_buy()
+            self.assertEqual(open_[1].state, "done")
         self.env.flush_all()
         self.env["amazon.shipment"]._cron_confirm_shipments()
         self.env["amazon.listing"]._cron_push_offers()
@@ -176,8 +203,12 @@ class TestSellersWeek(SandboxCase):
         shipped_elsewhere = self.amazon_orders().picking_ids.filtered(
             lambda p: p.amazon_confirm_source == "amazon"
         )
+        shipped_with_label = self.amazon_orders().picking_ids.filtered(
+            lambda p: p.amazon_confirm_source == "label"
+        )
         self.assertTrue(shipped_here)
         self.assertTrue(shipped_elsewhere)
+        self.assertTrue(shipped_with_label)
         # Every unit Amazon counts as shipped by the seller left the
         # warehouse once: Amazon's quantities fulfilled against Odoo's moves.
         shipped_by_amazon = {}
@@ -203,3 +234,5 @@ class TestSellersWeek(SandboxCase):
             self.assertEqual(
                 sum(moves.mapped("quantity")), shipped_by_amazon.get(sku, 0), sku
             )
+        # 5. No buyer data anywhere outside the vault.
+        self.assert_no_buyer_data()
