@@ -229,40 +229,84 @@ class AmazonListing(models.Model):
         return pushed
 
     def _patch_offer(self, client, entry):
+        """One listing's patch through ``amazon.work._send``: the attempt is
+        committed before Amazon is called and the answer recorded after, so
+        a rollback of the caller can neither lose nor repeat what Amazon
+        got. One listing's failure does not stop the others."""
         self.ensure_one()
+        listing_id = self.id
         body = {
             "productType": self.product_type_id.name or "PRODUCT",
             "patches": entry["patches"],
         }
-        try:
-            reply = client.patch_listings_item(
-                self.sku,
+
+        def claim(env):
+            listing = env["amazon.listing"].browse(listing_id)
+            item = listing._push_item()
+            if item.state == "sending" and item.next_attempt > fields.Datetime.now():
+                return None  # another worker pushes it right now
+            item._claim()
+            return {"sku": listing.sku, "marketplace": listing.marketplace_id.amazon_id}
+
+        def call(intent):
+            return client.patch_listings_item(
+                intent["sku"],
                 body,
-                marketplace_ids=[self.marketplace_id.amazon_id],
+                marketplace_ids=[intent["marketplace"]],
                 included_data=["issues"],
             )
-        except SPAPIError as exc:
-            # One listing's failure must not stop the others; retried on the
-            # one retry schedule.
-            self._set_issues(
-                "push",
-                [core.AmazonIssue(code="", severity="error", message=str(exc))],
-            )
-            self._push_item()._failed(str(exc))
-            return
-        issues = [core.amazon_issue(i) for i in reply.get("issues") or ()]
-        self._offer_result(entry, issues, reply.get("status") != "ACCEPTED")
+
+        def settle(env, intent, reply, error):
+            listing = env["amazon.listing"].browse(listing_id)
+            if error is None:
+                issues = [core.amazon_issue(i) for i in reply.get("issues") or ()]
+                listing._offer_result(entry, issues, reply.get("status") != "ACCEPTED")
+            elif isinstance(error, SPAPIError):
+                listing._set_issues(
+                    "push",
+                    [core.AmazonIssue(code="", severity="error", message=str(error))],
+                )
+                listing._push_item()._failed(str(error))
+            else:
+                # Only the type: an unexpected error's text may quote anything.
+                _logger.error(
+                    "Amazon price/stock push of listing %s crashed: %s",
+                    listing_id,
+                    type(error).__name__,
+                )
+                listing._push_item()._failed(type(error).__name__)
+
+        return self.env["amazon.work"]._send(claim, call, settle)
 
     def action_push_offers(self):
         """Push these listings' price and stock now (changed values only); a
         person pushing starts the retries over. Says what it did."""
         listings = self.filtered_domain(PUSHABLE)
-        for account, group in listings.grouped("account_id").items():
-            self.env["amazon.work.item"]._for(
-                "listing_push", group, account, create=False
-            )._queue()
+        ids = listings.ids
+
+        def queue(env):
+            mine = env["amazon.listing"].browse(ids)
+            for account, group in mine.grouped("account_id").items():
+                env["amazon.work.item"]._for(
+                    "listing_push", group, account, create=False
+                )._queue()
+
+        self.env["amazon.work"]._run(queue)
         pushed = listings._push_changes()
         skipped = self - listings
+        # The pushes committed in their own transactions: read what they
+        # recorded in a fresh one (this request's snapshot predates them).
+        warned_ids = self.env["amazon.work"]._run(
+            lambda env: (
+                env["amazon.listing"]
+                .browse(ids)
+                .filtered(
+                    lambda lst: lst.issue_ids.filtered(lambda i: i.source == "push")
+                )
+                .ids
+            )
+        )
+        self.invalidate_recordset()
         parts = [
             self.env._(
                 "%(pushed)s of %(count)s listing(s) had a new price or quantity "
@@ -278,9 +322,7 @@ class AmazonListing(models.Model):
                     skus=", ".join(skipped.mapped("sku")[:20]),
                 )
             )
-        warned = listings.filtered(
-            lambda lst: lst.issue_ids.filtered(lambda i: i.source == "push")
-        )
+        warned = self.browse(warned_ids)
         if warned:
             parts.append(
                 self.env._(

@@ -192,21 +192,26 @@ class StockPicking(models.Model):
             raise UserError(self.env._("There is no Amazon confirmation to send."))
         pickings.check_access("write")
         self.env["amazon.shipment"]._confirm_now(pickings)
-        sent = pickings.filtered(lambda p: p.amazon_confirm_state == "sent")
-        failed = pickings - sent
+        # The sends committed in their own transactions: read their outcome
+        # in a fresh one (this request's snapshot predates them).
+        ids = pickings.ids
+        outcome = self.env["amazon.work"]._run(
+            lambda env: [
+                (p.name, p.amazon_confirm_state, p.amazon_confirm_message or "")
+                for p in env["stock.picking"].browse(ids)
+            ]
+        )
+        sent = [name for name, state, _msg in outcome if state == "sent"]
+        failed = [(name, msg) for name, state, msg in outcome if state != "sent"]
         message = (
-            self.env._(
-                "Amazon confirmed: %(names)s.", names=", ".join(sent.mapped("name"))
-            )
+            self.env._("Amazon confirmed: %(names)s.", names=", ".join(sent))
             if sent
             else ""
         )
         if failed:
             message += " " + self.env._(
                 "Not confirmed: %(details)s",
-                details="; ".join(
-                    f"{p.name}: {p.amazon_confirm_message or ''}" for p in failed
-                ),
+                details="; ".join(f"{name}: {msg}" for name, msg in failed),
             )
         return {
             "type": "ir.actions.client",
