@@ -56,11 +56,23 @@ class AmazonShipment(models.AbstractModel):
     def _confirm_now(self, pickings):
         """Manual "Send to Amazon": at once, committed like the cron's sends;
         refused while a cron is sending the same delivery."""
-        Items = self.env["amazon.work.item"]
+        work = self.env["amazon.work"]
         for picking in pickings:
-            account = picking.sale_id.amazon_account_id
-            item = Items._for("confirmation", picking, account)
-            if self._send_confirmation(item.id, manual=True) is BUSY:
+            account_id, picking_id = picking.sale_id.amazon_account_id.id, picking.id
+            # Found or created in a committed unit: the send's own units must
+            # see (and lock) it.
+            item_id = work._run(
+                lambda env, a=account_id, p=picking_id: (
+                    env["amazon.work.item"]
+                    ._for(
+                        "confirmation",
+                        env["stock.picking"].browse(p),
+                        env["amazon.account"].browse(a),
+                    )
+                    .id
+                )
+            )
+            if self._send_confirmation(item_id, manual=True) is BUSY:
                 raise UserError(
                     self.env._(
                         "Delivery %(name)s is being sent to Amazon right now.",
