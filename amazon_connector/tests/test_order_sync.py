@@ -311,7 +311,7 @@ class TestParking(SandboxCase):
         self.assertEqual(action["res_model"], "amazon.sync.log")
         retried = self.env["amazon.sync.log"].browse(action["res_id"])
         self.assertEqual((retried.state, retried.failed), ("partial", len(malformed)))
-        parked.invalidate_recordset()  # written by the retry's own transactions
+        self.env.invalidate_all()  # written by the retry's own transactions
         self.assertEqual(set(parked.mapped("attempts")), {3})
 
 

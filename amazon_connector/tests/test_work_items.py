@@ -113,6 +113,14 @@ class TestWorkItems(TransactionCase):
     def test_failed_work_button_lists_the_accounts_failing_items(self):
         item = self.items()[0]
         item._failed("boom")
+        other = self.env["amazon.account"].create(
+            {"name": "Other seller", "seller_id": "AOTHER", "region": "na"}
+        )
+        foreign = self.Items._for("listing_push", self.partners[1], other)
+        foreign._failed("boom")
+        self.assertEqual(self.account.failed_work_count, 1)
         action = self.account.action_view_failed_work()
-        found = self.Items.search(action["domain"] + [("state", "!=", "done")])
+        self.assertEqual(action["context"], {"search_default_failing": 1})
+        failing = [("state", "in", ("retrying", "gave_up"))]  # the "Failing" filter
+        found = self.Items.search(action["domain"] + failing)
         self.assertEqual(found, item)
