@@ -10,7 +10,7 @@ from .common import SandboxCase, amazon_time
 class TestShippedElsewhere(SandboxCase):
     # Orders of the last weeks, most of them shipped long ago: a new seller's
     # first sync.
-    sandbox_options = {"orders": 60, "seed": 21}
+    sandbox_options = {"orders": 60, "seed": 22}
 
     def mfn(self, status):
         """(Odoo order, dataset order) of merchant orders now in ``status``."""
@@ -110,7 +110,7 @@ class TestShippedElsewhere(SandboxCase):
 
 @tagged("post_install", "-at_install")
 class TestInvoicedWhenShipped(SandboxCase):
-    sandbox_options = {"orders": 60, "seed": 21}
+    sandbox_options = {"orders": 60, "seed": 22}
 
     def test_invoices_dated_the_ship_day_with_facilitator_tax_out_of_revenue(self):
         self.account.auto_invoice = True

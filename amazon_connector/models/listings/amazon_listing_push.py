@@ -226,6 +226,8 @@ class AmazonListing(models.Model):
                         for listing, entry in changes:
                             listing._patch_offer(client, entry)
                 pushed += len(changes)
+        # Patches were recorded by their own committed units.
+        self.env.invalidate_all()
         return pushed
 
     def _patch_offer(self, client, entry):
