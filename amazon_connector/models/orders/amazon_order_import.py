@@ -364,8 +364,9 @@ class AmazonOrderImport(models.AbstractModel):
                     user_id=(picking.user_id or account.user_id or self.env.user).id,
                 )
             return
-        self.with_context(amazon_shipped_elsewhere=True)._deliver_from_amazon(
-            order, plan, open_
+        # On the deliveries' environment: their validation hook reads it.
+        self._deliver_from_amazon(
+            order, plan, open_.with_context(amazon_shipped_elsewhere=True)
         )
 
     def _deliver_from_amazon(self, order, plan, pickings=None):
