@@ -8,3 +8,5 @@ from . import test_work_items
 from . import test_sku_binding
 from . import test_rate_buckets
 from . import test_log_redaction
+from . import test_shipped_elsewhere
+from . import test_seller_week

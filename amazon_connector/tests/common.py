@@ -7,6 +7,7 @@ from pathlib import Path
 from unittest import SkipTest
 
 from odoo.tests import TransactionCase
+from odoo.tools import SQL
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 MARKETPLACES = ("us", "ca", "uk", "de", "fr", "jp")
@@ -109,3 +110,58 @@ class SandboxCase(TransactionCase):
         return self.env["sale.order"].search(
             [("amazon_account_id", "=", (account or self.account).id)]
         )
+
+    def buyer_data(self):
+        """The dataset's buyer PII: what must never leave the vault."""
+        pii = set()
+        for order in self.sandbox.dataset()["orders"]:
+            buyer, address = order["buyer"], order["recipient"]
+            pii.update(
+                [
+                    buyer.get("buyerName"),
+                    buyer.get("buyerEmail"),
+                    buyer.get("buyerCompanyName"),
+                    address.get("name"),
+                    address.get("addressLine1"),
+                    address.get("addressLine2"),
+                    address.get("phone"),
+                    *(i["giftMessage"] for i in order["items"]),
+                ]
+            )
+        return {value for value in pii if value and len(value) >= 6}
+
+    def assert_no_buyer_data(self, log_lines=()):
+        """No buyer data in any table but the vault's, in any stored file, or
+        in ``log_lines``; first proves the check sees the dataset's PII."""
+        pii = self.buyer_data()
+        self.assertGreater(len(pii), 20)
+        for line in log_lines:
+            leaked = [value for value in pii if value in line]
+            self.assertFalse(leaked, "buyer data in the log")
+        cr = self.env.cr
+        self.env.flush_all()
+        cr.execute(
+            """SELECT c.table_name, c.column_name
+                 FROM information_schema.columns c
+                 JOIN information_schema.tables t
+                   ON t.table_name = c.table_name AND t.table_schema = c.table_schema
+                WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE'
+                  AND c.data_type IN ('character varying', 'text', 'jsonb')
+                  AND c.table_name != 'amazon_pii_entry'"""
+        )
+        for table, column in cr.fetchall():
+            cr.execute(
+                SQL(
+                    "SELECT %s::text FROM %s WHERE %s IS NOT NULL",
+                    SQL.identifier(column),
+                    SQL.identifier(table),
+                    SQL.identifier(column),
+                )
+            )
+            for (value,) in cr.fetchall():
+                leaked = [p for p in pii if p in value]
+                self.assertFalse(leaked, f"buyer data in {table}.{column}")
+        for attachment in self.env["ir.attachment"].sudo().search([]):
+            raw = attachment.raw or b""
+            leaked = [p for p in pii if p.encode() in raw]
+            self.assertFalse(leaked, f"buyer data in attachment {attachment.id}")

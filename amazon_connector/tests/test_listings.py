@@ -274,7 +274,14 @@ class TestListingEdit(ListingCase):
         with Recorder("patch_listings_item") as patches:
             listing.action_submit()
         self.assertFalse(patches.calls)
-        self.assertEqual(listing.state, "invalid")
+        # The live listing is not demoted: its draft has the error, and the
+        # issues say so.
+        self.assertEqual(listing.state, "pending")
+        self.assertTrue(
+            listing.issue_ids.filtered(
+                lambda i: i.severity == "error" and i.attribute == "color"
+            )
+        )
         self.assertIn("color", self.on_amazon("BOX-1")["attributes"])
         edited["color"] = attributes["color"]
         listing.attributes = edited

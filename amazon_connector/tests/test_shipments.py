@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from unittest.mock import patch
 
 from odoo import fields
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import new_test_user, tagged
 
@@ -355,6 +355,24 @@ class TestLabels(ShipmentCase):
         cheapest.action_buy()
         return order.picking_ids, cheapest
 
+    def test_two_wizards_pay_for_one_label(self):
+        """Two 'Get rates' windows open on one delivery, both clicked: one
+        label is bought and paid, the second click is refused."""
+        order = self.order_to_ship()
+        first, second = self.rates_wizard(order), self.rates_wizard(order)
+        self.assertNotEqual(first.request_token, second.request_token)
+        picking = order.picking_ids
+        key = self.env["amazon.shipment"]._label_key(picking)
+        first.rate_ids.sorted("price")[0].action_buy()
+        with self.assertRaisesRegex(UserError, picking.name):
+            second.rate_ids.sorted("price")[0].action_buy()
+        bought = [c for c in self.confirmations(order) if c["source"] == "label"]
+        self.assertEqual(len(bought), 1)
+        # The purchase key names the delivery and its parcels, not the rate
+        # request: a retry after a lost reply gets the same label back.
+        self.assertEqual(self.env["amazon.shipment"]._label_key(picking), key)
+        self.assertNotIn(first.request_token, key)
+
     def test_label_bought_attached_printed_and_never_confirmed_twice(self):
         order = self.order_to_ship()
         picking, rate = self.buy_label(order)
@@ -376,8 +394,14 @@ class TestLabels(ShipmentCase):
         self.assertIn(picking.carrier_tracking_ref.encode(), pdf)
         [bought] = self.confirmations(order)
         self.assertEqual(bought["source"], "label")
-        # The clerk validates: Amazon already knows, nothing is sent again.
-        self.validate(picking, tracking=picking.carrier_tracking_ref)
+        # The label validated the delivery (stock left once); Amazon already
+        # knows, nothing is sent again.
+        self.assertEqual(picking.state, "done")
+        self.assertEqual(
+            picking.move_ids.mapped("quantity"),
+            picking.move_ids.mapped("product_uom_qty"),
+        )
+        self.assertEqual(picking.amazon_sent_tracking, picking.carrier_tracking_ref)
         self.send()
         self.assertEqual(picking.amazon_confirm_source, "label")
         self.assertEqual(len(self.confirmations(order)), 1)

@@ -116,7 +116,7 @@ class TestWorkItems(TransactionCase):
         other = self.env["amazon.account"].create(
             {"name": "Other seller", "seller_id": "AOTHER", "region": "na"}
         )
-        foreign = self.Items._for("listing_push", self.partners[1], other)
+        foreign = self.Items._for("feed", self.partners[1], other)
         foreign._failed("boom")
         self.assertEqual(self.account.failed_work_count, 1)
         action = self.account.action_view_failed_work()

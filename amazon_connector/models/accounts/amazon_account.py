@@ -10,6 +10,8 @@ from ..accounts.amazon_marketplace import REGIONS
 CREDENTIALS = ("lwa_client_id", "lwa_client_secret", "refresh_token")
 # Write-only fields whose values go to the vault.
 SECRET_FIELDS = (*CREDENTIALS, "tracking_share_key")
+# Code of the liability account marketplace facilitator tax is booked to.
+FACILITATOR_TAX_CODE = "AMZFACTAX"
 
 
 class AmazonAccount(models.Model):
@@ -102,6 +104,21 @@ class AmazonAccount(models.Model):
         check_company=True,
         help="One per marketplace currency; missing ones are created on sync.",
     )
+    shipped_elsewhere = fields.Selection(
+        [
+            ("validate", "Validate the delivery (shipped outside Odoo)"),
+            ("activity", "Keep it open with an activity"),
+        ],
+        "Merchant orders Amazon reports shipped",
+        required=True,
+        default="validate",
+        help="When Amazon reports a merchant-fulfilled order shipped (on "
+        "Seller Central, another tool, or before this connector was set up) "
+        "while its Odoo delivery is open: validate the delivery with the "
+        "quantities Amazon shipped, so stock leaves once and nothing is sent "
+        "back to Amazon; or, for sellers who ship everything from Odoo, keep it "
+        "open and give its responsible person an activity.",
+    )
     auto_invoice = fields.Boolean(
         "Invoice shipped orders",
         help="Create and post the invoice when Amazon reports an order shipped. "
@@ -190,6 +207,13 @@ class AmazonAccount(models.Model):
         help="A cron sends the marketplace pricelist's price and the free "
         "quantity of the warehouse to merchant-fulfilled listings that changed.",
     )
+    stock_warehouse_ids = fields.Many2many(
+        "stock.warehouse",
+        string="Stock pushed from",
+        check_company=True,
+        help="Warehouses whose free quantity is offered on Amazon for "
+        "merchant-fulfilled listings. Empty: the warehouse orders ship from.",
+    )
     stock_buffer = fields.Integer(
         "Safety buffer",
         default=0,
@@ -251,6 +275,47 @@ class AmazonAccount(models.Model):
                 check_url(account.tracking_share_url, "tracking provider")
             except PermanentError as exc:
                 raise ValidationError(exc.message) from None
+
+    def _ensure_facilitator_tax_account(self):
+        """Marketplace facilitator tax is collected and paid by Amazon: never
+        the seller's revenue. Its product books to a liability account of the
+        company (created once), which Amazon's withholding clears."""
+        self.ensure_one()
+        product = self.sudo().mf_tax_product_id.with_company(self.company_id)
+        income = product.property_account_income_id
+        if not product or (income and income.account_type == "liability_current"):
+            return
+        Account = self.env["account.account"].sudo().with_company(self.company_id)
+        name = self.env._("Marketplace facilitator tax collected by Amazon")
+        found = Account.search(
+            [
+                *Account._check_company_domain(self.company_id),
+                ("code", "=", FACILITATOR_TAX_CODE),
+            ],
+            limit=1,
+        ) or Account.create(
+            {
+                "name": name,
+                "code": FACILITATOR_TAX_CODE,
+                "account_type": "liability_current",
+                "company_ids": [Command.link(self.company_id.id)],
+            }
+        )
+        product.property_account_income_id = found
+
+    def _home_marketplace(self):
+        """The marketplace of the company's own country, else the first one."""
+        self.ensure_one()
+        country = self.company_id.country_id
+        return (
+            self.marketplace_ids.filtered(lambda m: m.country_id == country)[:1]
+            or self.marketplace_ids[:1]
+        )
+
+    def _stock_warehouses(self):
+        """Warehouses whose free stock is offered on Amazon."""
+        self.ensure_one()
+        return self.stock_warehouse_ids or self.warehouse_id
 
     def _charge_product(self, xmlid):
         """Default of the product fields: this module's placeholder product."""

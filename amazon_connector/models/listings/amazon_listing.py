@@ -317,41 +317,72 @@ class AmazonListing(models.Model):
         ) from exc
 
     # -- actions -------------------------------------------------------------------
-    def _each(self, work):
+    def _each(self, work, verb):
         """Run ``work(listing)`` for each listing in a savepoint: a listing
         that fails keeps the reason as an issue and the others go on (for a
-        single listing the error is shown at once)."""
+        single listing the error is shown at once). ``work`` returns what
+        happened to the listing (a key of ``_outcome_texts``); each listing's
+        chatter says it and a notification sums it up, then the view reloads,
+        so no click does nothing silently."""
         failed = self.browse()
+        outcomes = {}
         for listing in self:
             try:
                 with self.env.cr.savepoint():
-                    work(listing)
+                    outcome = work(listing)
             except SPAPIError as exc:
                 if len(self) == 1:
                     listing._amazon_failure(exc)
                 failed |= listing._failed(str(exc))
+                continue
             except UserError as exc:
                 if len(self) == 1:
                     raise
                 failed |= listing._failed(str(exc))
-        if not failed:
-            return True
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("Some listings failed"),
-                "message": self.env._(
+                continue
+            outcomes.setdefault(outcome, self.browse())
+            outcomes[outcome] |= listing
+            if outcome:
+                listing.message_post(body=self._outcome_texts()[outcome])
+        parts = [
+            f"{self._outcome_texts()[outcome]} ({len(group)}: "
+            f"{', '.join(group.mapped('sku')[:10])})"
+            for outcome, group in outcomes.items()
+            if outcome
+        ]
+        if failed:
+            parts.append(
+                self.env._(
                     "%(count)s of %(total)s listings could not be processed: "
                     "%(skus)s. Their issues say why.",
                     count=len(failed),
                     total=len(self),
                     skus=", ".join(failed.mapped("sku")[:20]),
-                ),
-                "type": "warning",
-                "sticky": True,
+                )
+            )
+        bad = failed or outcomes.get("invalid") or outcomes.get("refused")
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Some listings failed") if failed else verb,
+                "message": "\n".join(parts) or self.env._("Nothing to do."),
+                "type": "warning" if bad else "success",
+                "sticky": bool(bad),
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
+        }
+
+    def _outcome_texts(self):
+        return {
+            "invalid": self.env._("Not sent: the listing has errors (see its issues)."),
+            "unchanged": self.env._(
+                "Nothing sent: Amazon already has these attributes."
+            ),
+            "valid": self.env._("Amazon's preview found no error."),
+            "refused": self.env._("Amazon refused it (see its issues)."),
+            "sent": self.env._("Sent to Amazon; it processes the change."),
+            "refreshed": self.env._("Read back from Amazon."),
         }
 
     def _failed(self, message):
@@ -367,7 +398,9 @@ class AmazonListing(models.Model):
         """Local schema check first; only a clean listing goes to Amazon's
         VALIDATION_PREVIEW, whose issues are stored beside the local ones."""
         self._require_type()
-        return self._each(lambda listing: listing._validate_one())
+        return self._each(
+            lambda listing: listing._validate_one(), self.env._("Validation")
+        )
 
     def _check_no_feed(self):
         if self.feed_id and self.feed_id.state not in FINAL:
@@ -384,11 +417,11 @@ class AmazonListing(models.Model):
         self._check_no_feed()
         self.issue_ids.filtered(lambda i: i.source == "amazon").unlink()
         if not self._validate_locally():
-            self.state = "invalid"
-            return
+            self._mark_invalid()
+            return "invalid"
         if not self._has_changes():
             self.state = self._amazon_state()  # same as Amazon's copy
-            return
+            return "unchanged"
         with self.account_id._client() as client:
             reply = self._send(client, preview=True)
         issues = [core.amazon_issue(i) for i in reply.get("issues") or ()]
@@ -396,25 +429,38 @@ class AmazonListing(models.Model):
         valid = reply.get("status") == "VALID" and not any(
             i.severity == "error" for i in issues
         )
-        self.state = "valid" if valid else "invalid"
+        if valid:
+            self.state = "valid"
+        else:
+            self._mark_invalid()
+        return "valid" if valid else "invalid"
+
+    def _mark_invalid(self):
+        """A listing Amazon does not hold yet becomes "invalid"; a live one
+        keeps its Amazon state: only the draft of its change has errors, and
+        its issues say so (the live offer is untouched)."""
+        self.state = self._amazon_state() if self.on_amazon else "invalid"
 
     def action_submit(self):
         """Validate locally, then put (new listing) or patch (only changed
         top-level attributes, deletes by selectors) each listing."""
         self._require_type()
-        return self._each(lambda listing: listing._submit_one())
+        return self._each(
+            lambda listing: listing._submit_one(), self.env._("Submitted")
+        )
 
     def _submit_one(self):
         self._check_no_feed()
         if not self._validate_locally():
-            self.state = "invalid"
-            return
+            self._mark_invalid()
+            return "invalid"
         if not self._has_changes():
             self.state = self._amazon_state()  # nothing to send
-            return
+            return "unchanged"
         with self.account_id._client() as client:
             reply = self._send(client, preview=False)
         self._accept_reply(reply)
+        return "sent" if self.state == "pending" else "refused"
 
     def _accept_reply(self, reply):
         """Record a submission response (ACCEPTED or INVALID)."""
@@ -488,7 +534,10 @@ class AmazonListing(models.Model):
 
     def action_refresh(self):
         """Read the listing back from Amazon (status, attributes, issues)."""
-        return self._each(lambda listing: listing._refresh_one(INCLUDED))
+        return self._each(
+            lambda listing: listing._refresh_one(INCLUDED) or "refreshed",
+            self.env._("Refreshed"),
+        )
 
     def _refresh_one(self, included, client=None):
         """Apply Amazon's view of this SKU; edits not yet sent are kept."""

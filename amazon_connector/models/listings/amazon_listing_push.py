@@ -26,19 +26,42 @@ class AmazonListing(models.Model):
     _inherit = "amazon.listing"
 
     def _offer_values(self):
-        """``(price or None, quantity or None)`` Odoo wants on Amazon now."""
+        """``(price or None, quantity or None, notes)`` Odoo wants on Amazon
+        now; ``notes`` say why a value is not what a person would expect."""
         self.ensure_one()
         account, product = self.account_id, self.product_id
         price = quantity = None
+        notes = []
         if self.sync_price:
             currency = self.marketplace_id.currency_id
             pricelist = account._pricelist_for(currency)
             price = currency.round(pricelist._get_product_price(product, 1.0))
-        # A consumable's free quantity is 0: sending it would end the offer.
-        if self.sync_stock and self.is_mfn and product.is_storable:
-            free = product.with_context(warehouse_id=account.warehouse_id.id).free_qty
-            quantity = core.mfn_quantity(free, account.stock_buffer)
-        return price, quantity
+        if self.sync_stock and self.is_mfn and not product.is_storable:
+            # A consumable's free quantity is 0: sending it would end the offer.
+            notes.append(
+                self.env._(
+                    "%(product)s does not track inventory in Odoo: its stock is "
+                    "not pushed to Amazon. Make it a storable product (Track "
+                    "Inventory) to push its quantity.",
+                    product=product.display_name,
+                )
+            )
+        elif self.sync_stock and self.is_mfn:
+            stock = product.with_context(warehouse_id=account._stock_warehouses().ids)
+            quantity = core.mfn_quantity(stock.free_qty, account.stock_buffer)
+            on_hand = stock.qty_available
+            if quantity <= 0 < on_hand:
+                notes.append(
+                    self.env._(
+                        "Amazon is offered 0 although %(on_hand)s unit(s) are on "
+                        "hand: %(reserved)s reserved for deliveries still to ship, "
+                        "safety buffer %(buffer)s.",
+                        on_hand=on_hand,
+                        reserved=on_hand - stock.free_qty,
+                        buffer=account.stock_buffer,
+                    )
+                )
+        return price, quantity, notes
 
     def _offer_changes(self):
         """``[(listing, entry)]`` of listings with a price or quantity to push;
@@ -48,8 +71,11 @@ class AmazonListing(models.Model):
         for listing in self:
             if listing.feed_id and listing.feed_id.state not in FINAL:
                 continue
-            price, quantity = listing._offer_values()
-            problems = []
+            price, quantity, notes = listing._offer_values()
+            problems = [
+                core.AmazonIssue(code="", severity="warning", message=note)
+                for note in notes
+            ]
             if price is not None and price <= 0:
                 problems.append(
                     core.AmazonIssue(
@@ -119,6 +145,14 @@ class AmazonListing(models.Model):
             self.submitted_attributes or {}, entry["patches"], schema
         )
         self.write(vals)
+        sent = []
+        if entry.get("price") is not None:
+            sent.append(self.env._("price %(price)s", price=entry["price"]))
+        if entry.get("quantity") is not None:
+            sent.append(self.env._("quantity %(qty)s", qty=entry["quantity"]))
+        self.message_post(
+            body=self.env._("Pushed to Amazon: %(values)s.", values=", ".join(sent))
+        )
 
     @api.model
     def _cron_push_offers(self):
@@ -192,40 +226,119 @@ class AmazonListing(models.Model):
                         for listing, entry in changes:
                             listing._patch_offer(client, entry)
                 pushed += len(changes)
+        # Patches were recorded by their own committed units.
+        self.env.invalidate_all()
         return pushed
 
     def _patch_offer(self, client, entry):
+        """One listing's patch through ``amazon.work._send``: the attempt is
+        committed before Amazon is called and the answer recorded after, so
+        a rollback of the caller can neither lose nor repeat what Amazon
+        got. One listing's failure does not stop the others."""
         self.ensure_one()
+        listing_id = self.id
         body = {
             "productType": self.product_type_id.name or "PRODUCT",
             "patches": entry["patches"],
         }
-        try:
-            reply = client.patch_listings_item(
-                self.sku,
+
+        def claim(env):
+            listing = env["amazon.listing"].browse(listing_id)
+            item = listing._push_item()
+            if item.state == "sending" and item.next_attempt > fields.Datetime.now():
+                return None  # another worker pushes it right now
+            item._claim()
+            return {"sku": listing.sku, "marketplace": listing.marketplace_id.amazon_id}
+
+        def call(intent):
+            return client.patch_listings_item(
+                intent["sku"],
                 body,
-                marketplace_ids=[self.marketplace_id.amazon_id],
+                marketplace_ids=[intent["marketplace"]],
                 included_data=["issues"],
             )
-        except SPAPIError as exc:
-            # One listing's failure must not stop the others; retried on the
-            # one retry schedule.
-            self._set_issues(
-                "push",
-                [core.AmazonIssue(code="", severity="error", message=str(exc))],
-            )
-            self._push_item()._failed(str(exc))
-            return
-        issues = [core.amazon_issue(i) for i in reply.get("issues") or ()]
-        self._offer_result(entry, issues, reply.get("status") != "ACCEPTED")
+
+        def settle(env, intent, reply, error):
+            listing = env["amazon.listing"].browse(listing_id)
+            if error is None:
+                issues = [core.amazon_issue(i) for i in reply.get("issues") or ()]
+                listing._offer_result(entry, issues, reply.get("status") != "ACCEPTED")
+            elif isinstance(error, SPAPIError):
+                listing._set_issues(
+                    "push",
+                    [core.AmazonIssue(code="", severity="error", message=str(error))],
+                )
+                listing._push_item()._failed(str(error))
+            else:
+                # Only the type: an unexpected error's text may quote anything.
+                _logger.error(
+                    "Amazon price/stock push of listing %s crashed: %s",
+                    listing_id,
+                    type(error).__name__,
+                )
+                listing._push_item()._failed(type(error).__name__)
+
+        return self.env["amazon.work"]._send(claim, call, settle)
 
     def action_push_offers(self):
         """Push these listings' price and stock now (changed values only); a
-        person pushing starts the retries over."""
+        person pushing starts the retries over. Says what it did."""
         listings = self.filtered_domain(PUSHABLE)
-        for account, group in listings.grouped("account_id").items():
-            self.env["amazon.work.item"]._for(
-                "listing_push", group, account, create=False
-            )._queue()
-        listings._push_changes()
-        return True
+        ids = listings.ids
+
+        def queue(env):
+            mine = env["amazon.listing"].browse(ids)
+            for account, group in mine.grouped("account_id").items():
+                env["amazon.work.item"]._for(
+                    "listing_push", group, account, create=False
+                )._queue()
+
+        self.env["amazon.work"]._run(queue)
+        pushed = listings._push_changes()
+        skipped = self - listings
+        # The pushes committed in their own transactions: read what they
+        # recorded in a fresh one (this request's snapshot predates them).
+        warned_ids = self.env["amazon.work"]._run(
+            lambda env: (
+                env["amazon.listing"]
+                .browse(ids)
+                .filtered(
+                    lambda lst: lst.issue_ids.filtered(lambda i: i.source == "push")
+                )
+                .ids
+            )
+        )
+        self.invalidate_recordset()
+        parts = [
+            self.env._(
+                "%(pushed)s of %(count)s listing(s) had a new price or quantity "
+                "for Amazon.",
+                pushed=pushed,
+                count=len(listings),
+            )
+        ]
+        if skipped:
+            parts.append(
+                self.env._(
+                    "Not pushed (not on Amazon yet, or without a product): %(skus)s.",
+                    skus=", ".join(skipped.mapped("sku")[:20]),
+                )
+            )
+        warned = self.browse(warned_ids)
+        if warned:
+            parts.append(
+                self.env._(
+                    "See the issues of %(skus)s.",
+                    skus=", ".join(warned.mapped("sku")[:20]),
+                )
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Price and stock push"),
+                "message": " ".join(parts),
+                "type": "warning" if skipped or warned else "success",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }

@@ -161,6 +161,9 @@ class AmazonOrderImport(models.AbstractModel):
             "amazon_last_update": plan.last_updated,
             "amazon_purchase_date": plan.created,
             "amazon_latest_ship_date": plan.latest_ship,
+            # Odoo's delivery date: the deliveries' deadline and scheduled
+            # date follow it, so "late" means late for Amazon.
+            "commitment_date": plan.latest_ship or False,
             "amazon_latest_delivery_date": plan.latest_delivery,
             "amazon_service_level": plan.service_level,
             "amazon_is_prime": plan.is_prime,
@@ -295,6 +298,8 @@ class AmazonOrderImport(models.AbstractModel):
             order.date_order = plan.created  # confirming stamps "now" on it
         if status in SHIPPED and plan.channel in ("afn", "mcf"):
             self._deliver_from_amazon(order, plan)
+        if status in SHIPPED and plan.channel == "mfn":
+            self._shipped_elsewhere(account, order, plan)
         if status in CLOSED and order.state != "cancel":
             self._cancel(order)
         if (
@@ -302,12 +307,72 @@ class AmazonOrderImport(models.AbstractModel):
             and status == "SHIPPED"
             and order.invoice_status == "to invoice"
         ):
-            order._create_invoices().action_post()
+            self._invoice(account, order, plan)
 
-    def _deliver_from_amazon(self, order, plan):
-        """Amazon shipped from its warehouse: validate our delivery from the
-        FBA warehouse for the quantities Amazon reports fulfilled."""
-        outgoing = order.picking_ids.filtered(
+    def _invoice(self, account, order, plan):
+        """Invoice a shipped order once its goods have left: dated the day
+        Amazon reports it shipped (the purchase day when Amazon gives no ship
+        time), so revenue lands in the period of the sale, not of the import;
+        facilitator tax goes to its liability account, not to revenue."""
+        if order.picking_ids.filtered(
+            lambda p: (
+                p.picking_type_code == "outgoing" and p.state not in ("done", "cancel")
+            )
+        ):
+            return  # not delivered in Odoo yet: invoiced when it is
+        shipped = [p["ship_time"] for p in plan.packages if p.get("ship_time")]
+        invoice_date = (max(shipped) if shipped else plan.created).date()
+        account._ensure_facilitator_tax_account()
+        try:
+            with self.env.cr.savepoint():
+                moves = order._create_invoices()
+                moves.invoice_date = invoice_date
+                moves.action_post()
+        except UserError as exc:  # a lock date, a missing account: say so
+            order.amazon_sync_error = self.env._(
+                "The invoice of this shipped order could not be posted: %(reason)s",
+                reason=str(exc),
+            )
+
+    def _shipped_elsewhere(self, account, order, plan):
+        """Amazon reports a merchant-fulfilled order (partly) shipped while
+        its delivery is open in Odoo: shipped on Seller Central, by another
+        tool, or before the first sync. By default the delivery is validated
+        for what Amazon shipped (a backorder keeps the rest), marked as known
+        to Amazon, and nothing is sent back; else it stays open with an
+        activity for a person to decide."""
+        open_ = order.picking_ids.filtered(
+            lambda p: p._amazon_ships_to_buyer() and p.state not in ("done", "cancel")
+        )
+        if not open_:
+            return
+        if account.shipped_elsewhere == "activity":
+            summary = self.env._("Amazon reports this order shipped")
+            for picking in open_.filtered(
+                lambda p: summary not in p.activity_ids.mapped("summary")
+            ):
+                picking.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    summary=summary,
+                    note=self.env._(
+                        "Amazon reports %(order)s as %(status)s, but this delivery "
+                        "is still open in Odoo. Validate it if the goods left, or "
+                        "cancel what will not ship.",
+                        order=order.amazon_order_id,
+                        status=plan.status,
+                    ),
+                    user_id=(picking.user_id or account.user_id or self.env.user).id,
+                )
+            return
+        # On the deliveries' environment: their validation hook reads it.
+        self._deliver_from_amazon(
+            order, plan, open_.with_context(amazon_shipped_elsewhere=True)
+        )
+
+    def _deliver_from_amazon(self, order, plan, pickings=None):
+        """Amazon shipped (from its warehouse, or the seller outside Odoo):
+        validate our delivery for the quantities Amazon reports fulfilled."""
+        outgoing = pickings or order.picking_ids.filtered(
             lambda p: p.picking_type_code == "outgoing"
         )
         done = defaultdict(float)
@@ -330,16 +395,22 @@ class AmazonOrderImport(models.AbstractModel):
         """Validate in a savepoint of its own: a delivery Odoo will not
         validate alone (lots, serials) stays open and says so on the order,
         while Amazon's status and everything else still apply."""
+        # Partly shipped: a backorder keeps the rest to ship. Shipped: Amazon
+        # considers the order complete, so nothing stays open in Odoo.
+        complete = order.amazon_status == "SHIPPED"
         try:
             with self.env.cr.savepoint():
                 picking.with_context(
-                    skip_backorder=True, skip_sms=True, skip_immediate=True
+                    skip_backorder=True,
+                    picking_ids_not_to_backorder=picking.ids if complete else [],
+                    skip_sms=True,
+                    skip_immediate=True,
                 ).button_validate()
                 if picking.state != "done":
                     raise UserError(self.env._("it needs a decision in Odoo"))
         except UserError as exc:
             order.amazon_sync_error = self.env._(
-                "Amazon shipped this order from its warehouse, but delivery "
+                "Amazon reports this order shipped, but delivery "
                 "%(picking)s could not be validated: %(reason)s",
                 picking=picking.name,
                 reason=str(exc),

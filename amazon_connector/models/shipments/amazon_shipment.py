@@ -12,12 +12,16 @@ recorded (a crash mid-call) is checked on Amazon before it is sent again.
 """
 
 import base64
+import hashlib
 import logging
 from contextlib import contextmanager
 from datetime import timedelta
 
+from psycopg2.errors import LockNotAvailable
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 from odoo.tools.pdf import merge_pdf
 
 from odoo.addons.amazon_pii.core.work import BUSY
@@ -52,11 +56,23 @@ class AmazonShipment(models.AbstractModel):
     def _confirm_now(self, pickings):
         """Manual "Send to Amazon": at once, committed like the cron's sends;
         refused while a cron is sending the same delivery."""
-        Items = self.env["amazon.work.item"]
+        work = self.env["amazon.work"]
         for picking in pickings:
-            account = picking.sale_id.amazon_account_id
-            item = Items._for("confirmation", picking, account)
-            if self._send_confirmation(item.id, manual=True) is BUSY:
+            account_id, picking_id = picking.sale_id.amazon_account_id.id, picking.id
+            # Found or created in a committed unit: the send's own units must
+            # see (and lock) it.
+            item_id = work._run(
+                lambda env, a=account_id, p=picking_id: (
+                    env["amazon.work.item"]
+                    ._for(
+                        "confirmation",
+                        env["stock.picking"].browse(p),
+                        env["amazon.account"].browse(a),
+                    )
+                    .id
+                )
+            )
+            if self._send_confirmation(item_id, manual=True) is BUSY:
                 raise UserError(
                     self.env._(
                         "Delivery %(name)s is being sent to Amazon right now.",
@@ -175,6 +191,15 @@ class AmazonShipment(models.AbstractModel):
     def _confirm_settle(self, intent, note, error):
         picking = self.env["stock.picking"].browse(intent["picking_id"])
         if error is None:
+            detail = intent["payload"]["packageDetail"]
+            picking.write(
+                {
+                    "amazon_sent_carrier": detail.get("carrierName")
+                    or detail.get("carrierCode"),
+                    "amazon_sent_service": detail.get("shippingMethod") or False,
+                    "amazon_sent_tracking": detail.get("trackingNumber"),
+                }
+            )
             return self._confirmed(picking, "confirmation", note)
         if isinstance(error, RetryableError):
             return self._failed(picking, str(error), retry=True)
@@ -411,13 +436,15 @@ class AmazonShipment(models.AbstractModel):
         Amazon confirms the shipment of a label it sold for an Amazon order
         itself, so the delivery is marked confirmed and never sent again."""
         order = picking.sale_id
+        self._lock_for_label(picking)
         with self._as_user_error(picking):
             body = shipping.label_request(request_token, rate.rate_id, label_format)
             with order.amazon_account_id.sudo()._client() as client:
-                # Same key for the same rate request: a retried purchase (lost
-                # reply, double click) returns the first label, never a second.
+                # One key per delivery and parcels: a retried purchase (lost
+                # reply, a second wizard, a double click) returns the first
+                # label, never pays for a second.
                 result = client.purchase_shipment(
-                    body, idempotency_key=f"odoo-{picking.id}-{request_token}"
+                    body, idempotency_key=self._label_key(picking)
                 )
             shipment_id, labels = shipping.parse_purchase(result)
         contents = [label.content for label in labels]
@@ -440,6 +467,13 @@ class AmazonShipment(models.AbstractModel):
                 "amazon_tracking_status": "PreTransit",
             }
         )
+        picking.write(
+            {
+                "amazon_sent_carrier": rate.carrier_name,
+                "amazon_sent_service": picking.amazon_label_service,
+                "amazon_sent_tracking": tracking,
+            }
+        )
         if picking.amazon_confirm_state != "sent":
             self._confirmed(picking, "label")
         picking.message_post(
@@ -452,7 +486,70 @@ class AmazonShipment(models.AbstractModel):
                 tracking=tracking,
             )
         )
+        self._validate_labelled(picking)
         return picking
+
+    def _lock_for_label(self, picking):
+        """Hold the delivery while its label is bought: a second purchase
+        (another wizard, a double click) waits for this one's commit, then
+        finds the label and is refused."""
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM stock_picking WHERE id = %s "
+                        "FOR NO KEY UPDATE NOWAIT",
+                        picking.id,
+                    ),
+                    log_exceptions=False,
+                )
+        except LockNotAvailable:
+            raise UserError(
+                self.env._(
+                    "A label for %(name)s is being bought right now.",
+                    name=picking.name,
+                )
+            ) from None
+        picking.invalidate_recordset(["amazon_has_label"])
+        picking._amazon_check_label_ready()
+
+    def _label_key(self, picking):
+        parcels = ",".join(p.reference for p in self._parcels(picking))
+        digest = hashlib.sha256(
+            f"{self.env['ir.config_parameter'].sudo().get_param('database.uuid')}"
+            f"/{picking.id}/{parcels}".encode()
+        ).hexdigest()[:32]
+        return f"odoo-{digest}"
+
+    def _validate_labelled(self, picking):
+        """The parcel is paid for and Amazon counts the order shipped: the
+        delivery leaves the stock now, for all its quantities. Where Odoo needs
+        a person (lots, serial numbers) it stays open and says so."""
+        if picking.state in ("done", "cancel"):
+            return
+        for move in picking.move_ids.filtered(
+            lambda m: m.state not in ("done", "cancel")
+        ):
+            move.quantity = move.product_uom_qty
+            move.picked = True
+        try:
+            with self.env.cr.savepoint():
+                picking.with_context(
+                    skip_backorder=True,
+                    picking_ids_not_to_backorder=picking.ids,
+                    skip_sms=True,
+                    skip_immediate=True,
+                ).button_validate()
+                if picking.state != "done":
+                    raise UserError(self.env._("it needs a decision in Odoo"))
+        except UserError as exc:
+            picking.message_post(
+                body=self.env._(
+                    "The label is bought but the delivery could not be validated "
+                    "(%(reason)s): validate it once the parcel leaves.",
+                    reason=str(exc),
+                )
+            )
 
     # -- tracking ----------------------------------------------------------------------
     @api.model

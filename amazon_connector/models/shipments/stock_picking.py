@@ -44,6 +44,16 @@ class StockPicking(models.Model):
         help="When the confirmation is sent (again) automatically.",
     )
     amazon_confirmed_at = fields.Datetime("Confirmed on", readonly=True, copy=False)
+    # What Amazon was told, as sent (the delivery's own fields may change later).
+    amazon_sent_carrier = fields.Char("Carrier sent", readonly=True, copy=False)
+    amazon_sent_service = fields.Char(
+        "Shipping service sent", readonly=True, copy=False
+    )
+    amazon_sent_tracking = fields.Char("Tracking sent", readonly=True, copy=False)
+    amazon_latest_ship_date = fields.Datetime(related="sale_id.amazon_latest_ship_date")
+    amazon_latest_delivery_date = fields.Datetime(
+        related="sale_id.amazon_latest_delivery_date"
+    )
     amazon_confirm_activity_id = fields.Many2one(
         "mail.activity", readonly=True, copy=False, ondelete="set null"
     )
@@ -133,6 +143,18 @@ class StockPicking(models.Model):
     def _action_done(self):
         result = super()._action_done()
         due = self.filtered(lambda p: p.state == "done")._amazon_to_confirm()
+        if due and self.env.context.get("amazon_shipped_elsewhere"):
+            # Validated because Amazon reports it shipped: nothing to send.
+            for picking in due:
+                self.env["amazon.shipment"]._confirmed(
+                    picking,
+                    "amazon",
+                    self.env._(
+                        "Shipped outside Odoo: Amazon reported it shipped, "
+                        "so the delivery was validated and nothing was sent."
+                    ),
+                )
+            due = due.browse()
         if due:
             due.write(
                 {"amazon_confirm_state": "to_send", "amazon_confirm_message": False}
@@ -170,7 +192,38 @@ class StockPicking(models.Model):
             raise UserError(self.env._("There is no Amazon confirmation to send."))
         pickings.check_access("write")
         self.env["amazon.shipment"]._confirm_now(pickings)
-        return True
+        # The sends committed in their own transactions: read their outcome
+        # in a fresh one (this request's snapshot predates them).
+        ids = pickings.ids
+        outcome = self.env["amazon.work"]._run(
+            lambda env: [
+                (p.name, p.amazon_confirm_state, p.amazon_confirm_message or "")
+                for p in env["stock.picking"].browse(ids)
+            ]
+        )
+        sent = [name for name, state, _msg in outcome if state == "sent"]
+        failed = [(name, msg) for name, state, msg in outcome if state != "sent"]
+        message = (
+            self.env._("Amazon confirmed: %(names)s.", names=", ".join(sent))
+            if sent
+            else ""
+        )
+        if failed:
+            message += " " + self.env._(
+                "Not confirmed: %(details)s",
+                details="; ".join(f"{name}: {msg}" for name, msg in failed),
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Send to Amazon"),
+                "message": message.strip(),
+                "type": "warning" if failed else "success",
+                "sticky": bool(failed),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def _amazon_check_label_ready(self):
         self.ensure_one()

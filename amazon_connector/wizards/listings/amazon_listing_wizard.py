@@ -12,7 +12,8 @@ from odoo.tools.misc import limited_field_access_token
 
 from ...core import listings as core
 from ...core import ptd_definitions
-from ...core.spapi import SPAPIError
+from ...core.spapi import PermanentError, SPAPIError
+from ...models.listings.amazon_listing import INCLUDED
 from ...models.listings.amazon_listing_feed import FINAL
 from ...models.listings.amazon_product_type import REQUIREMENTS
 
@@ -67,8 +68,16 @@ class AmazonListingWizard(models.TransientModel):
         if "account_id" in fields_list and not values.get("account_id"):
             account = self.env["amazon.account"].search([], limit=1)
             values["account_id"] = account.id
-            values["marketplace_id"] = account.marketplace_ids[:1].id
+            values["marketplace_id"] = account and account._home_marketplace().id
         return values
+
+    @api.onchange("account_id")
+    def _onchange_account_id(self):
+        if (
+            self.account_id
+            and self.marketplace_id not in self.account_id.marketplace_ids
+        ):
+            self.marketplace_id = self.account_id._home_marketplace()
 
     def _reopen(self):
         return {
@@ -225,6 +234,7 @@ class AmazonListingWizard(models.TransientModel):
                 ]
             )
         }
+        existing.update(self._read_live(definition, existing))
         listings = Listing
         tag = ptd_definitions.language_tag(self.marketplace_id.code)
         common = self._common(definition.schema, tag)
@@ -264,12 +274,60 @@ class AmazonListingWizard(models.TransientModel):
             listings |= listing
         for listing in listings:
             if not listing._validate_locally():
-                listing.state = "invalid"
+                listing._mark_invalid()
             elif listing._has_changes():
                 listing.state = "valid"
             else:
                 listing.state = listing._amazon_state()  # same as on Amazon
         return listings
+
+    def _read_live(self, definition, existing):
+        """Listings Amazon already holds for the selected SKUs that Odoo does
+        not know yet, read from Amazon and stored as they are live: what is
+        generated then updates a draft of them (PATCH of the changes only),
+        never replaces them, and attributes that exist only on Amazon stay."""
+        Listing = self.env["amazon.listing"]
+        found = {}
+        unknown = [
+            p.default_code for p in self.product_ids if p.default_code not in existing
+        ]
+        if not unknown:
+            return found
+        with self.account_id._client() as client:
+            for sku in unknown:
+                try:
+                    item = client.get_listings_item(
+                        sku,
+                        marketplace_ids=[self.marketplace_id.amazon_id],
+                        included_data=list(INCLUDED),
+                    )
+                except PermanentError as exc:
+                    if exc.status == 404:
+                        continue  # not on Amazon: a new listing
+                    raise UserError(
+                        self.env._(
+                            "Amazon did not say whether %(sku)s is listed: %(error)s",
+                            sku=sku,
+                            error=exc,
+                        )
+                    ) from exc
+                except SPAPIError as exc:
+                    raise UserError(
+                        self.env._(
+                            "Amazon did not say whether %(sku)s is listed: %(error)s",
+                            sku=sku,
+                            error=exc,
+                        )
+                    ) from exc
+                vals = Listing._vals_from_item(item)
+                vals.update(
+                    account_id=self.account_id.id,
+                    marketplace_id=self.marketplace_id.id,
+                    sku=sku,
+                    product_type_id=definition.id,
+                )
+                found[sku] = Listing.create(vals)
+        return found
 
     def action_generate(self):
         listings = self._generate()

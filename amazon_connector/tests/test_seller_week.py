@@ -1,0 +1,240 @@
+"""The seller's week: a week of Amazon orders through sync, shipping, labels,
+invoicing and the price and stock push, with the invariants a seller relies
+on checked after every day against the sandbox (Amazon's side of the truth).
+
+New flows add their invariants to ``assert_invariants``."""
+
+import math
+
+from odoo.tests import new_test_user, tagged
+
+from .common import SandboxCase, amazon_time
+
+DAY = 86400
+BUFFER = 1
+STOCK = 40
+
+
+@tagged("post_install", "-at_install")
+class TestSellersWeek(SandboxCase):
+    # Orders of the last weeks plus new ones over the first two days; the
+    # sandbox ships part of the merchant orders itself on its own schedule,
+    # as a seller using Seller Central beside Odoo would.
+    sandbox_options = {"orders": 45, "seed": 17, "new_orders": 0.4}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.us = cls.env.ref("amazon_connector.marketplace_us")
+        cls.products = {}
+        for product in cls.data["products"]:
+            cls.products[product["sku"]] = cls.env["product.product"].create(
+                {
+                    "name": f"Sandbox {product['sku']}",
+                    "default_code": product["sku"],
+                    "is_storable": True,
+                    "list_price": 20.0,
+                }
+            )
+            cls.env["stock.quant"].with_context(inventory_mode=True).create(
+                {
+                    "product_id": cls.products[product["sku"]].id,
+                    "location_id": cls.account.warehouse_id.lot_stock_id.id,
+                    "inventory_quantity": STOCK,
+                }
+            ).action_apply_inventory()
+        cls.carrier = cls.env["delivery.carrier"].create(
+            {
+                "name": "UPS",
+                "product_id": cls.env["product.product"]
+                .create({"name": "UPS shipping", "type": "service"})
+                .id,
+                "amazon_carrier_code": "UPS",
+            }
+        )
+        cls.account.write(
+            {"auto_invoice": True, "sync_listings": True, "stock_buffer": BUFFER}
+        )
+        # For Amazon Shipping labels: a box, a ship-from address, 2FA.
+        cls.account.package_type_id = cls.env["stock.package.type"].create(
+            {"name": "Box", "packaging_length": 300, "width": 200, "height": 100}
+        )
+        cls.env.company.partner_id.write(
+            {
+                "street": "1 Warehouse Way",
+                "city": "Reno",
+                "zip": "89501",
+                "state_id": cls.env.ref("base.state_us_23").id,
+                "country_id": cls.env.ref("base.us").id,
+            }
+        )
+        for product in cls.products.values():
+            product.weight = 0.4
+        cls.clerk = new_test_user(
+            cls.env,
+            login="week_shipper",
+            groups="stock.group_stock_user,amazon_pii.group_amazon_shipping",
+        )
+        cls.clerk.sudo().totp_secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+    # -- the seller's day ------------------------------------------------------------
+    def open_mfn_deliveries(self):
+        return self.amazon_orders().picking_ids.filtered(
+            lambda p: (
+                p._amazon_ships_to_buyer()
+                and p.state not in ("done", "cancel")
+                and p.sale_id.amazon_status == "UNSHIPPED"
+            )
+        )
+
+    def ship_from_odoo(self, picking, tracking):
+        for move in picking.move_ids:
+            move.quantity = move.product_uom_qty
+            move.picked = True
+        picking.write({"carrier_id": self.carrier.id, "carrier_tracking_ref": tracking})
+        picking.with_context(skip_backorder=True, skip_sms=True).button_validate()
+
+    def work_the_day(self, day):
+        self.sync()
+        open_ = self.open_mfn_deliveries()
+        if open_:
+            # The clerk ships one order from Odoo with the carrier's number...
+            self.ship_from_odoo(open_[0], f"1ZWEEK{day:02d}0001")
+        if len(open_) > 1 and day % 2:
+            # ...and, every other day, another with an Amazon Shipping label.
+            action = open_[1].with_user(self.clerk).action_amazon_get_rates()
+            wizard = self.env["amazon.label.wizard"].browse(action["res_id"])
+            wizard.with_user(self.clerk).rate_ids.sorted("price")[0].action_buy()
+            self.assertEqual(open_[1].state, "done")
+        self.env.flush_all()
+        self.env["amazon.shipment"]._cron_confirm_shipments()
+        self.env["amazon.listing"]._cron_push_offers()
+        self.env.invalidate_all()
+
+    # -- the invariants ----------------------------------------------------------------
+    def amazon_quantity(self, sku):
+        with self.account._client() as client:
+            item = client.get_listings_item(
+                sku,
+                marketplace_ids=[self.us.amazon_id],
+                included_data=["fulfillmentAvailability"],
+            )
+        for entry in item.get("fulfillmentAvailability") or ():
+            if entry.get("fulfillmentChannelCode") == "DEFAULT":
+                return entry.get("quantity")
+        return None
+
+    def assert_invariants(self, day):
+        label = f"day {day}"
+        self.sync()  # what Amazon says now, after the day's work
+        expected = self.expected_orders()
+        orders = {o.amazon_order_id: o for o in self.amazon_orders()}
+        # Every order Amazon shows is in Odoo (an order whose latest change is
+        # younger than Amazon's two minutes is checked the next day).
+        self.assertLessEqual(set(expected), set(orders), label)
+        for amazon_id, (_truth, event) in expected.items():
+            order = orders[amazon_id]
+            # 1. Odoo and Amazon agree on the status.
+            self.assertEqual(
+                order.amazon_status, event["status"], f"{label} {amazon_id}"
+            )
+            deliveries = order.picking_ids.filtered(
+                lambda p: p._amazon_ships_to_buyer()
+            )
+            # 2. No open delivery for an order Amazon reports shipped.
+            if event["status"] == "SHIPPED":
+                self.assertFalse(
+                    deliveries.filtered(lambda p: p.state not in ("done", "cancel")),
+                    f"{label}: {amazon_id} shipped with an open delivery",
+                )
+            # 3. Invoices: shipped orders only, dated the day they shipped.
+            posted = order.invoice_ids.filtered(lambda m: m.state == "posted")
+            if event["status"] != "SHIPPED":
+                self.assertFalse(posted, f"{label}: {amazon_id} invoiced early")
+            elif posted:
+                with self.account._client() as client:
+                    found = client.get_order(amazon_id, ["PACKAGES"])["order"]
+                ship_days = {
+                    amazon_time(p["shipTime"]).date()
+                    for p in found.get("packages") or ()
+                    if p.get("shipTime")
+                }
+                self.assertEqual(len(posted), 1, f"{label} {amazon_id}")
+                self.assertEqual(
+                    posted.invoice_date,
+                    max(ship_days) if ship_days else order.amazon_purchase_date.date(),
+                    f"{label} {amazon_id}",
+                )
+        # 4. What Amazon offers is the free stock of the moment, minus the buffer.
+        self.env["amazon.listing"]._cron_push_offers()
+        self.env.invalidate_all()
+        checked = 0
+        for listing in self.env["amazon.listing"].search(
+            [("account_id", "=", self.account.id), ("marketplace_id", "=", self.us.id)]
+        ):
+            if not listing.is_mfn:
+                continue
+            free = listing.product_id.with_context(
+                warehouse_id=self.account.warehouse_id.id
+            ).free_qty
+            self.assertEqual(
+                self.amazon_quantity(listing.sku),
+                max(0, math.floor(free) - BUFFER),
+                f"{label}: {listing.sku}",
+            )
+            checked += 1
+        self.assertTrue(checked, "merchant listings are checked")
+
+    def test_a_week_of_orders(self):
+        self.sync()
+        created, _updated = self.env["amazon.listing.import"]._run(
+            self.account, self.us
+        )
+        self.assertTrue(created)
+        self.env["amazon.listing"]._cron_push_offers()
+        self.assert_invariants(0)
+        for day in range(1, 8):
+            self.sandbox.advance_clock(DAY)
+            self.work_the_day(day)
+            self.assert_invariants(day)
+        # Over the week, orders were shipped from Odoo and outside it, and
+        # stock left the warehouse once per shipped unit.
+        shipped_here = self.amazon_orders().picking_ids.filtered(
+            lambda p: p.amazon_confirm_source == "confirmation"
+        )
+        shipped_elsewhere = self.amazon_orders().picking_ids.filtered(
+            lambda p: p.amazon_confirm_source == "amazon"
+        )
+        shipped_with_label = self.amazon_orders().picking_ids.filtered(
+            lambda p: p.amazon_confirm_source == "label"
+        )
+        self.assertTrue(shipped_here)
+        self.assertTrue(shipped_elsewhere)
+        self.assertTrue(shipped_with_label)
+        # Every unit Amazon counts as shipped by the seller left the
+        # warehouse once: Amazon's quantities fulfilled against Odoo's moves.
+        shipped_by_amazon = {}
+        with self.account._client() as client:
+            for order in self.amazon_orders().filtered(
+                lambda o: o.amazon_channel == "mfn"
+            ):
+                found = client.get_order(order.amazon_order_id, ["FULFILLMENT"])
+                for item in found["order"].get("orderItems") or ():
+                    sku = item["product"]["sellerSku"]
+                    done = (item.get("fulfillment") or {}).get("quantityFulfilled") or 0
+                    shipped_by_amazon[sku] = shipped_by_amazon.get(sku, 0) + done
+        warehouse = self.account.warehouse_id
+        for sku, product in self.products.items():
+            moves = self.env["stock.move"].search(
+                [
+                    ("product_id", "=", product.id),
+                    ("state", "=", "done"),
+                    ("location_dest_id.usage", "=", "customer"),
+                    ("location_id", "child_of", warehouse.view_location_id.id),
+                ]
+            )
+            self.assertEqual(
+                sum(moves.mapped("quantity")), shipped_by_amazon.get(sku, 0), sku
+            )
+        # 5. No buyer data anywhere outside the vault.
+        self.assert_no_buyer_data()
