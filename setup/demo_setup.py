@@ -13,7 +13,7 @@ from odoo import fields
 
 # Marketplaces of the demo account: the sandbox's six.
 MARKETPLACE_CODES = ("us", "ca", "uk", "de", "fr", "jp")
-STOCK_ON_HAND = 20  # units of every second product
+STOCK_ON_HAND = 20  # units of every product: orders still to ship can ship
 
 
 def main(env, options):
@@ -35,6 +35,7 @@ def main(env, options):
     env.cr.commit()
     _first_sync(env, account)
     _import_listings(env, account)
+    _report(env, account)
 
 
 def _prepare_shipping(env):
@@ -71,13 +72,13 @@ def _prepare_shipping(env):
 
 
 def _create_catalogue(env, products):
-    """The sandbox's products, every second one in stock."""
+    """The sandbox's products, all in stock in the main warehouse."""
     stock = (
         env["stock.warehouse"]
         .search([("company_id", "=", env.company.id)], limit=1)
         .lot_stock_id
     )
-    for index, (sku, title, price) in enumerate(products):
+    for sku, title, price in products:
         product = env["product.product"].create(
             {
                 "name": title,
@@ -87,14 +88,13 @@ def _create_catalogue(env, products):
                 "weight": 0.5,
             }
         )
-        if index % 2:
-            env["stock.quant"].with_context(inventory_mode=True).create(
-                {
-                    "product_id": product.id,
-                    "inventory_quantity": STOCK_ON_HAND,
-                    "location_id": stock.id,
-                }
-            ).action_apply_inventory()
+        env["stock.quant"].with_context(inventory_mode=True).create(
+            {
+                "product_id": product.id,
+                "inventory_quantity": STOCK_ON_HAND,
+                "location_id": stock.id,
+            }
+        ).action_apply_inventory()
 
 
 def _create_account(env, options, box):
@@ -141,4 +141,34 @@ def _import_listings(env, account):
     print(
         f"Listings imported: {len(created)} "
         f"({len(created.filtered('product_id'))} matched to a product)"
+    )
+
+
+def _report(env, account):
+    """What a seller checks first: do Odoo and Amazon agree?"""
+    env["amazon.listing"]._cron_push_offers()
+    env.cr.commit()
+    orders = env["sale.order"].search([("amazon_account_id", "=", account.id)])
+    shipped_open = orders.filtered(
+        lambda o: (
+            o.amazon_status == "SHIPPED"
+            and o.picking_ids.filtered(
+                lambda p: (
+                    p.picking_type_code == "outgoing"
+                    and p.state not in ("done", "cancel")
+                )
+            )
+        )
+    )
+    listings = env["amazon.listing"].search(
+        [("account_id", "=", account.id), ("pushed_quantity", ">=", 0)]
+    )
+    invoices = orders.invoice_ids.filtered(lambda m: m.state == "posted")
+    today = fields.Date.context_today(account)
+    print(
+        f"Check: {len(shipped_open)} shipped orders with an open delivery; "
+        f"{len(listings.filtered(lambda lst: lst.pushed_quantity == 0))} of "
+        f"{len(listings)} merchant listings pushed with quantity 0; "
+        f"{len(invoices.filtered(lambda m: m.invoice_date == today))} of "
+        f"{len(invoices)} invoices dated today"
     )
