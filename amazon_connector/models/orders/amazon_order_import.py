@@ -397,23 +397,13 @@ class AmazonOrderImport(models.AbstractModel):
         while Amazon's status and everything else still apply."""
         # Partly shipped: a backorder keeps the rest to ship. Shipped: Amazon
         # considers the order complete, so nothing stays open in Odoo.
-        complete = order.amazon_status == "SHIPPED"
-        try:
-            with self.env.cr.savepoint():
-                picking.with_context(
-                    skip_backorder=True,
-                    picking_ids_not_to_backorder=picking.ids if complete else [],
-                    skip_sms=True,
-                    skip_immediate=True,
-                ).button_validate()
-                if picking.state != "done":
-                    raise UserError(self.env._("it needs a decision in Odoo"))
-        except UserError as exc:
+        reason = picking._amazon_validate(backorder=order.amazon_status != "SHIPPED")
+        if reason:
             order.amazon_sync_error = self.env._(
                 "Amazon reports this order shipped, but delivery "
                 "%(picking)s could not be validated: %(reason)s",
                 picking=picking.name,
-                reason=str(exc),
+                reason=reason,
             )
 
     def _cancel(self, order):

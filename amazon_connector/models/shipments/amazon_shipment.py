@@ -532,22 +532,13 @@ class AmazonShipment(models.AbstractModel):
         ):
             move.quantity = move.product_uom_qty
             move.picked = True
-        try:
-            with self.env.cr.savepoint():
-                picking.with_context(
-                    skip_backorder=True,
-                    picking_ids_not_to_backorder=picking.ids,
-                    skip_sms=True,
-                    skip_immediate=True,
-                ).button_validate()
-                if picking.state != "done":
-                    raise UserError(self.env._("it needs a decision in Odoo"))
-        except UserError as exc:
+        reason = picking._amazon_validate()
+        if reason:
             picking.message_post(
                 body=self.env._(
                     "The label is bought but the delivery could not be validated "
                     "(%(reason)s): validate it once the parcel leaves.",
-                    reason=str(exc),
+                    reason=reason,
                 )
             )
 

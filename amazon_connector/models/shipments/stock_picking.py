@@ -182,6 +182,25 @@ class StockPicking(models.Model):
             )
         )
 
+    def _amazon_validate(self, backorder=False):
+        """Validate this delivery for the quantities set on its moves, without
+        a wizard, in a savepoint: the reason when Odoo needs a person (lots,
+        serial numbers), else None. ``backorder`` keeps the rest to ship."""
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                self.with_context(
+                    skip_backorder=True,
+                    picking_ids_not_to_backorder=[] if backorder else self.ids,
+                    skip_sms=True,
+                    skip_immediate=True,
+                ).button_validate()
+                if self.state != "done":
+                    raise UserError(self.env._("it needs a decision in Odoo"))
+        except UserError as exc:
+            return str(exc)
+        return None
+
     # -- actions ---------------------------------------------------------------------
     def action_amazon_confirm_shipment(self):
         """Send (again) now and show the result."""
