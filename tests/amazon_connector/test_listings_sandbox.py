@@ -166,3 +166,22 @@ def test_feed_round_trip(client, sandbox, schema):
     # What Amazon now holds is what apply_patches predicted from the patches.
     expected = listings.apply_patches(before, messages[2]["patches"], schema)
     assert patched["attributes"] == expected
+
+
+def test_find_listings_item_answers_none_for_an_unlisted_sku_quietly(
+    client, sandbox, caplog
+):
+    """Asking whether a SKU is listed: a 404 is the answer "no", not a
+    failure to log (the listing wizard asks this for every new SKU)."""
+    sku = sandbox.dataset()["products"][1]["sku"]
+    found = client.find_listings_item(
+        sku, marketplace_ids=[US], included_data=["summaries"]
+    )
+    assert found["sku"] == sku
+    with caplog.at_level("INFO", logger="amazon_connector.spapi"):
+        missing = client.find_listings_item(
+            f"NOT-LISTED-{uuid.uuid4().hex[:8]}", marketplace_ids=[US]
+        )
+    assert missing is None
+    assert caplog.records, "the call is logged, at INFO"
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]

@@ -272,7 +272,15 @@ class SellerClient:
 
     # -- plumbing ---------------------------------------------------------
 
-    def _call(self, operation, path_args=None, query=None, body=None, headers=None):
+    def _call(
+        self,
+        operation,
+        path_args=None,
+        query=None,
+        body=None,
+        headers=None,
+        expected=(),
+    ):
         method, template, names = ROUTES[operation]
         path_args = {"sellerId": self.config.seller_id, **(path_args or {})}
         path = _PLACEHOLDER.sub(
@@ -293,6 +301,7 @@ class SellerClient:
             json_body=body,
             headers=headers,
             token=self._token,
+            expected=expected,
         )
         return response.json()
 
@@ -348,6 +357,17 @@ class SellerClient:
     def get_listings_item(self, sku, *, marketplace_ids=None, **query):
         query["marketplace_ids"] = self._marketplaces(marketplace_ids)
         return self._call("getListingsItem", {"sku": sku}, query)
+
+    def find_listings_item(self, sku, *, marketplace_ids=None, **query):
+        """The listing of ``sku``, or None when Amazon has none (no failure
+        logged: "not listed" is an answer here)."""
+        query["marketplace_ids"] = self._marketplaces(marketplace_ids)
+        try:
+            return self._call("getListingsItem", {"sku": sku}, query, expected=(404,))
+        except PermanentError as exc:
+            if exc.status == 404:
+                return None
+            raise
 
     def put_listings_item(self, sku, body, *, marketplace_ids=None, **query):
         """``mode="VALIDATION_PREVIEW"`` validates without submitting."""

@@ -189,11 +189,15 @@ class Transport:
         headers=None,
         token=None,
         expect_json=True,
+        expected=(),
     ):
         """Send one logical call, retrying transient failures; return ``Response``.
 
         ``token`` provides ``access_token()`` and ``invalidate()``: a 403 is
         retried once with a fresh token (Amazon's answer to an expired one).
+        ``expected``: HTTP statuses that answer the caller's question (a 404
+        when asking whether a SKU is listed): still raised as
+        ``PermanentError``, but not logged as a failure.
         """
         url = check_url(url)
         policy = self.retry
@@ -247,7 +251,10 @@ class Transport:
                     log.info("%s: HTTP 403, retrying once with a new token", operation)
                     continue
                 if isinstance(failure, PermanentError):
-                    log.warning("permanent failure: %s", failure)
+                    if raw.status_code in expected:
+                        log.info("%s: HTTP %s, as asked", operation, raw.status_code)
+                    else:
+                        log.warning("permanent failure: %s", failure)
                     raise failure
                 sent = raw.status_code != 429  # a 429 was refused before acting
             if sent and operation in NON_IDEMPOTENT:

@@ -12,7 +12,7 @@ from odoo.tools.misc import limited_field_access_token
 
 from ...core import listings as core
 from ...core import ptd_definitions
-from ...core.spapi import PermanentError, SPAPIError
+from ...core.spapi import SPAPIError
 from ...models.listings.amazon_listing import INCLUDED
 from ...models.listings.amazon_listing_feed import FINAL
 from ...models.listings.amazon_product_type import REQUIREMENTS
@@ -296,21 +296,11 @@ class AmazonListingWizard(models.TransientModel):
         with self.account_id._client() as client:
             for sku in unknown:
                 try:
-                    item = client.get_listings_item(
+                    item = client.find_listings_item(
                         sku,
                         marketplace_ids=[self.marketplace_id.amazon_id],
                         included_data=list(INCLUDED),
                     )
-                except PermanentError as exc:
-                    if exc.status == 404:
-                        continue  # not on Amazon: a new listing
-                    raise UserError(
-                        self.env._(
-                            "Amazon did not say whether %(sku)s is listed: %(error)s",
-                            sku=sku,
-                            error=exc,
-                        )
-                    ) from exc
                 except SPAPIError as exc:
                     raise UserError(
                         self.env._(
@@ -319,6 +309,8 @@ class AmazonListingWizard(models.TransientModel):
                             error=exc,
                         )
                     ) from exc
+                if item is None:
+                    continue  # not on Amazon: a new listing
                 vals = Listing._vals_from_item(item)
                 vals.update(
                     account_id=self.account_id.id,
