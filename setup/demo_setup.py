@@ -34,6 +34,7 @@ def main(env, options):
     account = _create_account(env, options, box)
     env.cr.commit()
     _first_sync(env, account)
+    _count_stock(env)
     _import_listings(env, account)
     _report(env, account)
 
@@ -72,14 +73,9 @@ def _prepare_shipping(env):
 
 
 def _create_catalogue(env, products):
-    """The sandbox's products, all in stock in the main warehouse."""
-    stock = (
-        env["stock.warehouse"]
-        .search([("company_id", "=", env.company.id)], limit=1)
-        .lot_stock_id
-    )
+    """The sandbox's products."""
     for sku, title, price in products:
-        product = env["product.product"].create(
+        env["product.product"].create(
             {
                 "name": title,
                 "default_code": sku,
@@ -88,6 +84,20 @@ def _create_catalogue(env, products):
                 "weight": 0.5,
             }
         )
+
+
+def _count_stock(env):
+    """The shelf as counted now, after the first sync: what Amazon shipped
+    before today left already (the sync validated those deliveries), so the
+    count sets what is there, and orders still to ship reserve from it."""
+    stock = (
+        env["stock.warehouse"]
+        .search([("company_id", "=", env.company.id)], limit=1)
+        .lot_stock_id
+    )
+    for product in env["product.product"].search([("default_code", "!=", False)]):
+        if not product.is_storable:
+            continue
         env["stock.quant"].with_context(inventory_mode=True).create(
             {
                 "product_id": product.id,
@@ -95,6 +105,7 @@ def _create_catalogue(env, products):
                 "location_id": stock.id,
             }
         ).action_apply_inventory()
+    env.cr.commit()
 
 
 def _create_account(env, options, box):
