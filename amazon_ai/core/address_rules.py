@@ -54,13 +54,15 @@ MARKETPLACE_COUNTRY = {
 }
 
 # Marketplaces that routinely ship within a trade area (no customs, same
-# carriers): a destination inside the area is unusual, not alarming.
+# carriers): a destination inside the area is unusual, not alarming. The
+# EU's is its customs union (Monaco included; not the UK, Switzerland or
+# Norway, where a parcel goes through customs).
 EU = frozenset(
     {"AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR"}
     | {"HU", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI"}
     | {"SK"}
 )
-TRADE_AREAS = (EU | {"CH", "NO", "GB", "LI", "MC"}, frozenset({"US", "CA", "PR"}))
+TRADE_AREAS = (EU | {"MC"}, frozenset({"US", "CA", "PR"}))
 
 # What cannot be delivered as given is high risk on its own (the default
 # "high" limit is 60); an inconsistency one of whose parts may still be
