@@ -18,6 +18,7 @@ must stay free of PII.
 """
 
 import functools
+import gettext
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -253,10 +254,23 @@ def country_rules(country):
                 if spelling:
                     regions.setdefault(normalize(spelling), key)
         by_iso = {iso: key for key, iso in zip(keys, isoids, strict=False) if iso}
+        # ISO names also in the country's own languages ("Nouvelle-Écosse").
+        translations = [
+            gettext.translation(
+                "iso3166-2", pycountry.LOCALES_DIR, languages=[lang], fallback=True
+            )
+            for lang in _split(main, "languages")
+            if lang != "en"
+        ]
         for sub in pycountry.subdivisions.get(country_code=country) or ():
             suffix = sub.code.split("-", 1)[1]
             key = by_iso.get(suffix, "")
-            for spelling in (sub.code, suffix, *_spellings(sub.name)):
+            names = {sub.name} | {t.gettext(sub.name) for t in translations}
+            for spelling in (
+                sub.code,
+                suffix,
+                *(s for n in names for s in _spellings(n)),
+            ):
                 regions.setdefault(normalize(spelling), key)
         for key in keys:
             prefix = (data.get(f"{country}/{key}") or {}).get("zip")

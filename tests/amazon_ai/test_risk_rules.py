@@ -90,12 +90,12 @@ def test_clean_orders_raise_no_rule(fitted):
 
 def test_invalid_postal_code(fitted):
     hit, result = fired(fitted, new_order(postalCode="00000-ZZZ"), "postal code")
-    assert hit and result.rule_points >= 50
+    assert hit and result.rule_points >= 60 and result.level == "high"
 
 
 def test_invalid_state(fitted):
-    hit, _ = fired(fitted, new_order(stateOrRegion="Atlantis"), "state or region")
-    assert hit
+    hit, result = fired(fitted, new_order(stateOrRegion="Atlantis"), "US states")
+    assert hit and result.level == "high"
 
 
 def test_incomplete_address(fitted):
