@@ -128,7 +128,12 @@ PLACEHOLDERS = frozenset(
     }
 )
 
+_LINE_KEYS = ("addressLine1", "addressLine2", "addressLine3")
 _NON_ALNUM = re.compile(r"[^0-9A-Za-z]+")
+# Not a letter or digit of any script: sre's \w is str.isalnum() plus "_".
+_NON_ALNUM_ANY = re.compile(r"[\W_]+")
+_DIGIT = re.compile("[0-9]")
+_PLACEHOLDER_MARKS = frozenset(_NON_ALNUM.sub("", p) for p in PLACEHOLDERS)
 _REQUIRE = {"A": "street", "C": "city", "S": "region", "Z": "postal code"}
 # Where a region is written as a plain name with a generic word around it.
 _REGION_SUFFIXES = {
@@ -287,32 +292,54 @@ def country_rules(country):
     )
 
 
+@functools.lru_cache(maxsize=4096)
+def region_of(country, state):
+    """The region key ("" when the region has no postal data) a region
+    written ``state`` names in ``country``, None when it names none. Cached:
+    a seller's orders name the same few regions, spelled a few ways."""
+    return country_rules(country).region_key(state)
+
+
 def _postal_text(postal):
-    text = unicodedata.normalize("NFKC", str(postal or "")).upper()
-    return " ".join(text.split())
+    text = str(postal or "")
+    if not text.isascii():  # NFKC leaves ASCII as it is
+        text = unicodedata.normalize("NFKC", text)
+    return " ".join(text.upper().split())
+
+
+_ZIP9 = re.compile(r"\d{9}")
+
+
+def _postal_valid(rules, code):
+    """``postal_valid`` on a code already through ``_postal_text``."""
+    if rules.postal is None:
+        return None
+    if rules.postal.fullmatch(code):
+        return True
+    # ZIP+4 written without its hyphen: what USPS forms print, not a typo.
+    return rules.code == "US" and _ZIP9.fullmatch(code) is not None
+
+
+def _postal_matches(rules, code, region):
+    """``postal_matches_state`` on a code through ``_postal_text`` and the
+    region's key."""
+    pattern = rules.region_postal.get(region) if region else None
+    code = code.replace(" ", "")
+    if pattern is None or not code:
+        return None
+    return pattern.match(code) is not None
 
 
 def postal_valid(country, postal):
     """None when the country has no postal code format (no opinion)."""
-    rules = country_rules(country)
-    if rules.postal is None:
-        return None
-    code = _postal_text(postal)
-    if rules.postal.fullmatch(code):
-        return True
-    # ZIP+4 written without its hyphen: what USPS forms print, not a typo.
-    return country.upper() == "US" and re.fullmatch(r"\d{9}", code) is not None
+    return _postal_valid(country_rules(country), _postal_text(postal))
 
 
 def postal_matches_state(country, postal, state):
     """None when there is nothing to compare (no prefix data for the region)."""
     rules = country_rules(country)
-    key = rules.region_key(state) if state else None
-    pattern = rules.region_postal.get(key) if key else None
-    code = _postal_text(postal).replace(" ", "")
-    if pattern is None or not code:
-        return None
-    return pattern.match(code) is not None
+    region = region_of(rules.code, state) if state else None
+    return _postal_matches(rules, _postal_text(postal), region)
 
 
 def carries_text(line, minimum=2):
@@ -322,13 +349,36 @@ def carries_text(line, minimum=2):
     text = str(line or "")
     if text.isascii():
         marks = _NON_ALNUM.sub("", text).lower()
+        if len(marks) < minimum or (len(marks) > 1 and len(set(marks)) == 1):
+            return False
+        # Most lines: their letters and digits are no placeholder's, which
+        # settles it without normalising (that only adds letters, for "&").
+        if "&" in text or marks in _PLACEHOLDER_MARKS:
+            return _not_placeholder(text)
+        return True
     else:
         text = unicodedata.normalize("NFKC", text)
-        marks = "".join(ch for ch in text if ch.isalnum()).casefold()
+        marks = _NON_ALNUM_ANY.sub("", text).casefold()
     if len(marks) < minimum or (len(marks) > 1 and len(set(marks)) == 1):
         return False
-    # Placeholders are short: long lines skip the normalisation.
-    return len(text) > 16 or normalize(text).replace("/", " ") not in PLACEHOLDERS
+    return _not_placeholder(text)
+
+
+def _not_placeholder(text):
+    # Placeholders are short words: long lines and lines with a digit (which
+    # normalising keeps) skip the normalisation.
+    return (
+        len(text) > 16
+        or _DIGIT.search(text) is not None
+        or normalize(text).replace("/", " ") not in PLACEHOLDERS
+    )
+
+
+@functools.lru_cache(maxsize=8192)
+def _city_carries_text(city):
+    """``carries_text`` for a city: one letter is enough. Cached: a
+    seller's orders go to the same cities again and again."""
+    return carries_text(city, minimum=1)
 
 
 def has_po_box(address):
@@ -366,9 +416,8 @@ def check_address(address, service_level="", coarse=None):
     postal = str(address.get("postalCode") or "").strip()
     state = str(address.get("stateOrRegion") or "").strip()
     city = str(address.get("city") or "").strip()
-    line_keys = ("addressLine1", "addressLine2", "addressLine3")
     if coarse is None:
-        coarse = not any(key in address for key in (*line_keys, "name"))
+        coarse = not any(key in address for key in (*_LINE_KEYS, "name"))
     if not country:
         return [_finding("country_unknown", "The delivery address has no country.")]
     rules = country_rules(country)
@@ -380,8 +429,8 @@ def check_address(address, service_level="", coarse=None):
             )
         ]
     missing = []
-    lines = [str(address.get(key) or "") for key in line_keys]
-    if not coarse and "street" in rules.required and not any(l.strip() for l in lines):
+    lines = [str(address.get(key) or "") for key in _LINE_KEYS]
+    if not coarse and "street" in rules.required and not any(map(str.strip, lines)):
         missing.append("street")
     if not city and "city" in rules.required and not coarse:
         missing.append("city")
@@ -406,7 +455,7 @@ def check_address(address, service_level="", coarse=None):
             )
         )
     # One letter can be a town (Y in France, Å in Norway), symbols cannot.
-    if city and not carries_text(city, minimum=1):
+    if city and not _city_carries_text(city):
         findings.append(
             _finding(
                 "city_implausible",
@@ -414,8 +463,9 @@ def check_address(address, service_level="", coarse=None):
                 "symbols or a placeholder).",
             )
         )
+    region = region_of(country, state) if state and rules.regions else None
     region_ok = True
-    if state and rules.regions and rules.region_key(state) is None:
+    if state and rules.regions and region is None:
         region_ok = False
         word = _region_word(country)
         findings.append(
@@ -425,7 +475,8 @@ def check_address(address, service_level="", coarse=None):
                 "delivered as given.",
             )
         )
-    if postal and postal_valid(country, postal) is False:
+    code = _postal_text(postal) if postal else ""
+    if postal and _postal_valid(rules, code) is False:
         example = f", e.g. {rules.postal_example}" if rules.postal_example else ""
         findings.append(
             _finding(
@@ -433,7 +484,7 @@ def check_address(address, service_level="", coarse=None):
                 f"The postal code does not have the {country} format{example}.",
             )
         )
-    elif postal and region_ok and postal_matches_state(country, postal, state) is False:
+    elif postal and region_ok and _postal_matches(rules, code, region) is False:
         findings.append(
             _finding(
                 "postal_state_mismatch",

@@ -32,7 +32,7 @@ from .risk_features import (
     OrderFacts,
     Profile,
     address_crowd,
-    address_index,
+    addresses_of,
     extract,
     seller_of,
 )
@@ -355,7 +355,7 @@ class OrderRiskModel:
                 qty_ratio = max(qty_ratio, math.log(quantity / (usual_qty * qty_scale)))
         if found is None:
             found = evaluate(f, profile, index, self.window_days)
-        address_points = sum(p for code, p, _ in found if code in ADDRESS_CODES)
+        address_points = sum([p for code, p, _ in found if code in ADDRESS_CODES])
         orders, names = crowd or address_crowd(index, f, self.window_days * DAY)
         market, ship = f.market_country, f.ship_country
         foreign = 0.0
@@ -364,7 +364,7 @@ class OrderRiskModel:
         return (
             math.log1p(value / value_scale),
             math.log1p(f.units / units_scale),
-            math.log1p(max((line[1] for line in f.lines), default=0) / qty_scale),
+            math.log1p(max([line[1] for line in f.lines], default=0) / qty_scale),
             len(f.lines),
             price_ratio,
             qty_ratio,
@@ -378,15 +378,23 @@ class OrderRiskModel:
 
     # -- scoring ----------------------------------------------------------
     def score(self, orders):
-        """One RiskResult per order, in the given order; deterministic."""
-        return self.score_records(self.records(orders))
+        """One RiskResult per order, in the given order; deterministic.
+
+        The same verdicts as ``score_records(records(orders))``, without
+        the round trip through records.
+        """
+        orders = list(orders)
+        self._check_scoring(orders)
+        return self._score([extract(order, self._hasher) for order in orders])
 
     def score_records(self, records):
         """One RiskResult per record, in the given order; deterministic."""
         records = list(records)
         self._check_records(records)
-        facts = [OrderFacts.from_record(record) for record in records]
-        index = address_index(facts, self.profile.addresses)
+        return self._score([OrderFacts.from_record(record) for record in records])
+
+    def _score(self, facts):
+        index = addresses_of(facts, self.profile.addresses)
         window = self.window_days * DAY
         crowds = [address_crowd(index, f, window) for f in facts]
         findings = [
@@ -408,7 +416,7 @@ class OrderRiskModel:
             outside = (matrix > self._high + margin) | (matrix < self._low - margin)
             percentiles = np.where(outside.any(axis=1), 1.0, percentiles).tolist()
             deviations = np.abs(matrix - self._center) / self._scale
-            drivers = [tuple(np.argsort(-row, kind="stable")[:2]) for row in deviations]
+            drivers = np.argsort(-deviations, axis=1, kind="stable")[:, :2].tolist()
         return [
             self._result(f, found, pct, top)
             for f, found, pct, top in zip(
@@ -417,7 +425,7 @@ class OrderRiskModel:
         ]
 
     def _result(self, facts, found, percentile, drivers):
-        points = float(sum(p for _, p, _ in found))
+        points = float(sum([p for _, p, _ in found]))
         reasons = [text for _, _, text in found]
         ml = 0.0
         if percentile is not None:

@@ -164,12 +164,21 @@ class Hasher:
     def __init__(self, key):
         raw = bytes(key) if isinstance(key, (bytes, bytearray)) else str(key).encode()
         self.key = hashlib.sha256(raw).digest()
+        # Keyed once: a copy per hash skips the key setup (3 hashes an order).
+        self._keyed = hashlib.blake2b(key=self.key, digest_size=12)
 
     def __call__(self, *parts):
-        text = "\x1f".join(" ".join(str(p or "").casefold().split()) for p in parts)
+        text = "\x1f".join(
+            [" ".join(str(part).casefold().split()) if part else "" for part in parts]
+        )
         if not text.strip("\x1f"):
             return ""
-        return hashlib.blake2b(text.encode(), key=self.key, digest_size=12).hexdigest()
+        digest = self._keyed.copy()
+        digest.update(text.encode())
+        return digest.hexdigest()
+
+
+_EXACT = 2**53  # ints a float holds exactly
 
 
 def _number(value, kind=float):
@@ -177,6 +186,9 @@ def _number(value, kind=float):
     must not keep the rest of the order (its address above all) unscored."""
     if value in (None, ""):
         return None
+    if type(value) is kind and (kind is float or -_EXACT < value < _EXACT):
+        # JSON's own numbers, as the conversion below would give them back.
+        return value if kind is int or math.isfinite(value) else None
     try:
         number = kind(float(value)) if kind is int else kind(value)
     except (TypeError, ValueError, OverflowError):
@@ -324,10 +336,11 @@ class Profile:
         return profile
 
     def reference(self, business):
-        key = ("reference", bool(business))
-        if key not in self._derived:
-            self._derived[key] = self._reference(bool(business))
-        return self._derived[key]
+        business = bool(business)
+        found = self._derived.get(business)
+        if found is None:
+            found = self._derived[business] = self._reference(business)
+        return found
 
     def _reference(self, business):
         """``{"value"|"units"|"line_qty"|"lines": {quantile: x}}`` an order of
@@ -380,6 +393,24 @@ def address_index(facts, base=None):
         if not f.address_key:
             continue
         rows = index.setdefault(f.address_key, [])
+        if all(row[2] != f.order_id for row in rows):
+            rows.append((f.created, f.name_key, f.order_id))
+    for rows in index.values():
+        rows.sort()
+    return index
+
+
+def addresses_of(facts, base):
+    """``address_index(facts, base)`` reduced to the addresses of ``facts``:
+    all that scoring them asks of the index, without copying the rest of
+    the seller's history for every batch (the sync scores a page at a time)."""
+    index = {}
+    for f in facts:
+        if not f.address_key:
+            continue
+        rows = index.get(f.address_key)
+        if rows is None:
+            rows = index[f.address_key] = list(base.get(f.address_key, ()))
         if all(row[2] != f.order_id for row in rows):
             rows.append((f.created, f.name_key, f.order_id))
     for rows in index.values():

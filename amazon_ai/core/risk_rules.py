@@ -79,7 +79,7 @@ def value_rules(facts, profile):
 
 
 def quantity_rules(facts, profile):
-    biggest = max((line[1] for line in facts.lines), default=0)
+    biggest = max([line[1] for line in facts.lines], default=0)
     own = 3 * _past(facts, profile)[0]
     top = profile.reference(facts.business)["line_qty"].get(0.99)
     if profile.orders >= MIN_HISTORY and top:
@@ -199,6 +199,10 @@ def first_buyer_rules(facts, profile):
     ]
 
 
+def _strength(finding):
+    return -finding[1]
+
+
 def evaluate(facts, profile, index, window_days, crowd=None):
     """All findings for one order, strongest first; ``crowd``: its
     ``address_crowd`` when the caller has it already."""
@@ -214,4 +218,6 @@ def evaluate(facts, profile, index, window_days, crowd=None):
     found += crowd_rules(facts, index, window_days, crowd)
     found += rush_rules(facts, profile)
     found += first_buyer_rules(facts, profile)
-    return sorted(found, key=lambda item: -item[1])
+    if len(found) > 1:
+        found.sort(key=_strength)
+    return found
