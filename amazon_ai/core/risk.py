@@ -64,7 +64,8 @@ RULES = (
     "ship-to against the marketplace's country, value, quantity and price far "
     "above the history (business orders against the seller's business orders, "
     "repeat buyers against their own earlier orders), several buyer names at "
-    "one address, rushed shipping on high value, a first-time buyer with an "
+    "one address, rushed shipping on high value (weighed by how often the "
+    "seller's largest orders ship that fast), a first-time buyer with an "
     "unusual basket."
 )
 FOREST = (

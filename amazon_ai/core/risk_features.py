@@ -276,6 +276,8 @@ class Profile:
     (all orders while there are too few of them); ``business`` the business
     orders' own (``{}`` below ``MIN_SEGMENT``); ``buyer_max`` each repeat
     buyer's largest line quantity and order value, under a keyed hash.
+    ``rush`` is how the consumer segment's largest orders ship (``rush_band``),
+    ``business["rush"]`` the same for business orders.
     """
 
     orders: int = 0
@@ -293,6 +295,9 @@ class Profile:
     business: dict = field(default_factory=dict)  # "value"/"units"/... -> quantiles
     business_orders: int = 0
     buyer_max: dict = field(default_factory=dict)  # buyer key -> (qty, USD)
+    # Largest orders by shipping speed: (orders, rushed, fastest); () unknown
+    # (a model trained before it was kept: the fixed rule until retrained).
+    rush: tuple = ()
     # Derived from the above on first use (scoring 10,000 orders asks often).
     _derived: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -308,6 +313,7 @@ class Profile:
         profile.units = segment["units"]
         profile.line_qty = segment["line_qty"]
         profile.lines = segment["lines"]
+        profile.rush = segment["rush"]
         business = [f for f in facts if f.business]
         profile.business_orders = len(business)
         if len(business) >= MIN_SEGMENT:
@@ -357,6 +363,17 @@ class Profile:
             for name in ("value", "units", "line_qty", "lines")
         }
 
+    def rush_habit(self, business, level):
+        """(share, orders): how many of the largest orders of this kind
+        (business or consumer) shipped at ``level`` (``RUSH_LEVEL``) or
+        faster, as a share smoothed towards one half, and how many such
+        orders there were; None below ``MIN_SEGMENT`` of them."""
+        segment = self.business if business and self.business else None
+        band = segment.get("rush", ()) if segment else self.rush
+        if not band or band[0] < MIN_SEGMENT:
+            return None
+        return (band[level] + 1) / (band[0] + 2), band[0]
+
     def business_scale(self):
         if "scale" not in self._derived:
             self._derived["scale"] = self._business_scale()
@@ -378,12 +395,34 @@ class Profile:
 
 
 def _segment(facts):
+    value = _quantiles(f.value_usd for f in facts if f.value_usd is not None)
     return {
-        "value": _quantiles(f.value_usd for f in facts if f.value_usd is not None),
+        "value": value,
         "units": _quantiles(f.units for f in facts),
         "line_qty": _quantiles(line[1] for f in facts for line in f.lines),
         "lines": _quantiles(len(f.lines) for f in facts),
+        "rush": rush_band(facts, value.get(RUSH_BAND)),
     }
+
+
+# The "largest orders" whose shipping speeds a rushed large order is compared
+# with: those at or above this quantile of the segment's order values.
+RUSH_BAND = 0.9
+
+
+def rush_band(facts, floor):
+    """(orders, rushed, fastest): how many priced orders of at least
+    ``floor`` USD there are, how many of them shipped at ``RUSH_LEVEL`` 1 or
+    faster and how many at level 2, so ``band[level]`` counts those at that
+    speed or faster. () without a floor (no priced order)."""
+    if floor is None:
+        return ()
+    levels = [
+        RUSH_LEVEL.get(f.service_level, 0)
+        for f in facts
+        if f.value_usd is not None and f.value_usd >= floor
+    ]
+    return (len(levels), sum(lv >= 1 for lv in levels), sum(lv >= 2 for lv in levels))
 
 
 def address_index(facts, base=None):

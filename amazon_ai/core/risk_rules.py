@@ -6,6 +6,8 @@ thresholds and says so. Sentences never quote names, addresses or amounts'
 owners: they are stored beside the order in Odoo.
 """
 
+import math
+
 from .address_rules import POINTS, same_trade_area
 from .risk_features import BUSINESS_ALLOWANCE, RUSH_LEVEL, address_crowd
 
@@ -13,6 +15,12 @@ MIN_HISTORY = 100  # orders before history quantiles are trusted
 DEFAULT_MAX_VALUE_USD = 1500.0  # without history: what counts as a large order
 DEFAULT_MAX_LINE_QTY = 20
 DAY = 86400.0
+# Rushed shipping on an unusually large order: the fixed rule's points, and
+# the seller's habit that earns them all (one in twenty of its largest orders
+# or fewer ship that fast) or none (one in two do: it says nothing).
+RUSH_POINTS = 25
+RUSH_RARE = 0.05
+RUSH_EVEN = 0.5
 # A destination far from the marketplace this seller never ships to: the
 # seller's shipping settings do not cover it and reshipping fraud goes there.
 FAR_COUNTRY_POINTS = 60
@@ -151,8 +159,18 @@ def crowd_rules(facts, index, window_days, crowd=None):
     return []
 
 
+def rush_points(share):
+    """Points for rushed shipping on a large order when ``share`` of the
+    seller's largest orders ship that fast: the log of how much rarer the
+    choice is than even odds, scaled so that one in twenty (RUSH_RARE) or
+    rarer earns the fixed rule's RUSH_POINTS and one in two earns none."""
+    odds = math.log(RUSH_EVEN / share) / math.log(RUSH_EVEN / RUSH_RARE)
+    return round(RUSH_POINTS * min(1.0, max(0.0, odds)))
+
+
 def rush_rules(facts, profile):
-    if RUSH_LEVEL.get(facts.service_level, 0) == 0 or facts.value_usd is None:
+    level = RUSH_LEVEL.get(facts.service_level, 0)
+    if level == 0 or facts.value_usd is None:
         return []
     if profile.priced >= MIN_HISTORY:
         limit = profile.reference(facts.business)["value"].get(0.99)
@@ -162,13 +180,24 @@ def rush_rules(facts, profile):
     if facts.value_usd <= limit:
         return []
     speed = facts.service_level.replace("_", "-").lower()
-    return [
-        (
-            "rushed_high_value",
-            25,
-            f"Rushed ({speed}) shipping on an order of unusually high value.",
-        )
-    ]
+    habit = profile.rush_habit(facts.business, level)
+    if habit is None:  # too few large orders yet to know the seller's habit
+        return [
+            (
+                "rushed_high_value",
+                RUSH_POINTS,
+                f"Rushed ({speed}) shipping on an order of unusually high value.",
+            )
+        ]
+    share, _orders = habit
+    points = rush_points(share)
+    if not points:  # the seller's large orders routinely ship this fast
+        return []
+    reason = (
+        f"Rushed ({speed}) shipping on an order of unusually high value; "
+        f"{100 * share:.0f}% of this seller's largest orders ship this fast."
+    )
+    return [("rushed_high_value", points, reason)]
 
 
 def first_buyer_rules(facts, profile):
