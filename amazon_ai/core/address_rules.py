@@ -349,7 +349,7 @@ def carries_text(line, minimum=2):
     text = str(line or "")
     if text.isascii():
         marks = _NON_ALNUM.sub("", text).lower()
-        if len(marks) < minimum or (len(marks) > 1 and len(set(marks)) == 1):
+        if len(marks) < minimum or _one_repeated(marks):
             return False
         # Most lines: their letters and digits are no placeholder's, which
         # settles it without normalising (that only adds letters, for "&").
@@ -359,9 +359,14 @@ def carries_text(line, minimum=2):
     else:
         text = unicodedata.normalize("NFKC", text)
         marks = _NON_ALNUM_ANY.sub("", text).casefold()
-    if len(marks) < minimum or (len(marks) > 1 and len(set(marks)) == 1):
+    if len(marks) < minimum or _one_repeated(marks):
         return False
     return _not_placeholder(text)
+
+
+def _one_repeated(marks):
+    """More than one character, all the same one ("xxxx", "0000")."""
+    return len(marks) > 1 and marks.count(marks[0]) == len(marks)
 
 
 def _not_placeholder(text):

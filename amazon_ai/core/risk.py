@@ -330,11 +330,14 @@ class OrderRiskModel:
         return self
 
     def _matrix(self, facts, index, findings=None, crowds=None):
-        rows = []
-        for position, f in enumerate(facts):
-            found = findings[position] if findings else None
-            crowd = crowds[position] if crowds else None
-            rows.append(self._features(f, index, found, crowd))
+        features = self._features
+        if findings is None:
+            rows = [features(f, index) for f in facts]
+        else:
+            rows = [
+                features(f, index, found, crowd)
+                for f, found, crowd in zip(facts, findings, crowds, strict=True)
+            ]
         return np.asarray(rows, dtype=float)
 
     def _features(self, f, index, found=None, crowd=None):
@@ -347,11 +350,12 @@ class OrderRiskModel:
             profile.business_scale() if f.business else (1.0, 1.0, 1.0)
         )
         price_ratio = qty_ratio = 0.0
+        sku_price, sku_qty = profile.sku_price, profile.sku_qty
         for sku, quantity, unit in f.lines:
-            usual = profile.sku_price.get(sku)
+            usual = sku_price.get(sku)
             if unit and usual:
                 price_ratio = max(price_ratio, math.log(unit / usual))
-            usual_qty = profile.sku_qty.get(sku)
+            usual_qty = sku_qty.get(sku)
             if quantity and usual_qty:
                 qty_ratio = max(qty_ratio, math.log(quantity / (usual_qty * qty_scale)))
         if found is None:
