@@ -364,15 +364,16 @@ class Profile:
         }
 
     def rush_habit(self, business, level):
-        """(share, orders): how many of the largest orders of this kind
-        (business or consumer) shipped at ``level`` (``RUSH_LEVEL``) or
-        faster, as a share smoothed towards one half, and how many such
-        orders there were; None below ``MIN_SEGMENT`` of them."""
+        """(share, shipped, orders): of the ``orders`` largest orders of this
+        kind (business or consumer), ``shipped`` went at ``level``
+        (``RUSH_LEVEL``) or faster; ``share`` is that proportion smoothed
+        (one more each way: never 0 or 1 from a finite history). None below
+        ``MIN_SEGMENT`` such orders."""
         segment = self.business if business and self.business else None
         band = segment.get("rush", ()) if segment else self.rush
         if not band or band[0] < MIN_SEGMENT:
             return None
-        return (band[level] + 1) / (band[0] + 2), band[0]
+        return (band[level] + 1) / (band[0] + 2), band[level], band[0]
 
     def business_scale(self):
         if "scale" not in self._derived:

@@ -189,13 +189,13 @@ def rush_rules(facts, profile):
                 f"Rushed ({speed}) shipping on an order of unusually high value.",
             )
         ]
-    share, _orders = habit
+    share, shipped, orders = habit
     points = rush_points(share)
     if not points:  # the seller's large orders routinely ship this fast
         return []
     reason = (
         f"Rushed ({speed}) shipping on an order of unusually high value; "
-        f"{100 * share:.0f}% of this seller's largest orders ship this fast."
+        f"{shipped} of this seller's {orders} largest orders shipped this fast."
     )
     return [("rushed_high_value", points, reason)]
 

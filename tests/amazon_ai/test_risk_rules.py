@@ -205,14 +205,15 @@ def test_rushed_large_order_weighed_by_how_the_sellers_large_orders_ship():
     quiet = OrderRiskModel(seller_id=SELLER, seed=7).fit(history(400))
     [text], points = rush_finding(quiet, order)
     assert points == 25
-    assert text.endswith("% of this seller's largest orders ship this fast.")
+    # 400 orders, one in six at the top value: the 66 largest, none rushed.
+    assert text.endswith("; 0 of this seller's 66 largest orders shipped this fast.")
 
     # Next-day on a good share of the largest orders: fewer points.
     habit = OrderRiskModel(seller_id=SELLER, seed=7).fit(rushed_large_history())
-    share, band = habit.profile.rush_habit(False, 2)
-    assert band >= 30 and 0.1 < share < 0.5
+    share, shipped, band = habit.profile.rush_habit(False, 2)
+    assert (shipped, band) == (17, 66)  # every fourth of them
     [text], points = rush_finding(habit, order)
-    assert f"; {100 * share:.0f}% of this seller's largest orders ship" in text
+    assert text.endswith("; 17 of this seller's 66 largest orders shipped this fast.")
     assert 0 < points == rush_points(share) < 25
 
     # Next-day on most of them: nothing to say.
