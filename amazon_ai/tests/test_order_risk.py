@@ -1,11 +1,14 @@
 """Order risk in Odoo, end to end against the local SP-API sandbox."""
 
+import importlib
 import json
+from collections import Counter
 from datetime import datetime
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
+from odoo.addons.amazon_connector.core.order_mapping import INCLUDED_MERCHANT
 from odoo.addons.amazon_connector.tests.common import SandboxCase
 
 UNPRICED = ("PENDING", "PENDING_AVAILABILITY")
@@ -231,6 +234,51 @@ class TestOrderRisk(SandboxCase):
             (after["buyer_key"], after["address_key"], after["name_key"]), ("", "", "")
         )
         self.assertEqual(after["lines"], before["lines"])  # statistics stay
+
+    def test_imported_order_with_an_impossible_state_is_high_in_words(self):
+        """An order whose address is present but cannot be delivered is
+        scored high during the import, with a reason in words that quotes
+        nothing of the address (issue #17)."""
+        # The repository's sandbox is importable once the class started it.
+        render = importlib.import_module("tests.sandbox.orders_view").render
+        now = self.sandbox.now()
+        source = next(
+            o
+            for o in self.data["orders"]
+            if o["fulfilledBy"] == "MERCHANT"
+            and o["country"] == "US"
+            and not o["anomaly"]
+            and o["events"][-1]["status"] in ("UNSHIPPED", "SHIPPED")
+            and o["events"][-1]["time"] <= now
+        )
+        paid = [e for e in source["events"] if e["status"] == "UNSHIPPED"][-1]
+        raw = render(source, paid["time"], INCLUDED_MERCHANT)
+        raw["orderId"] = "114-7777777-0000017"
+        delivery = raw["recipient"]["deliveryAddress"]
+        self.assertEqual(delivery["countryCode"], "US")
+        delivery["stateOrRegion"] = "Zanzibarr"
+        counters = Counter()
+        self.env["amazon.order.import"].import_orders(self.account, [raw], counters)
+        self.assertEqual(counters["created"], 1, counters)
+        order = self.amazon_orders().filtered(
+            lambda o: o.amazon_order_id == "114-7777777-0000017"
+        )
+        self.assertEqual(order.amazon_risk_level, "high")
+        self.assertGreaterEqual(order.amazon_risk_score, 60)
+        reasons = order.amazon_risk_reasons
+        self.assertIn("is not one of the US states", reasons)
+        self.assertIn("cannot be delivered as given", reasons)
+        for value in (
+            "Zanzibarr",
+            delivery.get("name"),
+            delivery.get("addressLine1"),
+            delivery.get("city"),
+            delivery.get("postalCode"),
+        ):
+            if value:
+                self.assertNotIn(value, reasons)
+        # The review is asked for, as for any high-risk order still to ship.
+        self.assertTrue(order.amazon_risk_flagged)
 
     def test_thresholds_must_be_ordered(self):
         with self.assertRaises(ValidationError):

@@ -12,13 +12,13 @@ from amazon_ai.core import address_rules as ar
         ("CA", "H2X 1A1", "12345"),
         ("GB", "SW1A 1AA", "SW1A1AAA"),
         ("DE", "70173", "7017"),
-        ("FR", "75008", "99000"),
+        ("FR", "75008", "7500"),
         ("IT", "00184", "0018A"),
-        ("ES", "28013", "60000"),
+        ("ES", "28013", "2801"),
         ("JP", "150-0041", "1500-041"),
         ("AU", "2000", "20000"),
         ("MX", "06600", "0660"),
-        ("IN", "110001", "011000"),
+        ("IN", "110001", "11000"),
     ],
 )
 def test_postal_formats(country, good, bad):
@@ -76,17 +76,28 @@ def test_coarse_pending_address_is_not_incomplete():
     assert ar.check_address(coarse) == []
 
 
-def test_po_box_only_matters_for_express():
+def test_po_box_only_matters_for_couriers_and_express():
     box = address(addressLine1="P.O. Box 123")
     assert ar.check_address(box, "STANDARD") == []
-    assert codes(ar.check_address(box, "NEXT_DAY")) == {"po_box_express"}
+    [(code, points, _)] = ar.check_address(box, "NEXT_DAY")
+    assert code == "po_box_courier" and points >= 60  # undeliverable as given
     de = address(
         addressLine1="Postfach 1234",
         countryCode="DE",
         postalCode="70173",
         stateOrRegion=None,
     )
-    assert codes(ar.check_address(de, "EXPEDITED")) == {"po_box_express"}
+    [(code, points, _)] = ar.check_address(de, "EXPEDITED")
+    assert code == "po_box_express" and 30 <= points < 60
+    au = address(
+        addressLine1="GPO Box 1411",
+        countryCode="AU",
+        city="Sydney",
+        stateOrRegion="NSW",
+        postalCode="2001",
+    )
+    assert codes(ar.check_address(au, "SAME_DAY")) == {"po_box_courier"}
+    assert ar.check_address(au, "STANDARD") == []
 
 
 def test_reasons_never_quote_the_address():

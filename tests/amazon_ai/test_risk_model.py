@@ -42,9 +42,10 @@ def test_scores_and_levels_are_sensible():
     assert all(0 <= r.score <= 100 for r in results)
     clean, bad_postal, rushed_bulk = results[0], results[-2], results[-1]
     assert clean.level == "low"
-    assert bad_postal.level in ("medium", "high")
+    # An address that cannot be delivered is high on its own.
+    assert bad_postal.level == "high" and bad_postal.rule_points >= 60
     assert rushed_bulk.level == "high"
-    assert rushed_bulk.score > bad_postal.score > clean.score
+    assert rushed_bulk.score >= bad_postal.score > clean.score
     assert rushed_bulk.reasons and all(
         text.endswith(".") for text in rushed_bulk.reasons
     )
@@ -124,7 +125,7 @@ def test_rules_only_until_history_is_large_enough():
     small = OrderRiskModel(seller_id=SELLER).fit(history(50))
     assert small.forest is None
     assert small.score([make_order(1)])[0].anomaly_percentile is None
-    assert "rules only" in small.model_card()["method"]
+    assert "Too little history" in small.model_card()["method"]
     large = OrderRiskModel(seller_id=SELLER).fit(history(risk.MIN_MODEL_ORDERS))
     assert large.forest is not None
     assert large.score([make_order(1)])[0].anomaly_percentile is not None
