@@ -29,10 +29,6 @@ class _Busy:
     def __repr__(self):
         return "BUSY"
 
-    def __bool__(self):
-        # Truthy on purpose: callers test ``result is BUSY``, never its truth.
-        return True
-
 
 BUSY = _Busy()
 

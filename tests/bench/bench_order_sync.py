@@ -44,8 +44,9 @@ TEMPLATE = "bench_orders_template"
 SYNC_FROM = datetime(2026, 9, 1)
 
 
-def install_template(db, modules="amazon_connector"):
-    db.drop(TEMPLATE)
+def install_template(db, modules="amazon_connector", dbname=TEMPLATE):
+    """Install ``modules`` into a fresh ``dbname`` (other benches reuse it)."""
+    db.drop(dbname)
     subprocess.run(
         [
             sys.executable,
@@ -54,7 +55,7 @@ def install_template(db, modules="amazon_connector"):
             f"--addons-path={ROOT}",
             *db.odoo_args(),
             "-d",
-            TEMPLATE,
+            dbname,
             "-i",
             modules,
             "--without-demo=all",

@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT / "setup"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import odoo_env
+from bench_order_sync import install_template
 
 OPERATION = "searchListingsItems"
 US = "ATVPDKIKX0DER"
@@ -56,28 +57,7 @@ START_MARGIN = 1.0  # seconds between "go" and the common start instant
 
 
 def install(db, dbname):
-    db.drop(dbname)
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "odoo",
-            f"--addons-path={ROOT}",
-            *db.odoo_args(),
-            "-d",
-            dbname,
-            "-i",
-            "amazon_connector",
-            "--without-demo=all",
-            "--stop-after-init",
-            "--log-level=warn",
-            "--log-handler=py.warnings:ERROR",
-            "--http-port=0",
-            "--max-cron-threads=0",
-        ],
-        cwd="/",
-        check=True,
-    )
+    install_template(db, dbname=dbname)
 
 
 def exists(db, dbname):
