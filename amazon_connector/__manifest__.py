@@ -1,7 +1,7 @@
 {
     "name": "Amazon Connector",
     "summary": "Amazon Selling Partner API: orders, listings and shipments in Odoo",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/Amazon",
     "author": "Amazon Seller Suite Authors",
     "license": "LGPL-3",

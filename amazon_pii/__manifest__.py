@@ -2,7 +2,7 @@
     "name": "Amazon PII Vault",
     "summary": "Encrypted, audited storage of Amazon buyer data under Amazon's "
     "Data Protection Policy",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/Amazon",
     "author": "Amazon Seller Suite Authors",
     "license": "LGPL-3",

@@ -6,6 +6,7 @@ into records and hands :func:`pii_values` to the vault (docs/data-protection.md
 """
 
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -143,8 +144,62 @@ class OrderPlan:
     packages: tuple
 
 
+# What malformed JSON can raise deep in the mapping; turned into an
+# OrderDataError so one bad order is parked and its page goes on.
+_SHAPE_ERRORS = (TypeError, AttributeError, KeyError, IndexError, ArithmeticError)
+
+
+def order_id_of(order):
+    """The order's id, or "(unknown)" whatever the shape of ``order``."""
+    found = order.get("orderId") if isinstance(order, dict) else None
+    return found if isinstance(found, str) and found else "(unknown)"
+
+
+def fulfilled_by(order):
+    """MERCHANT, AMAZON or None, whatever the shape of ``order``."""
+    fulfillment = order.get("fulfillment") if isinstance(order, dict) else None
+    by = fulfillment.get("fulfilledBy") if isinstance(fulfillment, dict) else None
+    return by if by in ("MERCHANT", "AMAZON") else None
+
+
+def seller_skus(orders):
+    """Every seller SKU named by the items of ``orders``, skipping whatever
+    is malformed (that order is refused by plan_order, its page goes on)."""
+    skus = set()
+    for order in orders:
+        items = order.get("orderItems") if isinstance(order, dict) else None
+        for item in items if isinstance(items, list) else ():
+            product = item.get("product") if isinstance(item, dict) else None
+            sku = product.get("sellerSku") if isinstance(product, dict) else None
+            if isinstance(sku, str) and sku:
+                skus.add(sku)
+    return sorted(skus)
+
+
+@contextmanager
+def _shape_checked(order):
+    """Any other error of malformed input becomes an OrderDataError naming
+    the order and the kind of error only (its text may quote buyer data)."""
+    if not isinstance(order, dict):
+        raise OrderDataError("(unknown)", "the order is not a JSON object")
+    try:
+        yield
+    except OrderDataError:
+        raise
+    except (*_SHAPE_ERRORS, ValueError) as exc:
+        raise OrderDataError(
+            order_id_of(order),
+            f"a field has an unexpected type or value ({type(exc).__name__})",
+        ) from None
+
+
 def plan_order(order):
     """The non-PII plan of ``order``; OrderDataError for malformed input."""
+    with _shape_checked(order):
+        return _plan_order(order)
+
+
+def _plan_order(order):
     order_id = order.get("orderId")
     if not order_id:
         raise OrderDataError("(unknown)", "missing orderId")
@@ -206,11 +261,12 @@ def pii_values(order, fields):
     other arrays the first entry keeps ``<key>`` and entry n is ``<key>#<n>``.
     """
     values = {}
-    for field in fields:
-        for suffix, value in _walk(order, field.source_path.split("."), ()):
-            text = _text(value)
-            if text:
-                values["#".join((field.key, *suffix))] = text
+    with _shape_checked(order):
+        for field in fields:
+            for suffix, value in _walk(order, field.source_path.split("."), ()):
+                text = _text(value)
+                if text:
+                    values["#".join((field.key, *suffix))] = text
     return values
 
 

@@ -13,3 +13,7 @@ UPDATE ir_cron SET active = false
  WHERE id IN (SELECT cron_id FROM amazon_account WHERE cron_id IS NOT NULL)
     OR id IN (SELECT res_id FROM ir_model_data
                WHERE module = 'amazon_connector' AND model = 'ir.cron');
+-- The labels were destroyed with the vault's copies (amazon_pii); labels of
+-- earlier versions were attachments: removed too.
+UPDATE stock_picking SET amazon_has_label = false WHERE amazon_has_label;
+DELETE FROM ir_attachment WHERE res_model = 'stock.picking' AND res_field = 'amazon_label';

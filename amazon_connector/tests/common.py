@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from unittest import SkipTest
 
+from odoo import http
+from odoo.service import security
 from odoo.tests import TransactionCase
 from odoo.tools import SQL
 
@@ -49,7 +51,7 @@ class SandboxCase(TransactionCase):
         super().setUpClass()
         options = {"rate_scale": 50, "clock_rate": 0, **cls.sandbox_options}
         cls.sandbox = cls.enterClassContext(running_sandbox(**options))
-        cls.registry.enter_test_mode(cls.cr)
+        cls.registry.enter_test_mode(cls.cr, getattr(cls, "readonly_enabled", True))
         cls.addClassCleanup(cls.registry.leave_test_mode)
         cls.env["ir.config_parameter"].set_param("amazon_connector.rate_scale", 50)
         cls.account = cls.make_account()
@@ -165,3 +167,26 @@ class SandboxCase(TransactionCase):
             raw = attachment.raw or b""
             leaked = [p for p in pii if p.encode() in raw]
             self.assertFalse(leaked, f"buyer data in attachment {attachment.id}")
+
+
+class PersonSession:
+    """For HttpCase tests: a person's browser session.
+
+    Odoo's report routes are read-only requests; the vault audits a reveal
+    in a transaction of its own (``amazon.work._run``), which in production
+    is a separate connection but in tests a cursor nested in the request's,
+    and a test cursor cannot nest a read/write one in a read-only one."""
+
+    readonly_enabled = False
+
+    def login(self, user):
+        """A browser session of ``user`` as after an interactive login
+        (password and, when enrolled, the second factor); Odoo's
+        ``authenticate`` refuses two-factor users outright."""
+        self.authenticate(None, None)
+        session = self.session
+        session.uid = user.id
+        session.login = user.login
+        session.session_token = security.compute_session_token(session, self.env)
+        session.context = dict(user.with_user(user).context_get())
+        http.root.session_store.save(session)

@@ -13,7 +13,7 @@ from odoo.tools.misc import verify_limited_field_access_token
 
 from ..core.spapi import PermanentError
 from ..core.spapi.client import SellerClient
-from ..models.listings import amazon_listing_push
+from ..models.listings import amazon_listing_feed, amazon_listing_push
 from .common import SandboxCase
 
 # What Odoo's product data cannot say; typed once in the bulk wizard.
@@ -669,3 +669,155 @@ class TestImportAndPush(ListingCase):
         for row in data:
             item = self.on_amazon(row["sku"], ("offers",))
             self.assertEqual(item["offers"][0]["price"]["amount"], "11")
+
+
+@tagged("post_install", "-at_install")
+class TestSendingIntent(ListingCase):
+    """Submissions and feeds go through ``amazon.work._send``: what is being
+    sent is recorded before Amazon is called, its answer after; an
+    interrupted send is found and said (docs/background-work.md)."""
+
+    def valid_listing(self, code, ean):
+        product = self.make_product(code, ean)
+        self.wizard(product).action_generate()
+        listing = self.listings(product)
+        self.assertEqual(len(listing), 1)
+        self.assertEqual(listing.state, "valid")
+        return listing
+
+    def test_submission_is_recorded_as_sending_before_amazon_is_called(self):
+        listing = self.valid_listing("SEND-1", EANS[0])
+        seen = []
+        original = SellerClient.put_listings_item
+
+        def put(client, *args, **kwargs):
+            # What the database holds while Amazon is being called.
+            self.env.invalidate_all()
+            seen.append(listing.state)
+            return original(client, *args, **kwargs)
+
+        with patch.object(SellerClient, "put_listings_item", put):
+            listing.action_submit()
+        self.assertEqual(seen, ["sending"])
+        self.assertEqual(listing.state, "pending")
+        self.assertTrue(listing.on_amazon)
+        self.assertIn("Sent to Amazon", "\n".join(listing.message_ids.mapped("body")))
+
+    def test_a_listing_being_sent_is_not_sent_again(self):
+        listing = self.valid_listing("SEND-2", EANS[1])
+        listing.write({"state": "sending", "last_submitted_on": fields.Datetime.now()})
+        with (
+            Recorder("put_listings_item") as puts,
+            self.assertRaisesRegex(UserError, "being sent to Amazon right now"),
+        ):
+            listing.action_submit()
+        self.assertFalse(puts.calls)
+
+    def test_amazon_unreachable_restores_the_listing_and_says_why(self):
+        listing = self.valid_listing("SEND-3", EANS[2])
+
+        def down(client, *args, **kwargs):
+            raise PermanentError("Amazon said no", operation="putListingsItem")
+
+        with (
+            patch.object(SellerClient, "put_listings_item", down),
+            self.assertRaisesRegex(UserError, "SEND-3.*Amazon said no"),
+        ):
+            listing.action_submit()
+        self.env.invalidate_all()
+        self.assertEqual(listing.state, "valid")  # as before, to be sent again
+        self.assertFalse(listing.last_submitted_on)
+        self.assertIn(
+            "Amazon said no",
+            " ".join(
+                listing.issue_ids.filtered(lambda i: i.source == "amazon").mapped(
+                    "message"
+                )
+            ),
+        )
+
+    def test_an_interrupted_submission_is_marked_to_send_again(self):
+        listing = self.valid_listing("SEND-4", EANS[3])
+        lease = amazon_listing_feed.SENDING_LEASE
+        listing.write(
+            {
+                "state": "sending",
+                "last_submitted_on": fields.Datetime.now()
+                - lease
+                - timedelta(minutes=1),
+            }
+        )
+        fresh = self.valid_listing("SEND-5", "4006381333948")
+        fresh.write({"state": "sending", "last_submitted_on": fields.Datetime.now()})
+        recovered = self.env["amazon.listing"]._recover_sending()
+        self.assertEqual(recovered, listing)
+        self.assertEqual(listing.state, "refused")
+        self.assertIn("Odoo stopped", " ".join(listing.issue_ids.mapped("message")))
+        self.assertEqual(fresh.state, "sending")
+
+    def test_feed_is_recorded_before_amazon_takes_it_and_refusal_kept(self):
+        listing = self.valid_listing("FEED-1", EANS[0])
+        entries = [
+            (listing, listing._feed_message(), {"attributes": listing.attributes})
+        ]
+        Feed = self.env["amazon.listing.feed"]
+        seen = []
+        original = SellerClient.create_feed
+
+        def create_feed(client, *args, **kwargs):
+            self.env.invalidate_all()
+            seen.append((Feed.search([]).mapped("state"), listing.state))
+            return original(client, *args, **kwargs)
+
+        with patch.object(SellerClient, "create_feed", create_feed):
+            feed = Feed._submit(self.account, self.us, entries)
+        self.assertEqual(seen, [(["SENDING"], "sending")])
+        self.assertEqual(feed.state, "IN_QUEUE")
+        self.assertTrue(feed.amazon_feed_id)
+        self.assertEqual(listing.state, "pending")
+
+        # Amazon refuses the next one: kept as Fatal with the reason, the
+        # listing refused (to be sent again), and the person told.
+        other = self.valid_listing("FEED-2", EANS[1])
+        entries = [(other, other._feed_message(), {"attributes": other.attributes})]
+
+        def refuse(client, *args, **kwargs):
+            raise PermanentError("feed quota exceeded", operation="createFeed")
+
+        with (
+            patch.object(SellerClient, "create_feed", refuse),
+            self.assertRaisesRegex(UserError, "feed quota exceeded"),
+        ):
+            Feed._submit(self.account, self.us, entries)
+        self.env.invalidate_all()
+        refused = Feed.search([("listing_ids", "in", other.ids)])
+        self.assertEqual(len(refused), 1)
+        self.assertEqual(refused.state, "FATAL")
+        self.assertIn("feed quota exceeded", refused.report_message)
+        self.assertEqual(other.state, "refused")
+
+    def test_an_interrupted_feed_ends_fatal_and_is_not_polled(self):
+        listing = self.valid_listing("FEED-3", EANS[2])
+        Feed = self.env["amazon.listing.feed"]
+        stale = Feed.create(
+            {
+                "account_id": self.account.id,
+                "marketplace_id": self.us.id,
+                "state": "SENDING",
+                "listing_ids": [fields.Command.set(listing.ids)],
+                "messages": [{"id": 1, "listing": listing.id, "attributes": {}}],
+            }
+        )
+        listing.write({"state": "sending", "feed_id": stale.id})
+        self.env.cr.execute(
+            "UPDATE amazon_listing_feed SET create_date = now() - interval '1 hour'"
+            " WHERE id = %s",
+            [stale.id],
+        )
+        stale.invalidate_recordset()
+        with Recorder("get_feed") as polls:
+            Feed._cron_poll()
+        self.assertFalse(polls.calls)
+        self.assertEqual(stale.state, "FATAL")
+        self.assertIn("Odoo stopped", stale.report_message)
+        self.assertEqual(listing.state, "refused")

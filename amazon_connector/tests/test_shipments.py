@@ -10,10 +10,11 @@ from unittest.mock import patch
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.modules.neutralize import get_neutralization_queries
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools import mute_logger
 
 from ..models.shipments import amazon_shipment
-from .common import SandboxCase
+from .common import PersonSession, SandboxCase
 
 TOTP = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
@@ -343,8 +344,12 @@ class TestConfirmation(ShipmentCase):
         self.assertFalse(returned.amazon_label_ready)
 
 
-@tagged("post_install", "-at_install")
-class TestLabels(ShipmentCase):
+class LabelCase(PersonSession, HttpCase, ShipmentCase):
+    """Labels are printed by a person through Odoo's report routes: the
+    tests print them over HTTP, as the browser does."""
+
+    registry_test_mode = False  # SandboxCase already serves requests its cursor
+
     def buy_label(self, order, label_format="PDF"):
         wizard = self.rates_wizard(order)
         wizard.label_format = label_format
@@ -352,9 +357,34 @@ class TestLabels(ShipmentCase):
         cheapest = wizard.rate_ids.sorted("price")[0]
         self.assertTrue(cheapest.carrier_name and cheapest.service_name)
         self.assertTrue(cheapest.delivery_end)
-        cheapest.action_buy()
-        return order.picking_ids, cheapest
+        action = cheapest.action_buy()
+        self.env.invalidate_all()  # recorded by the purchase's own transaction
+        return order.picking_ids, cheapest, action
 
+    def print_label(self, picking, user=None):
+        """The label as the browser downloads it (PDF bytes or ZPL text)."""
+        self.login(user or self.clerk)
+        zpl = picking.amazon_label_format == "ZPL"
+        report = (
+            "amazon_connector.report_amazon_label_zpl"
+            if zpl
+            else "amazon_connector.report_amazon_label"
+        )
+        converter = "text" if zpl else "pdf"
+        # Test mode renders PDF reports as HTML unless told not to.
+        url = (
+            f"/report/{converter}/{report}/{picking.id}"
+            '?context={"force_report_rendering": true}'
+        )
+        with mute_logger(
+            "odoo.http", "odoo.addons.web.controllers.report", "odoo.addons.amazon_pii"
+        ):
+            response = self.url_open(url)
+        return response
+
+
+@tagged("post_install", "-at_install")
+class TestLabels(LabelCase):
     def test_two_wizards_pay_for_one_label(self):
         """Two 'Get rates' windows open on one delivery, both clicked: one
         label is bought and paid, the second click is refused."""
@@ -373,25 +403,41 @@ class TestLabels(ShipmentCase):
         self.assertEqual(self.env["amazon.shipment"]._label_key(picking), key)
         self.assertNotIn(first.request_token, key)
 
-    def test_label_bought_attached_printed_and_never_confirmed_twice(self):
+    def test_a_purchase_under_way_refuses_a_second_until_its_lease_ends(self):
+        """A purchase recorded as under way (its answer not yet recorded, or
+        Odoo stopped meanwhile) refuses a second click; after the lease a
+        retry pays nothing more: Amazon returns the first label for the same
+        idempotency key."""
         order = self.order_to_ship()
-        picking, rate = self.buy_label(order)
+        picking = order.picking_ids
+        first, second = self.rates_wizard(order), self.rates_wizard(order)
+        picking.sudo().amazon_label_buying_since = fields.Datetime.now()
+        with self.assertRaisesRegex(UserError, "being bought right now"):
+            first.rate_ids.sorted("price")[0].action_buy()
+        self.assertFalse(self.confirmations(order))
+        picking.sudo().amazon_label_buying_since = (
+            fields.Datetime.now() - amazon_shipment.LABEL_LEASE - timedelta(minutes=1)
+        )
+        second.rate_ids.sorted("price")[0].action_buy()
+        self.env.invalidate_all()
+        self.assertTrue(picking.amazon_has_label)
+        self.assertFalse(picking.amazon_label_buying_since)
+        self.assertEqual(len(self.confirmations(order)), 1)
+
+    def test_label_bought_printed_and_never_confirmed_twice(self):
+        order = self.order_to_ship()
+        picking, rate, action = self.buy_label(order)
+        # The wizard goes straight to printing the label it bought.
+        self.assertEqual(action["report_name"], "amazon_connector.report_amazon_label")
         self.assertEqual(picking.amazon_confirm_state, "sent")
         self.assertEqual(picking.amazon_confirm_source, "label")
         self.assertTrue(picking.amazon_has_label)
         self.assertTrue(picking.carrier_tracking_ref)
         self.assertEqual(picking.amazon_label_carrier, rate.carrier_id)
-        pdf, kind = (
-            self.env["ir.actions.report"]
-            .with_user(self.clerk)
-            .with_context(force_report_rendering=True)
-            ._render_qweb_pdf(
-                "amazon_connector.action_report_amazon_label", picking.ids
-            )
-        )
-        self.assertEqual(kind, "pdf")
-        self.assertTrue(pdf.startswith(b"%PDF"))
-        self.assertIn(picking.carrier_tracking_ref.encode(), pdf)
+        response = self.print_label(picking)
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(response.content.startswith(b"%PDF"))
+        self.assertIn(picking.carrier_tracking_ref.encode(), response.content)
         [bought] = self.confirmations(order)
         self.assertEqual(bought["source"], "label")
         # The label validated the delivery (stock left once); Amazon already
@@ -410,55 +456,18 @@ class TestLabels(ShipmentCase):
         stock_user = new_test_user(
             self.env, login="amazon_stock_only", groups="stock.group_stock_user"
         )
-        picking.invalidate_recordset()
-        with self.assertRaises(AccessError):
-            picking.with_user(stock_user).amazon_label  # noqa: B018
-        with self.assertRaises(AccessError):
-            self.env["ir.actions.report"].with_user(stock_user).with_context(
-                force_report_rendering=True
-            )._render_qweb_pdf(
-                "amazon_connector.action_report_amazon_label", picking.ids
-            )
+        refused = self.print_label(picking, stock_user)
+        self.assertNotEqual(refused.status_code, 200)
+        self.assertNotIn(picking.carrier_tracking_ref.encode(), refused.content)
 
     def test_zpl_label_prints_as_text(self):
         order = self.order_to_ship()
-        picking, _rate = self.buy_label(order, "ZPL")
+        picking, _rate, action = self.buy_label(order, "ZPL")
         self.assertEqual(picking.amazon_label_format, "ZPL")
-        action = picking.with_user(self.clerk).action_amazon_print_label()
         self.assertEqual(action["report_type"], "qweb-text")
-        text, _kind = (
-            self.env["ir.actions.report"]
-            .with_user(self.clerk)
-            ._render_qweb_text(action["report_name"], picking.ids)
-        )
-        self.assertTrue(text.strip().startswith(b"^XA"))
-
-    def test_label_purged_with_the_orders_buyer_data(self):
-        order = self.order_to_ship()
-        picking, _rate = self.buy_label(order)
-        entries = (
-            self.env["amazon.pii.entry"]
-            .sudo()
-            .search([("owner_model", "=", "sale.order"), ("owner_id", "=", order.id)])
-        )
-        self.assertTrue(entries)
-        entries.purge_after = fields.Date.today() - timedelta(days=1)
-        self.env["amazon.pii.vault"].sudo()._cron_purge_due()
-        self.assertFalse(picking.amazon_has_label)
-        self.assertFalse(picking.sudo().amazon_label)
-        attachments = (
-            self.env["ir.attachment"]
-            .sudo()
-            .search(
-                [
-                    ("res_model", "=", "stock.picking"),
-                    ("res_id", "=", picking.id),
-                    ("res_field", "=", "amazon_label"),
-                ]
-            )
-        )
-        self.assertFalse(attachments)
-        self.assertTrue(picking.carrier_tracking_ref)  # not PII, kept
+        response = self.print_label(picking)
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(response.content.strip().startswith(b"^XA"))
 
     def test_parcels_come_from_packages_or_the_default_box(self):
         order = self.order_to_ship()

@@ -100,6 +100,7 @@ SHIPPING_REVEALABLE = frozenset(
         "postal_code",
         "phone",
         "address_extended_fields",
+        "shipping_label",
     }
 )
 
@@ -171,7 +172,21 @@ SECRETS = tuple(
     )
 )
 
-_BY_KEY = {f.key: f for f in FIELDS + SECRETS}
+# Documents Amazon returns that print buyer PII (docs/data-protection.md #22);
+# owner is the sale order, key qualified by the delivery (``shipping_label#7``).
+DOCUMENTS = (
+    PIIField(
+        "shipping_label",
+        # Relative to Shipping API v2's PurchaseShipmentResult.
+        "packageDocumentDetails[].packageDocuments[].contents",
+        "pii",
+        "vault",
+        "printing the parcel's carrier label (name, address, phone)",
+        RETENTION_PII,
+    ),
+)
+
+_BY_KEY = {f.key: f for f in FIELDS + SECRETS + DOCUMENTS}
 _BY_PATH = {f.source_path: f for f in FIELDS}
 _INDEX = re.compile(r"\[\d*\]")
 

@@ -8,3 +8,6 @@ DELETE FROM amazon_pii_entry WHERE classification = 'secret';
 INSERT INTO ir_config_parameter (key, value)
      VALUES ('amazon_pii.incident_notify_address', 'neutralized@example.invalid')
 ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value;
+-- Shipping labels print the recipient's address: destroyed outright
+-- (docs/data-protection.md #22).
+DELETE FROM amazon_pii_entry WHERE field_key LIKE 'shipping\_label#%';

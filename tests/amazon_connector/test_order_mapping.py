@@ -577,3 +577,74 @@ def test_amazon_static_examples_plan_and_add_up():
         for secret in (source.get("buyer") or {}).values():
             assert secret in values.values()
             assert not any(secret in leaf for leaf in leaves(plan))
+
+
+# --- malformed shapes (docs/data-protection.md #24) ---------------------------
+# Every node of real sandbox orders is replaced, one at a time, by each wrong
+# shape JSON allows: the mapping must plan the order or refuse it with
+# OrderDataError naming it, never raise anything else (which would stop the
+# page of orders around it).
+WRONG = (None, "", "x", 0, -1, 1.5, True, [], {}, [None], {"": None})
+
+
+def _locations(node, path=()):
+    """(path, ...) of every value under ``node`` (dict values, list items)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield (*path, key)
+            yield from _locations(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield (*path, index)
+            yield from _locations(value, (*path, index))
+
+
+def _replaced(order, path, value):
+    broken = copy.deepcopy(order)
+    node = broken
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = value
+    return broken
+
+
+@pytest.fixture(scope="module")
+def samples(merchant):
+    orders = merchant
+    # A few orders of each shape: several items, shipped, business, gifts.
+    chosen, seen = [], set()
+    for order in orders:
+        shape = (
+            len(order.get("orderItems") or ()) > 1,
+            bool(order.get("packages")),
+            "tax" in order,
+        )
+        if shape not in seen:
+            seen.add(shape)
+            chosen.append(order)
+    assert len(chosen) >= 3
+    return chosen
+
+
+def test_every_wrong_shape_is_planned_or_refused_by_name(samples):
+    checked = refused = 0
+    for order in samples:
+        plan_order(order)  # the genuine order plans
+        for path in _locations(order):
+            for value in WRONG:
+                broken = _replaced(order, path, value)
+                try:
+                    plan_order(broken)
+                    pii_values(broken, registry.FIELDS)
+                except OrderDataError as exc:
+                    refused += 1
+                    assert exc.order_id
+                checked += 1
+    # The walk reached deep nodes and refused many shapes: it can fail.
+    assert checked > 500 and refused > 50, (checked, refused)
+
+
+def test_a_non_object_order_is_refused():
+    for value in (None, [], "x", 3):
+        with pytest.raises(OrderDataError):
+            plan_order(value)

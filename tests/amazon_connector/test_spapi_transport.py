@@ -220,3 +220,38 @@ def test_ssl_context_requires_tls12_and_verifies():
     transport.close()
     assert transport.ssl_context.minimum_version == ssl.TLSVersion.TLSv1_2
     assert (transport.timeout.connect, transport.timeout.read) == (2, 7)
+
+
+@pytest.mark.parametrize("announced", [True, False])
+def test_a_reply_over_the_size_limit_is_refused_not_read(monkeypatch, announced):
+    """A body larger than the limit (announced by Content-Length, or sent
+    chunked without one) is refused with an error naming the operation, and
+    not retried; one at the limit is read whole."""
+    from amazon_connector.core.spapi import transport as module
+
+    monkeypatch.setattr(module, "MAX_JSON_BODY", 1000)
+    chunks = [b'{"pad": "', b"x" * 600, b"x" * 600, b'"}']
+    sent = []
+
+    def body():
+        for chunk in chunks:
+            sent.append(len(chunk))
+            yield chunk
+
+    big = (
+        httpx.Response(200, content=b"".join(chunks))
+        if announced
+        else httpx.Response(200, content=body())
+    )
+    transport, calls, _clock = make_transport(big)
+    with pytest.raises(PermanentError, match="1,000 bytes") as caught:
+        transport.request("getOrder", "GET", URL)
+    assert caught.value.operation == "getOrder"
+    assert len(calls) == 1
+    if not announced:
+        # Reading stopped at the chunk that went over the limit.
+        assert sum(sent) < sum(len(c) for c in chunks)
+    fits = b'{"pad": "' + b"x" * 980 + b'"}'
+    assert len(fits) <= 1000
+    transport, _calls, _clock = make_transport(httpx.Response(200, content=fits))
+    assert transport.request("getOrder", "GET", URL).json() == {"pad": "x" * 980}

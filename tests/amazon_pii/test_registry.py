@@ -5,6 +5,7 @@ import pytest
 
 from amazon_pii.core import registry
 from amazon_pii.core.registry import (
+    DOCUMENTS,
     FIELDS,
     NON_PII_PATHS,
     SHIPPING_REVEALABLE,
@@ -91,11 +92,35 @@ def test_registry_is_consistent():
     paths = [f.source_path for f in FIELDS]
     assert len(keys) == len(set(keys)) and len(paths) == len(set(paths))
     assert not set(paths) & NON_PII_PATHS
-    assert SHIPPING_REVEALABLE <= set(keys)
+    assert SHIPPING_REVEALABLE <= set(keys) | {f.key for f in DOCUMENTS}
     for field in FIELDS:
         assert field.classification in {"pii", "secret", "confidential"}
         assert field.stored_in == "vault"
         assert field.purpose and field.retention == registry.RETENTION_PII
+
+
+SHIPPING_MODEL = MODEL.parents[1] / "shipping-api-model/shippingV2.json"
+
+
+def test_label_document_is_registered_where_amazon_returns_it():
+    """The label Amazon sells prints the address: its path is in Amazon's
+    Shipping API v2 purchase result, and fulfilment staff may print it."""
+    if not SHIPPING_MODEL.exists():
+        pytest.skip(f"Shipping API v2 model not found at {SHIPPING_MODEL}")
+    shipping = json.loads(SHIPPING_MODEL.read_text(encoding="utf-8"))["definitions"]
+    label = by_key("shipping_label")
+    assert label in DOCUMENTS and label.classification == "pii"
+    node = shipping["PurchaseShipmentResult"]
+    for part in label.source_path.split("."):
+        node = node["properties"][part.removesuffix("[]")]
+        if part.endswith("[]"):
+            node = node.get("items", node)
+        while "$ref" in node:
+            node = shipping[node["$ref"].rsplit("/", 1)[1]]
+            if node.get("type") == "array":
+                node = node["items"]
+    assert node.get("type") == "string"
+    assert "shipping_label" in SHIPPING_REVEALABLE
 
 
 def test_shipping_may_reveal_address_but_not_buyer_identity():

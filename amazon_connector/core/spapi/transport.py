@@ -49,6 +49,43 @@ _CREDENTIAL_HEADER = re.compile(
     r"auth|key|token|secret|cookie|signature", re.IGNORECASE
 )
 _MAX_ECHO = 200  # characters of a non-Amazon error body kept in the message
+# Largest body read from a reply: an API answer (JSON) or a downloaded
+# document (report, feed result, schema). A larger one is refused before it
+# is read into memory (a broken or hostile server cannot exhaust it).
+MAX_JSON_BODY = 32 * 1024 * 1024
+MAX_DOCUMENT_BODY = 512 * 1024 * 1024
+
+
+def read_limited(http, request, limit, operation):
+    """Send ``request`` and read its reply's body up to ``limit`` bytes: a
+    complete ``httpx.Response``, or ``PermanentError`` naming the operation
+    and the limit when the server announces or sends more."""
+    raw = http.send(request, stream=True)
+    try:
+        announced = raw.headers.get("content-length", "")
+        if announced.isdigit() and int(announced) > limit:
+            raise _too_large(operation, limit)
+        body, size = [], 0
+        for chunk in raw.iter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(operation, limit)
+            body.append(chunk)
+    finally:
+        raw.close()
+    return httpx.Response(
+        raw.status_code,
+        headers=raw.headers,
+        content=b"".join(body),
+        request=request,
+    )
+
+
+def _too_large(operation, limit):
+    return PermanentError(
+        f"the reply is larger than the {limit:,} bytes allowed: refused",
+        operation=operation,
+    )
 
 
 @dataclass(frozen=True)
@@ -221,15 +258,20 @@ class Transport:
             )
             sent = True
             try:
-                raw = self._http.request(
-                    method,
-                    url,
-                    params=params,
-                    json=json_body,
-                    data=data,
-                    content=content,
-                    headers=send_headers,
-                    timeout=timeout,
+                raw = read_limited(
+                    self._http,
+                    self._http.build_request(
+                        method,
+                        url,
+                        params=params,
+                        json=json_body,
+                        data=data,
+                        content=content,
+                        headers=send_headers,
+                        timeout=timeout,
+                    ),
+                    MAX_JSON_BODY if expect_json else MAX_DOCUMENT_BODY,
+                    operation,
                 )
             except httpx.TransportError as exc:
                 failure = network_failure(exc, operation)
@@ -351,13 +393,17 @@ def outbound_post(
     if own:
         client = http_client(ssl_context(), httpx.Timeout(timeout))
     try:
-        raw = client.request(
-            "POST",
-            url,
-            json=json_body,
-            headers={"user-agent": USER_AGENT, **headers},
-            timeout=httpx.Timeout(timeout),
-            follow_redirects=False,
+        raw = read_limited(
+            client,
+            client.build_request(
+                "POST",
+                url,
+                json=json_body,
+                headers={"user-agent": USER_AGENT, **headers},
+                timeout=httpx.Timeout(timeout),
+            ),
+            MAX_JSON_BODY,
+            operation,
         )
     except httpx.TransportError as exc:
         raise network_failure(exc, operation) from None

@@ -11,11 +11,13 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from odoo.addons.amazon_pii.core.work import BUSY
+
 from ...core import listings as core
 from ...core import ptd_definitions
 from ...core.ptd_messages import ERROR
 from ...core.spapi import SPAPIError
-from .amazon_listing_feed import FINAL
+from .amazon_listing_feed import FINAL, SENDING_LEASE
 
 _logger = logging.getLogger(__name__)
 
@@ -23,10 +25,18 @@ STATES = [
     ("draft", "Draft"),
     ("invalid", "Invalid"),
     ("valid", "Valid"),
+    ("sending", "Sending to Amazon"),
     ("pending", "Sent to Amazon"),
     ("listed", "On Amazon"),
     ("refused", "Refused by Amazon"),
 ]
+
+
+class RecordedError(UserError):
+    """A failure already recorded on the listing by a committed unit: shown,
+    not recorded again by this request."""
+
+
 INCLUDED = ["summaries", "attributes", "issues", "offers", "fulfillmentAvailability"]
 
 
@@ -250,13 +260,17 @@ class AmazonListing(models.Model):
 
     def _validate_locally(self):
         """Run the product type's validator; True when no error was found."""
-        self.ensure_one()
-        validator = self.product_type_id._validator()
-        issues = validator.validate(
-            self.attributes or {}, existing=self.submitted_attributes or None
-        )
+        issues = self._local_issues()
         self._set_issues("local", issues)
         return not any(issue.severity == ERROR for issue in issues)
+
+    def _local_issues(self):
+        """The product type's validator's findings, not stored."""
+        self.ensure_one()
+        validator = self.product_type_id._validator()
+        return validator.validate(
+            self.attributes or {}, existing=self.submitted_attributes or None
+        )
 
     def _uses_patch(self):
         """Patch when Amazon already holds this SKU."""
@@ -293,9 +307,12 @@ class AmazonListing(models.Model):
             0, self.sku, body["productType"], body["attributes"], body["requirements"]
         )
 
-    def _send(self, client, preview):
-        """putListingsItem or patchListingsItem; the submission response."""
+    def _request(self, preview):
+        """putListingsItem or patchListingsItem, as a call on a client:
+        ``request(client)`` returns the submission response. Built from this
+        listing's values now, so it can run after this transaction's end."""
         body = self._body()
+        sku = self.sku
         query = {
             "marketplace_ids": [self.marketplace_id.amazon_id],
             "included_data": ["issues", "identifiers"],
@@ -304,8 +321,8 @@ class AmazonListing(models.Model):
         if preview:
             query["mode"] = "VALIDATION_PREVIEW"
         if "patches" in body:
-            return client.patch_listings_item(self.sku, body, **query)
-        return client.put_listings_item(self.sku, body, **query)
+            return lambda client: client.patch_listings_item(sku, body, **query)
+        return lambda client: client.put_listings_item(sku, body, **query)
 
     def _amazon_failure(self, exc):
         raise UserError(
@@ -317,13 +334,14 @@ class AmazonListing(models.Model):
         ) from exc
 
     # -- actions -------------------------------------------------------------------
-    def _each(self, work, verb):
+    def _each(self, work, verb, posted=()):
         """Run ``work(listing)`` for each listing in a savepoint: a listing
         that fails keeps the reason as an issue and the others go on (for a
         single listing the error is shown at once). ``work`` returns what
         happened to the listing (a key of ``_outcome_texts``); each listing's
-        chatter says it and a notification sums it up, then the view reloads,
-        so no click does nothing silently."""
+        chatter says it (``posted``: outcomes the work wrote there itself) and
+        a notification sums it up, then the view reloads, so no click does
+        nothing silently."""
         failed = self.browse()
         outcomes = {}
         for listing in self:
@@ -335,6 +353,11 @@ class AmazonListing(models.Model):
                     listing._amazon_failure(exc)
                 failed |= listing._failed(str(exc))
                 continue
+            except RecordedError:
+                if len(self) == 1:
+                    raise
+                failed |= listing
+                continue
             except UserError as exc:
                 if len(self) == 1:
                     raise
@@ -342,7 +365,7 @@ class AmazonListing(models.Model):
                 continue
             outcomes.setdefault(outcome, self.browse())
             outcomes[outcome] |= listing
-            if outcome:
+            if outcome and outcome not in posted:
                 listing.message_post(body=self._outcome_texts()[outcome])
         parts = [
             f"{self._outcome_texts()[outcome]} ({len(group)}: "
@@ -409,7 +432,7 @@ class AmazonListing(models.Model):
                     "Listing %(sku)s is in feed %(feed)s, which Amazon is still "
                     "processing: wait for its report.",
                     sku=self.sku,
-                    feed=self.feed_id.amazon_feed_id,
+                    feed=self.feed_id.amazon_feed_id or self.env._("(being sent)"),
                 )
             )
 
@@ -423,7 +446,7 @@ class AmazonListing(models.Model):
             self.state = self._amazon_state()  # same as Amazon's copy
             return "unchanged"
         with self.account_id._client() as client:
-            reply = self._send(client, preview=True)
+            reply = self._request(preview=True)(client)
         issues = [core.amazon_issue(i) for i in reply.get("issues") or ()]
         self._set_issues("amazon", issues)
         valid = reply.get("status") == "VALID" and not any(
@@ -446,21 +469,120 @@ class AmazonListing(models.Model):
         top-level attributes, deletes by selectors) each listing."""
         self._require_type()
         return self._each(
-            lambda listing: listing._submit_one(), self.env._("Submitted")
+            lambda listing: listing._submit_one(),
+            self.env._("Submitted"),
+            posted=("sent", "refused"),
         )
 
     def _submit_one(self):
+        """Send this listing through ``amazon.work._send``: "sending" is
+        committed before Amazon is called and its answer is recorded after,
+        with this listing's local issues and chatter, so neither a rollback
+        of this request nor a retry of it can lose or repeat what Amazon got.
+        This request writes nothing on the listing once it is sent."""
         self._check_no_feed()
-        if not self._validate_locally():
+        self._check_not_sending()
+        issues = self._local_issues()
+        if any(issue.severity == ERROR for issue in issues):
+            self._set_issues("local", issues)
             self._mark_invalid()
             return "invalid"
         if not self._has_changes():
+            self._set_issues("local", issues)
             self.state = self._amazon_state()  # nothing to send
             return "unchanged"
-        with self.account_id._client() as client:
-            reply = self._send(client, preview=False)
-        self._accept_reply(reply)
-        return "sent" if self.state == "pending" else "refused"
+        request = self._request(preview=False)
+        account, listing_id = self.account_id, self.id
+        texts = self._outcome_texts()
+
+        def claim(env):
+            listing = env["amazon.listing"].browse(listing_id)
+            if listing.state == "sending":
+                return None  # another request sends it right now
+            listing._set_issues("local", issues)
+            previous = {
+                "state": listing.state,
+                "last_submitted_on": listing.last_submitted_on,
+            }
+            listing.write(
+                {"state": "sending", "last_submitted_on": fields.Datetime.now()}
+            )
+            return previous
+
+        def call(_previous):
+            with account._client() as client:
+                return request(client)
+
+        def settle(env, previous, reply, error):
+            listing = env["amazon.listing"].browse(listing_id)
+            if error is None:
+                listing._accept_reply(reply)
+                outcome = "sent" if listing.state == "pending" else "refused"
+                listing.message_post(body=texts[outcome])
+                return outcome
+            listing.write(previous)
+            if isinstance(error, SPAPIError):
+                message = env._(
+                    "Amazon could not process listing %(sku)s: %(error)s",
+                    sku=listing.sku,
+                    error=error,
+                )
+            else:
+                message = error.args[0] if isinstance(error, UserError) else None
+            if message is None:
+                # Only the type: an unexpected error's text may quote anything.
+                _logger.error(
+                    "Amazon submission of listing %s crashed: %s",
+                    listing_id,
+                    type(error).__name__,
+                )
+                message = env._(
+                    "Listing %(sku)s could not be sent (%(error)s).",
+                    sku=listing.sku,
+                    error=type(error).__name__,
+                )
+            listing._failed(message)
+            return ("failed", message)
+
+        outcome = self.env["amazon.work"]._send(claim, call, settle)
+        # Recorded by its own transactions: nothing cached here is current.
+        self.env.invalidate_all()
+        if outcome is None or outcome is BUSY:
+            raise UserError(self._sending_message())
+        if isinstance(outcome, tuple):
+            raise RecordedError(outcome[1])
+        return outcome
+
+    def _check_not_sending(self):
+        if self.state == "sending":
+            raise UserError(self._sending_message())
+
+    def _sending_message(self):
+        return self.env._(
+            "Listing %(sku)s is being sent to Amazon right now.", sku=self.sku
+        )
+
+    @api.model
+    def _recover_sending(self):
+        """A listing left "sending" past the lease (Odoo stopped between
+        claim and answer): whether Amazon got it is unknown, so it is marked
+        refused with that reason; sending it again is safe (a put or patch
+        of the same values changes nothing)."""
+        stale = self.search(
+            [
+                ("state", "=", "sending"),
+                ("last_submitted_on", "<", fields.Datetime.now() - SENDING_LEASE),
+            ]
+        )
+        for listing in stale:
+            listing._failed(
+                self.env._(
+                    "Odoo stopped while sending this listing: Amazon's answer "
+                    "is unknown. Refresh it from Amazon or submit it again."
+                )
+            )
+            listing.state = "refused"
+        return stale
 
     def _accept_reply(self, reply):
         """Record a submission response (ACCEPTED or INVALID)."""

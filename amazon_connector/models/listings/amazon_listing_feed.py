@@ -4,16 +4,23 @@ report is mapped back to each listing's issues.
 """
 
 import logging
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ...core import listings as core
 from ...core.spapi import PermanentError, SPAPIError
+from ..accounts.amazon_work_item import LEASE_MINUTES
 
 _logger = logging.getLogger(__name__)
 
+# A feed or listing "sending" longer than the work items' lease was
+# interrupted (see _recover_sending).
+SENDING_LEASE = timedelta(minutes=LEASE_MINUTES)
+
 FEED_STATES = [
+    ("SENDING", "Sending"),
     ("IN_QUEUE", "In queue"),
     ("IN_PROGRESS", "In progress"),
     ("DONE", "Done"),
@@ -61,68 +68,133 @@ class AmazonListingFeed(models.Model):
     # -- sending -------------------------------------------------------------------
     @api.model
     def _submit(self, account, marketplace, entries, kind="listings"):
-        """Send one feed. ``entries``: ``[(listing, message without id, sent)]``
-        where ``sent`` is what the listing holds on Amazon once accepted
-        (attributes of an UPDATE, patches of a PATCH, plus pushed values)."""
+        """Send one feed through ``amazon.work._send``. ``entries``:
+        ``[(listing, message without id, sent)]`` where ``sent`` is what the
+        listing holds on Amazon once accepted (attributes of an UPDATE,
+        patches of a PATCH, plus pushed values); the listings must be
+        committed (they are read in the feed's own transactions).
+
+        The feed is committed as "Sending" with its listings before Amazon is
+        called, and Amazon's feed id (or its refusal) recorded after, so a
+        rollback of the caller can neither lose a feed Amazon got nor send it
+        twice. A refused feed is kept as Fatal (its listings refused, its
+        offers pushed again later) and reported as an error."""
         messages, stored = [], []
         for number, (listing, message, sent) in enumerate(entries, start=1):
             messages.append({**message, "messageId": number})
             stored.append({"id": number, "listing": listing.id, **sent})
-        content = core.feed_document(
-            account.seller_id,
-            messages,
-            issue_locale=entries[0][0].product_type_id.locale,
-        )
-        try:
+        listing_ids = [entry[0].id for entry in entries]
+        account_id, marketplace_id = account.id, marketplace.id
+
+        def claim(env):
+            listings = env["amazon.listing"].browse(listing_ids)
+            feed = env["amazon.listing.feed"].create(
+                {
+                    "account_id": account_id,
+                    "marketplace_id": marketplace_id,
+                    "kind": kind,
+                    "state": "SENDING",
+                    "listing_ids": [fields.Command.set(listing_ids)],
+                    "messages": stored,
+                    "message_count": len(messages),
+                }
+            )
+            if kind == "listings":
+                listings.write(
+                    {
+                        "state": "sending",
+                        "feed_id": feed.id,
+                        "last_submitted_on": fields.Datetime.now(),
+                    }
+                )
+            else:
+                listings.feed_id = feed
+            content = core.feed_document(
+                feed.account_id.seller_id,
+                messages,
+                issue_locale=listings[:1].product_type_id.locale,
+            )
+            return feed.id, content, feed.marketplace_id.amazon_id
+
+        def call(intent):
+            _feed_id, content, marketplace_code = intent
             with account._client() as client:
                 document = client.create_feed_document(core.FEED_CONTENT_TYPE)
                 client.upload_feed_document(
                     document["url"], content, core.FEED_CONTENT_TYPE
                 )
-                reply = client.create_feed(
+                return client.create_feed(
                     core.FEED_TYPE,
                     document["feedDocumentId"],
-                    marketplace_ids=[marketplace.amazon_id],
+                    marketplace_ids=[marketplace_code],
                 )
-        except SPAPIError as exc:
-            raise UserError(
-                self.env._(
-                    "Amazon did not take the listings feed of %(account)s: %(error)s",
-                    account=account.name,
-                    error=exc,
+
+        def settle(env, intent, reply, error):
+            feed = env["amazon.listing.feed"].browse(intent[0])
+            if error is None:
+                feed.write({"amazon_feed_id": reply["feedId"], "state": "IN_QUEUE"})
+                if kind == "listings":
+                    feed.listing_ids.filtered(
+                        lambda lst: lst.feed_id == feed
+                    ).state = "pending"
+                env.ref(
+                    "amazon_connector.ir_cron_amazon_listing_feeds"
+                ).sudo()._trigger()
+                return feed.id, None
+            if isinstance(error, SPAPIError | UserError):
+                reason = str(error)
+            else:
+                # Only the type: an unexpected error's text may quote anything.
+                _logger.error(
+                    "Amazon feed %s could not be sent: %s",
+                    feed.id,
+                    type(error).__name__,
                 )
-            ) from exc
-        listings = self.env["amazon.listing"].browse([e[0].id for e in entries])
-        feed = self.create(
-            {
-                "account_id": account.id,
-                "marketplace_id": marketplace.id,
-                "kind": kind,
-                "amazon_feed_id": reply["feedId"],
-                "listing_ids": [fields.Command.set(listings.ids)],
-                "messages": stored,
-                "message_count": len(messages),
-            }
-        )
-        if kind == "listings":
-            listings.write(
-                {
-                    "state": "pending",
-                    "feed_id": feed.id,
-                    "last_submitted_on": fields.Datetime.now(),
-                }
+                reason = type(error).__name__
+            message = env._(
+                "Amazon did not take the listings feed of %(account)s: %(error)s",
+                account=feed.account_id.name,
+                error=reason,
             )
-        else:
-            listings.feed_id = feed
-        self.env.ref("amazon_connector.ir_cron_amazon_listing_feeds").sudo()._trigger()
-        return feed
+            feed.report_message = message
+            feed._finish("FATAL", None)
+            return feed.id, message
+
+        feed_id, refusal = self.env["amazon.work"]._send(claim, call, settle)
+        # Recorded by its own transactions: nothing cached here is current.
+        self.env.invalidate_all()
+        if refusal:
+            raise UserError(refusal)
+        return self.browse(feed_id)
+
+    @api.model
+    def _recover_sending(self):
+        """Feeds left "Sending" past the lease (Odoo stopped between commit
+        and Amazon's answer): whether Amazon got them is unknown and Amazon
+        cannot be asked (its feeds do not name their input document), so
+        they end as Fatal: their listings are refused (a resend of the same
+        values is harmless), their price and stock pushed again."""
+        stale = self.search(
+            [
+                ("state", "=", "SENDING"),
+                ("create_date", "<", fields.Datetime.now() - SENDING_LEASE),
+            ]
+        )
+        for feed in stale:
+            feed.report_message = self.env._(
+                "Odoo stopped while sending this feed: Amazon's answer is "
+                "unknown. Its listings are marked to be sent again."
+            )
+            feed._finish("FATAL", None)
+        return stale
 
     # -- polling -------------------------------------------------------------------
     @api.model
     def _cron_poll(self):
         """Poll open feeds, then follow accepted listings until Amazon has
         their ASIN and status."""
-        feeds = self.search([("state", "not in", FINAL)], order="id")
+        self._recover_sending()
+        feeds = self.search([("state", "not in", FINAL + ("SENDING",))], order="id")
         feeds -= feeds._poll_waiting()
         for feed in feeds:
             try:
@@ -131,10 +203,11 @@ class AmazonListingFeed(models.Model):
             except UserError as exc:  # e.g. credentials removed: polled again later
                 _logger.info("Amazon feed %s not polled: %s", feed.id, exc)
                 feed._poll_item()._failed(str(exc))
+        self.env["amazon.listing"]._recover_sending()
         self.env["amazon.listing"]._refresh_pending()
 
     def action_poll(self):
-        for feed in self.filtered(lambda f: f.state not in FINAL):
+        for feed in self.filtered(lambda f: f.state not in FINAL + ("SENDING",)):
             feed._poll_item()._queue()
             feed._poll()
         return True

@@ -40,7 +40,9 @@ class AmazonOrderImport(models.AbstractModel):
     def import_orders(self, account, orders, counters, force=False):
         """Upsert one page of Amazon orders; ``counters`` gets created,
         updated, unchanged and failed. ``force`` re-applies unchanged ones."""
-        ids = [o.get("orderId") for o in orders if o.get("orderId")]
+        # Malformed orders are parked one by one below: nothing here may
+        # assume their shape (docs/data-protection.md #24).
+        ids = [order_mapping.order_id_of(o) for o in orders]
         existing = {
             o.amazon_order_id: o
             for o in self.env["sale.order"].search(
@@ -62,14 +64,20 @@ class AmazonOrderImport(models.AbstractModel):
         cache = _PageCache(importer.env, account, orders)
         applied, imported = [], []
         for raw in orders:
-            amazon_id = raw.get("orderId") or "(no order id)"
+            amazon_id = order_mapping.order_id_of(raw)
             order = existing.get(amazon_id)
             try:
                 with self.env.cr.savepoint():
                     outcome, order, plan = importer._apply(cache, raw, order, force)
             except Exception as exc:  # noqa: BLE001 - any failure parks the order
                 counters["failed"] += 1
-                self._park(account, amazon_id, _reason(exc), _fulfilled_by(raw), order)
+                self._park(
+                    account,
+                    amazon_id,
+                    _reason(exc),
+                    order_mapping.fulfilled_by(raw),
+                    order,
+                )
                 continue
             counters[outcome] += 1
             if outcome != "unchanged":
@@ -150,7 +158,7 @@ class AmazonOrderImport(models.AbstractModel):
             order = self._create_order(cache, plan)
         else:
             self._update_order(cache, order, plan)
-        if pii:
+        if pii and not order.amazon_buyer_data_purged:
             self.env["amazon.pii.vault"].store([(order, pii)])
         self._follow_status(cache.account, order, plan)
         return ("created" if created else "updated"), order, plan
@@ -426,23 +434,13 @@ def _reason(exc):
     return redact.text(f"{type(exc).__name__}: {exc}")[:500]
 
 
-def _fulfilled_by(raw):
-    by = (raw.get("fulfillment") or {}).get("fulfilledBy")
-    return by if by in ("MERCHANT", "AMAZON") else None
-
-
 class _PageCache:
     """Lookups shared by the orders of one page (one query per kind)."""
 
     def __init__(self, env, account, orders):
         self.env = env
         self.account = account
-        skus = [
-            item.get("product", {}).get("sellerSku")
-            for order in orders
-            for item in order.get("orderItems") or ()
-        ]
-        skus = [s for s in skus if s]
+        skus = order_mapping.seller_skus(orders)
         offers = env["amazon.offer"].sudo()._for_skus(account, skus) if skus else {}
         self._products = {sku: offer.product_id for sku, offer in offers.items()}
         self._marketplaces = {

@@ -20,7 +20,7 @@ from odoo.exceptions import UserError
 
 from odoo.addons.amazon_pii.core.work import BUSY
 
-from ...core import amazon_time
+from ...core import amazon_time, order_mapping
 from ...core.order_mapping import INCLUDED_AMAZON, INCLUDED_MERCHANT
 from ...core.spapi import PermanentError, RetryableError, SPAPIError, redact
 
@@ -209,7 +209,7 @@ class AmazonOrderSync(models.AbstractModel):
 
     @staticmethod
     def _is_merchant(order):
-        return (order.get("fulfillment") or {}).get("fulfilledBy") != "AMAZON"
+        return order_mapping.fulfilled_by(order) != "AMAZON"
 
     @api.model
     @api.private

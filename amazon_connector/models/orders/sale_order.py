@@ -58,6 +58,10 @@ class SaleOrder(models.Model):
         copy=False,
         help="Your own order number of a multi-channel order.",
     )
+    # Set when the vault purged the order's buyer data (retention, deletion
+    # request): a later sync of the order must not store it again
+    # (docs/data-protection.md #24).
+    amazon_buyer_data_purged = fields.Boolean(readonly=True, copy=False)
     amazon_sync_error = fields.Text(
         "Sync error",
         readonly=True,

@@ -6,10 +6,13 @@ class AmazonPiiVault(models.AbstractModel):
 
     @api.model
     def _purge_owner_copies(self, owner_model, owner_ids):
-        """Shipping labels print the recipient's address: purged with the
-        order's vault entries (retention, deletion request)."""
+        """An order's buyer data purged (retention, deletion request): its
+        labels went with its vault entries, and it is marked so a later sync
+        does not bring the buyer data back."""
         result = super()._purge_owner_copies(owner_model, owner_ids)
         if owner_model == "sale.order":
-            orders = self.env["sale.order"].browse(owner_ids)
+            orders = self.env["sale.order"].sudo().browse(owner_ids).exists()
             self.env["stock.picking"]._amazon_purge_labels(orders)
+            # A re-sync of these orders must not store their buyer data again.
+            orders.amazon_buyer_data_purged = True
         return result

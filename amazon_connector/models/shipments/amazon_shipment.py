@@ -11,17 +11,13 @@ ours open, and its outcome recorded. Two workers never send the same package
 recorded (a crash mid-call) is checked on Amazon before it is sent again.
 """
 
-import base64
 import hashlib
 import logging
 from contextlib import contextmanager
 from datetime import timedelta
 
-from psycopg2.errors import LockNotAvailable
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
 from odoo.tools.pdf import merge_pdf
 
 from odoo.addons.amazon_pii.core.work import BUSY
@@ -29,12 +25,16 @@ from odoo.addons.amazon_pii.core.work import BUSY
 from ...core import shipping
 from ...core.spapi import PermanentError, RetryableError, SPAPIError
 from ...core.tracking_share import ShareError, ShareRefused, send_share
+from ..accounts.amazon_work_item import LEASE_MINUTES
 from ..orders.sale_order import ADDRESS_KEYS
 
 _logger = logging.getLogger(__name__)
 
 BATCH = 50
 TRACK_DAYS = 45  # labels are followed this long after purchase
+# A purchase under way longer than this was interrupted: it may be tried
+# again (the idempotency key returns the label Amazon sold, if it did).
+LABEL_LEASE = timedelta(minutes=LEASE_MINUTES)
 
 
 class AmazonShipment(models.AbstractModel):
@@ -432,45 +432,113 @@ class AmazonShipment(models.AbstractModel):
         return parcels
 
     def _buy_label(self, picking, request_token, rate, label_format):
-        """Buy ``rate``, store the label and tracking numbers on the delivery.
-        Amazon confirms the shipment of a label it sold for an Amazon order
-        itself, so the delivery is marked confirmed and never sent again."""
-        order = picking.sale_id
-        self._lock_for_label(picking)
+        """Buy ``rate`` through ``amazon.work._send``: the purchase is
+        committed as under way before Amazon is called (a second wizard, a
+        double click or another worker is refused meanwhile), and the label,
+        tracking and confirmation are recorded after, in their own
+        transaction. Amazon confirms the shipment of a label it sold for an
+        Amazon order itself, so the delivery is marked confirmed and never
+        sent again. Nothing is written in the caller's transaction after the
+        purchase: read the delivery back in a new one."""
+        picking.ensure_one()
+        picking_id = picking.id
+        account = picking.sale_id.amazon_account_id.sudo()
         with self._as_user_error(picking):
             body = shipping.label_request(request_token, rate.rate_id, label_format)
-            with order.amazon_account_id.sudo()._client() as client:
-                # One key per delivery and parcels: a retried purchase (lost
-                # reply, a second wizard, a double click) returns the first
-                # label, never pays for a second.
-                result = client.purchase_shipment(
-                    body, idempotency_key=self._label_key(picking)
+        # One key per delivery and parcels: a retried purchase (lost reply,
+        # a crash before it was recorded) returns the first label, never
+        # pays for a second.
+        key = self._label_key(picking)
+
+        def claim(env):
+            mine = env["stock.picking"].browse(picking_id)
+            mine._amazon_check_label_ready()
+            since = mine.amazon_label_buying_since
+            if since and since > fields.Datetime.now() - LABEL_LEASE:
+                return None
+            mine.amazon_label_buying_since = fields.Datetime.now()
+            return key
+
+        def call(idempotency_key):
+            with account._client() as client:
+                return client.purchase_shipment(body, idempotency_key=idempotency_key)
+
+        def settle(env, _key, result, error):
+            mine = env["stock.picking"].browse(picking_id)
+            mine.amazon_label_buying_since = False
+            if error is None:
+                try:
+                    shipment_id, labels = shipping.parse_purchase(result)
+                except shipping.ShipmentDataError as exc:
+                    error = exc
+                else:
+                    env["amazon.shipment"]._record_label(
+                        mine, shipment_id, labels, rate, label_format
+                    )
+                    return True
+            if isinstance(error, shipping.ShipmentDataError | SPAPIError | UserError):
+                return env._(
+                    "%(delivery)s: %(problem)s", delivery=mine.name, problem=error
                 )
-            shipment_id, labels = shipping.parse_purchase(result)
+            # Only the type: an unexpected error's text may quote anything.
+            _logger.error(
+                "Amazon label purchase for delivery %s crashed: %s",
+                picking_id,
+                type(error).__name__,
+            )
+            return env._(
+                "%(delivery)s: the label purchase failed (%(error)s).",
+                delivery=mine.name,
+                error=type(error).__name__,
+            )
+
+        # As the person buying: their rights, their name in the chatter.
+        outcome = self.env["amazon.work"]._send(
+            claim,
+            call,
+            settle,
+            rows=[("stock.picking", [picking_id])],
+            user=self.env.user,
+            su=self.env.su,
+        )
+        # Recorded by its own transactions: nothing cached here is current.
+        self.env.invalidate_all()
+        if outcome is True:
+            return picking
+        if outcome is BUSY or outcome is None:  # another purchase is under way
+            raise UserError(
+                self.env._(
+                    "A label for %(name)s is being bought right now.",
+                    name=picking.name,
+                )
+            )
+        raise UserError(outcome)
+
+    def _record_label(self, picking, shipment_id, labels, rate, label_format):
+        """Store a bought label (encrypted, in the vault) and what it says on
+        the delivery, confirm the delivery and validate it."""
         contents = [label.content for label in labels]
         if label_format == "PDF":
             content = merge_pdf(contents) if len(contents) > 1 else contents[0]
         else:
             content = b"\n".join(contents)
         tracking = ", ".join(label.tracking_id for label in labels if label.tracking_id)
-        picking.write(
-            {
-                "amazon_label": base64.b64encode(content),
-                "amazon_has_label": True,
-                "amazon_label_format": label_format,
-                "amazon_shipment_id": shipment_id,
-                "amazon_label_carrier": rate.carrier_id,
-                "amazon_label_service": rate.service_name
-                if rate.service_name.startswith(rate.carrier_name)
-                else f"{rate.carrier_name} {rate.service_name}",
-                "carrier_tracking_ref": tracking,
-                "amazon_tracking_status": "PreTransit",
-            }
+        picking._amazon_store_label(content)
+        service = (
+            rate.service_name
+            if rate.service_name.startswith(rate.carrier_name)
+            else f"{rate.carrier_name} {rate.service_name}"
         )
         picking.write(
             {
+                "amazon_label_format": label_format,
+                "amazon_shipment_id": shipment_id,
+                "amazon_label_carrier": rate.carrier_id,
+                "amazon_label_service": service,
+                "carrier_tracking_ref": tracking,
+                "amazon_tracking_status": "PreTransit",
                 "amazon_sent_carrier": rate.carrier_name,
-                "amazon_sent_service": picking.amazon_label_service,
+                "amazon_sent_service": service,
                 "amazon_sent_tracking": tracking,
             }
         )
@@ -480,38 +548,13 @@ class AmazonShipment(models.AbstractModel):
             body=self.env._(
                 "Amazon Shipping label bought: %(service)s, %(price)s %(currency)s, "
                 "tracking %(tracking)s. Amazon confirms the shipment itself.",
-                service=picking.amazon_label_service,
+                service=service,
                 price=rate.price,
                 currency=rate.currency,
                 tracking=tracking,
             )
         )
         self._validate_labelled(picking)
-        return picking
-
-    def _lock_for_label(self, picking):
-        """Hold the delivery while its label is bought: a second purchase
-        (another wizard, a double click) waits for this one's commit, then
-        finds the label and is refused."""
-        try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(
-                    SQL(
-                        "SELECT id FROM stock_picking WHERE id = %s "
-                        "FOR NO KEY UPDATE NOWAIT",
-                        picking.id,
-                    ),
-                    log_exceptions=False,
-                )
-        except LockNotAvailable:
-            raise UserError(
-                self.env._(
-                    "A label for %(name)s is being bought right now.",
-                    name=picking.name,
-                )
-            ) from None
-        picking.invalidate_recordset(["amazon_has_label"])
-        picking._amazon_check_label_ready()
 
     def _label_key(self, picking):
         parcels = ",".join(p.reference for p in self._parcels(picking))

@@ -1,7 +1,8 @@
 import base64
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
+from odoo.http import request
 
 from ...core.shipping import TRACKING_STATUSES
 from ..orders.sale_order import ADDRESS_KEYS
@@ -14,6 +15,9 @@ CONFIRM_SOURCES = [
 ]
 SHARE_STATES = [("to_share", "To share"), ("shared", "Shared"), ("failed", "Failed")]
 SHIPPING_GROUPS = "amazon_pii.group_amazon_shipping,amazon_pii.group_amazon_pii_officer"
+# Odoo's routes that answer a person's print (web/controllers/report.py).
+PRINT_ROUTES = ("/report/pdf/", "/report/html/", "/report/text/", "/report/download")
+LABEL_KEY = "shipping_label"  # amazon_pii/core/registry.py DOCUMENTS
 
 
 class StockPicking(models.Model):
@@ -64,13 +68,16 @@ class StockPicking(models.Model):
     amazon_label_format = fields.Selection(
         [("PDF", "PDF"), ("ZPL", "ZPL")], readonly=True, copy=False
     )
-    # The label shows the recipient's address: readable by fulfilment staff
-    # only (the attachment follows the field's groups) and purged with the
-    # order's other buyer data.
-    amazon_label = fields.Binary(
-        "Amazon label", attachment=True, copy=False, groups=SHIPPING_GROUPS
-    )
+    # The label prints the recipient's name, address and phone: its bytes
+    # live encrypted in the vault with the order's other buyer data, never in
+    # the filestore (docs/data-protection.md #22). This flag only says one is
+    # there; clearing it hides nothing (the vault purges by order).
     amazon_has_label = fields.Boolean(readonly=True, copy=False)
+    amazon_label_buying_since = fields.Datetime(
+        readonly=True,
+        copy=False,
+        help="A label purchase was recorded and Amazon's answer is awaited.",
+    )
     amazon_label_ready = fields.Boolean(
         compute="_compute_amazon_label_ready",
         help="An unshipped merchant-fulfilled delivery to the buyer.",
@@ -266,42 +273,120 @@ class StockPicking(models.Model):
             raise UserError(
                 self.env._("Delivery %(name)s has no Amazon label.", name=self.name)
             )
+        return self._amazon_label_report_action(self.amazon_label_format)
+
+    def _amazon_label_report_action(self, label_format):
+        """Print the label; the report reveals it (rights checked there and
+        by the report's groups)."""
+        self.check_access("read")
         report = (
             "amazon_connector.action_report_amazon_label_zpl"
-            if self.amazon_label_format == "ZPL"
+            if label_format == "ZPL"
             else "amazon_connector.action_report_amazon_label"
         )
         return self.env.ref(report).report_action(self)
 
-    def _amazon_label_content(self):
-        """The label's bytes (fulfilment staff only: the field's groups)."""
+    def _amazon_label_key(self):
+        """The label's vault key: an entry of the order, so retention,
+        deletion requests, legal holds and the shipping window apply to it
+        as to the address it prints."""
         self.ensure_one()
-        return base64.b64decode(self.amazon_label) if self.amazon_label else b""
+        return f"{LABEL_KEY}#{self.id}"
+
+    def _amazon_label_content(self):
+        """The label's bytes, revealed for printing: purpose-bound, two-factor,
+        within the shipping window, audited (AccessError otherwise)."""
+        self.ensure_one()
+        if not self._amazon_printed_by_person():
+            # Rendered for a mail, an automation or code, the label's bytes
+            # could be stored: only a person's print shows it.
+            raise AccessError(
+                self.env._(
+                    "The Amazon label of %(name)s is printed from the delivery "
+                    "by a person, never rendered for anything else.",
+                    name=self.name,
+                )
+            )
+        order = self.sale_id
+        key = self._amazon_label_key()
+        found = self.env["amazon.pii.vault"].reveal(order, [key], "shipping_label")
+        value = found.get(order.id, {}).get(key)
+        if not value:
+            raise UserError(
+                self.env._("Delivery %(name)s has no Amazon label.", name=self.name)
+            )
+        return base64.b64decode(value)
+
+    def _amazon_store_label(self, content):
+        """Encrypt the label into the vault (sudo: a service write, the
+        vault's own rules decide who reads it back)."""
+        self.ensure_one()
+        self.env["amazon.pii.vault"].sudo().store(
+            [
+                (
+                    self.sale_id,
+                    {self._amazon_label_key(): base64.b64encode(content).decode()},
+                )
+            ]
+        )
+        self.sudo().amazon_has_label = True
 
     def _amazon_label_text(self):
-        """A ZPL label as text, for the thermal printer report."""
-        return self._amazon_label_content().decode("ascii", "replace")
+        """A ZPL label as text, for the thermal printer report (UTF-8, as
+        its ^CI28 says)."""
+        return self._amazon_label_content().decode("utf-8", "replace")
+
+    @api.model
+    def _amazon_move_labels_to_vault(self):
+        """Labels stored as attachments by earlier versions: encrypted into
+        the vault (while the order still has its buyer data; else dropped,
+        as the purge would have), then deleted from the filestore."""
+        attachments = (
+            self.env["ir.attachment"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", "stock.picking"),
+                    ("res_field", "=", "amazon_label"),
+                ]
+            )
+        )
+        vault = self.env["amazon.pii.vault"].sudo()
+        moved = self.browse()
+        for attachment in attachments:
+            picking = self.sudo().browse(attachment.res_id).exists()
+            order = picking.sale_id
+            if order and vault.stored_keys(order) and attachment.raw:
+                picking._amazon_store_label(attachment.raw)
+                moved |= picking
+            elif picking:
+                picking.amazon_has_label = False
+        attachments.unlink()
+        return moved
 
     @api.model
     def _amazon_purge_labels(self, orders):
-        """Labels carry the recipient's address: they go with the order's
-        buyer data when retention or a deletion request purges it."""
+        """The vault purged the orders' labels with their other buyer data:
+        their deliveries no longer offer to print one."""
         pickings = (
             self.sudo()
             .with_context(active_test=False)
             .search([("sale_id", "in", orders.ids), ("amazon_has_label", "=", True)])
         )
-        pickings.write({"amazon_label": False, "amazon_has_label": False})
+        pickings.write({"amazon_has_label": False})
         return pickings
 
     # -- delivery slip -------------------------------------------------------------
     def _amazon_slip_address(self):
         """Address lines of an Amazon order's delivery slip: the real address
-        from the vault for users who may reveal it for fulfilment (audited),
-        else the buyer's pseudonym with city and country."""
+        from the vault when a person prints the slip and may reveal it for
+        fulfilment (audited), else the buyer's pseudonym with city and
+        country. A slip rendered for anything else (the delivery e-mail's
+        attachment, an automation, an RPC call) never shows the address, so
+        no stored file holds it (docs/data-protection.md #23)."""
         self.ensure_one()
         order = self.sale_id
-        if self.env["amazon.pii.vault"].may_reveal(
+        if self._amazon_printed_by_person() and self.env["amazon.pii.vault"].may_reveal(
             order, ADDRESS_KEYS, "delivery_slip"
         ):
             return order._amazon_delivery_address(order, "delivery_slip")[order.id]
@@ -311,3 +396,15 @@ class StockPicking(models.Model):
             " ".join(filter(None, [partner.city, partner.state_id.code])),
             partner.country_id.name or "",
         ]
+
+    @api.model
+    def _amazon_printed_by_person(self):
+        """This rendering answers a person's print request (Odoo's report
+        routes, in a logged-in session), whose result goes to their browser
+        and is not stored. Nothing a caller sends can make another
+        rendering one."""
+        return bool(
+            request
+            and request.httprequest.path.startswith(PRINT_ROUTES)
+            and request.session.uid
+        )

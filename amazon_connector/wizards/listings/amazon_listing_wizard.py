@@ -334,35 +334,45 @@ class AmazonListingWizard(models.TransientModel):
         per 10,000 listings): new ones in full (UPDATE), listings Amazon has
         as patches of their changed attributes. Invalid ones stay in Odoo with
         their issues; listings of a feed still processing wait for it."""
-        listings = self._generate()
-        ready = listings.filtered(
-            lambda lst: (
-                lst.state == "valid"
-                and not (lst.feed_id and lst.feed_id.state not in FINAL)
+        wizard_id = self.id
+
+        def prepare(env):
+            wizard = env["amazon.listing.wizard"].browse(wizard_id)
+            listings = wizard._generate()
+            ready = listings.filtered(
+                lambda lst: (
+                    lst.state == "valid"
+                    and not (lst.feed_id and lst.feed_id.state not in FINAL)
+                )
             )
+            entries = [
+                (lst.id, lst._feed_message(), {"attributes": lst.attributes})
+                for lst in ready
+            ]
+            return len(listings), entries
+
+        # The listings are committed before their feed is sent (the feed is
+        # recorded and sent in transactions of its own, which read them), so
+        # invalid ones stay with their issues for the person to open.
+        total, entries = self.env["amazon.work"]._run(
+            prepare, user=self.env.user, su=self.env.su
         )
-        if not ready:
+        if not entries:
             raise UserError(
                 self.env._(
                     "None of the %(count)s listings has a valid change to send: "
                     "open them to see their issues.",
-                    count=len(listings),
+                    count=total,
                 )
             )
+        Listing = self.env["amazon.listing"]
         feeds = self.env["amazon.listing.feed"]
-        for start in range(0, len(ready), core.FEED_MAX_MESSAGES):
-            chunk = ready[start : start + core.FEED_MAX_MESSAGES]
+        for start in range(0, len(entries), core.FEED_MAX_MESSAGES):
+            chunk = entries[start : start + core.FEED_MAX_MESSAGES]
             feeds |= feeds._submit(
                 self.account_id,
                 self.marketplace_id,
-                [
-                    (
-                        listing,
-                        listing._feed_message(),
-                        {"attributes": listing.attributes},
-                    )
-                    for listing in chunk
-                ],
+                [(Listing.browse(id_), message, sent) for id_, message, sent in chunk],
             )
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "amazon_connector.action_amazon_listing_feeds"

@@ -119,4 +119,6 @@ class AmazonLabelRate(models.TransientModel):
         self.env["amazon.shipment"]._buy_label(
             picking, wizard.request_token, rate, wizard.label_format
         )
-        return picking.action_amazon_print_label()
+        # The label was recorded in a transaction of its own, after this
+        # request's snapshot: print it without reading the delivery back.
+        return picking._amazon_label_report_action(wizard.label_format)

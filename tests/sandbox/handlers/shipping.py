@@ -38,11 +38,18 @@ TRACK_STEPS = (
 ACTIVE = ("UNSHIPPED", "PARTIALLY_SHIPPED")
 
 
-def _pdf(text):
-    """A minimal valid one-page 4x6 inch PDF showing ``text`` (pypdf, and so
-    Odoo's label merging, must open it): five objects and a correct xref."""
-    safe = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-    stream = f"BT /F1 14 Tf 20 400 Td ({safe}) Tj ET".encode()
+def _pdf(lines):
+    """A minimal valid one-page 4x6 inch PDF showing ``lines`` (pypdf, and so
+    Odoo's label merging, must open it): five objects and a correct xref.
+    Text is Latin-1 in the base font (what the font cannot draw prints as
+    "?"), in an uncompressed stream, as a text extractor reads it."""
+
+    def literal(text):
+        raw = text.encode("latin-1", "replace").decode("latin-1")
+        return raw.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+    shown = " T* ".join(f"({literal(line)}) Tj" for line in lines)
+    stream = f"BT /F1 14 Tf 16 TL 20 400 Td {shown} ET".encode("latin-1")
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -50,7 +57,10 @@ def _pdf(text):
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 288 432]"
             b" /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>"
         ),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        (
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica"
+            b" /Encoding /WinAnsiEncoding >>"
+        ),
         b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
     ]
     out = bytearray(b"%PDF-1.4\n")
@@ -82,15 +92,49 @@ def _png():
     )
 
 
-def label(document_format, tracking):
-    """Base64 label contents in the requested format (no PII on it)."""
-    text = f"SP-API sandbox label {tracking}"
+ADDRESS_LINES = ("addressLine1", "addressLine2", "addressLine3")
+
+
+def label_lines(ship_to, tracking):
+    """What a carrier label prints, as Amazon's do: the recipient's name,
+    company, address and phone, then the tracking number."""
+    ship_to = ship_to or {}
+    place = " ".join(
+        part
+        for part in (
+            ship_to.get("postalCode"),
+            ship_to.get("city"),
+            ship_to.get("stateOrRegion"),
+            ship_to.get("countryCode"),
+        )
+        if part
+    )
+    lines = [
+        ship_to.get("name"),
+        ship_to.get("companyName"),
+        *(ship_to.get(key) for key in ADDRESS_LINES),
+        place,
+        ship_to.get("phoneNumber") or ship_to.get("phone"),
+        f"SP-API sandbox label {tracking}",
+    ]
+    return [line for line in lines if line]
+
+
+def label(document_format, tracking, ship_to=None):
+    """Base64 label contents in the requested format, printing the
+    recipient's name, address and phone like Amazon's labels (PNG: a blank
+    raster, the sandbox draws no images)."""
+    lines = label_lines(ship_to, tracking)
     if document_format == "ZPL":
-        data = f"^XA^FO50,50^A0N,40,40^FD{text}^FS^XZ".encode()
+        fields = "".join(
+            f"^FO40,{40 + 45 * n}^A0N,36,36^FD{line}^FS" for n, line in enumerate(lines)
+        )
+        # ^CI28: the field data is UTF-8, as Amazon's ZPL labels declare.
+        data = f"^XA^CI28{fields}^XZ".encode()
     elif document_format == "PNG":
         data = _png()
     else:
-        data = _pdf(text)
+        data = _pdf(lines)
     return base64.b64encode(data).decode()
 
 
@@ -198,6 +242,10 @@ def get_rates(ctx, values):
             "rates": {r["rateId"]: r for r in rates},
             "packages": [p["packageClientReferenceId"] for p in body["packages"]],
             "orderId": order_id,
+            # Amazon prints its own order's address; else the request's.
+            "shipTo": dict(ctx.stores.orders[order_id]["recipient"])
+            if order_id
+            else body.get("shipTo"),
             "items": items,  # packageClientReferenceId -> {orderItemId: qty}
             "expires": iso(now + timedelta(minutes=10)),
             "seller": ctx.seller,
@@ -274,7 +322,9 @@ def purchase_shipment(ctx, values):
                         {
                             "type": "LABEL",
                             "format": body["requestedDocumentSpecification"]["format"],
-                            "contents": label(document_format, tracking),
+                            "contents": label(
+                                document_format, tracking, request["shipTo"]
+                            ),
                         }
                     ],
                 }
