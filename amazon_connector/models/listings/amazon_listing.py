@@ -5,6 +5,7 @@ and by Amazon's VALIDATION_PREVIEW, then put or patched.
 
 import json
 import logging
+from dataclasses import dataclass
 
 from markupsafe import Markup
 
@@ -32,9 +33,12 @@ STATES = [
 ]
 
 
-class RecordedError(UserError):
-    """A failure already recorded on the listing by a committed unit: shown,
-    not recorded again by this request."""
+@dataclass(frozen=True)
+class Recorded:
+    """What a work of ``_each`` returns for a failure its own committed
+    transaction recorded on the listing already."""
+
+    message: str
 
 
 INCLUDED = ["summaries", "attributes", "issues", "offers", "fulfillmentAvailability"]
@@ -353,15 +357,17 @@ class AmazonListing(models.Model):
                     listing._amazon_failure(exc)
                 failed |= listing._failed(str(exc))
                 continue
-            except RecordedError:
-                if len(self) == 1:
-                    raise
-                failed |= listing
-                continue
             except UserError as exc:
                 if len(self) == 1:
                     raise
                 failed |= listing._failed(str(exc))
+                continue
+            if isinstance(outcome, Recorded):
+                # Failed, and already recorded by the work's own committed
+                # transaction: said, not written again (nor rolled back).
+                if len(self) == 1:
+                    raise UserError(outcome.message)
+                failed |= listing
                 continue
             outcomes.setdefault(outcome, self.browse())
             outcomes[outcome] |= listing
@@ -550,7 +556,7 @@ class AmazonListing(models.Model):
         if outcome is None or outcome is BUSY:
             raise UserError(self._sending_message())
         if isinstance(outcome, tuple):
-            raise RecordedError(outcome[1])
+            return Recorded(outcome[1])
         return outcome
 
     def _check_not_sending(self):
