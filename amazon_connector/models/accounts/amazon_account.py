@@ -268,6 +268,39 @@ class AmazonAccount(models.Model):
         ),
     ]
 
+    @api.constrains("region", "marketplace_ids")
+    def _check_marketplace_region(self):
+        """One authorization covers one selling region: Amazon serves each
+        region from its own endpoint and refuses the others' marketplaces, so
+        a mixed account would fail on every call. A seller on several regions
+        connects one account per region."""
+        regions = dict(self._fields["region"]._description_selection(self.env))
+        for account in self:
+            foreign = account.marketplace_ids.filtered(
+                lambda m, a=account: m.region != a.region
+            )
+            if foreign:
+                raise ValidationError(
+                    self.env._(
+                        "Amazon account %(account)s is for region %(region)s and "
+                        "cannot sell on %(marketplaces)s. Connect one account per "
+                        "region.",
+                        account=account.name,
+                        region=regions[account.region],
+                        marketplaces=", ".join(
+                            f"{m.name} ({regions[m.region]})" for m in foreign
+                        ),
+                    )
+                )
+
+    @api.onchange("region")
+    def _onchange_region(self):
+        # The form offers the region's marketplaces only: drop the others
+        # rather than leave the seller facing the constraint on save.
+        self.marketplace_ids = self.marketplace_ids.filtered(
+            lambda m: m.region == self.region
+        )
+
     @api.constrains("tracking_share_url")
     def _check_tracking_share_url(self):
         for account in self.sudo().filtered("tracking_share_url"):
