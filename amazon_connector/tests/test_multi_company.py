@@ -2,7 +2,7 @@
 warehouse, journal, pricelists and products, never in the first company's."""
 
 from odoo import Command
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import SandboxCase
 
@@ -171,3 +171,22 @@ class TestSecondCompany(SandboxCase):
                 self.assertEqual(line.product_id, owned or shared, sku)
         offers = self.env["amazon.offer"].search([("account_id", "=", self.other.id)])
         self.assertEqual(offers.company_id, second)
+
+    def test_the_account_form_follows_the_company(self):
+        first_pricelist = self.env["product.pricelist"].create(
+            {"name": "First company USD", "company_id": self.first.id}
+        )
+        with Form(self.env["amazon.account"]) as form:
+            form.name = "Second company, from the form"
+            form.seller_id = "A2FORMSELLER"
+            form.pricelist_ids.add(first_pricelist)
+            form.pricelist_ids.add(self.pricelist)
+            # The defaults are the current (first) company's.
+            self.assertEqual(form.warehouse_id.company_id, self.first)
+            form.company_id = self.second
+            self.assertEqual(form.warehouse_id, self.warehouse)
+            form.marketplace_ids.add(self.env.ref("amazon_connector.marketplace_us"))
+        account = form.record
+        self.assertEqual(account.warehouse_id, self.warehouse)
+        self.assertEqual(account.pricelist_ids, self.pricelist)
+        self.assertEqual(account.fba_warehouse_id.company_id, self.second)

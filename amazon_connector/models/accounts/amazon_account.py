@@ -301,6 +301,26 @@ class AmazonAccount(models.Model):
             lambda m: m.region == self.region
         )
 
+    @api.onchange("company_id")
+    def _onchange_company_id(self):
+        # The account's orders land in its company: what was picked for
+        # another company (the defaults are the current company's) would be
+        # refused on save, so follow the new company instead.
+        company = self.company_id
+        if self.warehouse_id.company_id != company:
+            self.warehouse_id = self.env["stock.warehouse"].search(
+                [("company_id", "=", company.id)], limit=1
+            )
+        if self.fba_warehouse_id.company_id != company:
+            self.fba_warehouse_id = False  # created on save
+        self.stock_warehouse_ids = self.stock_warehouse_ids.filtered(
+            lambda w: w.company_id == company
+        )
+        for field in ("pricelist_ids", "team_id", "package_type_id"):
+            self[field] = self[field].filtered(
+                lambda r: not r.company_id or r.company_id == company
+            )
+
     @api.constrains("tracking_share_url")
     def _check_tracking_share_url(self):
         for account in self.sudo().filtered("tracking_share_url"):
