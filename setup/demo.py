@@ -4,9 +4,10 @@ Usage: python3 setup/demo.py [--db amazon_demo] [--port 8069] [--orders 300]
 
 Starts the local SP-API sandbox (a few hundred synthetic orders, its clock on
 the wall clock, new orders arriving over two days), drops and recreates the
-database, installs the three addons, connects a demo seller account to the
-sandbox, runs a first order sync, starts Odoo on 127.0.0.1 and prints the URL
-and login. Runs until interrupted (Ctrl-C), which also stops the sandbox.
+database, installs the three addons, connects the demo seller to the sandbox
+(one account per selling region), runs a first order sync of each, starts
+Odoo on 127.0.0.1 and prints the URL and login. Runs until interrupted
+(Ctrl-C), which also stops the sandbox.
 """
 
 import argparse
@@ -127,7 +128,11 @@ def run_demo(args, sandbox):
         ],
     }
     program = SHELL_PROGRAM.format(setup_dir=str(ROOT / "setup"), options=options)
-    print("Connecting the demo seller account and importing its orders ...", flush=True)
+    print(
+        "Connecting the demo seller (one account per region) and importing its "
+        "orders ...",
+        flush=True,
+    )
     prepare = subprocess.run(
         [*common[:3], "shell", *common[3:], "--log-level=warn", QUIET_WARNINGS],
         input=program,

@@ -11,8 +11,13 @@ from datetime import timedelta
 
 from odoo import fields
 
-# Marketplaces of the demo account: the sandbox's six.
-MARKETPLACE_CODES = ("us", "ca", "uk", "de", "fr", "jp")
+# The sandbox's six marketplaces by selling region: Amazon authorizes a seller
+# per region, so the demo connects one account per region.
+REGIONS = {
+    "na": ("North America", ("us", "ca")),
+    "eu": ("Europe", ("uk", "de", "fr")),
+    "fe": ("Far East", ("jp",)),
+}
 STOCK_ON_HAND = 20  # units of every product: orders still to ship can ship
 
 
@@ -31,12 +36,13 @@ def main(env, options):
     params = env["ir.config_parameter"]
     params.set_param("amazon_pii.incident_contact_id", admin.id)
     params.set_param("amazon_connector.rate_scale", options["rate_scale"])
-    account = _create_account(env, options, box)
+    accounts = _create_accounts(env, options, box)
     env.cr.commit()
-    _first_sync(env, account)
+    for account in accounts:
+        _first_sync(env, account)
     _count_stock(env)
-    _import_listings(env, account)
-    _report(env, account)
+    _import_listings(env, accounts[0])
+    _report(env, accounts)
 
 
 def _prepare_shipping(env):
@@ -108,26 +114,34 @@ def _count_stock(env):
     env.cr.commit()
 
 
-def _create_account(env, options, box):
-    marketplaces = [
-        env.ref(f"amazon_connector.marketplace_{code}").id for code in MARKETPLACE_CODES
-    ]
+def _create_accounts(env, options, box):
+    """One account per region (North America first), all on the sandbox."""
     return env["amazon.account"].create(
-        {
-            "name": "Demo seller (local sandbox)",
-            "seller_id": options["seller_id"],
-            "region": "na",
-            "endpoint_url": options["endpoint"],
-            "lwa_url": options["token_url"],
-            "lwa_client_id": options["client_id"],
-            "lwa_client_secret": options["client_secret"],
-            "refresh_token": options["refresh_token"],
-            "marketplace_ids": [fields.Command.set(marketplaces)],
-            # Further back than the sandbox's 30 days of orders: all of them.
-            "orders_sync_from": fields.Datetime.now() - timedelta(days=35),
-            "auto_invoice": True,
-            "package_type_id": box.id,
-        }
+        [
+            {
+                "name": f"Demo seller {label} (local sandbox)",
+                "seller_id": options["seller_id"],
+                "region": region,
+                "endpoint_url": options["endpoint"],
+                "lwa_url": options["token_url"],
+                "lwa_client_id": options["client_id"],
+                "lwa_client_secret": options["client_secret"],
+                "refresh_token": options["refresh_token"],
+                "marketplace_ids": [
+                    fields.Command.set(
+                        [
+                            env.ref(f"amazon_connector.marketplace_{code}").id
+                            for code in codes
+                        ]
+                    )
+                ],
+                # Further back than the sandbox's 30 days of orders: all of them.
+                "orders_sync_from": fields.Datetime.now() - timedelta(days=35),
+                "auto_invoice": True,
+                "package_type_id": box.id,
+            }
+            for region, (label, codes) in REGIONS.items()
+        ]
     )
 
 
@@ -136,7 +150,8 @@ def _first_sync(env, account):
     env.cr.commit()
     log.invalidate_recordset()
     print(
-        f"First sync: {log.created} orders imported, {log.failed} parked, "
+        f"First sync of {account.name}: {log.created} orders imported, "
+        f"{log.failed} parked, "
         f"{log.api_calls} SP-API calls, {log.throttled} throttled"
     )
 
@@ -155,11 +170,11 @@ def _import_listings(env, account):
     )
 
 
-def _report(env, account):
+def _report(env, accounts):
     """What a seller checks first: do Odoo and Amazon agree?"""
     env["amazon.listing"]._cron_push_offers()
     env.cr.commit()
-    orders = env["sale.order"].search([("amazon_account_id", "=", account.id)])
+    orders = env["sale.order"].search([("amazon_account_id", "in", accounts.ids)])
     shipped_open = orders.filtered(
         lambda o: (
             o.amazon_status == "SHIPPED"
@@ -172,10 +187,10 @@ def _report(env, account):
         )
     )
     listings = env["amazon.listing"].search(
-        [("account_id", "=", account.id), ("pushed_quantity", ">=", 0)]
+        [("account_id", "in", accounts.ids), ("pushed_quantity", ">=", 0)]
     )
     invoices = orders.invoice_ids.filtered(lambda m: m.state == "posted")
-    today = fields.Date.context_today(account)
+    today = fields.Date.context_today(accounts[0])
     print(
         f"Check: {len(shipped_open)} shipped orders with an open delivery; "
         f"{len(listings.filtered(lambda lst: lst.pushed_quantity == 0))} of "

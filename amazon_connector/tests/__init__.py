@@ -11,3 +11,4 @@ from . import test_log_redaction
 from . import test_shipped_elsewhere
 from . import test_seller_week
 from . import test_label_vault
+from . import test_multi_company

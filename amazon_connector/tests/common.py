@@ -12,7 +12,9 @@ from odoo.tests import TransactionCase
 from odoo.tools import SQL
 
 REPOSITORY = Path(__file__).resolve().parents[2]
-MARKETPLACES = ("us", "ca", "uk", "de", "fr", "jp")
+# The sandbox's marketplaces by selling region: one account per region, as
+# Amazon authorizes and serves them (its dataset spans the three regions).
+REGION_MARKETPLACES = {"na": ("us", "ca"), "eu": ("uk", "de", "fr"), "fe": ("jp",)}
 
 
 def running_sandbox(**options):
@@ -41,8 +43,9 @@ def status_at(order, moment):
 
 
 class SandboxCase(TransactionCase):
-    """Sandbox per class (frozen clock), an account pointing at it, and test
-    mode so the sync's per-page transactions stay inside the test's."""
+    """Sandbox per class (frozen clock), one account per selling region
+    pointing at it (``account`` is North America's, ``accounts`` all three),
+    and test mode so the sync's per-page transactions stay inside the test's."""
 
     sandbox_options = {"orders": 40, "seed": 11}
 
@@ -55,16 +58,21 @@ class SandboxCase(TransactionCase):
         cls.addClassCleanup(cls.registry.leave_test_mode)
         cls.env["ir.config_parameter"].set_param("amazon_connector.rate_scale", 50)
         cls.account = cls.make_account()
+        cls.accounts = cls.account
+        for region in ("eu", "fe"):
+            cls.accounts |= cls.make_account(
+                name=f"Sandbox seller {region.upper()}", region=region
+            )
         cls.data = cls.sandbox.dataset()
 
     @classmethod
-    def make_account(cls, **extra):
+    def make_account(cls, region="na", **extra):
         creds = cls.sandbox.credentials
         return cls.env["amazon.account"].create(
             {
                 "name": "Sandbox seller",
                 "seller_id": creds["seller_id"],
-                "region": "na",
+                "region": region,
                 "endpoint_url": cls.sandbox.base_url,
                 "lwa_url": cls.sandbox.token_url,
                 "lwa_client_id": creds["client_id"],
@@ -76,7 +84,7 @@ class SandboxCase(TransactionCase):
                         0,
                         [
                             cls.env.ref(f"amazon_connector.marketplace_{c}").id
-                            for c in MARKETPLACES
+                            for c in REGION_MARKETPLACES[region]
                         ],
                     )
                 ],
@@ -86,23 +94,31 @@ class SandboxCase(TransactionCase):
         )
 
     def sync(self, account=None):
-        account = account or self.account
+        """Sync ``account``, by default every region's account in turn;
+        return the sync log (one per account)."""
+        accounts = account or self.accounts
         # The sync's page cursors share this test's connection: they see
         # what is flushed (in production callers have nothing pending).
         self.env.flush_all()
-        log = self.env["amazon.order.sync"].run(account)
-        account.invalidate_recordset()
+        logs = self.env["amazon.sync.log"]
+        for each in accounts:
+            logs |= self.env["amazon.order.sync"].run(each)
+        accounts.invalidate_recordset()
         self.env.invalidate_all()
-        return log
+        return logs
 
-    def expected_orders(self, data=None):
+    def expected_orders(self, data=None, account=None):
         """Dataset orders a search at the sandbox's now returns (with their
-        current event): Amazon hides updates younger than two minutes."""
+        current event) for the marketplaces of ``account`` (default: every
+        region's account): Amazon hides updates younger than two minutes."""
+        markets = set((account or self.accounts).marketplace_ids.mapped("amazon_id"))
         now = amazon_time(self.sandbox.now())
         settled = (now - timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
         stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
         result = {}
         for order in (data or self.sandbox.dataset())["orders"]:
+            if order["marketplaceId"] not in markets:
+                continue
             event = status_at(order, stamp)
             if event and event["time"] <= settled:
                 result[order["orderId"]] = (order, event)
@@ -110,7 +126,7 @@ class SandboxCase(TransactionCase):
 
     def amazon_orders(self, account=None):
         return self.env["sale.order"].search(
-            [("amazon_account_id", "=", (account or self.account).id)]
+            [("amazon_account_id", "in", (account or self.accounts).ids)]
         )
 
     def buyer_data(self):

@@ -105,7 +105,7 @@ class TestAccount(SandboxCase):
 
     def test_cron_runs_the_sync(self):
         self.account.cron_id.method_direct_trigger()
-        self.assertTrue(self.amazon_orders())
+        self.assertTrue(self.amazon_orders(self.account))
         self.assertTrue(self.account.orders_cursor)
 
     def test_accounts_are_isolated_per_company(self):

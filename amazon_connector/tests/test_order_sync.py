@@ -49,55 +49,67 @@ class TestFirstSync(SandboxCase):
         )
 
     def test_first_sync_imports_every_order_with_amazons_totals(self):
-        log = self.sync()
-        expected = self.expected_orders(self.data)
+        logs = self.sync()
         malformed = {o["orderId"] for o in self.data["orders"] if o.get("malformed")}
-        orders = self.amazon_orders()
-        by_id = {o.amazon_order_id: o for o in orders}
-        self.assertEqual(set(by_id), set(expected) - malformed)
-        self.assertEqual(log.created, len(expected) - len(malformed & set(expected)))
-        self.assertEqual(log.state, "done")
-        rendered = rendered_orders(self.account)
+        self.assertEqual(set(logs.mapped("state")), {"done"})
         checked = 0
-        for amazon_id, order in by_id.items():
-            truth, event = expected[amazon_id]
-            self.assertEqual(order.amazon_status, event["status"], amazon_id)
-            items = item_lines(order)
+        currencies = set()
+        for account, log in zip(self.accounts, logs, strict=True):
+            # Each region's account brings its own marketplaces' orders, the
+            # dataset's, and no other region's.
+            expected = self.expected_orders(self.data, account)
+            self.assertTrue(expected, account.name)
+            orders = self.amazon_orders(account)
+            by_id = {o.amazon_order_id: o for o in orders}
+            self.assertEqual(set(by_id), set(expected) - malformed, account.name)
             self.assertEqual(
-                sorted(items.mapped("amazon_item_id")),
-                sorted(i["orderItemId"] for i in truth["items"]),
+                log.created, len(expected) - len(malformed & set(expected))
             )
-            for line in truth["items"]:
-                sale_line = items.filtered(
-                    lambda sl, li=line: (
-                        sl.amazon_line_key == f"item:{li['orderItemId']}"
-                    )
-                )
-                self.assertEqual(sale_line.product_uom_qty, line["quantity"])
-            grand = rendered[amazon_id].get("proceeds", {}).get("grandTotal")
-            if grand:
-                self.assertEqual(order.currency_id.name, grand["currencyCode"])
+            rendered = rendered_orders(account)
+            for amazon_id, order in by_id.items():
+                truth, event = expected[amazon_id]
+                self.assertEqual(order.amazon_status, event["status"], amazon_id)
                 self.assertEqual(
-                    Decimal(str(order.amount_total)).quantize(Decimal("0.01")),
-                    Decimal(grand["amount"]).quantize(Decimal("0.01")),
-                    amazon_id,
+                    order.amazon_marketplace_id.amazon_id, truth["marketplaceId"]
                 )
-                checked += 1
-            channel = {"AMAZON": "afn", "MERCHANT": "mfn"}[truth["fulfilledBy"]]
-            if truth["channel"] == "NON_AMAZON":
-                channel = "mcf"
-            self.assertEqual(order.amazon_channel, channel)
-            self.assertEqual(order.amazon_is_prime, "PRIME" in truth["programs"])
+                items = item_lines(order)
+                self.assertEqual(
+                    sorted(items.mapped("amazon_item_id")),
+                    sorted(i["orderItemId"] for i in truth["items"]),
+                )
+                for line in truth["items"]:
+                    sale_line = items.filtered(
+                        lambda sl, li=line: (
+                            sl.amazon_line_key == f"item:{li['orderItemId']}"
+                        )
+                    )
+                    self.assertEqual(sale_line.product_uom_qty, line["quantity"])
+                grand = rendered[amazon_id].get("proceeds", {}).get("grandTotal")
+                if grand:
+                    self.assertEqual(order.currency_id.name, grand["currencyCode"])
+                    self.assertEqual(
+                        Decimal(str(order.amount_total)).quantize(Decimal("0.01")),
+                        Decimal(grand["amount"]).quantize(Decimal("0.01")),
+                        amazon_id,
+                    )
+                    currencies.add(grand["currencyCode"])
+                    checked += 1
+                channel = {"AMAZON": "afn", "MERCHANT": "mfn"}[truth["fulfilledBy"]]
+                if truth["channel"] == "NON_AMAZON":
+                    channel = "mcf"
+                self.assertEqual(order.amazon_channel, channel)
+                self.assertEqual(order.amazon_is_prime, "PRIME" in truth["programs"])
         self.assertGreater(checked, 20)
+        self.assertGreaterEqual(len(currencies), 4, "orders of the three regions")
 
     def test_second_sync_creates_nothing(self):
         self.sync()
         count = len(self.amazon_orders())
-        log = self.sync()
-        self.assertEqual(log.created, 0)
+        logs = self.sync()
+        self.assertEqual(logs.mapped("created"), [0, 0, 0])
         self.assertEqual(len(self.amazon_orders()), count)
         # The overlap window fetches recent orders again; they are unchanged.
-        self.assertEqual(log.updated, 0)
+        self.assertEqual(logs.mapped("updated"), [0, 0, 0])
 
     def test_pending_orders_stay_quotations_and_unshipped_are_confirmed(self):
         self.sync()
@@ -111,7 +123,7 @@ class TestFirstSync(SandboxCase):
         for order in mfn:
             picking = order.picking_ids
             self.assertEqual(
-                picking.location_id, self.account.warehouse_id.lot_stock_id
+                picking.location_id, order.amazon_account_id.warehouse_id.lot_stock_id
             )
             self.assertNotIn(picking.state, ("done", "cancel"))
 
@@ -126,7 +138,7 @@ class TestFirstSync(SandboxCase):
         for order in shipped:
             self.assertEqual(order.picking_ids.mapped("state"), ["done"])
             self.assertEqual(
-                order.picking_ids.location_id, self.account.fba_location_id
+                order.picking_ids.location_id, order.amazon_account_id.fba_location_id
             )
             self.assertEqual(
                 item_lines(order).mapped("qty_delivered"),
@@ -179,7 +191,7 @@ class TestFirstSync(SandboxCase):
         ):
             died = None
             try:
-                self.sync()
+                self.sync(self.account)
             except RuntimeError as exc:
                 died = exc
         self.assertEqual(str(died), "worker killed")
@@ -187,8 +199,8 @@ class TestFirstSync(SandboxCase):
         self.assertTrue(self.account.orders_page_token, "resumes from page 2")
         first_page = len(self.amazon_orders())
         self.assertEqual(first_page, 7)
-        self.sync()
-        expected = self.expected_orders(self.data)
+        self.sync(self.account)
+        expected = self.expected_orders(self.data, self.account)
         malformed = {o["orderId"] for o in self.data["orders"] if o.get("malformed")}
         ids = self.amazon_orders().mapped("amazon_order_id")
         self.assertEqual(len(ids), len(set(ids)))
@@ -202,7 +214,7 @@ class TestFirstSync(SandboxCase):
                 SQL("SELECT pg_advisory_lock(%s, %s)", ORDER_SYNC_LOCK, self.account.id)
             )
             try:
-                log = self.sync()
+                log = self.sync(self.account)
             finally:
                 other.execute(
                     SQL(
@@ -214,7 +226,7 @@ class TestFirstSync(SandboxCase):
         self.assertEqual(log.state, "busy")
         self.assertFalse(self.amazon_orders())
         self.assertFalse(self.account.orders_cursor)
-        self.assertEqual(self.sync().state, "done")
+        self.assertEqual(self.sync(self.account).state, "done")
         self.assertTrue(self.amazon_orders())
 
     def test_the_same_order_cannot_be_imported_twice(self):
@@ -297,15 +309,15 @@ class TestParking(SandboxCase):
         self.assertEqual(len(logs.records), len(malformed))
         # A sync right after leaves them alone (backoff: 2 min after the
         # first failure, doubling, at most daily)...
-        log = self.sync()
-        self.assertEqual(log.failed, 0)
+        logs = self.sync()
+        self.assertEqual(sum(logs.mapped("failed")), 0)
         self.assertEqual(set(parked.mapped("attempts")), {1})
         self.assertEqual(set(parked.mapped("state")), {"retrying"})
         # ...later syncs retry them (they stay parked: still malformed).
         parked.write({"next_attempt": fields.Datetime.now() - timedelta(minutes=1)})
         with self.assertLogs("odoo.addons.amazon_connector", "WARNING"):
-            log = self.sync()
-        self.assertEqual(log.failed, len(malformed))
+            logs = self.sync()
+        self.assertEqual(sum(logs.mapped("failed")), len(malformed))
         self.assertEqual(set(parked.mapped("attempts")), {2})
         # "Retry now" fetches them at once and shows what happened.
         with self.assertLogs("odoo.addons.amazon_connector", "WARNING"):

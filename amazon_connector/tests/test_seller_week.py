@@ -52,11 +52,12 @@ class TestSellersWeek(SandboxCase):
                 "amazon_carrier_code": "UPS",
             }
         )
-        cls.account.write(
+        # One account per region, one warehouse: each sells the same stock.
+        cls.accounts.write(
             {"auto_invoice": True, "sync_listings": True, "stock_buffer": BUFFER}
         )
         # For Amazon Shipping labels: a box, a ship-from address, 2FA.
-        cls.account.package_type_id = cls.env["stock.package.type"].create(
+        cls.accounts.package_type_id = cls.env["stock.package.type"].create(
             {"name": "Box", "packaging_length": 300, "width": 200, "height": 100}
         )
         cls.env.company.partner_id.write(
@@ -152,7 +153,7 @@ class TestSellersWeek(SandboxCase):
             if event["status"] != "SHIPPED":
                 self.assertFalse(posted, f"{label}: {amazon_id} invoiced early")
             elif posted:
-                with self.account._client() as client:
+                with order.amazon_account_id._client() as client:
                     found = client.get_order(amazon_id, ["PACKAGES"])["order"]
                 ship_days = {
                     amazon_time(p["shipTime"]).date()
@@ -214,15 +215,18 @@ class TestSellersWeek(SandboxCase):
         # Every unit Amazon counts as shipped by the seller left the
         # warehouse once: Amazon's quantities fulfilled against Odoo's moves.
         shipped_by_amazon = {}
-        with self.account._client() as client:
-            for order in self.amazon_orders().filtered(
-                lambda o: o.amazon_channel == "mfn"
-            ):
-                found = client.get_order(order.amazon_order_id, ["FULFILLMENT"])
-                for item in found["order"].get("orderItems") or ():
-                    sku = item["product"]["sellerSku"]
-                    done = (item.get("fulfillment") or {}).get("quantityFulfilled") or 0
-                    shipped_by_amazon[sku] = shipped_by_amazon.get(sku, 0) + done
+        for account in self.accounts:
+            with account._client() as client:
+                for order in self.amazon_orders(account).filtered(
+                    lambda o: o.amazon_channel == "mfn"
+                ):
+                    found = client.get_order(order.amazon_order_id, ["FULFILLMENT"])
+                    for item in found["order"].get("orderItems") or ():
+                        sku = item["product"]["sellerSku"]
+                        done = (item.get("fulfillment") or {}).get(
+                            "quantityFulfilled"
+                        ) or 0
+                        shipped_by_amazon[sku] = shipped_by_amazon.get(sku, 0) + done
         warehouse = self.account.warehouse_id
         for sku, product in self.products.items():
             moves = self.env["stock.move"].search(

@@ -29,6 +29,7 @@ class ShipmentCase(SandboxCase):
         super().setUpClass()
         cls.sandbox.advance_clock(86400)
         cls.env.flush_all()
+        # North America's orders: shipped from the US warehouse below.
         cls.env["amazon.order.sync"].run(cls.account)
         cls.env.invalidate_all()
         cls.used = set()

@@ -84,7 +84,7 @@ class TestShippedElsewhere(SandboxCase):
         )
 
     def test_sellers_who_ship_from_odoo_get_an_activity_instead(self):
-        self.account.shipped_elsewhere = "activity"
+        self.accounts.shipped_elsewhere = "activity"
         self.sync()
         shipped = self.mfn("SHIPPED")
         self.assertTrue(shipped)
@@ -113,10 +113,10 @@ class TestInvoicedWhenShipped(SandboxCase):
     sandbox_options = {"orders": 60, "seed": 22}
 
     def test_invoices_dated_the_ship_day_with_facilitator_tax_out_of_revenue(self):
-        self.account.auto_invoice = True
+        self.accounts.auto_invoice = True
         self.sync()
         orders = {o.amazon_order_id: o for o in self.amazon_orders()}
-        mf_tax = self.account.mf_tax_product_id
+        mf_tax = self.accounts.mf_tax_product_id
         invoiced = mf_lines = 0
         for amazon_id, (_truth, event) in self.expected_orders().items():
             order = orders[amazon_id]

@@ -268,6 +268,59 @@ class AmazonAccount(models.Model):
         ),
     ]
 
+    @api.constrains("region", "marketplace_ids")
+    def _check_marketplace_region(self):
+        """One authorization covers one selling region: Amazon serves each
+        region from its own endpoint and refuses the others' marketplaces, so
+        a mixed account would fail on every call. A seller on several regions
+        connects one account per region."""
+        regions = dict(self._fields["region"]._description_selection(self.env))
+        for account in self:
+            foreign = account.marketplace_ids.filtered(
+                lambda m, a=account: m.region != a.region
+            )
+            if foreign:
+                raise ValidationError(
+                    self.env._(
+                        "Amazon account %(account)s is for region %(region)s and "
+                        "cannot sell on %(marketplaces)s. Connect one account per "
+                        "region.",
+                        account=account.name,
+                        region=regions[account.region],
+                        marketplaces=", ".join(
+                            f"{m.name} ({regions[m.region]})" for m in foreign
+                        ),
+                    )
+                )
+
+    @api.onchange("region")
+    def _onchange_region(self):
+        # The form offers the region's marketplaces only: drop the others
+        # rather than leave the seller facing the constraint on save.
+        self.marketplace_ids = self.marketplace_ids.filtered(
+            lambda m: m.region == self.region
+        )
+
+    @api.onchange("company_id")
+    def _onchange_company_id(self):
+        # The account's orders land in its company: what was picked for
+        # another company (the defaults are the current company's) would be
+        # refused on save, so follow the new company instead.
+        company = self.company_id
+        if self.warehouse_id.company_id != company:
+            self.warehouse_id = self.env["stock.warehouse"].search(
+                [("company_id", "=", company.id)], limit=1
+            )
+        if self.fba_warehouse_id.company_id != company:
+            self.fba_warehouse_id = False  # created on save
+        self.stock_warehouse_ids = self.stock_warehouse_ids.filtered(
+            lambda w: w.company_id == company
+        )
+        for field in ("pricelist_ids", "team_id", "package_type_id"):
+            self[field] = self[field].filtered(
+                lambda r: not r.company_id or r.company_id == company
+            )
+
     @api.constrains("tracking_share_url")
     def _check_tracking_share_url(self):
         for account in self.sudo().filtered("tracking_share_url"):

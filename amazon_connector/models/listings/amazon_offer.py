@@ -36,16 +36,16 @@ class AmazonOffer(models.Model):
     @api.model
     def _products_by_code(self, account, skus):
         """``{sku: product}`` of the account's products whose internal
-        reference is one of ``skus``."""
-        return {
-            p.default_code: p
-            for p in self.env["product.product"].search(
-                [
-                    ("default_code", "in", list(skus)),
-                    ("company_id", "in", [account.company_id.id, False]),
-                ]
-            )
-        }
+        reference is one of ``skus``: the company's own product before one
+        shared by every company, never another company's."""
+        found = self.env["product.product"].search(
+            [
+                ("default_code", "in", list(skus)),
+                ("company_id", "in", [account.company_id.id, False]),
+            ]
+        )
+        # Shared ones first, so the company's own overwrite them.
+        return {p.default_code: p for p in found.sorted(lambda p: bool(p.company_id))}
 
     @api.model
     def _for_skus(self, account, skus):
