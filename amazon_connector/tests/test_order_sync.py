@@ -334,13 +334,15 @@ class TestMalformedPage(SandboxCase):
     """Amazon's JSON in shapes its model does not allow (docs/data-protection.md
     #24): the order is parked with its reason, the rest of the page imports."""
 
-    sandbox_options = {"orders": 30, "seed": 13}
+    sandbox_options = {"orders": 40, "seed": 13}
 
     def fetched(self, count):
         """``count`` merchant orders as Amazon returns them (with buyer data)."""
         merchant = [
             amazon_id
-            for amazon_id, (order, event) in self.expected_orders().items()
+            for amazon_id, (order, event) in self.expected_orders(
+                account=self.account
+            ).items()
             if order["fulfilledBy"] == "MERCHANT"
             and order["channel"] == "AMAZON"
             and event["status"] not in ("PENDING", "CANCELLED")
@@ -364,7 +366,7 @@ class TestMalformedPage(SandboxCase):
         self.assertEqual(counters["created"], 1)
         self.assertEqual(counters["failed"], 3)
         self.assertEqual(len(logs.records), 3)
-        imported = self.amazon_orders()
+        imported = self.amazon_orders(self.account)
         self.assertEqual(imported.mapped("amazon_order_id"), [good["orderId"]])
         self.assertEqual(
             len(imported.order_line.filtered("amazon_item_id")),
@@ -389,7 +391,7 @@ class TestMalformedPage(SandboxCase):
         self.env["amazon.order.import"].import_orders(
             self.account, [order_json], counters
         )
-        order = self.amazon_orders()
+        order = self.amazon_orders(self.account)
         self.assertEqual(len(order), 1)
         vault = self.env["amazon.pii.vault"].sudo()
         self.assertTrue(vault.stored_keys(order))  # the check sees buyer data
