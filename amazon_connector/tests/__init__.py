@@ -10,3 +10,5 @@ from . import test_rate_buckets
 from . import test_log_redaction
 from . import test_shipped_elsewhere
 from . import test_seller_week
+from . import test_account_endpoints
+from . import test_linkage_fields

@@ -156,7 +156,9 @@ class StockPicking(models.Model):
                 )
             due = due.browse()
         if due:
-            due.write(
+            # The validating user may not write confirmation fields
+            # (stock_picking_linkage.py): the hook does, for them.
+            due.sudo().write(
                 {"amazon_confirm_state": "to_send", "amazon_confirm_message": False}
             )
             for picking in due:
