@@ -440,6 +440,8 @@ class AmazonAccount(models.Model):
         return result
 
     def unlink(self):
+        # Rights first: the credentials' purge below runs as superuser.
+        self.check_access("unlink")
         crons = self.sudo().cron_id
         # The credentials go with the account (retention never purges them).
         self.env["amazon.pii.vault"].sudo().purge(self, reason="account deleted")
@@ -511,6 +513,7 @@ class AmazonAccount(models.Model):
             account.listing_count = counts.get(account, 0)
 
     def action_view_listings(self):
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "amazon_connector.action_amazon_listings"
         )
@@ -592,6 +595,7 @@ class AmazonAccount(models.Model):
             self.env["amazon.order.sync"].run(account)
 
     def action_view_orders(self):
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "amazon_connector.action_amazon_orders"
         )
@@ -599,6 +603,7 @@ class AmazonAccount(models.Model):
         return action
 
     def action_view_failed_work(self):
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "amazon_connector.action_amazon_work_items"
         )
@@ -607,6 +612,7 @@ class AmazonAccount(models.Model):
         return action
 
     def action_view_parked(self):
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "amazon_connector.action_amazon_parked_orders"
         )

@@ -1,7 +1,7 @@
 import base64
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ...core.shipping import TRACKING_STATUSES
 from ..orders.sale_order import ADDRESS_KEYS
@@ -204,8 +204,17 @@ class StockPicking(models.Model):
         return None
 
     # -- actions ---------------------------------------------------------------------
+    def _amazon_require(self, groups):
+        """AccessError unless the user is in one of ``groups`` (comma-separated):
+        checked first, before any state of the delivery is looked at."""
+        if not self.env.user.has_groups(groups):
+            raise AccessError(
+                self.env._("Your access rights do not allow this Amazon action.")
+            )
+
     def action_amazon_confirm_shipment(self):
-        """Send (again) now and show the result."""
+        """Send (again) now and show the result (warehouse staff)."""
+        self._amazon_require("stock.group_stock_user")
         pickings = self.filtered(
             lambda p: p.amazon_confirm_state in ("to_send", "failed")
         )
@@ -260,10 +269,12 @@ class StockPicking(models.Model):
 
     def action_amazon_get_rates(self):
         self.ensure_one()
+        self._amazon_require(SHIPPING_GROUPS)  # labels show the address
         return self.env["amazon.label.wizard"]._open_for(self)
 
     def action_amazon_print_label(self):
         self.ensure_one()
+        self._amazon_require(SHIPPING_GROUPS)
         if not self.amazon_has_label:
             raise UserError(
                 self.env._("Delivery %(name)s has no Amazon label.", name=self.name)
