@@ -100,6 +100,14 @@ class TestLinkageFields(ShipmentCase):
                     }
                 ],
             )
+        picking_type = self.amazon_orders()[:1].picking_ids[:1].picking_type_id
+        with self.assertRaisesRegex(AccessError, "amazon_confirm_state"):
+            rpc(
+                self.salesman,
+                "stock.picking",
+                "create",
+                [{"picking_type_id": picking_type.id, "amazon_confirm_state": "sent"}],
+            )
         # An ordinary order (empty Amazon fields sent by a client) is fine.
         [order_id] = rpc(
             self.salesman,
