@@ -88,6 +88,7 @@ def run_demo(args, sandbox):
         sys.executable,
         "-m",
         "odoo",
+        *odoo_env.sandbox_config(run_dir / "demo-odoo.conf"),
         f"--addons-path={ROOT}",
         f"--data-dir={run_dir / 'demo-data'}",
         *db.odoo_args(),

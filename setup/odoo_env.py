@@ -226,3 +226,27 @@ def ensure_key_file(path):
 
 def throwaway_name(prefix):
     return f"{prefix}_{secrets.token_hex(4)}"
+
+
+# The odoo.conf switch that lets seller accounts point at a local (loopback)
+# SP-API sandbox: tests, the demo and the benchmarks set it in the
+# configuration file they pass; production configurations leave it off.
+LOCAL_ENDPOINTS_OPTION = "amazon_allow_local_endpoints"
+
+
+def sandbox_config(path=None):
+    """``["--config=<file>"]``: an odoo.conf allowing the local sandbox.
+
+    Written (again) at ``path``, by default ``.run/sandbox-odoo.conf``; it
+    holds nothing else, so command-line options keep their meaning.
+    """
+    path = Path(path or RUN_DIR / "sandbox-odoo.conf")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "[options]\n"
+        "; The local SP-API sandbox listens on loopback: allowed for tests,\n"
+        "; the demo and benchmarks only.\n"
+        f"{LOCAL_ENDPOINTS_OPTION} = True\n",
+        encoding="utf-8",
+    )
+    return [f"--config={path}"]

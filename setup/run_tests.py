@@ -139,6 +139,7 @@ def odoo_tests(tally, keep_db):
             sys.executable,
             "-m",
             "odoo",
+            *odoo_env.sandbox_config(Path(data_dir) / "odoo.conf"),
             f"--addons-path={ROOT}",
             f"--data-dir={data_dir}",
             *db.odoo_args(),

@@ -62,6 +62,7 @@ class SaleOrder(models.Model):
     def action_amazon_risk_card(self):
         """How the score was made: the account's model card."""
         self.ensure_one()
+        self.env["amazon.account"].check_access("read")  # Amazon users
         if not self.amazon_account_id:
             raise UserError(self.env._("This is not an Amazon order."))
         return {
@@ -78,6 +79,7 @@ class SaleOrder(models.Model):
 
     def action_amazon_risk_release(self):
         self.ensure_one()
+        self.env["amazon.risk.release.wizard"].check_access("create")
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Release risk hold"),

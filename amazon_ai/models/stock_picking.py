@@ -19,6 +19,7 @@ class StockPicking(models.Model):
             )
 
     def button_validate(self):
+        self.check_access("write")  # rights before the hold's verdict
         self._amazon_check_risk_hold()  # before any backorder question
         return super().button_validate()
 

@@ -1,1 +1,2 @@
 from . import test_order_risk
+from . import test_method_rights

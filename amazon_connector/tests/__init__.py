@@ -12,3 +12,5 @@ from . import test_shipped_elsewhere
 from . import test_seller_week
 from . import test_label_vault
 from . import test_multi_company
+from . import test_account_endpoints
+from . import test_linkage_fields

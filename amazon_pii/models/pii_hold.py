@@ -47,16 +47,18 @@ class AmazonPiiHold(models.Model):
         for hold in self:
             hold.entry_count = counts.get(hold._origin, 0)
 
+    # Set by placing and releasing only. Releasing goes through
+    # action_release, which re-wraps the entries first: a bare state change
+    # would strand them in the archive, or skip the release's audit row.
+    # Only superuser code writes them: an RPC caller chooses its context
+    # and its create values, so neither may open them (issue #15, item 7).
     _FROZEN = frozenset(
         {"owner_model", "owner_id", "state", "released_by", "released_at"}
     )
+    _SET_BY_CODE = frozenset({"state", "placed_by", "released_by", "released_at"})
 
     def write(self, vals):
-        # Releasing goes through action_release, which re-wraps the entries;
-        # a bare state change would strand them in the archive.
-        if self._FROZEN & set(vals) and not self.env.context.get(
-            "amazon_pii_hold_release"
-        ):
+        if self._FROZEN & set(vals) and not self.env.su:
             raise UserError(
                 self.env._(
                     "Use Release hold; a legal hold's owner and state are fixed."
@@ -66,6 +68,22 @@ class AmazonPiiHold(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su:
+            # Context defaults count: create() would apply them like values.
+            defaults = {
+                key[len("default_") :]
+                for key in self.env.context
+                if key.startswith("default_")
+            }
+            for vals in vals_list:
+                if self._SET_BY_CODE & (set(vals) | defaults):
+                    raise UserError(
+                        self.env._(
+                            "A legal hold is placed active by the current user; "
+                            "its state and who placed or released it are "
+                            "recorded, not given."
+                        )
+                    )
         holds = super().create(vals_list)
         vault = self.env["amazon.pii.vault"]
         for hold in holds:
@@ -73,6 +91,7 @@ class AmazonPiiHold(models.Model):
         return holds
 
     def action_release(self):
+        self.check_access("write")  # PII Officers only, before any effect
         vault = self.env["amazon.pii.vault"]
         for hold in self:
             if hold.state != "active":
@@ -82,7 +101,7 @@ class AmazonPiiHold(models.Model):
                     )
                 )
             vault._release_hold(hold)
-            hold.with_context(amazon_pii_hold_release=True).write(
+            hold.sudo().write(
                 {
                     "state": "released",
                     "released_by": self.env.uid,

@@ -63,15 +63,53 @@ class AmazonPiiIncident(models.Model):
         "res.company", required=True, default=lambda self: self.env.company
     )
 
-    _FIXED = frozenset({"kind", "detected_at", "user_id"})
+    # What was detected, when and about whom, the deadline that follows and
+    # when Amazon was told are evidence: fixed once opened, set by code or by
+    # the state buttons only (superuser), never by a write, a create value
+    # or a context default an RPC caller chooses (issue #15, item 7).
+    _FIXED = frozenset(
+        {"kind", "detected_at", "deadline", "user_id", "notified_at", "closed_at"}
+    )
 
     def write(self, vals):
-        # What was detected, when and about whom is evidence: fixed once opened.
-        if self._FIXED & set(vals):
+        if self._FIXED & set(vals) and not self.env.su:
             raise UserError(
-                self.env._("An incident's kind, detection time and user are fixed.")
+                self.env._(
+                    "An incident's kind, detection time, deadline, user and "
+                    "notification and closing times are fixed."
+                )
             )
         return super().write(vals)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            # Context defaults count: create() would apply them like values.
+            defaults = {
+                key[len("default_") :]: value
+                for key, value in self.env.context.items()
+                if key.startswith("default_")
+            }
+            now = fields.Datetime.now()
+            for vals in vals_list:
+                given = {**defaults, **vals}
+                detected = given.get("detected_at")
+                if (
+                    given.get("kind", "manual") != "manual"
+                    or {"deadline", "user_id", "notified_at", "closed_at"}
+                    & given.keys()
+                    # Detected earlier is allowed (a stricter deadline); later
+                    # than now would postpone Amazon's 24 hours.
+                    or (detected and fields.Datetime.to_datetime(detected) > now)
+                ):
+                    raise UserError(
+                        self.env._(
+                            "An incident reported by hand is of kind "
+                            "'Reported by hand', detected now or earlier; its "
+                            "deadline, user and notification times are not given."
+                        )
+                    )
+        return super().create(vals_list)
 
     @api.depends("detected_at")
     def _compute_deadline(self):
@@ -133,10 +171,12 @@ class AmazonPiiIncident(models.Model):
         self.state = "investigating"
 
     def action_mark_notified(self):
-        self.write({"state": "notified", "notified_at": fields.Datetime.now()})
+        self.check_access("write")  # officers; the time itself is the server's
+        self.sudo().write({"state": "notified", "notified_at": fields.Datetime.now()})
 
     def action_contain(self):
         self.state = "contained"
 
     def action_close(self):
-        self.write({"state": "closed", "closed_at": fields.Datetime.now()})
+        self.check_access("write")
+        self.sudo().write({"state": "closed", "closed_at": fields.Datetime.now()})

@@ -103,6 +103,10 @@ class ResConfigSettings(models.TransientModel):
         )
 
     def action_amazon_pii_plant_canary(self):
+        # The Settings screen is the administrators'; the vault then also
+        # requires a PII Officer.
+        if not self.env.user.has_group("base.group_system"):
+            raise AccessError(self.env._("Only administrators may plant canaries."))
         self.env["amazon.pii.vault"].plant_canary()
         return self._amazon_pii_notify(self.env._("Canary entries planted."))
 

@@ -2,9 +2,12 @@ import pytest
 
 from amazon_connector.core.spapi import PermanentError
 from amazon_connector.core.spapi.endpoints import (
+    LWA_URL,
     REGION_ENDPOINTS,
     SANDBOX_ENDPOINTS,
+    account_hosts,
     api_endpoint,
+    check_account_url,
     check_url,
     is_loopback,
 )
@@ -50,3 +53,90 @@ def test_plain_http_only_on_loopback():
     for url in ("http://example.com", "http://10.1.2.3", "ftp://127.0.0.1", "x"):
         with pytest.raises(PermanentError, match="refused|no host"):
             check_url(url)
+
+
+# -- URLs a seller account stores (docs/data-protection.md #7) ---------------
+
+
+@pytest.mark.parametrize(
+    "region,url",
+    [
+        ("na", "https://sellingpartnerapi-na.amazon.com"),
+        ("NA", "https://sandbox.sellingpartnerapi-na.amazon.com/"),
+        ("eu", "https://sellingpartnerapi-eu.amazon.com"),
+        ("fe", "https://sandbox.sellingpartnerapi-fe.amazon.com:443"),
+    ],
+)
+def test_account_endpoint_accepts_the_regions_amazon_hosts(region, url):
+    assert check_account_url(url, "endpoint", region) == url.rstrip("/")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://sellingpartnerapi-eu.amazon.com",  # another region's host
+        "https://sellingpartnerapi-na.amazon.com.evil.example",
+        "https://evil.example/sellingpartnerapi-na.amazon.com",
+        "https://sellingpartnerapi-na.amazon.com:8443",
+        "http://sellingpartnerapi-na.amazon.com",
+        "https://user:pw@sellingpartnerapi-na.amazon.com",
+        "https://10.0.0.5",
+        "https://sellingpartnerapi-na.amazon.com:notaport",
+        "",
+    ],
+)
+def test_account_endpoint_refuses_any_other_host(url):
+    with pytest.raises(PermanentError, match="refused|no host") as caught:
+        check_account_url(url, "endpoint", "na", allow_local=True)
+    assert caught.value.operation == "config"
+    if url:
+        assert url not in str(caught.value)  # the message never quotes it
+
+
+def test_lwa_only_amazons_token_endpoint_of_the_region():
+    assert check_account_url(LWA_URL, "lwa", "na") == LWA_URL
+    uk = "https://api.amazon.co.uk/auth/o2/token"
+    assert check_account_url(uk, "lwa", "eu") == uk
+    for url, region in (
+        (uk, "na"),  # Europe's LWA host for a North American account
+        ("https://api.amazon.co.jp/auth/o2/token", "eu"),
+        ("https://api.amazon.com/auth/o2/other", "na"),
+        ("https://attacker.example/auth/o2/token", "na"),
+        ("https://api.amazon.com.attacker.example/auth/o2/token", "na"),
+    ):
+        with pytest.raises(PermanentError, match="refused"):
+            check_account_url(url, "lwa", region, allow_local=True)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8443",
+        "https://localhost:9000/auth/o2/token",
+        "http://[::1]:7000/track",
+    ],
+)
+def test_loopback_sandbox_only_when_the_configuration_allows_it(url):
+    for kind in ("endpoint", "lwa", "tracking"):
+        with pytest.raises(PermanentError, match="configuration file enables"):
+            check_account_url(url, kind, "na")
+        assert check_account_url(url, kind, "na", allow_local=True) == url
+
+
+def test_tracking_provider_only_on_the_configured_hosts():
+    url = "https://track.example.com/hook"
+    with pytest.raises(PermanentError, match="names no tracking provider host"):
+        check_account_url(url, "tracking", "na")
+    hosts = ("Track.Example.com", " other.example ")
+    assert check_account_url(url, "tracking", "na", provider_hosts=hosts) == url
+    for bad in (
+        "https://evil.example/hook",
+        "http://track.example.com/hook",
+        "https://track.example.com.evil.example/hook",
+    ):
+        with pytest.raises(PermanentError, match="refused"):
+            check_account_url(bad, "tracking", "na", provider_hosts=hosts)
+    assert account_hosts("tracking", "na", hosts) == (
+        "track.example.com",
+        "other.example",
+    )

@@ -86,7 +86,14 @@ def worker(kind, dbname, sandbox_url, rate_scale):
     from odoo.tools import config
 
     db = odoo_env.ensure_postgres()
-    config.parse_config([f"--addons-path={ROOT}", *db.odoo_args(), "--log-level=warn"])
+    config.parse_config(
+        [
+            *odoo_env.sandbox_config(),
+            f"--addons-path={ROOT}",
+            *db.odoo_args(),
+            "--log-level=warn",
+        ]
+    )
     registry = odoo.modules.registry.Registry(dbname)
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})

@@ -74,7 +74,14 @@ def odoo_registry(dbname):
     from odoo.tools import config
 
     db = odoo_env.ensure_postgres()
-    config.parse_config([f"--addons-path={ROOT}", *db.odoo_args(), "--log-level=warn"])
+    config.parse_config(
+        [
+            *odoo_env.sandbox_config(),
+            f"--addons-path={ROOT}",
+            *db.odoo_args(),
+            "--log-level=warn",
+        ]
+    )
     return odoo.modules.registry.Registry(dbname)
 
 

@@ -3,6 +3,13 @@
 Regional hosts come from python-amazon-sp-api's marketplace table, so a
 marketplace id alone is enough to pick the right region. Plain ``http://``
 is accepted only for loopback hosts (a local sandbox; docs/data-protection.md #7).
+
+:func:`check_account_url` is the stricter rule for the URLs a seller account
+stores (docs/data-protection.md #7): Amazon's own hosts for the account's
+region, the tracking provider host the server's configuration names, and a
+loopback sandbox only when the server's configuration allows it. An
+administrator's session alone can then never send credentials, tokens or
+order ids to a host of its choosing.
 """
 
 import ipaddress
@@ -13,6 +20,15 @@ from sp_api.base.marketplaces import Marketplaces
 from .errors import PermanentError
 
 LWA_URL = "https://api.amazon.com/auth/o2/token"
+LWA_PATH = "/auth/o2/token"
+# Login with Amazon's token hosts per SP-API region: the global one, and the
+# region's own (Amazon's LWA is served from .co.uk in Europe, .co.jp in the
+# Far East).
+LWA_HOSTS = {
+    "NA": ("api.amazon.com",),
+    "EU": ("api.amazon.com", "api.amazon.co.uk"),
+    "FE": ("api.amazon.com", "api.amazon.co.jp"),
+}
 
 _AWS_REGION = {"us-east-1": "NA", "eu-west-1": "EU", "us-west-2": "FE"}
 REGION_ENDPOINTS = {_AWS_REGION[m.region]: m.endpoint for m in Marketplaces}
@@ -67,3 +83,83 @@ def api_endpoint(region=None, endpoint_url=None, marketplace_ids=()):
         raise PermanentError(
             f"unknown region {region!r} (NA, EU or FE)", operation="config"
         ) from None
+
+
+ACCOUNT_URL_KINDS = {
+    "endpoint": "SP-API endpoint",
+    "lwa": "Login with Amazon",
+    "tracking": "tracking provider",
+}
+
+
+def _hostname(url):
+    return (urlsplit(url).hostname or "").lower()
+
+
+def account_hosts(kind, region, provider_hosts=()):
+    """The hosts a seller account's ``kind`` URL may name in ``region``."""
+    region = (region or "").upper()
+    if kind == "endpoint":
+        urls = (REGION_ENDPOINTS.get(region), SANDBOX_ENDPOINTS.get(region))
+        return tuple(_hostname(url) for url in urls if url)
+    if kind == "lwa":
+        return LWA_HOSTS.get(region, ())
+    if kind == "tracking":
+        return tuple(h.strip().lower() for h in provider_hosts if h and h.strip())
+    raise ValueError(f"unknown account URL kind {kind!r}")
+
+
+def check_account_url(url, kind, region, *, allow_local=False, provider_hosts=()):
+    """``url`` (no trailing slash) if a seller account may store it, else
+    ``PermanentError`` (operation ``"config"``) saying why, never quoting it.
+
+    - ``kind`` ``"endpoint"``: https to the region's SP-API host or Amazon's
+      sandbox host of the region; ``"lwa"``: https to Login with Amazon's
+      token path on a host of the region; ``"tracking"``: https to one of
+      ``provider_hosts`` (the server configuration's list).
+    - A loopback host (local sandbox, http or https) only with ``allow_local``
+      (the server configuration's switch).
+    - Never credentials in the URL, never a port other than 443 on a remote
+      host.
+    """
+    what = ACCOUNT_URL_KINDS[kind]
+    parts = urlsplit(url or "")
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:  # a port that is not a number
+        host, port = None, None
+    if not host:
+        raise PermanentError(f"{what} URL has no host", operation="config")
+    if parts.username or parts.password:
+        raise PermanentError(
+            f"{what} URL refused: no user or password in the URL", operation="config"
+        )
+    if is_loopback(host):
+        if not allow_local:
+            raise PermanentError(
+                f"{what} URL refused: a local (loopback) host is allowed only "
+                "when the server's configuration file enables local endpoints",
+                operation="config",
+            )
+        return check_url(url, what)
+    if parts.scheme != "https" or port not in (None, 443):
+        raise PermanentError(
+            f"{what} URL refused: https on the standard port only", operation="config"
+        )
+    allowed = account_hosts(kind, region, provider_hosts)
+    if host.lower() not in allowed:
+        if kind == "tracking":
+            reason = (
+                "host not among the tracking provider hosts of the server's "
+                "configuration file"
+                if allowed
+                else "the server's configuration file names no tracking provider host"
+            )
+        else:
+            reason = f"not an Amazon host of the {(region or '').upper()} region"
+        raise PermanentError(f"{what} URL refused: {reason}", operation="config")
+    if kind == "lwa" and parts.path.rstrip("/") != LWA_PATH:
+        raise PermanentError(
+            f"{what} URL refused: the token path is {LWA_PATH}", operation="config"
+        )
+    return check_url(url, what)

@@ -4,7 +4,6 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ...core.spapi import AccountConfig, PermanentError, SPAPIError, client_for
-from ...core.spapi.endpoints import check_url
 from ..accounts.amazon_marketplace import REGIONS
 
 CREDENTIALS = ("lwa_client_id", "lwa_client_secret", "refresh_token")
@@ -42,13 +41,18 @@ class AmazonAccount(models.Model):
         "Endpoint URL",
         groups="base.group_system",
         help="Leave empty for Amazon's production endpoint of the region. Set it "
-        "to Amazon's sandbox host or a local sandbox (http only on loopback).",
+        "to Amazon's sandbox host of the region, or to a local sandbox when the "
+        "server's configuration file allows local endpoints. Changing it needs "
+        "two-factor authentication and is audited.",
     )
     lwa_url = fields.Char(
         "Login with Amazon URL",
         groups="base.group_system",
-        help="Token endpoint; empty means Amazon's (api.amazon.com). A local "
-        "sandbox serves its own at <endpoint>/auth/o2/token.",
+        help="Token endpoint; empty means Amazon's (api.amazon.com). Only "
+        "Amazon's token hosts of the region, or a local sandbox's "
+        "<endpoint>/auth/o2/token when the server's configuration file allows "
+        "local endpoints. Changing it needs two-factor authentication and is "
+        "audited.",
     )
     # Credentials live encrypted in the vault; these fields only accept new
     # values (write-only) and always read back empty.
@@ -191,8 +195,11 @@ class AmazonAccount(models.Model):
     tracking_share_url = fields.Char(
         "Tracking provider URL",
         groups="base.group_system",
-        help="Optional: HTTPS endpoint of your tracking provider. Only the "
-        "order id, tracking number and carrier are sent to it, nothing else.",
+        help="Optional: HTTPS endpoint of your tracking provider, on a host the "
+        "server's configuration file allows (amazon_tracking_provider_hosts). "
+        "Only the order id, tracking number and carrier are sent to it, "
+        "nothing else. Changing it needs two-factor authentication and is "
+        "audited.",
     )
     tracking_share_key = fields.Char(
         "Tracking provider key",
@@ -321,14 +328,6 @@ class AmazonAccount(models.Model):
                 lambda r: not r.company_id or r.company_id == company
             )
 
-    @api.constrains("tracking_share_url")
-    def _check_tracking_share_url(self):
-        for account in self.sudo().filtered("tracking_share_url"):
-            try:
-                check_url(account.tracking_share_url, "tracking provider")
-            except PermanentError as exc:
-                raise ValidationError(exc.message) from None
-
     def _ensure_facilitator_tax_account(self):
         """Marketplace facilitator tax is collected and paid by Amazon: never
         the seller's revenue. Its product books to a liability account of the
@@ -419,6 +418,19 @@ class AmazonAccount(models.Model):
                 )
             )
         account = self.sudo()
+        try:
+            # Checked at every use: the server's configuration may have
+            # stopped allowing what was saved (docs/data-protection.md #7).
+            endpoint_url = account._checked_url("endpoint_url")
+            lwa_url = account._checked_url("lwa_url")
+        except PermanentError as exc:
+            raise UserError(
+                self.env._(
+                    "Amazon account %(name)s: %(problem)s",
+                    name=self.name,
+                    problem=exc.message,
+                )
+            ) from None
         params = self.env["ir.config_parameter"].sudo()
         config = AccountConfig(
             seller_id=account.seller_id,
@@ -426,8 +438,8 @@ class AmazonAccount(models.Model):
             lwa_client_secret=secrets["lwa_client_secret"],
             refresh_token=secrets["refresh_token"],
             region=account.region,
-            endpoint_url=account.endpoint_url or None,
-            lwa_url=account.lwa_url or None,
+            endpoint_url=endpoint_url or None,
+            lwa_url=lwa_url or None,
             marketplace_ids=tuple(account.marketplace_ids.mapped("amazon_id")),
             # Local sandboxes run Amazon's usage plans multiplied by a factor.
             rate_scale=float(params.get_param("amazon_connector.rate_scale", 1)),
@@ -438,8 +450,10 @@ class AmazonAccount(models.Model):
         return client_for(config, limiter=limiter)
 
     def action_test_connection(self):
-        """Call searchOrders for the last day once and report plainly."""
+        """Call searchOrders for the last day once and report plainly
+        (managers of the account: it uses the account's credentials)."""
         self.ensure_one()
+        self.check_access("write")
         try:
             with self._client() as client:
                 client.search_orders(
@@ -479,6 +493,8 @@ class AmazonAccount(models.Model):
         return result
 
     def unlink(self):
+        # Rights first: the credentials' purge below runs as superuser.
+        self.check_access("unlink")
         crons = self.sudo().cron_id
         # The credentials go with the account (retention never purges them).
         self.env["amazon.pii.vault"].sudo().purge(self, reason="account deleted")
@@ -550,6 +566,7 @@ class AmazonAccount(models.Model):
             account.listing_count = counts.get(account, 0)
 
     def action_view_listings(self):
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "amazon_connector.action_amazon_listings"
         )
@@ -631,6 +648,7 @@ class AmazonAccount(models.Model):
             self.env["amazon.order.sync"].run(account)
 
     def action_view_orders(self):
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "amazon_connector.action_amazon_orders"
         )
@@ -638,6 +656,7 @@ class AmazonAccount(models.Model):
         return action
 
     def action_view_failed_work(self):
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "amazon_connector.action_amazon_work_items"
         )
@@ -646,6 +665,7 @@ class AmazonAccount(models.Model):
         return action
 
     def action_view_parked(self):
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "amazon_connector.action_amazon_parked_orders"
         )

@@ -198,6 +198,7 @@ class AmazonWorkItem(models.Model):
 
     def action_open_document(self):
         self.ensure_one()
+        self.check_access("read")
         return {
             "type": "ir.actions.act_window",
             "res_model": self.res_model,

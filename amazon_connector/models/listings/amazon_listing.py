@@ -625,6 +625,8 @@ class AmazonListing(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # Rights first: the SKU mappings below are made as superuser.
+        self.check_access("create")
         for vals in vals_list:
             if vals.get("account_id") and vals.get("sku") and not vals.get("offer_id"):
                 account = self.env["amazon.account"].browse(vals["account_id"])

@@ -162,6 +162,9 @@ class AmazonProductType(models.Model):
         return True
 
     def action_refresh(self):
+        """Fetch the definitions again (managers: it calls Amazon with an
+        account's credentials and rewrites the shared definitions)."""
+        self.check_access("write")
         for definition in self:
             account = self.env["amazon.account"]._for_marketplace(
                 definition.marketplace_id

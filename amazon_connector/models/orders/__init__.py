@@ -3,3 +3,4 @@ from . import amazon_order_import
 from . import amazon_order_sync
 from . import res_partner
 from . import sale_order
+from . import sale_order_linkage

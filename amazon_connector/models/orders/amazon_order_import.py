@@ -37,6 +37,7 @@ class AmazonOrderImport(models.AbstractModel):
     _description = "Amazon Order Import"
 
     @api.model
+    @api.private
     def import_orders(self, account, orders, counters, force=False):
         """Upsert one page of Amazon orders; ``counters`` gets created,
         updated, unchanged and failed. ``force`` re-applies unchanged ones."""

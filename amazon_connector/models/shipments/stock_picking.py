@@ -163,7 +163,9 @@ class StockPicking(models.Model):
                 )
             due = due.browse()
         if due:
-            due.write(
+            # The validating user may not write confirmation fields
+            # (stock_picking_linkage.py): the hook does, for them.
+            due.sudo().write(
                 {"amazon_confirm_state": "to_send", "amazon_confirm_message": False}
             )
             for picking in due:
@@ -209,8 +211,17 @@ class StockPicking(models.Model):
         return None
 
     # -- actions ---------------------------------------------------------------------
+    def _amazon_require(self, groups):
+        """AccessError unless the user is in one of ``groups`` (comma-separated):
+        checked first, before any state of the delivery is looked at."""
+        if not self.env.user.has_groups(groups):
+            raise AccessError(
+                self.env._("Your access rights do not allow this Amazon action.")
+            )
+
     def action_amazon_confirm_shipment(self):
-        """Send (again) now and show the result."""
+        """Send (again) now and show the result (warehouse staff)."""
+        self._amazon_require("stock.group_stock_user")
         pickings = self.filtered(
             lambda p: p.amazon_confirm_state in ("to_send", "failed")
         )
@@ -265,10 +276,12 @@ class StockPicking(models.Model):
 
     def action_amazon_get_rates(self):
         self.ensure_one()
+        self._amazon_require(SHIPPING_GROUPS)  # labels show the address
         return self.env["amazon.label.wizard"]._open_for(self)
 
     def action_amazon_print_label(self):
         self.ensure_one()
+        self._amazon_require(SHIPPING_GROUPS)
         if not self.amazon_has_label:
             raise UserError(
                 self.env._("Delivery %(name)s has no Amazon label.", name=self.name)
