@@ -6,12 +6,15 @@ refusal and a decryption failure are written in a transaction of their own
 (``amazon.work._run``), so a caller that rolls back cannot erase them.
 """
 
+import logging
+import time
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, RedirectWarning, UserError
+from odoo.http import request
 
-from ..core import envelope
+from ..core import envelope, step_up
 from ..core import purpose as purpose_rules
 from ..core.errors import KeyUnavailableError, TamperError
 from .keyring_service import get_keyring
@@ -55,7 +58,63 @@ class AmazonPiiVaultReveal(models.AbstractModel):
             is_officer=user.has_group(OFFICER),
             is_shipping=user.has_group(SHIPPING),
             has_2fa=bool(user.sudo().totp_enabled),
+            step_up=self._step_up_refusal()[1],
         )
+
+    # -- step-up 2FA (docs/data-protection.md #10) --------------------------
+    # RPC entry points that authenticate each call by login and API key,
+    # never by the browser session (odoo/addons/base/controllers/rpc.py;
+    # "/json/" is the API-key JSON endpoint of later Odoo versions).
+    _API_KEY_PATHS = ("/xmlrpc", "/jsonrpc", "/json/")
+
+    def _step_up_facts(self):
+        if not request or getattr(request, "session", None) is None:
+            return step_up.RequestFacts(False, False, None, self.env.uid, None)
+        http = request.httprequest
+        api_key = bool(http.headers.get("Authorization")) or str(
+            http.path or ""
+        ).startswith(self._API_KEY_PATHS)
+        session = request.session
+        return step_up.RequestFacts(
+            has_request=True,
+            api_key=api_key,
+            session_uid=session.get("uid"),
+            uid=self.env.uid,
+            mark=session.get(step_up.SESSION_KEY),
+        )
+
+    @api.model
+    def _step_up_refusal(self):
+        """``(kind, reason)`` from ``core/step_up.py`` for the current request."""
+        return step_up.refusal(
+            self._step_up_facts(), time.time(), self._param("step_up_hours")
+        )
+
+    @api.model
+    def _check_step_up(self):
+        """Raise unless the current web session passed the second factor
+        within the configured window (Settings > Amazon, default 12 hours).
+
+        For every path that hands buyer data to a person outside ``reveal``
+        (label downloads): API-key and session-less requests get an
+        AccessError, an interactive session a dialog to confirm its code."""
+        kind, reason = self._step_up_refusal()
+        if kind:
+            self._raise_step_up(kind, reason)
+
+    def _raise_step_up(self, kind, reason):
+        if kind == "stale":
+            # Offers the confirmation dialog; the web client knows this class
+            # by its name, so it is tagged (Odoo's HTTP layer logs an exception
+            # with a ``loglevel`` at that level) rather than subclassed.
+            warning = RedirectWarning(
+                reason,
+                "amazon_pii.action_amazon_pii_step_up",
+                self.env._("Confirm my code"),
+            )
+            warning.loglevel = logging.INFO
+            raise warning
+        raise AccessError(reason)
 
     def _refusal(self, owners, field_keys, purpose):
         """Why the current user may not reveal these entries ('' when allowed)."""
@@ -116,6 +175,9 @@ class AmazonPiiVaultReveal(models.AbstractModel):
                 purpose=purpose,
                 detail=reason[:120],
             )
+            kind, step_up_reason = self._step_up_refusal()
+            if kind and reason == step_up_reason:
+                self._raise_step_up(kind, reason)
             raise AccessError(reason)
         result = self._decrypt(entries)
         # Recorded in its own transaction: a caller that rolls back after the

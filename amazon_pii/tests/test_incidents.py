@@ -34,7 +34,7 @@ class TestIncidents(VaultCase):
         ICP = self.env["ir.config_parameter"]
         ICP.set_param("amazon_pii.reveal_limit", 2)
         ICP.set_param("amazon_pii.reveal_window_minutes", 10)
-        officer = self.vault.with_user(self.users["officer"])
+        officer = self.as_user("officer")
         for owner in self.owners:
             self.store_address(owner)
         for owner in self.owners[:2]:
@@ -48,11 +48,9 @@ class TestIncidents(VaultCase):
         self.assertNotIn("Markerson", incident.description)
 
     def test_canary_reveal_opens_an_incident(self):
-        partner = self.vault.with_user(self.users["officer"]).plant_canary()
+        partner = self.as_user("officer").plant_canary()
         self.assertFalse(self.incidents("canary"))
-        self.vault.with_user(self.users["officer"]).reveal(
-            partner, ["recipient_name"], "customer_service"
-        )
+        self.as_user("officer").reveal(partner, ["recipient_name"], "customer_service")
         self.assertEqual(self.incidents("canary").user_id, self.users["officer"])
 
     def test_tampered_ciphertext_is_refused_and_opens_an_incident(self):
@@ -74,7 +72,7 @@ class TestIncidents(VaultCase):
         )
         self.env.invalidate_all()
         with self.assertRaisesRegex(UserError, "could not be decrypted"):
-            self.vault.with_user(self.users["officer"]).reveal(
+            self.as_user("officer").reveal(
                 first, ["recipient_name"], "customer_service"
             )
         self.assertEqual(len(self.incidents("decryption_failure")), 1)

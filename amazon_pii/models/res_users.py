@@ -1,0 +1,38 @@
+"""Step-up 2FA (docs/data-protection.md #10): remember, in the web session,
+when its user last passed the second factor.
+
+Odoo's auth_totp verifies every code through ``res.users._totp_check``: at
+login (``/web/login/totp``, before ``Session.finalize`` turns the pre-session
+into a logged-in one; a "trusted device" login skips the code and records
+nothing) and in the vault's confirmation dialog (``amazon.pii.step.up``). The
+vault's reveal then asks ``core/step_up.py`` whether that moment is recent
+enough.
+"""
+
+import time
+
+from odoo import models
+from odoo.http import request
+
+from ..core import step_up
+
+
+def record_step_up(session, uid, now=None):
+    """Mark ``session`` as having passed the second factor for ``uid``.
+
+    Only server code writes session data, so no RPC caller can set this."""
+    session[step_up.SESSION_KEY] = step_up.new_mark(
+        uid, time.time() if now is None else now
+    )
+
+
+class ResUsers(models.Model):
+    _inherit = "res.users"
+
+    def _totp_check(self, code):
+        result = super()._totp_check(code)
+        # Reached only when the code matched (a wrong one raises AccessDenied).
+        session = getattr(request, "session", None) if request else None
+        if session is not None:
+            record_step_up(session, self.id)
+        return result
