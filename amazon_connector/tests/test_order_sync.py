@@ -11,6 +11,8 @@ from odoo.sql_db import db_connect
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
+from odoo.addons.amazon_pii.tests.common import web_session
+
 from ..models.orders.amazon_order_sync import ORDER_SYNC_LOCK
 from .common import SandboxCase
 
@@ -272,6 +274,7 @@ class TestFirstSync(SandboxCase):
         merchant = self.amazon_orders().filtered(
             lambda o: o.amazon_channel == "mfn" and o.amazon_status == "UNSHIPPED"
         )[:1]
+        web_session(self, officer)
         shown = merchant.with_user(officer).action_amazon_show_buyer()
         truth = next(
             o for o in self.data["orders"] if o["orderId"] == merchant.amazon_order_id
@@ -336,6 +339,7 @@ class TestDeliverySlip(SandboxCase):
             groups="stock.group_stock_user,amazon_pii.group_amazon_shipping",
         )
         clerk.sudo().totp_secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+        web_session(self, clerk)
         report = self.env["ir.actions.report"].with_user(clerk)
         html, _kind = report._render_qweb_html(
             "stock.action_report_delivery", picking.ids

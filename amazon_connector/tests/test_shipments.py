@@ -12,6 +12,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import new_test_user, tagged
 
+from odoo.addons.amazon_pii.tests.common import web_session
+
 from ..models.shipments import amazon_shipment
 from .common import SandboxCase
 
@@ -105,7 +107,10 @@ class ShipmentCase(SandboxCase):
         self.assertEqual(picking.state, "done")
 
     def rates_wizard(self, order):
-        """'Get rates' on the order's delivery, as the shipping clerk."""
+        """'Get rates' on the order's delivery, as the shipping clerk, from
+        a web session that confirmed its 2FA code (the rates reveal the
+        recipient's address)."""
+        web_session(self, self.clerk)
         action = order.picking_ids.with_user(self.clerk).action_amazon_get_rates()
         return (
             self.env["amazon.label.wizard"]
