@@ -10,3 +10,4 @@ from . import test_rate_buckets
 from . import test_log_redaction
 from . import test_shipped_elsewhere
 from . import test_seller_week
+from . import test_step_up_http

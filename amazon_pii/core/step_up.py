@@ -20,8 +20,8 @@ _SKEW_SECONDS = 60
 
 NO_SESSION = (
     "Revealing Amazon buyer data needs an interactive web session that passed "
-    "two-factor authentication; this request has none (server code, a "
-    "scheduled action or a call without a login session)."
+    "two-factor authentication; this request has none (an XML-RPC or JSON-RPC "
+    "call authenticated by an API key, server code, a scheduled action)."
 )
 API_KEY = (
     "Revealing Amazon buyer data is refused to requests authenticated by an "
