@@ -224,5 +224,13 @@ def ensure_key_file(path):
     return path
 
 
+def drop_audit_head(key_file, dbname):
+    """Forget a dropped database's audit head anchor (amazon_pii's
+    core/audit_anchor.py): a new database of the same name starts its own
+    chain, which an old anchor would report as truncated."""
+    for suffix in ("", ".lock"):
+        Path(f"{key_file}.audit-head.{dbname}.json{suffix}").unlink(missing_ok=True)
+
+
 def throwaway_name(prefix):
     return f"{prefix}_{secrets.token_hex(4)}"

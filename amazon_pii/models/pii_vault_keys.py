@@ -5,6 +5,7 @@ from the key file."""
 from odoo import api, models
 from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
+from odoo.tools import SQL
 
 from ..core import envelope
 from ..core.errors import KeyUnavailableError, TamperError
@@ -82,7 +83,10 @@ class AmazonPiiVaultKeys(models.AbstractModel):
     @api.model
     @api.private
     def key_usage(self):
-        """``{(namespace, version): entry count}`` for the settings screen."""
+        """``{(namespace, version): count}`` of what each key version still
+        protects: vault entries, and for the ``audit`` namespace the audit
+        rows it sealed or signed (those must verify for as long as the log is
+        kept, so their key can never be retired)."""
         groups = (
             self.env["amazon.pii.entry"]
             .sudo()
@@ -92,7 +96,23 @@ class AmazonPiiVaultKeys(models.AbstractModel):
                 ["__count"],
             )
         )
-        return {(ns, version): count for ns, version, count in groups}
+        usage = {(ns, version): count for ns, version, count in groups}
+        cr = self.env.cr
+        self.env["amazon.pii.audit"].flush_model()
+        cr.execute(
+            SQL(
+                "SELECT version, count(*) FROM ("
+                " SELECT chain_key AS version FROM amazon_pii_audit"
+                "  WHERE chain_key IS NOT NULL"
+                " UNION ALL"
+                " SELECT mac_key FROM amazon_pii_audit"
+                "  WHERE mac_key IS NOT NULL AND mac_key IS DISTINCT FROM chain_key"
+                ") AS used GROUP BY version"
+            )
+        )
+        for version, count in cr.fetchall():
+            usage["audit", version] = count
+        return usage
 
     @api.model
     @api.private
@@ -107,6 +127,16 @@ class AmazonPiiVaultKeys(models.AbstractModel):
                 count=dependents,
                 detail=f"{namespace}/{version}",
             )
+            if namespace == "audit":
+                raise UserError(
+                    self.env._(
+                        "Audit key version %(version)s sealed %(count)s audit "
+                        "rows: the chain could no longer be verified without "
+                        "it, so it stays in the key file.",
+                        version=version,
+                        count=dependents,
+                    )
+                )
             raise UserError(
                 self.env._(
                     "Key version %(ns)s/%(version)s still protects %(count)s vault "
