@@ -81,6 +81,14 @@ class AmazonPiiVaultKeys(models.AbstractModel):
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
 
     @api.model
+    def _signing_key(self, version=None):
+        """``(version, key)`` of a key-ring key (the ``audit`` namespace, whose
+        versions stay in the key file) for addons that authenticate what they
+        store (amazon_ai's risk model); ``(None, None)`` without a key ring.
+        Callers derive their own key from it for their one purpose."""
+        return self.env["amazon.pii.audit"]._chain_key(version)
+
+    @api.model
     @api.private
     def key_usage(self):
         """``{(namespace, version): count}`` of what each key version still
