@@ -41,8 +41,10 @@ class AmazonPiiVaultKeys(models.AbstractModel):
         Entry = self.env["amazon.pii.entry"].sudo().with_context(bin_size=False)
         domain = self._stale_domain(keyring)
         entries = Entry.search(domain, limit=batch_size, order="id")
+        canaries = entries.filtered("is_canary")
+        self._reseal_canaries(canaries)
         failed = Entry
-        for entry in entries:
+        for entry in entries - canaries:
             try:
                 sealed = envelope.rewrap(keyring, self._sealed(entry), self._aad(entry))
             except (TamperError, KeyUnavailableError) as exc:

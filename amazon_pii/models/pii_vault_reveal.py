@@ -21,8 +21,8 @@ from .keyring_service import get_keyring
 from .pii_vault import OFFICER, SHIPPING
 
 
-def _record_reveal(env, owner_model, owner_ids, field_keys, purpose, canary):
-    """Unit of work: audit a reveal and watch for misuse
+def _record_reveal(env, owner_model, owner_ids, field_keys, purpose):
+    """Unit of work: audit a reveal and watch its volume
     (docs/data-protection.md #13, #14)."""
     vault = env["amazon.pii.vault"]
     vault._audit()._log(
@@ -31,7 +31,7 @@ def _record_reveal(env, owner_model, owner_ids, field_keys, purpose, canary):
         field_keys=field_keys,
         purpose=purpose,
     )
-    vault._watch(canary)
+    vault._watch()
 
 
 def _record_decryption_failure(env, entry_facts, detail, tampered):
@@ -179,17 +179,15 @@ class AmazonPiiVaultReveal(models.AbstractModel):
             if kind and reason == step_up_reason:
                 self._raise_step_up(kind, reason)
             raise AccessError(reason)
-        result = self._decrypt(entries)
+        result = self._decrypt(entries, purpose)
         # Recorded in its own transaction: a caller that rolls back after the
         # reveal (a failed label purchase, say) must not erase the access.
-        canary = any(entries.mapped("is_canary"))
         self.env["amazon.work"]._run(
             _record_reveal,
             owners._name,
             owners.ids,
             field_keys,
             purpose,
-            canary,
             su=self.env.su,
         )
         return result
@@ -205,7 +203,11 @@ class AmazonPiiVaultReveal(models.AbstractModel):
             {"fulfilled_at": when or fields.Datetime.now()}
         )
 
-    def _decrypt(self, entries):
+    def _decrypt(self, entries, how="decrypt"):
+        """Plaintexts of ``entries``: the one place payloads are decrypted
+        (reveal, export, credentials), so a canary among them always opens an
+        incident, whatever path asked (docs/data-protection.md #14)."""
+        self._check_canaries(entries, how)
         keyring = get_keyring(self.env)
         items = [(self._sealed(entry), self._aad(entry)) for entry in entries]
         try:
