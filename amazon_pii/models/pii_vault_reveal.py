@@ -71,9 +71,11 @@ class AmazonPiiVaultReveal(models.AbstractModel):
         if not request or getattr(request, "session", None) is None:
             return step_up.RequestFacts(False, False, None, self.env.uid, None)
         http = request.httprequest
-        api_key = bool(http.headers.get("Authorization")) or str(
-            http.path or ""
-        ).startswith(self._API_KEY_PATHS)
+        # Bearer: Odoo's API-key scheme (a proxy's Basic auth is no API key).
+        bearer = str(http.headers.get("Authorization") or "").lower()
+        api_key = bearer.startswith("bearer") or str(http.path or "").startswith(
+            self._API_KEY_PATHS
+        )
         session = request.session
         return step_up.RequestFacts(
             has_request=True,
