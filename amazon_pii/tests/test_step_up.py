@@ -2,6 +2,7 @@ import base64
 import time
 
 from odoo.exceptions import AccessError, RedirectWarning, UserError
+from odoo.http import request
 from odoo.tests import tagged
 
 from odoo.addons.auth_totp.models.totp import hotp
@@ -74,9 +75,10 @@ class TestStepUp(VaultCase):
             self.reveal()
         session = web_session(self, self.officer)
         self.assertEqual(self.reveal(), MARKER_NAME)
-        # A bearer token (API key) on an otherwise stepped-up session.
-        from odoo.http import request
-
+        # A reverse proxy's Basic auth is not an API key...
+        request.httprequest.headers = {"Authorization": "Basic cHJveHk6cHJveHk="}
+        self.assertEqual(self.reveal(), MARKER_NAME)
+        # ...a bearer token (Odoo's API-key scheme) on the same session is.
         request.httprequest.headers = {"Authorization": "bearer synthetic-key"}
         with self.assertRaisesRegex(AccessError, "API key"):
             self.reveal()
