@@ -1,7 +1,8 @@
 """Step-up 2FA (docs/data-protection.md #10): remember, in the web session,
 when its user last passed the second factor.
 
-Odoo's auth_totp verifies every code through ``res.users._totp_check``: at
+Odoo's auth_totp verifies every code through ``res.users._totp_check`` (and
+the first one, when 2FA is enabled, through ``_totp_try_setting``): at
 login (``/web/login/totp``, before ``Session.finalize`` turns the pre-session
 into a logged-in one; a "trusted device" login skips the code and records
 nothing) and in the vault's confirmation dialog (``amazon.pii.step.up``). The
@@ -32,7 +33,17 @@ class ResUsers(models.Model):
     def _totp_check(self, code):
         result = super()._totp_check(code)
         # Reached only when the code matched (a wrong one raises AccessDenied).
+        self._record_step_up()
+        return result
+
+    def _totp_try_setting(self, secret, code):
+        # Enabling 2FA verifies a fresh code from the app too.
+        enabled = super()._totp_try_setting(secret, code)
+        if enabled:
+            self._record_step_up()
+        return enabled
+
+    def _record_step_up(self):
         session = getattr(request, "session", None) if request else None
         if session is not None:
             record_step_up(session, self.id)
-        return result

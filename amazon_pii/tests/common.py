@@ -20,7 +20,7 @@ def web_session(case, user, confirmed_hours_ago=0.0, path="/web/dataset/call_kw"
     interactive session (docs/data-protection.md #10), the way Odoo's own tests
     push a request for ``check_identity``. An RPC caller cannot do this: session
     data is written only by server code."""
-    session = DotDict(uid=user.id, login=user.login, context={})
+    session = DotDict(sid="0" * 84, uid=user.id, login=user.login, context={})
     if confirmed_hours_ago is not None:
         record_step_up(session, user.id, time.time() - confirmed_hours_ago * 3600)
     # A Mock, as in Odoo's own TransactionCase.debug_mode: the test cursor

@@ -115,3 +115,14 @@ class TestStepUp(VaultCase):
             Vault._check_step_up()
         web_session(self, self.officer, confirmed_hours_ago=1)
         self.assertIsNone(Vault._check_step_up())
+
+    def test_enabling_two_factor_authentication_confirms_a_code(self):
+        user = self.users["officer_no2fa"]
+        session = web_session(self, user, confirmed_hours_ago=None)
+        enabled = user.with_user(user)._totp_try_setting(SECRET, current_code())
+        self.assertTrue(enabled)
+        self.assertEqual(session[step_up.SESSION_KEY]["uid"], user.id)
+        revealed = self.vault.with_user(user).reveal(
+            self.owner, ["recipient_name"], "customer_service"
+        )
+        self.assertEqual(revealed[self.owner.id]["recipient_name"], MARKER_NAME)

@@ -137,7 +137,7 @@ def officer_web_session(env, officer):
 
     from odoo.addons.amazon_pii.models.res_users import record_step_up
 
-    session = DotDict(uid=officer.id, login=officer.login, context={})
+    session = DotDict(sid="0" * 84, uid=officer.id, login=officer.login, context={})
     record_step_up(session, officer.id)
     request = Mock(
         session=session,
