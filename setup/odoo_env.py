@@ -86,6 +86,9 @@ class Database:
             )
             cr.execute(f'DROP DATABASE IF EXISTS "{dbname}"')
         conn.close()
+        # Key rings of tests, demo and benchmarks live in RUN_DIR.
+        for anchor in RUN_DIR.glob(f"*.audit-head.{dbname}.json*"):
+            anchor.unlink(missing_ok=True)
 
 
 def _from_environment():

@@ -160,7 +160,6 @@ def odoo_tests(tally, keep_db):
         finally:
             if not keep_db:
                 db.drop(dbname)
-                odoo_env.drop_audit_head(key_file, dbname)
             odoo_env.stop_postgres(db)
     total = sum(r[2] for r in results)
     bad = sum(r[0] + r[1] for r in results)

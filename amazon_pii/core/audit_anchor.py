@@ -45,7 +45,8 @@ def advance_anchor(path, seq, digest):
     """Anchor ``(seq, digest)`` unless the file already anchors a later
     position (seals of several workers may finish out of order). Returns the
     anchored head."""
-    with open(f"{path}.lock", "a", encoding="utf-8") as lock:
+    lock_fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    with os.fdopen(lock_fd, "r+", encoding="utf-8") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             current = read_anchor(path)
