@@ -99,7 +99,9 @@ class AmazonPiiVaultReveal(models.AbstractModel):
 
         For every path that hands buyer data to a person outside ``reveal``
         (label downloads): API-key and session-less requests get an
-        AccessError, an interactive session a dialog to confirm its code."""
+        AccessError, an interactive session a dialog to confirm its code. It
+        writes no audit row: the caller audits its refusal, as ``reveal``
+        does."""
         kind, reason = self._step_up_refusal()
         if kind:
             self._raise_step_up(kind, reason)
