@@ -1,4 +1,5 @@
 import time
+from contextlib import contextmanager
 from unittest.mock import Mock
 
 from odoo.http import _request_stack
@@ -19,7 +20,27 @@ def web_session(case, user, confirmed_hours_ago=0.0, path="/web/dataset/call_kw"
     How tests reveal buyer data since reveals need a recently stepped-up
     interactive session (docs/data-protection.md #10), the way Odoo's own tests
     push a request for ``check_identity``. An RPC caller cannot do this: session
-    data is written only by server code."""
+    data is written only by server code. Tests that go on to run syncs or
+    crons use ``in_web_session`` for just the user's click."""
+    request, session = _fake_request(case, user, confirmed_hours_ago, path)
+    _request_stack.push(request)
+    case.addCleanup(_request_stack.pop)
+    return session
+
+
+@contextmanager
+def in_web_session(case, user, confirmed_hours_ago=0.0, path="/web/dataset/call_kw"):
+    """``web_session`` for the duration of a ``with`` block; yields the
+    session."""
+    request, session = _fake_request(case, user, confirmed_hours_ago, path)
+    _request_stack.push(request)
+    try:
+        yield session
+    finally:
+        _request_stack.pop()
+
+
+def _fake_request(case, user, confirmed_hours_ago, path):
     session = DotDict(sid="0" * 84, uid=user.id, login=user.login, context={})
     if confirmed_hours_ago is not None:
         record_step_up(session, user.id, time.time() - confirmed_hours_ago * 3600)
@@ -29,6 +50,8 @@ def web_session(case, user, confirmed_hours_ago=0.0, path="/web/dataset/call_kw"
         session=session,
         env=case.env,
         db=case.env.cr.dbname,
+        # Read by mail (the guest cookie) when records are created.
+        cookies={},
         httprequest=Mock(
             path=path,
             headers={},
@@ -37,9 +60,7 @@ def web_session(case, user, confirmed_hours_ago=0.0, path="/web/dataset/call_kw"
             environ={"REMOTE_ADDR": "127.0.0.1"},
         ),
     )
-    _request_stack.push(request)
-    case.addCleanup(_request_stack.pop)
-    return session
+    return request, session
 
 
 class VaultCase(TransactionCase):
