@@ -18,6 +18,7 @@
         "views/pii_hold_views.xml",
         "views/pii_incident_views.xml",
         "views/key_retire_wizard_views.xml",
+        "views/step_up_views.xml",
         "views/res_config_settings_views.xml",
         "views/menus.xml",
     ],

@@ -98,6 +98,7 @@ def run_demo(args, sandbox):
     ]
     print(f"Creating database {args.db!r} and installing the suite ...", flush=True)
     db.drop(args.db)
+    odoo_env.drop_audit_head(key_file, args.db)
     install = subprocess.run(
         [
             *common,

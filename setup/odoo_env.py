@@ -86,6 +86,9 @@ class Database:
             )
             cr.execute(f'DROP DATABASE IF EXISTS "{dbname}"')
         conn.close()
+        # Key rings of tests, demo and benchmarks live in RUN_DIR.
+        for anchor in RUN_DIR.glob(f"*.audit-head.{dbname}.json*"):
+            anchor.unlink(missing_ok=True)
 
 
 def _from_environment():
@@ -222,6 +225,14 @@ def ensure_key_file(path):
         stdout=subprocess.DEVNULL,
     )
     return path
+
+
+def drop_audit_head(key_file, dbname):
+    """Forget a dropped database's audit head anchor (amazon_pii's
+    core/audit_anchor.py): a new database of the same name starts its own
+    chain, which an old anchor would report as truncated."""
+    for suffix in ("", ".lock"):
+        Path(f"{key_file}.audit-head.{dbname}.json{suffix}").unlink(missing_ok=True)
 
 
 def throwaway_name(prefix):

@@ -459,6 +459,11 @@ class OrderRiskModel:
             anomaly_percentile=percentile,
         )
 
+    def forget(self, order_ids, buyer_keys):
+        """Forget the hashes of purged orders (see ``Profile.forget``): no
+        buyer hash outlives the buyer data's purge in the stored model."""
+        self.profile.forget(order_ids, buyer_keys)
+
     # -- persistence ------------------------------------------------------
     def dumps(self):
         """The fitted model as bytes, without the hash key (it stays in the vault).

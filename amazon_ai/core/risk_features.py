@@ -338,6 +338,24 @@ class Profile:
         profile.addresses = address_index(facts)
         return profile
 
+    def forget(self, order_ids, buyer_keys):
+        """Drop what the profile keeps of purged orders: their rows in the
+        address index (address and name hashes) and the buyer hashes in
+        ``buyer_keys`` (those no retained order still carries). Aggregates
+        (quantiles, counts, per-buyer maxima of retained buyers) stay."""
+        order_ids, buyer_keys = set(order_ids), set(buyer_keys)
+        addresses = {}
+        for key, rows in self.addresses.items():
+            kept = [row for row in rows if row[2] not in order_ids]
+            if kept:
+                addresses[key] = kept
+        self.addresses = addresses
+        self.buyers = self.buyers - buyer_keys
+        self.buyer_max = {
+            k: v for k, v in self.buyer_max.items() if k not in buyer_keys
+        }
+        self._derived.clear()
+
     def reference(self, business):
         business = bool(business)
         found = self._derived.get(business)

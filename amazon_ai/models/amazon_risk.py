@@ -18,6 +18,7 @@ from odoo.tools import SQL
 
 from odoo.addons.amazon_connector.core import amazon_time
 
+from ..core.model_blob import BlobRefused, open_blob, sign_blob
 from ..core.risk import OrderRiskModel, level_for
 
 _logger = logging.getLogger(__name__)
@@ -75,23 +76,12 @@ class AmazonRisk(models.AbstractModel):
             self.env.cr.dbname,
             account.id,
             account.risk_trained_at,
+            account.write_date,  # a pruned model is stored again (_forget)
             fingerprint,
         )
         model = _MODELS.get(cache_key)
         if model is None:
-            model = self._new_model(account, key)
-            if account.risk_model:
-                try:
-                    model = OrderRiskModel.loads(
-                        base64.b64decode(account.risk_model), hash_key=key
-                    )
-                except ValueError:
-                    # An older format: rules only until the next training.
-                    _logger.warning(
-                        "Risk model of account %s unreadable; rules only until "
-                        "it is retrained",
-                        account.id,
-                    )
+            model = self._load_model(account, key) or self._new_model(account, key)
             if len(_MODELS) >= _MAX_CACHED:
                 _MODELS.clear()
             _MODELS[cache_key] = model
@@ -99,6 +89,56 @@ class AmazonRisk(models.AbstractModel):
         model.thresholds = (account.risk_medium, account.risk_high)
         model.marketplace_ids = frozenset(account.marketplace_ids.mapped("amazon_id"))
         return model
+
+    def _load_model(self, account, key):
+        """The stored model, or None (rules only until the next training)
+        when there is none or it is refused: a blob not signed by this
+        service with a key-ring key, or of an older format."""
+        if not account.risk_model:
+            return None
+        vault = self.env["amazon.pii.vault"]
+        try:
+            blob = open_blob(
+                base64.b64decode(account.risk_model),
+                lambda version: vault._signing_key(version)[1],
+            )
+            return OrderRiskModel.loads(blob, hash_key=key)
+        except BlobRefused as exc:
+            _logger.warning(
+                "Risk model of account %s refused (%s); rules only until it is "
+                "retrained",
+                account.id,
+                exc,
+            )
+        except ValueError:
+            _logger.warning(
+                "Risk model of account %s unreadable; rules only until it is retrained",
+                account.id,
+            )
+        return None
+
+    def _stored_blob(self, model):
+        """``model`` as the signed, base64 value of ``risk_model``
+        (docs/data-protection.md #17, ``core/model_blob.py``)."""
+        version, key = self.env["amazon.pii.vault"]._signing_key()
+        if not key:
+            return False  # nothing to sign with: rules only
+        return base64.b64encode(sign_blob(model.dumps(), version, key))
+
+    @api.model
+    def _forget(self, account, order_ids, buyer_keys):
+        """Prune purged orders' hashes from the account's stored model, so no
+        buyer hash outlives the buyer data's purge; a model that cannot be
+        opened is dropped instead (rules only until the next training)."""
+        account = account.sudo()
+        if not account.risk_model:
+            return
+        model = self._load_model(account, self._hash_key(account))
+        if model is not None:
+            model.forget(order_ids, buyer_keys)
+        account.risk_model = model is not None and self._stored_blob(model)
+        for cached in [k for k in _MODELS if k[:2] == (self.env.cr.dbname, account.id)]:
+            del _MODELS[cached]  # this worker must not score with the old one
 
     def _card(self, account):
         """The model card, also before any training (rules only), with the
@@ -317,7 +357,7 @@ class AmazonRisk(models.AbstractModel):
         model.fit_records([facts for _id, facts in rows], seller_id=account.seller_id)
         account.write(
             {
-                "risk_model": base64.b64encode(model.dumps()),
+                "risk_model": self._stored_blob(model),
                 "risk_trained_at": fields.Datetime.now(),
                 "risk_card": model.model_card(),
             }

@@ -1,5 +1,6 @@
 """Order risk in Odoo, end to end against the local SP-API sandbox."""
 
+import base64
 import importlib
 import json
 from collections import Counter
@@ -10,6 +11,9 @@ from odoo.tests import new_test_user, tagged
 
 from odoo.addons.amazon_connector.core.order_mapping import INCLUDED_MERCHANT
 from odoo.addons.amazon_connector.tests.common import SandboxCase
+
+from ..core.model_blob import open_blob
+from ..models import amazon_risk
 
 UNPRICED = ("PENDING", "PENDING_AVAILABILITY")
 
@@ -284,3 +288,65 @@ class TestOrderRisk(SandboxCase):
     def test_thresholds_must_be_ordered(self):
         with self.assertRaises(ValidationError):
             self.account.write({"risk_medium": 70, "risk_high": 40})
+
+    # -- issue #15, item 8 -------------------------------------------------------
+    def stored_blob(self, account):
+        """The pickled model inside the account's signed blob."""
+        vault = self.env["amazon.pii.vault"]
+        return open_blob(
+            base64.b64decode(account.sudo().risk_model),
+            lambda version: vault._signing_key(version)[1],
+        )
+
+    def test_a_changed_model_blob_is_refused(self):
+        Risk = self.env["amazon.risk"]
+        account = self.account.sudo()
+        Risk._retrain(account)
+        self.assertIsNotNone(Risk._model(account).forest)
+        signed = base64.b64decode(account.risk_model)
+        # One byte of the pickle changed (as an administrator could over RPC),
+        # and a genuine, working but unsigned model put in its place.
+        tampered = signed[:-40] + bytes([signed[-40] ^ 1]) + signed[-39:]
+        unsigned = self.stored_blob(account)
+        for forged in (tampered, unsigned):
+            account.risk_model = base64.b64encode(forged)
+            amazon_risk._MODELS.clear()  # as a worker that loads it anew
+            with self.assertLogs(
+                "odoo.addons.amazon_ai.models.amazon_risk", "WARNING"
+            ) as logs:
+                model = Risk._model(account)
+            self.assertIn("refused", logs.output[0])
+            self.assertIsNone(model.forest)  # rules only until retrained
+        Risk._retrain(account)
+        self.assertIsNotNone(Risk._model(account).forest)
+
+    def test_purged_orders_hashes_leave_the_trained_model(self):
+        account = self.account.sudo()
+        self.env["amazon.risk"]._retrain(account)
+        merchant = self.merchant_orders().sudo()
+        facts = {o.id: o.amazon_risk_facts for o in merchant}
+        buyers = Counter(f["buyer_key"] for f in facts.values())
+        # Orders of buyers who bought once: their hash must go with them.
+        alone = merchant.filtered(lambda o: buyers[facts[o.id]["buyer_key"]] == 1)[:3]
+        self.assertEqual(len(alone), 3)
+        kept = (merchant - alone)[0]
+        before = self.stored_blob(account)
+        for order in alone | kept:
+            self.assertIn(facts[order.id]["buyer_key"].encode(), before)
+            # The address index keeps (time, name hash, order id) per order.
+            self.assertIn(order.amazon_order_id.encode(), before)
+        self.env["amazon.pii.vault"].purge(alone, reason="request")
+        after = self.stored_blob(account)  # still signed, still loads
+        model = self.env["amazon.risk"]._model(account)
+        names = {row[1] for rows in model.profile.addresses.values() for row in rows}
+        for order in alone:
+            self.assertNotIn(facts[order.id]["buyer_key"].encode(), after)
+            # No address row of the order is left, so no name hash of it.
+            self.assertNotIn(order.amazon_order_id.encode(), after)
+            if all(
+                facts[o.id]["name_key"] != facts[order.id]["name_key"]
+                for o in merchant - alone
+            ):
+                self.assertNotIn(facts[order.id]["name_key"], names)
+        self.assertIn(facts[kept.id]["buyer_key"].encode(), after)
+        self.assertIsNotNone(model.forest)

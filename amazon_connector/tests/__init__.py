@@ -14,3 +14,4 @@ from . import test_label_vault
 from . import test_multi_company
 from . import test_account_endpoints
 from . import test_linkage_fields
+from . import test_step_up_http

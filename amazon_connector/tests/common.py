@@ -11,6 +11,8 @@ from odoo.service import security
 from odoo.tests import TransactionCase
 from odoo.tools import SQL
 
+from odoo.addons.amazon_pii.models.res_users import record_step_up
+
 REPOSITORY = Path(__file__).resolve().parents[2]
 # The sandbox's marketplaces by selling region: one account per region, as
 # Amazon authorizes and serves them (its dataset spans the three regions).
@@ -205,4 +207,7 @@ class PersonSession:
         session.login = user.login
         session.session_token = security.compute_session_token(session, self.env)
         session.context = dict(user.with_user(user).context_get())
+        if user.sudo().totp_enabled:
+            # The code was confirmed at this login, as /web/login/totp does.
+            record_step_up(session, user.id)
         http.root.session_store.save(session)

@@ -12,6 +12,8 @@ from odoo.sql_db import db_connect
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
+from odoo.addons.amazon_pii.tests.common import web_session
+
 from ..core.order_mapping import INCLUDED_MERCHANT
 from ..models.orders.amazon_order_sync import ORDER_SYNC_LOCK
 from .common import PersonSession, SandboxCase
@@ -286,6 +288,7 @@ class TestFirstSync(SandboxCase):
         merchant = self.amazon_orders().filtered(
             lambda o: o.amazon_channel == "mfn" and o.amazon_status == "UNSHIPPED"
         )[:1]
+        web_session(self, officer)
         shown = merchant.with_user(officer).action_amazon_show_buyer()
         truth = next(
             o for o in self.data["orders"] if o["orderId"] == merchant.amazon_order_id

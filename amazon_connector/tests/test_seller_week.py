@@ -8,6 +8,8 @@ import math
 
 from odoo.tests import new_test_user, tagged
 
+from odoo.addons.amazon_pii.tests.common import in_web_session
+
 from .common import SandboxCase, amazon_time
 
 DAY = 86400
@@ -103,9 +105,11 @@ class TestSellersWeek(SandboxCase):
             self.ship_from_odoo(open_[0], f"1ZWEEK{day:02d}0001")
         if len(open_) > 1 and day % 2:
             # ...and, every other day, another with an Amazon Shipping label.
-            action = open_[1].with_user(self.clerk).action_amazon_get_rates()
-            wizard = self.env["amazon.label.wizard"].browse(action["res_id"])
-            wizard.with_user(self.clerk).rate_ids.sorted("price")[0].action_buy()
+            # The clerk's clicks, from a session that confirmed its 2FA code.
+            with in_web_session(self, self.clerk):
+                action = open_[1].with_user(self.clerk).action_amazon_get_rates()
+                wizard = self.env["amazon.label.wizard"].browse(action["res_id"])
+                wizard.with_user(self.clerk).rate_ids.sorted("price")[0].action_buy()
             self.assertEqual(open_[1].state, "done")
         self.env.flush_all()
         self.env["amazon.shipment"]._cron_confirm_shipments()

@@ -13,6 +13,8 @@ from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import config, mute_logger
 
+from odoo.addons.amazon_pii.tests.common import web_session
+
 from ..models.accounts.amazon_account_endpoints import TRACKING_HOSTS_OPTION
 from ..models.shipments import amazon_shipment
 from .common import PersonSession, SandboxCase
@@ -108,7 +110,10 @@ class ShipmentCase(SandboxCase):
         self.assertEqual(picking.state, "done")
 
     def rates_wizard(self, order):
-        """'Get rates' on the order's delivery, as the shipping clerk."""
+        """'Get rates' on the order's delivery, as the shipping clerk, from
+        a web session that confirmed its 2FA code (the rates reveal the
+        recipient's address)."""
+        web_session(self, self.clerk)
         action = order.picking_ids.with_user(self.clerk).action_amazon_get_rates()
         return (
             self.env["amazon.label.wizard"]

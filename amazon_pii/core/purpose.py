@@ -1,8 +1,9 @@
 """Who may reveal which vault entry for which purpose
 (docs/data-protection.md #9, #10).
 
-Pure decision function: the Odoo layer gathers the facts (groups, 2FA, entry
-state) and audits whatever this returns.
+Pure decision function: the Odoo layer gathers the facts (groups, 2FA
+enrolment, the session's step-up from ``core/step_up.py``, entry state) and
+audits whatever this returns.
 """
 
 from dataclasses import dataclass
@@ -30,6 +31,9 @@ class Actor:
     is_officer: bool
     is_shipping: bool
     has_2fa: bool
+    # Why the current session has not passed the second factor recently
+    # ('' when it has): see core/step_up.py.
+    step_up: str
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,8 @@ def decide(actor, entry, purpose, now, grace):
         )
     if not actor.has_2fa:
         return False, TOTP_HINT
+    if actor.step_up:
+        return False, actor.step_up
     if entry.held:
         return False, (
             "This entry is under legal hold in the cold archive and cannot be "

@@ -13,3 +13,4 @@ from . import pii_vault_watch
 from . import pii_vault_retention
 from . import pii_vault_keys
 from . import res_config_settings
+from . import res_users

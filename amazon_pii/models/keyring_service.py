@@ -27,6 +27,18 @@ def key_file_path():
     )
 
 
+def audit_head_path(env):
+    """Where the audit chain's head is anchored outside the database
+    (``core/audit_anchor.py``): the odoo.conf option
+    ``amazon_pii_audit_head_file``, else a file beside the key ring named for
+    the database; None without a key ring."""
+    configured = config.get("amazon_pii_audit_head_file")
+    if configured:
+        return configured
+    path = key_file_path()
+    return f"{path}.audit-head.{env.cr.dbname}.json" if path else None
+
+
 def get_keyring(env):
     """The current KeyRing; UserError (with how to fix it) when unusable."""
     path = key_file_path()

@@ -1,14 +1,15 @@
 import logging
 from datetime import timedelta
+from functools import partial
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.http import request
 from odoo.tools import SQL
 
-from ..core import hashchain
+from ..core import audit_anchor, hashchain
 from ..core.errors import PIIError
-from .keyring_service import get_keyring
+from .keyring_service import audit_head_path, get_keyring
 
 _logger = logging.getLogger(__name__)
 
@@ -43,6 +44,15 @@ def _seal_committed_rows(env):
     env["amazon.pii.audit"]._seal_rows()
 
 
+def _anchor_head(path, head):
+    """After the seal's commit: advance the head file outside the database."""
+    try:
+        audit_anchor.advance_anchor(path, head["seq"], head["chain_hash"])
+    except OSError as exc:
+        # The next seal or the daily verification anchors again.
+        _logger.warning("Cannot write the audit head file: %s", exc)
+
+
 class AmazonPiiAudit(models.Model):
     """Append-only, hash-chained audit trail of every access to buyer data.
 
@@ -62,6 +72,14 @@ class AmazonPiiAudit(models.Model):
 
     seq = fields.Integer("Chain position", readonly=True, index=True, copy=False)
     chain_hash = fields.Char(readonly=True, copy=False)
+    row_mac = fields.Char(
+        "Insert MAC",
+        readonly=True,
+        copy=False,
+        help="HMAC the audit service computed when it inserted the row, under "
+        "the key file's audit key: only rows carrying a valid one are sealed.",
+    )
+    mac_key = fields.Char("Insert MAC key version", readonly=True, copy=False)
     chain_key = fields.Char(
         "Chain key version",
         readonly=True,
@@ -133,10 +151,66 @@ class AmazonPiiAudit(models.Model):
                 )
             ]
         rows = self.sudo().create(vals_list)
+        self._sign_rows(rows)
         if not self.env.cr.postcommit.data.get("amazon_pii_seal"):
             self.env.cr.postcommit.data["amazon_pii_seal"] = True
             self.env.cr.postcommit.add(self._seal_committed)
         return rows
+
+    def _sign_rows(self, rows):
+        """Put the service's insert MAC on freshly created rows (ORM writes
+        are refused on this model, hence SQL)."""
+        version, key = self._chain_key()
+        if not key:
+            return
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                "SELECT %s FROM amazon_pii_audit WHERE id IN %s",
+                self._COLUMNS,
+                tuple(rows.ids),
+            )
+        )
+        signed = [
+            SQL(
+                "(%s, %s)",
+                row["id"],
+                hashchain.row_mac(key, self._insert_record(row, version)),
+            )
+            for row in cr.dictfetchall()
+        ]
+        cr.execute(
+            SQL(
+                "UPDATE amazon_pii_audit a SET row_mac = v.mac, mac_key = %s "
+                "FROM (VALUES %s) AS v(id, mac) WHERE a.id = v.id",
+                version,
+                SQL(", ").join(signed),
+            )
+        )
+        rows.invalidate_recordset(["row_mac", "mac_key"])
+
+    @api.model
+    def _insert_record(self, row, version):
+        """What the insert MAC covers: the row as inserted, with its table id
+        (so a genuine row copied in SQL does not carry a valid MAC) and the
+        MAC key version."""
+        record = self._record(row)
+        record.pop("key")
+        record.pop("mac", None)
+        record.update(id=row["id"], mac_key=version)
+        return record
+
+    def _row_mac_ok(self, row, keys):
+        version = row["mac_key"]
+        if not version or not row["row_mac"]:
+            return False
+        if version not in keys:
+            keys[version] = self._chain_key(version)[1]
+        key = keys[version]
+        return bool(key) and hashchain.row_mac_ok(
+            key, self._insert_record(row, version), row["row_mac"]
+        )
 
     @api.model
     def _log_independently(self, event, **kwargs):
@@ -146,7 +220,7 @@ class AmazonPiiAudit(models.Model):
 
     @api.model
     def _record(self, row):
-        return {
+        record = {
             "id": row["seq"],
             "at": row["create_date"],
             "event": row["event"],
@@ -161,10 +235,15 @@ class AmazonPiiAudit(models.Model):
             "company": row["company_id"],
             "key": row["chain_key"],
         }
+        if row.get("row_mac"):
+            # The link authenticates the insert MAC too.
+            record["mac"] = row["row_mac"]
+        return record
 
     _COLUMNS = SQL(
         "id, seq, chain_hash, create_date, event, user_id, remote_addr, res_model, "
-        "res_id, field_keys, purpose, count, detail, company_id, chain_key"
+        "res_id, field_keys, purpose, count, detail, company_id, chain_key, "
+        "row_mac, mac_key"
     )
 
     @api.model
@@ -179,8 +258,13 @@ class AmazonPiiAudit(models.Model):
 
     @api.model
     def _seal_rows(self):
-        """Give every visible unsealed row its chain position and hash, in id
-        order. Call with a cursor that holds no earlier snapshot (see above)."""
+        """Give every visible unsealed row that carries a valid insert MAC its
+        chain position and hash, in id order; after the commit, anchor the new
+        head outside the database. Call with a cursor that holds no earlier
+        snapshot (see above).
+
+        A row without a valid MAC was inserted behind the service's back: it
+        stays unsealed, and verification reports it."""
         cr = self.env.cr
         self.env.flush_all()
         cr.execute(SQL("SELECT pg_advisory_xact_lock(%s)", CHAIN_LOCK))
@@ -199,8 +283,10 @@ class AmazonPiiAudit(models.Model):
             )
         )
         version, key = self._chain_key()
-        sealed = []
+        sealed, mac_keys = [], {}
         for row in cr.dictfetchall():
+            if key and not self._row_mac_ok(row, mac_keys):
+                continue
             seq += 1
             row.update(seq=seq, chain_key=version)
             prev = hashchain.link(prev, self._record(row), key)
@@ -214,6 +300,10 @@ class AmazonPiiAudit(models.Model):
                     SQL(", ").join(sealed),
                 )
             )
+            path = audit_head_path(self.env)
+            if key and path:
+                head = {"seq": seq, "chain_hash": prev}
+                cr.postcommit.add(partial(_anchor_head, path, head))
         self.invalidate_model(["seq", "chain_hash", "chain_key"])
 
     @api.model
@@ -241,11 +331,24 @@ class AmazonPiiAudit(models.Model):
         # Rows are sealed right after their commit: an old unsealed row was
         # inserted behind the chain's back (or its sealing failed).
         stale = fields.Datetime.now() - timedelta(minutes=10)
-        problems = [
-            {"id": r["id"], "position": None, "reason": "row was never sealed"}
-            for r in rows
-            if r["seq"] is None and r["create_date"] < stale
-        ]
+        problems, mac_keys = [], {}
+        keyed = bool(self._chain_key()[1])
+        for r in rows:
+            if r["seq"] is not None:
+                continue
+            if keyed and not self._row_mac_ok(r, mac_keys):
+                problems.append(
+                    {
+                        "id": r["id"],
+                        "position": None,
+                        "reason": "row inserted outside the audit service "
+                        "(no valid insert MAC)",
+                    }
+                )
+            elif r["create_date"] < stale:
+                problems.append(
+                    {"id": r["id"], "position": None, "reason": "row was never sealed"}
+                )
         sealed = [r for r in rows if r["seq"] is not None]
         keys, keyed_seen = {}, False
         for r in sealed:
@@ -279,7 +382,21 @@ class AmazonPiiAudit(models.Model):
                 {"id": None, "position": None, "reason": "gap in chain positions"}
             )
         head = sealed[-1] if sealed else {"seq": 0, "chain_hash": hashchain.GENESIS}
+        problems += self._anchor_problems({r["seq"]: r["chain_hash"] for r in sealed})
         return problems, head
+
+    @api.model
+    def _anchor_problems(self, hashes_by_seq):
+        path = audit_head_path(self.env)
+        if not path:
+            return []
+        try:
+            reason = audit_anchor.anchor_problem(
+                hashes_by_seq, audit_anchor.read_anchor(path)
+            )
+        except audit_anchor.AnchorError as exc:
+            reason = str(exc)
+        return [{"id": None, "position": None, "reason": reason}] if reason else []
 
     def _check_officer(self):
         if not self.env.user.has_group("amazon_pii.group_amazon_pii_officer"):
@@ -314,8 +431,13 @@ class AmazonPiiAudit(models.Model):
     def _cron_verify_chain(self):
         self._seal_committed()
         problems, head = self._verify_chain()
-        # The server log (outside the database) anchors the head: compare a
-        # later head with this line to detect truncation of the newest rows.
+        path = audit_head_path(self.env)
+        if not problems and path and head["seq"]:
+            # Seals anchor the head as they commit; this catches up a head
+            # whose anchoring failed (a read-only folder, a crash). After the
+            # commit, like the seal: a rolled-back head is never anchored.
+            self.env.cr.postcommit.add(partial(_anchor_head, path, dict(head)))
+        # The server log, a second copy outside the database.
         _logger.info(
             "Amazon PII audit chain: %s problem(s), head seq %s hash %s",
             len(problems),

@@ -5,7 +5,8 @@ from .pii_entry import CLASSIFICATIONS
 
 
 class AmazonPiiEntryInfo(models.Model):
-    """Vault entries as metadata only (no ciphertext, no key material)."""
+    """Vault entries as metadata only (no ciphertext, no key material, and
+    nothing that tells a canary apart, docs/data-protection.md #14)."""
 
     _name = "amazon.pii.entry.info"
     _description = "Amazon PII Vault Entry (metadata)"
@@ -27,7 +28,6 @@ class AmazonPiiEntryInfo(models.Model):
     purge_after = fields.Date(readonly=True)
     fulfilled_at = fields.Datetime(readonly=True)
     hold_id = fields.Many2one("amazon.pii.hold", readonly=True)
-    is_canary = fields.Boolean("Canary", readonly=True)
     create_date = fields.Datetime("Stored on", readonly=True)
 
     def init(self):
@@ -39,7 +39,7 @@ class AmazonPiiEntryInfo(models.Model):
                        owner_model || ',' || owner_id AS owner_ref,
                        field_key, classification, company_id, kek_namespace,
                        kek_version, wrapped_key IS NULL AS shredded, purge_after,
-                       fulfilled_at, hold_id, is_canary, create_date
+                       fulfilled_at, hold_id, create_date
                   FROM amazon_pii_entry)""",
                 SQL.identifier(self._table),
             )

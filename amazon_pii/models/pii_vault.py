@@ -17,7 +17,7 @@ import base64
 from odoo import api, models
 from odoo.exceptions import UserError
 
-from ..core import envelope, registry, retention
+from ..core import envelope, registry, retention, step_up
 from ..core import purpose as purpose_rules
 
 OFFICER = "amazon_pii.group_amazon_pii_officer"
@@ -28,6 +28,7 @@ DEFAULTS = {
     "shipping_grace_hours": 24,
     "reveal_limit": 50,
     "reveal_window_minutes": 10,
+    "step_up_hours": step_up.DEFAULT_HOURS,
 }
 
 

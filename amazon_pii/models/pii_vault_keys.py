@@ -5,6 +5,7 @@ from the key file."""
 from odoo import api, models
 from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
+from odoo.tools import SQL
 
 from ..core import envelope
 from ..core.errors import KeyUnavailableError, TamperError
@@ -40,8 +41,10 @@ class AmazonPiiVaultKeys(models.AbstractModel):
         Entry = self.env["amazon.pii.entry"].sudo().with_context(bin_size=False)
         domain = self._stale_domain(keyring)
         entries = Entry.search(domain, limit=batch_size, order="id")
+        canaries = entries.filtered("is_canary")
+        self._reseal_canaries(canaries)
         failed = Entry
-        for entry in entries:
+        for entry in entries - canaries:
             try:
                 sealed = envelope.rewrap(keyring, self._sealed(entry), self._aad(entry))
             except (TamperError, KeyUnavailableError) as exc:
@@ -80,9 +83,20 @@ class AmazonPiiVaultKeys(models.AbstractModel):
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
 
     @api.model
+    def _signing_key(self, version=None):
+        """``(version, key)`` of a key-ring key (the ``audit`` namespace, whose
+        versions stay in the key file) for addons that authenticate what they
+        store (amazon_ai's risk model); ``(None, None)`` without a key ring.
+        Callers derive their own key from it for their one purpose."""
+        return self.env["amazon.pii.audit"]._chain_key(version)
+
+    @api.model
     @api.private
     def key_usage(self):
-        """``{(namespace, version): entry count}`` for the settings screen."""
+        """``{(namespace, version): count}`` of what each key version still
+        protects: vault entries, and for the ``audit`` namespace the audit
+        rows it sealed or signed (those must verify for as long as the log is
+        kept, so their key can never be retired)."""
         groups = (
             self.env["amazon.pii.entry"]
             .sudo()
@@ -92,7 +106,23 @@ class AmazonPiiVaultKeys(models.AbstractModel):
                 ["__count"],
             )
         )
-        return {(ns, version): count for ns, version, count in groups}
+        usage = {(ns, version): count for ns, version, count in groups}
+        cr = self.env.cr
+        self.env["amazon.pii.audit"].flush_model()
+        cr.execute(
+            SQL(
+                "SELECT version, count(*) FROM ("
+                " SELECT chain_key AS version FROM amazon_pii_audit"
+                "  WHERE chain_key IS NOT NULL"
+                " UNION ALL"
+                " SELECT mac_key FROM amazon_pii_audit"
+                "  WHERE mac_key IS NOT NULL AND mac_key IS DISTINCT FROM chain_key"
+                ") AS used GROUP BY version"
+            )
+        )
+        for version, count in cr.fetchall():
+            usage["audit", version] = count
+        return usage
 
     @api.model
     @api.private
@@ -107,6 +137,16 @@ class AmazonPiiVaultKeys(models.AbstractModel):
                 count=dependents,
                 detail=f"{namespace}/{version}",
             )
+            if namespace == "audit":
+                raise UserError(
+                    self.env._(
+                        "Audit key version %(version)s sealed %(count)s audit "
+                        "rows: the chain could no longer be verified without "
+                        "it, so it stays in the key file.",
+                        version=version,
+                        count=dependents,
+                    )
+                )
             raise UserError(
                 self.env._(
                     "Key version %(ns)s/%(version)s still protects %(count)s vault "

@@ -121,6 +121,7 @@ class AmazonPiiVaultRetention(models.AbstractModel):
                     "This buyer data belongs to a company you are not working in."
                 )
             )
+        self._check_canaries(entries, "legal hold placed")
         for entry in entries:
             sealed = envelope.archive(keyring, self._sealed(entry), self._aad(entry))
             entry.write(dict(self._sealed_vals(sealed), hold_id=hold.id))
@@ -136,6 +137,7 @@ class AmazonPiiVaultRetention(models.AbstractModel):
             .with_context(bin_size=False)
             .search([("hold_id", "=", hold.id)])
         )
+        self._check_canaries(entries, "legal hold released")
         for entry in entries:
             sealed = envelope.unarchive(keyring, self._sealed(entry), self._aad(entry))
             entry.write(dict(self._sealed_vals(sealed), hold_id=False))

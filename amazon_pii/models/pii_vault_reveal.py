@@ -6,20 +6,23 @@ refusal and a decryption failure are written in a transaction of their own
 (``amazon.work._run``), so a caller that rolls back cannot erase them.
 """
 
+import logging
+import time
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, RedirectWarning, UserError
+from odoo.http import request
 
-from ..core import envelope
+from ..core import envelope, step_up
 from ..core import purpose as purpose_rules
 from ..core.errors import KeyUnavailableError, TamperError
 from .keyring_service import get_keyring
 from .pii_vault import OFFICER, SHIPPING
 
 
-def _record_reveal(env, owner_model, owner_ids, field_keys, purpose, canary):
-    """Unit of work: audit a reveal and watch for misuse
+def _record_reveal(env, owner_model, owner_ids, field_keys, purpose):
+    """Unit of work: audit a reveal and watch its volume
     (docs/data-protection.md #13, #14)."""
     vault = env["amazon.pii.vault"]
     vault._audit()._log(
@@ -28,7 +31,7 @@ def _record_reveal(env, owner_model, owner_ids, field_keys, purpose, canary):
         field_keys=field_keys,
         purpose=purpose,
     )
-    vault._watch(canary)
+    vault._watch()
 
 
 def _record_decryption_failure(env, entry_facts, detail, tampered):
@@ -55,7 +58,67 @@ class AmazonPiiVaultReveal(models.AbstractModel):
             is_officer=user.has_group(OFFICER),
             is_shipping=user.has_group(SHIPPING),
             has_2fa=bool(user.sudo().totp_enabled),
+            step_up=self._step_up_refusal()[1],
         )
+
+    # -- step-up 2FA (docs/data-protection.md #10) --------------------------
+    # RPC entry points that authenticate each call by login and API key,
+    # never by the browser session (odoo/addons/base/controllers/rpc.py;
+    # "/json/" is the API-key JSON endpoint of later Odoo versions).
+    _API_KEY_PATHS = ("/xmlrpc", "/jsonrpc", "/json/")
+
+    def _step_up_facts(self):
+        if not request or getattr(request, "session", None) is None:
+            return step_up.RequestFacts(False, False, None, self.env.uid, None)
+        http = request.httprequest
+        # Bearer: Odoo's API-key scheme (a proxy's Basic auth is no API key).
+        bearer = str(http.headers.get("Authorization") or "").lower()
+        api_key = bearer.startswith("bearer") or str(http.path or "").startswith(
+            self._API_KEY_PATHS
+        )
+        session = request.session
+        return step_up.RequestFacts(
+            has_request=True,
+            api_key=api_key,
+            session_uid=session.get("uid"),
+            uid=self.env.uid,
+            mark=session.get(step_up.SESSION_KEY),
+        )
+
+    @api.model
+    def _step_up_refusal(self):
+        """``(kind, reason)`` from ``core/step_up.py`` for the current request."""
+        return step_up.refusal(
+            self._step_up_facts(), time.time(), self._param("step_up_hours")
+        )
+
+    @api.model
+    def _check_step_up(self):
+        """Raise unless the current web session passed the second factor
+        within the configured window (Settings > Amazon, default 12 hours).
+
+        For every path that hands buyer data to a person outside ``reveal``
+        (label downloads): API-key and session-less requests get an
+        AccessError, an interactive session a dialog to confirm its code. It
+        writes no audit row: the caller audits its refusal, as ``reveal``
+        does."""
+        kind, reason = self._step_up_refusal()
+        if kind:
+            self._raise_step_up(kind, reason)
+
+    def _raise_step_up(self, kind, reason):
+        if kind == "stale":
+            # Offers the confirmation dialog; the web client knows this class
+            # by its name, so it is tagged (Odoo's HTTP layer logs an exception
+            # with a ``loglevel`` at that level) rather than subclassed.
+            warning = RedirectWarning(
+                reason,
+                "amazon_pii.action_amazon_pii_step_up",
+                self.env._("Confirm my code"),
+            )
+            warning.loglevel = logging.INFO
+            raise warning
+        raise AccessError(reason)
 
     def _refusal(self, owners, field_keys, purpose):
         """Why the current user may not reveal these entries ('' when allowed)."""
@@ -116,18 +179,19 @@ class AmazonPiiVaultReveal(models.AbstractModel):
                 purpose=purpose,
                 detail=reason[:120],
             )
+            kind, step_up_reason = self._step_up_refusal()
+            if kind and reason == step_up_reason:
+                self._raise_step_up(kind, reason)
             raise AccessError(reason)
-        result = self._decrypt(entries)
+        result = self._decrypt(entries, purpose)
         # Recorded in its own transaction: a caller that rolls back after the
         # reveal (a failed label purchase, say) must not erase the access.
-        canary = any(entries.mapped("is_canary"))
         self.env["amazon.work"]._run(
             _record_reveal,
             owners._name,
             owners.ids,
             field_keys,
             purpose,
-            canary,
             su=self.env.su,
         )
         return result
@@ -143,7 +207,11 @@ class AmazonPiiVaultReveal(models.AbstractModel):
             {"fulfilled_at": when or fields.Datetime.now()}
         )
 
-    def _decrypt(self, entries):
+    def _decrypt(self, entries, how="decrypt"):
+        """Plaintexts of ``entries``: the one place payloads are decrypted
+        (reveal, export, credentials), so a canary among them always opens an
+        incident, whatever path asked (docs/data-protection.md #14)."""
+        self._check_canaries(entries, how)
         keyring = get_keyring(self.env)
         items = [(self._sealed(entry), self._aad(entry)) for entry in entries]
         try:

@@ -29,6 +29,13 @@ class ResConfigSettings(models.TransientModel):
         default=DEFAULTS["shipping_grace_hours"],
         help="How long after shipping warehouse staff may still reveal an address.",
     )
+    amazon_pii_step_up_hours = fields.Integer(
+        "Code valid for (hours)",
+        config_parameter="amazon_pii.step_up_hours",
+        default=DEFAULTS["step_up_hours"],
+        help="A reveal needs a two-factor code confirmed in the same web session "
+        "within this many hours.",
+    )
     amazon_pii_reveal_limit = fields.Integer(
         "Reveals allowed",
         config_parameter="amazon_pii.reveal_limit",
@@ -61,6 +68,16 @@ class ResConfigSettings(models.TransientModel):
                     self.env._(
                         "Amazon allows keeping buyer data at most 30 days after "
                         "delivery: choose between 1 and 30 days."
+                    )
+                )
+
+    @api.constrains("amazon_pii_step_up_hours")
+    def _check_amazon_pii_step_up_hours(self):
+        for settings in self:
+            if not 1 <= settings.amazon_pii_step_up_hours <= 24:
+                raise ValidationError(
+                    self.env._(
+                        "A two-factor confirmation lasts between 1 and 24 hours."
                     )
                 )
 

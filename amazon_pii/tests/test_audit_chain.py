@@ -1,9 +1,20 @@
-from odoo.exceptions import AccessError
-from odoo.tests import tagged
-from odoo.tools import SQL
+import os
+import tempfile
+from unittest.mock import patch
 
-from ..core import hashchain
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import tagged
+from odoo.tools import SQL, config
+
+from ..core import audit_anchor, hashchain
+from ..core.keyring import load_keyring, write_new
+from ..models.keyring_service import key_file_path
 from .common import VaultCase
+
+FORGE_COLUMNS = (
+    "event, user_id, res_model, res_id, field_keys, purpose, count, detail, "
+    "company_id, create_date, create_uid, write_date, write_uid"
+)
 
 
 @tagged("post_install", "-at_install")
@@ -84,3 +95,115 @@ class TestAuditChain(VaultCase):
     def test_verify_action_reports_intact_chain(self):
         action = self.Audit.with_user(self.users["officer"]).action_verify_chain()
         self.assertEqual(action["params"]["type"], "success")
+
+    # -- issue #15, item 6 ----------------------------------------------------
+    def unsealed(self):
+        self.env.invalidate_all()
+        return self.Audit.sudo().search([("seq", "=", False)])
+
+    def test_a_row_inserted_in_sql_is_never_sealed_as_genuine(self):
+        cr = self.env.cr
+        # A forger with SQL access writes a plausible row without position...
+        cr.execute(
+            SQL(
+                "INSERT INTO amazon_pii_audit (%s) SELECT %s FROM amazon_pii_audit "
+                "WHERE detail = 'row 3'",
+                SQL(FORGE_COLUMNS),
+                SQL(FORGE_COLUMNS.replace("detail", "'forged: blank row'")),
+            )
+        )
+        # ...and a copy of a genuine row with its insert MAC.
+        cr.execute(
+            SQL(
+                "INSERT INTO amazon_pii_audit (%s, row_mac, mac_key) "
+                "SELECT %s, row_mac, mac_key FROM amazon_pii_audit "
+                "WHERE detail = 'row 4'",
+                SQL(FORGE_COLUMNS),
+                SQL(FORGE_COLUMNS),
+            )
+        )
+        self.Audit._log("verify", detail="genuine, after the forgeries")
+        self.Audit._seal_committed()
+        forged = self.unsealed()
+        self.assertEqual(len(forged), 2)
+        self.assertTrue(
+            self.Audit.sudo()
+            .search([("detail", "=", "genuine, after the forgeries")])
+            .seq
+        )
+        problems, _head = self.Audit._verify_chain()
+        self.assertEqual(
+            {p["id"] for p in problems if "insert MAC" in p["reason"]}, set(forged.ids)
+        )
+        self.Audit._cron_verify_chain()
+        incident = self.env["amazon.pii.incident"].search(
+            [("kind", "=", "audit_tamper")]
+        )
+        self.assertIn("insert MAC", incident.description)
+
+    def test_every_row_the_service_writes_carries_a_valid_insert_mac(self):
+        rows = self.Audit.sudo().search([])
+        self.assertTrue(rows and all(rows.mapped("row_mac")))
+        self.assertEqual(self.Audit._verify_chain()[0], [])
+        # A MAC edited in SQL breaks the row's link: the chain covers it.
+        self.env.cr.execute(
+            SQL(
+                "UPDATE amazon_pii_audit SET row_mac = %s WHERE detail = 'row 1'",
+                "0" * 64,
+            )
+        )
+        self.env.invalidate_all()
+        self.assertIn("hash mismatch", self.Audit._verify_chain()[0][0]["reason"])
+
+    def anchored_to(self, path):
+        return patch.dict(config.options, {"amazon_pii_audit_head_file": path})
+
+    def test_deleting_the_newest_rows_is_detected_by_the_head_file(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "head.json")
+            with self.anchored_to(path):
+                # A seal anchors its head once its transaction commits.
+                for i in range(3):
+                    self.Audit._log("verify", detail=f"newest {i}")
+                self.Audit._seal_rows()
+                self.assertIsNone(audit_anchor.read_anchor(path))
+                self.env.cr.postcommit.run()
+                head = self.Audit._verify_chain()[1]
+                self.assertEqual(
+                    audit_anchor.read_anchor(path), (head["seq"], head["chain_hash"])
+                )
+                self.assertEqual(self.Audit._verify_chain()[0], [])
+                # The newest rows deleted in SQL leave no gap in the chain...
+                self.env.cr.execute(
+                    SQL("DELETE FROM amazon_pii_audit WHERE detail LIKE 'newest %%'")
+                )
+                self.env.invalidate_all()
+                problems = self.Audit._verify_chain()[0]
+                # ...but the anchored row is gone.
+                self.assertEqual(
+                    [p["reason"][:13] for p in problems], ["head mismatch"]
+                )
+                self.Audit._cron_verify_chain()
+                self.assertTrue(
+                    self.env["amazon.pii.incident"].search(
+                        [("kind", "=", "audit_tamper")]
+                    )
+                )
+
+    def test_an_audit_key_that_sealed_rows_cannot_be_retired(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            key_file = os.path.join(tmp, "keys.json")
+            ring = load_keyring(key_file_path())
+            write_new(key_file, ring)
+            old = ring.active_version("audit")
+            with patch.dict(config.options, {"amazon_pii_key_file": key_file}):
+                # Rotated: rows sealed from now on use the new version.
+                write_new(key_file + ".new", ring.with_new_version("audit"))
+                os.replace(key_file + ".new", key_file)
+                self.Audit._log("verify", detail="under the new audit key")
+                self.Audit._seal_committed()
+                self.assertIn(old, self.Audit.sudo().search([]).mapped("chain_key"))
+                with self.assertRaisesRegex(UserError, "sealed"):
+                    self.vault.retire_key_version("audit", old)
+                self.assertIn(old, load_keyring(key_file).versions("audit"))
+                self.assertEqual(self.Audit._verify_chain()[0], [])

@@ -189,7 +189,7 @@ class TestVaultAccess(VaultCase):
     def test_officers_reveal_only_their_companies_buyers(self):
         other = self.env["res.company"].create({"name": "Other Seller Ltd"})
         officer = self.users["officer"]
-        vault = self.vault.with_user(officer)
+        vault = self.as_user("officer")
         # An owner of the other company.
         private = self.env["res.partner"].create(
             {"name": "Amazon buyer X", "company_id": other.id}

@@ -34,7 +34,7 @@ class TestVaultKeys(VaultCase):
         return ring
 
     def reveal_name(self, owner):
-        return self.vault.with_user(self.users["officer"]).reveal(
+        return self.as_user("officer").reveal(
             owner, ["recipient_name"], "customer_service"
         )[owner.id]["recipient_name"]
 

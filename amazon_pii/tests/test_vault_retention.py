@@ -92,7 +92,7 @@ class TestVaultRetention(VaultCase):
         )
         self.assertEqual(set(infos.mapped("kek_namespace")), {"archive"})
         with self.assertRaisesRegex(AccessError, "legal hold"):
-            self.vault.with_user(officer).reveal(
+            self.as_user("officer").reveal(
                 owner, ["recipient_name"], "customer_service"
             )
         with freeze_time(DELIVERED + timedelta(days=60)):
@@ -101,7 +101,7 @@ class TestVaultRetention(VaultCase):
             hold.with_user(officer).action_release()
             self.assertEqual(hold.state, "released")
             self.assertTrue(
-                self.vault.with_user(officer).may_reveal(
+                self.as_user("officer").may_reveal(
                     owner, ["recipient_name"], "customer_service"
                 )
             )
@@ -120,7 +120,7 @@ class TestVaultRetention(VaultCase):
         hold = self.place_hold(owner, "LH-9", "Dispute")
         self.vault.store([(owner, {"recipient_name": "Changed Later"})])
         hold.with_user(officer).action_release()
-        revealed = self.vault.with_user(officer).reveal(
+        revealed = self.as_user("officer").reveal(
             owner, ["recipient_name"], "legal_request"
         )
         self.assertEqual(revealed[owner.id]["recipient_name"], MARKER_NAME)

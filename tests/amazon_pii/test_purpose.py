@@ -5,9 +5,9 @@ import pytest
 from amazon_pii.core.purpose import TOTP_HINT, Actor, EntryFacts, base_key, decide
 
 NOW = datetime(2026, 5, 1, 12, 0)
-OFFICER = Actor(is_officer=True, is_shipping=False, has_2fa=True)
-SHIPPING = Actor(is_officer=False, is_shipping=True, has_2fa=True)
-NOBODY = Actor(is_officer=False, is_shipping=False, has_2fa=True)
+OFFICER = Actor(is_officer=True, is_shipping=False, has_2fa=True, step_up="")
+SHIPPING = Actor(is_officer=False, is_shipping=True, has_2fa=True, step_up="")
+NOBODY = Actor(is_officer=False, is_shipping=False, has_2fa=True, step_up="")
 
 
 def entry(key="recipient_name", held=False, fulfilled_at=None):
@@ -26,14 +26,22 @@ def test_unknown_purpose_is_refused():
 
 def test_users_outside_pii_groups_are_refused_before_2fa_is_mentioned():
     allowed, reason = decide(
-        Actor(False, False, has_2fa=False), entry(), "delivery_slip", NOW, 24
+        Actor(False, False, has_2fa=False, step_up=""),
+        entry(),
+        "delivery_slip",
+        NOW,
+        24,
     )
     assert not allowed and reason.startswith("Only a PII Officer")
 
 
 def test_two_factor_authentication_is_required_and_explained():
     allowed, reason = decide(
-        Actor(True, False, has_2fa=False), entry(), "customer_service", NOW, 24
+        Actor(True, False, has_2fa=False, step_up=""),
+        entry(),
+        "customer_service",
+        NOW,
+        24,
     )
     assert (allowed, reason) == (False, TOTP_HINT)
     assert "Two-factor authentication" in reason
@@ -79,3 +87,14 @@ def test_nobody_else():
 def test_base_key():
     assert base_key("gift_message#113-1") == "gift_message"
     assert base_key("phone") == "phone"
+
+
+def test_a_session_without_a_recent_step_up_is_refused_even_for_officers():
+    stale = Actor(True, False, has_2fa=True, step_up="confirm your code")
+    assert decide(stale, entry(), "customer_service", NOW, 24) == (
+        False,
+        "confirm your code",
+    )
+    # Enrolment is explained first: a code cannot be confirmed without it.
+    neither = Actor(True, False, has_2fa=False, step_up="confirm your code")
+    assert decide(neither, entry(), "customer_service", NOW, 24)[1] == TOTP_HINT
