@@ -6,14 +6,17 @@ print show the pseudonym (docs/data-protection.md #22, #23)."""
 import base64
 import io
 import os
+import time
 from datetime import timedelta
 
 from pypdf import PdfReader
 
-from odoo import fields
+from odoo import fields, http
 from odoo.exceptions import AccessError
 from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import new_test_user, tagged
+
+from odoo.addons.amazon_pii.models.res_users import record_step_up
 
 from .test_shipments import LabelCase
 
@@ -292,3 +295,23 @@ class TestSlipOutsidePrinting(LabelCase):
             recipient["addressLine1"],
             picking.with_user(self.clerk)._amazon_slip_address(),
         )
+
+    def test_a_stale_code_prints_the_pseudonym_and_says_why(self):
+        """Fulfilment staff whose session confirmed its code too long ago get
+        the pseudonym and, on the slip, what to do; not a silent pseudonym."""
+        order = self.order_to_ship()
+        picking = order.picking_ids
+        recipient = next(
+            o["recipient"]
+            for o in self.data["orders"]
+            if o["orderId"] == order.amazon_order_id
+        )
+        self.login(self.clerk)
+        # The session's code was confirmed 13 hours ago (window: 12).
+        record_step_up(self.session, self.clerk.id, time.time() - 13 * 3600)
+        http.root.session_store.save(self.session)
+        response = self.url_open(f"/report/html/stock.report_deliveryslip/{picking.id}")
+        self.assertEqual(response.status_code, 200)
+        self.assertNotIn(recipient["addressLine1"], response.text)
+        self.assertIn(order.partner_id.name, response.text)
+        self.assertIn("authentication code", response.text)

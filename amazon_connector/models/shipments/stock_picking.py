@@ -399,15 +399,21 @@ class StockPicking(models.Model):
         no stored file holds it (docs/data-protection.md #23)."""
         self.ensure_one()
         order = self.sale_id
-        if self._amazon_printed_by_person() and self.env["amazon.pii.vault"].may_reveal(
-            order, ADDRESS_KEYS, "delivery_slip"
-        ):
-            return order._amazon_delivery_address(order, "delivery_slip")[order.id]
+        vault = self.env["amazon.pii.vault"]
+        hint = []
+        if self._amazon_printed_by_person():
+            if vault.may_reveal(order, ADDRESS_KEYS, "delivery_slip"):
+                return order._amazon_delivery_address(order, "delivery_slip")[order.id]
+            if self.env.user.has_groups(SHIPPING_GROUPS):
+                # Fulfilment staff who may not print it now (shipped, code
+                # too old) read why on the slip rather than a silent pseudonym.
+                hint = [vault._refusal(order, ADDRESS_KEYS, "delivery_slip")[1]]
         partner = order.partner_id
         return [
             partner.name,
             " ".join(filter(None, [partner.city, partner.state_id.code])),
             partner.country_id.name or "",
+            *filter(None, hint),
         ]
 
     @api.model
