@@ -115,7 +115,7 @@ class TestAccountEndpoints(SandboxCase):
             with self.assertRaisesRegex(UserError, "configuration file"):
                 self.account._client()
             with self.assertLogs(SYNC_LOGGER, "WARNING"):
-                log = self.sync()
+                log = self.sync(self.account)
             self.assertEqual(log.state, "failed")
             self.assertIn("configuration file", log.message)
             self.assertEqual(self.traffic(), before)

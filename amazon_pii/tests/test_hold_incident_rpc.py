@@ -9,7 +9,7 @@ from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
 from odoo.tools import mute_logger
 
-from .common import MARKER_NAME, MARKER_STREET
+from .common import MARKER_NAME, MARKER_STREET, web_session
 
 ROLES = {
     "officer": "amazon_pii.group_amazon_pii_officer",
@@ -106,6 +106,8 @@ class TestHoldIncidentRpc(HttpCase):
             self.env, login="rpc_reader", groups=ROLES["officer"]
         )  # never logs in over HTTP: a TOTP user would need the second step
         reader.sudo().totp_secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+        # Reading from a stepped-up web session: only the hold can refuse.
+        web_session(self, reader)
         Vault = self.env["amazon.pii.vault"].with_user(reader)
         self.assertFalse(
             Vault.may_reveal(self.owner, ["recipient_name"], "customer_service")
