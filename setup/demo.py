@@ -104,6 +104,8 @@ def run_demo(args, sandbox):
             *common,
             "-i",
             ",".join(odoo_env.ADDONS),
+            # A seller's own database, not Odoo's sample company and products.
+            "--without-demo=all",
             "--stop-after-init",
             "--log-level=warn",
             QUIET_WARNINGS,

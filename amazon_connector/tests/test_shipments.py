@@ -619,3 +619,29 @@ class TestTracking(ShipmentCase):
         self.assertIn("carrier", picking.amazon_share_message)
         self.assertNotIn("jane.doe", picking.amazon_share_message)
         self.assertFalse(_Collector.received)
+
+
+@tagged("post_install", "-at_install")
+class TestDeliveryFormAfterLabel(LabelCase):
+    def test_every_selection_the_form_shows_has_its_value_among_its_options(self):
+        """What the web client renders: a selection field whose value is not
+        one of the options it was given crashes the form ("Oops")."""
+        order = self.order_to_ship()
+        picking, _rate, _action = self.buy_label(order)
+        Picking = self.env["stock.picking"].with_user(self.clerk)
+        views = Picking.get_views([(False, "form")])
+        fields = views["models"]["stock.picking"]["fields"]
+        shown = [name for name in fields if name.startswith("amazon_")]
+        self.assertIn("amazon_confirm_source", shown)
+        spec = {name: {} for name in shown}
+        [data] = picking.with_user(self.clerk).web_read(spec)
+        for name in shown:
+            self.assertIn(name, data, name)
+            if fields[name]["type"] != "selection" or data[name] is False:
+                continue
+            options = [
+                value
+                for value, label in fields[name]["selection"]
+                if value is not False and label != ""
+            ]
+            self.assertIn(data[name], options, name)

@@ -48,16 +48,20 @@ class AmazonListing(models.Model):
             )
         elif self.sync_stock and self.is_mfn:
             stock = product.with_context(warehouse_id=account._stock_warehouses().ids)
-            quantity = core.mfn_quantity(stock.free_qty, account.stock_buffer)
             on_hand = stock.qty_available
+            # Free to sell: on hand minus what is reserved, and minus every
+            # unit owed to orders still to ship even before it is reserved
+            # (a delivery waiting for its pick, or for stock to arrive).
+            free = min(stock.free_qty, on_hand - stock.outgoing_qty)
+            quantity = core.mfn_quantity(free, account.stock_buffer)
             if quantity <= 0 < on_hand:
                 notes.append(
                     self.env._(
                         "Amazon is offered 0 although %(on_hand)s unit(s) are on "
-                        "hand: %(reserved)s reserved for deliveries still to ship, "
+                        "hand: %(owed)s owed to deliveries still to ship, "
                         "safety buffer %(buffer)s.",
                         on_hand=on_hand,
-                        reserved=on_hand - stock.free_qty,
+                        owed=on_hand - free,
                         buffer=account.stock_buffer,
                     )
                 )

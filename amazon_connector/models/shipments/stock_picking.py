@@ -297,7 +297,9 @@ class StockPicking(models.Model):
             if label_format == "ZPL"
             else "amazon_connector.action_report_amazon_label"
         )
-        return self.env.ref(report).report_action(self)
+        # config=False: the label is Amazon's PDF printed as is, so no
+        # "configure your document layout" step comes first.
+        return self.env.ref(report).report_action(self, config=False)
 
     def _amazon_label_key(self):
         """The label's vault key: an entry of the order, so retention,
