@@ -1,4 +1,5 @@
 from . import stock_picking
+from . import stock_picking_chain
 from . import delivery_carrier
 from . import amazon_shipment
 from . import amazon_pii_vault
