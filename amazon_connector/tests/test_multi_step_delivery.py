@@ -196,12 +196,48 @@ class TestShippedElsewhereMultiStep(MultiStepCase):
     def test_three_step_deliveries_leave_once(self):
         self.assert_chain_left_once("pick_pack_ship")
 
+    def test_a_step_that_needs_lots_stops_the_chain_and_says_so(self):
+        step_types = self.use_steps("pick_ship")
+        shipped = {
+            truth["orderId"]: truth
+            for truth, event in self.expected_orders().values()
+            if event["status"] == "SHIPPED" and truth["fulfilledBy"] == "MERCHANT"
+        }
+        sku = Counter(
+            i["sku"] for truth in shipped.values() for i in truth["items"]
+        ).most_common(1)[0][0]
+        # Lot-tracked, and its stock has no lot: the pick needs a person.
+        self.products[sku].tracking = "lot"
+        self.sync()
+        stopped = 0
+        for order, truth in self.merchant("SHIPPED"):
+            if sku not in {i["sku"] for i in truth["items"]}:
+                continue
+            stopped += 1
+            pick = order.picking_ids.filtered(
+                lambda p: (
+                    p.picking_type_id == step_types[0]
+                    and p.state not in ("done", "cancel")
+                )
+            )
+            self.assertTrue(pick, order.name)
+            self.assertIn(pick[0].name, order.amazon_sync_error or "")
+            # Nothing went on to the delivery for the lot-tracked goods.
+            self.assertFalse(
+                order.picking_ids.move_ids.filtered(
+                    lambda m: m.product_id == self.products[sku] and m.state == "done"
+                ),
+                order.name,
+            )
+        self.assertTrue(stopped)
+
     def test_sellers_who_ship_from_odoo_keep_every_step_open(self):
         """With the "activity" option nothing is validated; the activity is
         on the delivery, and until Odoo creates it (once the goods are
         picked) on the open pick."""
         self.use_steps("pick_ship")
         self.account.shipped_elsewhere = "activity"
+        self.account.auto_invoice = True
         self.sync()
         shipped = self.merchant("SHIPPED")
         self.assertTrue(shipped)
@@ -213,6 +249,10 @@ class TestShippedElsewhereMultiStep(MultiStepCase):
                     ["Amazon reports this order shipped"],
                     picking.name,
                 )
+            # Invoiced once the goods leave in Odoo, not while the pick is open.
+            self.assertFalse(
+                order.invoice_ids.filtered(lambda m: m.state == "posted"), order.name
+            )
         self.assertEqual(
             set(self.on_hand(self.warehouse.lot_stock_id).values()), {STOCK}
         )

@@ -324,7 +324,7 @@ class AmazonOrderImport(models.AbstractModel):
         facilitator tax goes to its liability account, not to revenue."""
         if order.picking_ids.filtered(
             lambda p: (
-                p.picking_type_code == "outgoing" and p.state not in ("done", "cancel")
+                p.state not in ("done", "cancel") and p.move_ids._amazon_to_buyer()
             )
         ):
             return  # not delivered in Odoo yet: invoiced when it is
@@ -393,8 +393,8 @@ class AmazonOrderImport(models.AbstractModel):
         not validate alone (lots, serials) stops the chain there and says so
         on the order, while Amazon's status and everything else still apply."""
         targets = defaultdict(float)
-        for line in order.order_line.filtered("amazon_item_id"):
-            item = line.amazon_item_id
+        for line in order.order_line:
+            item = line.amazon_item_id  # False for a line the seller added
             if plan.status == "SHIPPED" and item not in plan.shipped:
                 targets[item] += line.product_uom_qty
             else:

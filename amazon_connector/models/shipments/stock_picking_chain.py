@@ -44,14 +44,18 @@ class StockMove(models.Model):
         stock = self.picking_type_id.warehouse_id.lot_stock_id
         return 2 if stock and self.location_id._child_of(stock) else 1
 
-    def _amazon_waits_on_a_step(self):
-        """The move's goods are still in an open step before it (a chain of
-        pull rules): it moves once that step is validated."""
+    def _amazon_at_hand(self):
+        """What the move can take to its destination now: all of it when it
+        takes goods from stock (Odoo 18 creates a later step's move for
+        goods already there), else what the done steps before it brought
+        (a chain of pull rules: the rest is still in an open step)."""
         self.ensure_one()
-        return any(
+        if any(
             m.state not in ("done", "cancel") and m.group_id == self.group_id
             for m in self.move_orig_ids
-        )
+        ):
+            return self.quantity
+        return self.product_uom_qty
 
 
 class StockPicking(models.Model):
@@ -80,16 +84,12 @@ class StockPicking(models.Model):
             ):
                 remaining[move.sale_line_id.amazon_item_id] -= move.quantity
             at_hand = moves.filtered(
-                lambda m: (
-                    m.state not in ("done", "cancel")
-                    and m.picking_id
-                    and not m._amazon_waits_on_a_step()
-                )
+                lambda m: m.state not in ("done", "cancel") and m.picking_id
             ).sorted(lambda m: (m._amazon_stage(), m.id))
             allotted = {}
             for move in at_hand:
                 item = move.sale_line_id.amazon_item_id
-                allotted[move] = max(0, min(remaining[item], move.product_uom_qty))
+                allotted[move] = max(0, min(remaining[item], move._amazon_at_hand()))
                 remaining[item] -= allotted[move]
             nearest = next((m for m in at_hand if allotted[m] > 0), None)
             if nearest is None:
