@@ -1,5 +1,5 @@
 from . import stock_picking
-from . import stock_picking_chain
+from . import stock_move
 from . import delivery_carrier
 from . import amazon_shipment
 from . import amazon_pii_vault
