@@ -9,6 +9,7 @@ from . import test_sku_binding
 from . import test_rate_buckets
 from . import test_log_redaction
 from . import test_shipped_elsewhere
+from . import test_multi_step_delivery
 from . import test_seller_week
 from . import test_label_vault
 from . import test_multi_company

@@ -325,7 +325,7 @@ class AmazonOrderImport(models.AbstractModel):
         facilitator tax goes to its liability account, not to revenue."""
         if order.picking_ids.filtered(
             lambda p: (
-                p.picking_type_code == "outgoing" and p.state not in ("done", "cancel")
+                p.state not in ("done", "cancel") and p.move_ids._amazon_to_buyer()
             )
         ):
             return  # not delivered in Odoo yet: invoiced when it is
@@ -346,20 +346,25 @@ class AmazonOrderImport(models.AbstractModel):
     def _shipped_elsewhere(self, account, order, plan):
         """Amazon reports a merchant-fulfilled order (partly) shipped while
         its delivery is open in Odoo: shipped on Seller Central, by another
-        tool, or before the first sync. By default the delivery is validated
-        for what Amazon shipped (a backorder keeps the rest), marked as known
-        to Amazon, and nothing is sent back; else it stays open with an
+        tool, or before the first sync. By default the delivery (with the
+        pick and pack steps of a multi-step warehouse) is validated for what
+        Amazon shipped (backorders keep the rest), marked as known to
+        Amazon, and nothing is sent back; else it stays open with an
         activity for a person to decide."""
         open_ = order.picking_ids.filtered(
-            lambda p: p._amazon_ships_to_buyer() and p.state not in ("done", "cancel")
+            lambda p: (
+                p.state not in ("done", "cancel") and p.move_ids._amazon_to_buyer()
+            )
         )
         if not open_:
             return
         if account.shipped_elsewhere == "activity":
             summary = self.env._("Amazon reports this order shipped")
-            for picking in open_.filtered(
-                lambda p: summary not in p.activity_ids.mapped("summary")
-            ):
+            # On the delivery; a multi-step warehouse creates it once the
+            # goods are picked, so until then on the open steps.
+            for picking in (
+                open_.filtered(lambda p: p._amazon_ships_to_buyer()) or open_
+            ).filtered(lambda p: summary not in p.activity_ids.mapped("summary")):
                 picking.activity_schedule(
                     "mail.mail_activity_data_todo",
                     summary=summary,
@@ -373,45 +378,37 @@ class AmazonOrderImport(models.AbstractModel):
                     user_id=(picking.user_id or account.user_id or self.env.user).id,
                 )
             return
-        # On the deliveries' environment: their validation hook reads it.
+        # On the transfers' environment: the delivery's validation hook reads it.
         self._deliver_from_amazon(
-            order, plan, open_.with_context(amazon_shipped_elsewhere=True)
+            order.with_context(amazon_shipped_elsewhere=True), plan
         )
 
-    def _deliver_from_amazon(self, order, plan, pickings=None):
+    def _deliver_from_amazon(self, order, plan):
         """Amazon shipped (from its warehouse, or the seller outside Odoo):
-        validate our delivery for the quantities Amazon reports fulfilled."""
-        outgoing = pickings or order.picking_ids.filtered(
-            lambda p: p.picking_type_code == "outgoing"
-        )
-        done = defaultdict(float)
-        for move in outgoing.filtered(lambda p: p.state == "done").move_ids:
-            done[move.sale_line_id.amazon_item_id] += move.quantity
-        for picking in outgoing.filtered(lambda p: p.state not in ("done", "cancel")):
-            for move in picking.move_ids:
-                item = move.sale_line_id.amazon_item_id
-                if plan.status == "SHIPPED" and item not in plan.shipped:
-                    wanted = move.product_uom_qty  # all of it, whatever Amazon said
-                else:
-                    wanted = plan.shipped.get(item, 0) - done[item]
-                move.quantity = max(0, min(wanted, move.product_uom_qty))
-                move.picked = move.quantity > 0
-                done[item] += move.quantity
-            if any(picking.move_ids.mapped("picked")):
-                self._validate(order, picking)
+        the quantities Amazon reports fulfilled reach the buyer in Odoo too,
+        through every step of the warehouse. Partly shipped: backorders keep
+        the rest to ship. Shipped: Amazon considers the order complete (an
+        item it does not detail shipped whole), so nothing stays open.
 
-    def _validate(self, order, picking):
-        """Validate in a savepoint of its own: a delivery Odoo will not
-        validate alone (lots, serials) stays open and says so on the order,
-        while Amazon's status and everything else still apply."""
-        # Partly shipped: a backorder keeps the rest to ship. Shipped: Amazon
-        # considers the order complete, so nothing stays open in Odoo.
-        reason = picking._amazon_validate(backorder=order.amazon_status != "SHIPPED")
-        if reason:
+        Each transfer is validated in a savepoint of its own: one Odoo will
+        not validate alone (lots, serials) stops the chain there and says so
+        on the order, while Amazon's status and everything else still apply."""
+        targets = defaultdict(float)
+        for line in order.order_line:
+            item = line.amazon_item_id  # False for a line the seller added
+            if plan.status == "SHIPPED" and item not in plan.shipped:
+                targets[item] += line.product_uom_qty
+            else:
+                targets[item] = plan.shipped.get(item, 0)
+        stopped = self.env["stock.picking"]._amazon_ship_to_buyer(
+            order, targets, backorder=order.amazon_status != "SHIPPED"
+        )
+        if stopped:
+            transfer, reason = stopped
             order.amazon_sync_error = self.env._(
-                "Amazon reports this order shipped, but delivery "
+                "Amazon reports this order shipped, but transfer "
                 "%(picking)s could not be validated: %(reason)s",
-                picking=picking.name,
+                picking=transfer.name,
                 reason=reason,
             )
 

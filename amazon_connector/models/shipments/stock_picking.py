@@ -1,4 +1,5 @@
 import base64
+from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -18,6 +19,9 @@ SHIPPING_GROUPS = "amazon_pii.group_amazon_shipping,amazon_pii.group_amazon_pii_
 # Odoo's routes that answer a person's print (web/controllers/report.py).
 PRINT_ROUTES = ("/report/pdf/", "/report/html/", "/report/text/", "/report/download")
 LABEL_KEY = "shipping_label"  # amazon_pii/core/registry.py DOCUMENTS
+# A bound on validation rounds: each round moves at least one unit one step
+# closer to the buyer (stock_move.py), so a sane chain needs a handful.
+MAX_ROUNDS = 50
 
 
 class StockPicking(models.Model):
@@ -209,6 +213,57 @@ class StockPicking(models.Model):
         except UserError as exc:
             return str(exc)
         return None
+
+    # -- goods Amazon reports shipped, through every warehouse step -------------------
+    @api.model
+    def _amazon_ship_to_buyer(self, order, targets, backorder=False):
+        """Validate ``order``'s transfers on the way to the buyer until
+        ``targets`` (``{Amazon item id: quantity}``) reached the buyer.
+
+        Each round takes what must still reach the buyer per item, spreads
+        it over the open moves whose goods are at hand, the nearest to the
+        buyer first (goods already picked are the ones that left), and
+        validates the transfer nearest to the buyer that holds some of it;
+        validating a step pushes its goods into the next one. ``backorder``
+        keeps the rest to ship on every step; else it is cancelled.
+
+        Each transfer is validated in a savepoint of its own: where Odoo
+        needs a person (lots, serial numbers) the chain stops there and
+        ``(transfer, reason)`` says where and why; None otherwise."""
+        for _round in range(MAX_ROUNDS):
+            moves = order.picking_ids.move_ids._amazon_to_buyer()
+            remaining = defaultdict(float, targets)
+            for move in moves.filtered(
+                lambda m: m.state == "done" and m.location_dest_id.usage == "customer"
+            ):
+                remaining[move.sale_line_id.amazon_item_id] -= move.quantity
+            at_hand = moves.filtered(
+                lambda m: m.state not in ("done", "cancel") and m.picking_id
+            ).sorted(lambda m: (m._amazon_stage(), m.id))
+            allotted = {}
+            for move in at_hand:
+                item = move.sale_line_id.amazon_item_id
+                allotted[move] = max(0, min(remaining[item], move._amazon_at_hand()))
+                remaining[item] -= allotted[move]
+            nearest = next((m for m in at_hand if allotted[m] > 0), None)
+            if nearest is None:
+                return None  # everything Amazon shipped reached the buyer
+            picking = nearest.picking_id
+            reason = picking._amazon_pick_and_validate(allotted, backorder)
+            if reason:
+                return picking, reason
+        return None
+
+    def _amazon_pick_and_validate(self, quantities, backorder):
+        """Pick ``quantities`` (``{move: qty}``; the transfer's other open
+        moves are left unpicked, for the backorder) and validate; the reason
+        it could not be validated, else None."""
+        self.ensure_one()
+        for move in self.move_ids.filtered(lambda m: m.state not in ("done", "cancel")):
+            qty = max(0, min(quantities.get(move, 0), move.product_uom_qty))
+            move.quantity = qty
+            move.picked = qty > 0
+        return self._amazon_validate(backorder=backorder)
 
     # -- actions ---------------------------------------------------------------------
     def _amazon_require(self, groups):
