@@ -56,6 +56,27 @@ class TestShippedElsewhere(SandboxCase):
             )
             # Nothing went back to Amazon for them.
             self.assertFalse(self.sandbox.confirmations(order_id=order.amazon_order_id))
+        # Dated when Amazon shipped, with Amazon's tracking (Amazon's own
+        # view of the packages, asked through its account).
+        for order, _truth in shipped[:5]:
+            with order.amazon_account_id._client() as client:
+                packages = (
+                    client.get_order(order.amazon_order_id, ["PACKAGES"])["order"].get(
+                        "packages"
+                    )
+                    or []
+                )
+            self.assertTrue(packages, order.amazon_order_id)
+            last = max(amazon_time(p["shipTime"]) for p in packages)
+            for delivery in self.deliveries(order):
+                self.assertEqual(delivery.date_done, last, delivery.name)
+                self.assertEqual(
+                    set(delivery.move_ids.mapped("date")), {last}, delivery.name
+                )
+                for package in packages:
+                    self.assertIn(
+                        package["trackingNumber"], delivery.carrier_tracking_ref
+                    )
         for order, truth in partial:
             first = truth["items"][0]
             self.assertEqual(

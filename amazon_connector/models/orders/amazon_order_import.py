@@ -400,8 +400,12 @@ class AmazonOrderImport(models.AbstractModel):
                 targets[item] += line.product_uom_qty
             else:
                 targets[item] = plan.shipped.get(item, 0)
+        done_before = order.picking_ids.filtered(lambda p: p.state == "done")
         stopped = self.env["stock.picking"]._amazon_ship_to_buyer(
             order, targets, backorder=order.amazon_status != "SHIPPED"
+        )
+        self._as_amazon_shipped(
+            plan, order.picking_ids.filtered(lambda p: p.state == "done") - done_before
         )
         if stopped:
             transfer, reason = stopped
@@ -411,6 +415,25 @@ class AmazonOrderImport(models.AbstractModel):
                 picking=transfer.name,
                 reason=reason,
             )
+
+    def _as_amazon_shipped(self, plan, transfers):
+        """Transfers validated because Amazon shipped are dated when Amazon
+        shipped (stock history and "done" dates tell the truth, not the
+        import time) and the deliveries carry Amazon's tracking numbers."""
+        times = [p["ship_time"] for p in plan.packages if p.get("ship_time")]
+        if not transfers or not times:
+            return
+        when = max(times)
+        numbers = {p["tracking_number"] for p in plan.packages}
+        tracking = ", ".join(sorted(n for n in numbers if n))
+        for transfer in transfers:
+            vals = {"date_done": when}
+            if tracking and transfer._amazon_ships_to_buyer():
+                vals["carrier_tracking_ref"] = transfer.carrier_tracking_ref or tracking
+            transfer.sudo().write(vals)
+            moves = transfer.move_ids.filtered(lambda m: m.state == "done")
+            moves.sudo().write({"date": when})
+            moves.move_line_ids.sudo().write({"date": when})
 
     def _cancel(self, order):
         pickings = order.picking_ids
