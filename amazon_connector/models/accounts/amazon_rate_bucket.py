@@ -1,4 +1,5 @@
-"""SP-API token buckets shared by every Odoo process of the database (docs/data-protection.md #20).
+"""SP-API token buckets shared by every Odoo process of the database
+(docs/data-protection.md #20).
 
 Amazon counts a seller's calls per operation whichever worker, cron or server
 makes them; a bucket per process would let four workers spend four times the
