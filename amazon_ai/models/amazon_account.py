@@ -5,6 +5,8 @@ from markupsafe import Markup, escape
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from odoo.addons.amazon_pii.core.work import BUSY
+
 _logger = logging.getLogger(__name__)
 
 
@@ -65,11 +67,20 @@ class AmazonAccount(models.Model):
         self.env.flush_all()
         for account_id in self.search([("risk_enabled", "=", True)]).ids:
             try:
-                self.env["amazon.work"]._run(
+                # The account's row first: its sync writes it too, and two
+                # writers of one row fail one of them late (serialization).
+                done = self.env["amazon.work"]._run(
                     lambda env, account_id=account_id: env["amazon.risk"]._retrain(
                         env["amazon.account"].browse(account_id)
-                    )
+                    ),
+                    rows=[("amazon.account", [account_id])],
                 )
+                if done is BUSY:
+                    _logger.info(
+                        "Risk model of account %s not retrained now: its sync "
+                        "holds the account; the next run retrains it.",
+                        account_id,
+                    )
             except Exception as exc:  # noqa: BLE001 - the other accounts still train
                 _logger.error(
                     "Risk model of account %s not retrained: %s",
