@@ -7,6 +7,8 @@ from collections import Counter
 
 from odoo.tests import new_test_user, tagged
 
+from odoo.addons.amazon_pii.tests.common import web_session
+
 from .common import SandboxCase
 
 STOCK = 500  # enough for every order: reservations are never short
@@ -315,6 +317,8 @@ class TestLabelMultiStep(MultiStepCase):
         self.assertTrue(delivery._amazon_ships_to_buyer())
         self.assertEqual(delivery.state, "assigned")
 
+        # Rates reveal the address: the clerk's stepped-up web session.
+        web_session(self, self.clerk)
         action = delivery.with_user(self.clerk).action_amazon_get_rates()
         wizard = self.env["amazon.label.wizard"].browse(action["res_id"])
         wizard.with_user(self.clerk).rate_ids.sorted("price")[0].action_buy()
