@@ -629,12 +629,16 @@ class TestDeliveryFormAfterLabel(LabelCase):
         order = self.order_to_ship()
         picking, _rate, _action = self.buy_label(order)
         for user in (self.clerk, self.env.ref("base.user_admin")):
-            Picking = self.env["stock.picking"].with_user(user)
+            # With a language, as the web client asks: options then come from
+            # Odoo's reflected selections, not from the code.
+            Picking = (
+                self.env["stock.picking"].with_user(user).with_context(lang="en_US")
+            )
             views = Picking.get_views([(False, "form")])
             fields = views["models"]["stock.picking"]["fields"]
             self.assertIn("amazon_confirm_source", fields)
             spec = {name: {} for name in fields if fields[name]["type"] == "selection"}
-            [data] = picking.with_user(user).web_read(spec)
+            [data] = picking.with_user(user).with_context(lang="en_US").web_read(spec)
             for name in spec:
                 self.assertIn(name, data, name)
                 if data[name] is False:
@@ -645,3 +649,24 @@ class TestDeliveryFormAfterLabel(LabelCase):
                     if value is not False and label != ""
                 ]
                 self.assertIn(data[name], options, f"{user.login}: {name}")
+
+    def test_every_static_selection_of_the_suite_is_reflected(self):
+        """Odoo stores (and translates) only list selections; a tuple gives
+        the web client no options for the field and crashes the form."""
+        checked = 0
+        for model in self.env.registry.values():
+            for field in model._fields.values():
+                if (
+                    field.type != "selection"
+                    or field.related
+                    or getattr(field, "_module", None)
+                    not in ("amazon_pii", "amazon_connector", "amazon_ai")
+                    or callable(field.selection)
+                    or isinstance(field.selection, str)
+                ):
+                    continue
+                checked += 1
+                self.assertIsInstance(
+                    field.selection, list, f"{model._name}.{field.name}"
+                )
+        self.assertGreater(checked, 10)

@@ -87,8 +87,10 @@ class StockPicking(models.Model):
         help="An unshipped merchant-fulfilled delivery to the buyer.",
     )
     # -- tracking ------------------------------------------------------------------
+    # A list: Odoo reflects (and translates) only list selections; a tuple
+    # left the web client without options and crashed the Amazon tab.
     amazon_tracking_status = fields.Selection(
-        TRACKING_STATUSES, "Tracking status", readonly=True, copy=False
+        list(TRACKING_STATUSES), "Tracking status", readonly=True, copy=False
     )
     amazon_tracking_event = fields.Char("Last event", readonly=True, copy=False)
     amazon_tracking_time = fields.Datetime("Last event on", readonly=True, copy=False)
