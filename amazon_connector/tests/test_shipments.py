@@ -650,6 +650,39 @@ class TestDeliveryFormAfterLabel(LabelCase):
                 ]
                 self.assertIn(data[name], options, f"{user.login}: {name}")
 
+    def test_the_amazon_tab_of_a_labelled_delivery_renders_in_the_browser(self):
+        """The delivery form in a real browser, Amazon tab open, after a label
+        was bought: no client error (an invalid selection value crashes it)."""
+        order = self.order_to_ship()
+        picking, _rate, _action = self.buy_label(order)
+        self.env.flush_all()
+        code = """
+            (async () => {
+                const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+                const form = () => document.querySelector('.o_form_view');
+                for (let i = 0; i < 50 && !form(); i++) {
+                    await wait(200);
+                }
+                const tab = [...document.querySelectorAll('.o_notebook a.nav-link')]
+                    .find((a) => a.textContent.trim() === 'Amazon');
+                if (!tab) { console.error('no Amazon tab'); return; }
+                tab.click();
+                await wait(1500);
+                const error = document.querySelector('.o_error_dialog');
+                if (error) {
+                    console.error('client error: ' + error.innerText.slice(0, 400));
+                    return;
+                }
+                console.log('test successful');
+            })();
+        """
+        self.browser_js(
+            f"/odoo/action-stock.action_picking_tree_all/{picking.id}",
+            code,
+            login="admin",
+            timeout=120,
+        )
+
     def test_every_static_selection_of_the_suite_is_reflected(self):
         """Odoo stores (and translates) only list selections; a tuple gives
         the web client no options for the field and crashes the form."""
