@@ -42,13 +42,6 @@ def _hits(blob, needles):
 
 @tagged("post_install", "-at_install")
 class TestLabelVault(LabelCase):
-    def truth(self, order):
-        return next(
-            o["recipient"]
-            for o in self.data["orders"]
-            if o["orderId"] == order.amazon_order_id
-        )
-
     def label_entry(self, picking):
         return (
             self.env["amazon.pii.entry"]
@@ -267,11 +260,7 @@ class TestSlipOutsidePrinting(LabelCase):
     def test_slip_shows_the_address_only_when_a_person_prints_it(self):
         order = self.order_to_ship()
         picking = order.picking_ids
-        recipient = next(
-            o["recipient"]
-            for o in self.data["orders"]
-            if o["orderId"] == order.amazon_order_id
-        )
+        recipient = self.truth(order)
         # A person prints: the real address (this proves the check sees it).
         self.login(self.clerk)
         response = self.url_open(f"/report/html/stock.report_deliveryslip/{picking.id}")
@@ -301,11 +290,7 @@ class TestSlipOutsidePrinting(LabelCase):
         the pseudonym and, on the slip, what to do; not a silent pseudonym."""
         order = self.order_to_ship()
         picking = order.picking_ids
-        recipient = next(
-            o["recipient"]
-            for o in self.data["orders"]
-            if o["orderId"] == order.amazon_order_id
-        )
+        recipient = self.truth(order)
         self.login(self.clerk)
         # The session's code was confirmed 13 hours ago (window: 12).
         record_step_up(self.session, self.clerk.id, time.time() - 13 * 3600)

@@ -361,6 +361,15 @@ class LabelCase(PersonSession, HttpCase, ShipmentCase):
 
     registry_test_mode = False  # SandboxCase already serves requests its cursor
 
+    def truth(self, order):
+        """The recipient as the sandbox's dataset has it: the independent
+        truth of what the label and the slip print."""
+        return next(
+            o["recipient"]
+            for o in self.data["orders"]
+            if o["orderId"] == order.amazon_order_id
+        )
+
     def buy_label(self, order, label_format="PDF"):
         wizard = self.rates_wizard(order)
         wizard.label_format = label_format

@@ -15,7 +15,8 @@ File (JSON, mode 0600)::
 import fcntl
 import json
 import os
-import tempfile
+
+from .keyring import write_private_atomically
 
 FORMAT = 1
 
@@ -54,20 +55,11 @@ def advance_anchor(path, seq, digest):
             current = None  # a torn write: the new head replaces it
         if current and current[0] >= seq:
             return current
-        fd, tmp = tempfile.mkstemp(
-            dir=os.path.dirname(os.path.abspath(path)), prefix=".audit-head-"
+        write_private_atomically(
+            path,
+            json.dumps({"format": FORMAT, "seq": seq, "hash": digest}),
+            ".audit-head-",
         )
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"format": FORMAT, "seq": seq, "hash": digest}, handle)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
         return seq, digest
 
 

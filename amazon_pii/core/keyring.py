@@ -282,14 +282,16 @@ def write_new(path, ring):
         handle.write(ring.to_json())
 
 
-def replace_atomically(path, ring):
-    """Replace ``path`` via a 0600 temp file in the same directory + os.replace."""
+def write_private_atomically(path, text, prefix):
+    """Replace ``path`` with ``text``: a 0600 temp file (named ``prefix``...)
+    in the same directory, fsynced, then os.replace, so a reader sees the old
+    file or the new one, never a torn one, and nobody else can read either."""
     fd, tmp = tempfile.mkstemp(
-        dir=os.path.dirname(os.path.abspath(path)), prefix=".keyring-"
+        dir=os.path.dirname(os.path.abspath(path)), prefix=prefix
     )
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(ring.to_json())
+            handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o600)
@@ -298,6 +300,11 @@ def replace_atomically(path, ring):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def replace_atomically(path, ring):
+    """Replace the key file ``path`` with ``ring``."""
+    write_private_atomically(path, ring.to_json(), ".keyring-")
 
 
 def main(argv=None):
