@@ -19,6 +19,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import odoo_env
+import skips
 from secret_patterns import find_secrets
 
 ROOT = odoo_env.ROOT
@@ -39,11 +40,31 @@ class Tally:
         self.passed = 0
         self.failed = 0
         self.notes = []
+        self.skipped = []  # (where, test, reason, how many tests)
 
     def add(self, name, passed, failed, note=""):
         self.passed += passed
         self.failed += failed
         self.notes.append(f"{name}: {passed} passed, {failed} failed {note}".rstrip())
+
+    def skip(self, where, test, reason, count=1):
+        self.skipped.append((where, test, reason, count))
+
+    def judge_skips(self, patterns):
+        """Every skip is listed; those outside the allow-list fail the run."""
+        refused = [s for s in self.skipped if not skips.is_allowed(s[2], patterns)]
+        total = sum(s[3] for s in self.skipped)
+        for where, test, reason, count in self.skipped:
+            mark = "!" if (where, test, reason, count) in refused else " "
+            plural = f" ({count} tests)" if count > 1 else ""
+            print(f"  {mark} skipped {where} {test}{plural}: {reason}")
+        bad = sum(s[3] for s in refused)
+        self.add(
+            "skips",
+            0,
+            bad,
+            f"({total} test(s) skipped, {bad} outside tests/skips-allowed.txt)",
+        )
 
 
 def run(cmd, **kwargs):
@@ -68,6 +89,25 @@ def install_requirements():
     )
     if result.returncode != 0:
         raise SystemExit("Could not install requirements.txt/requirements-test.txt")
+
+
+def reference_data():
+    """Amazon's models for the sandbox and the tests: ../shared/amazon, else
+    the pinned copy, downloaded once into the cache. Without them the tests
+    that need them skip, and those skips fail the run."""
+    sys.path.insert(0, str(ROOT))
+    from tests.sandbox import reference  # needs ROOT on the path
+
+    if not reference.problems():
+        return
+    if reference.base_dir() == reference.SHARED:
+        print(f"! {reference.SHARED} differs from tests/sandbox/reference.lock.json")
+        return
+    print("Amazon's reference models are missing: downloading the pinned files ...")
+    try:
+        reference.fetch()
+    except reference.ReferenceError as exc:
+        print(f"! {exc}\n! {reference.how_to()}")
 
 
 def lint(tally):
@@ -116,6 +156,11 @@ def pure_tests(tally, expression):
         if (result.returncode != 0 or total == 0) and bad == 0:
             bad = 1  # failed outside any test (collection, usage) or ran none
         tally.add("pytest", total - bad - skipped, bad, f"({skipped} skipped)")
+        for case in suite.iter("testcase"):
+            mark = case.find("skipped")
+            if mark is not None:
+                test = f"{case.get('classname')}::{case.get('name')}"
+                tally.skip("pytest", test, mark.get("message", ""))
 
 
 def odoo_tests(tally, keep_db):
@@ -157,13 +202,20 @@ def odoo_tests(tally, keep_db):
         ]
         print("$", " ".join(cmd), flush=True)
         try:
-            problems, results = _run_odoo(cmd, env, log_path)
+            problems, results, skipped = _run_odoo(cmd, env, log_path)
         finally:
             if not keep_db:
                 db.drop(dbname)
             odoo_env.stop_postgres(db)
     total = sum(r[2] for r in results)
     bad = sum(r[0] + r[1] for r in results)
+    # Odoo counts a skipped test as run; a class skipped in setUpClass is
+    # not counted at all (its tests never started): neither passed.
+    started_and_skipped = 0
+    for what, reason, count in skipped:
+        tally.skip("odoo", what, reason, count)
+        started_and_skipped += 0 if what.startswith("setUpClass") else count
+    total -= started_and_skipped
     if not results:
         problems.append("Odoo printed no test result line")
     elif total == 0:
@@ -176,7 +228,7 @@ def odoo_tests(tally, keep_db):
 
 
 def _run_odoo(cmd, env, log_path):
-    problems, results, foreign = [], [], []
+    problems, results, foreign, skipped = [], [], [], []
     with (
         open(log_path, "w", encoding="utf-8") as log,
         subprocess.Popen(
@@ -199,7 +251,10 @@ def _run_odoo(cmd, env, log_path):
                 level, message = match["level"], match["message"]
                 echo = level in ("WARNING", "ERROR", "CRITICAL")
                 result = RESULT.search(message)
-                if result and "when loading database" in message:
+                if found := skips.odoo_skip(message):
+                    skipped.append(found)
+                    echo = True
+                elif result and "when loading database" in message:
                     counts = (result["failed"], result["errors"], result["total"])
                     results.append(tuple(int(n) for n in counts))
                     echo = True
@@ -215,7 +270,7 @@ def _run_odoo(cmd, env, log_path):
         problems.append(f"Odoo exited with status {returncode}")
     if foreign:
         print(f"  ({len(foreign)} deprecation warning(s) from Odoo's own code ignored)")
-    return problems, results
+    return problems, results, skipped
 
 
 def _foreign_warning(logger, message):
@@ -239,12 +294,14 @@ def main():
     tally = Tally()
     if not args.no_install:
         install_requirements()
+    reference_data()
     if not args.no_lint:
         lint(tally)
     pure_tests(tally, args.expression)
     if not args.no_odoo:
         odoo_tests(tally, args.keep_db)
     print()
+    tally.judge_skips(skips.allowed_reasons())
     for note in tally.notes:
         print("  " + note)
     print(f"{tally.passed} passed, {tally.failed} failed")

@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from tests.sandbox.fixture import models_available, running_sandbox
+from tests.sandbox.reference import how_to
 
-MODELS_MISSING = "shared SP-API models folder ../shared/amazon/sp-api-models is absent"
 US = "ATVPDKIKX0DER"
 # A synthetic warehouse address for Shipping API requests.
 ADDRESS = {
@@ -31,7 +31,7 @@ ADDRESS = {
 
 def require_models():
     if not models_available():
-        pytest.skip(MODELS_MISSING)
+        pytest.skip(how_to())
 
 
 def fetch_token(sandbox, refresh_token=None, **overrides):

@@ -19,16 +19,26 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 REGION_MARKETPLACES = {"na": ("us", "ca"), "eu": ("uk", "de", "fr"), "fe": ("jp",)}
 
 
-def running_sandbox(**options):
-    """The sandbox fixture of the repository's tests/ (skip when absent)."""
+def sandbox_module(name):
+    """A module of the repository's local SP-API sandbox (tests/sandbox)."""
     if not (REPOSITORY / "tests" / "sandbox" / "fixture.py").is_file():
         raise SkipTest(f"local SP-API sandbox not found under {REPOSITORY}/tests")
     if str(REPOSITORY) not in sys.path:
         sys.path.insert(0, str(REPOSITORY))
-    fixture = importlib.import_module("tests.sandbox.fixture")
-    if not fixture.models_available():
-        raise SkipTest("Amazon's SP-API models (../shared/amazon) are not available")
-    return fixture.running_sandbox(**options)
+    return importlib.import_module(f"tests.sandbox.{name}")
+
+
+def running_sandbox(needs_reference=False, **options):
+    """The sandbox, started for a test class. Without Amazon's reference
+    models it still serves its generated orders, rates and labels (it only
+    stops validating requests against Amazon's models), so only classes that
+    need Amazon's data itself (``needs_reference``: the PRODUCT schema of the
+    listing tests) skip, saying how to get it; the test command counts such
+    skips as failures."""
+    reference = sandbox_module("reference")
+    if needs_reference and reference.problems():
+        raise SkipTest(reference.how_to())
+    return sandbox_module("fixture").running_sandbox(**options)
 
 
 def amazon_time(text):
@@ -50,12 +60,15 @@ class SandboxCase(TransactionCase):
     and test mode so the sync's per-page transactions stay inside the test's."""
 
     sandbox_options = {"orders": 40, "seed": 11}
+    needs_reference = False  # True: skips without Amazon's reference data
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         options = {"rate_scale": 50, "clock_rate": 0, **cls.sandbox_options}
-        cls.sandbox = cls.enterClassContext(running_sandbox(**options))
+        cls.sandbox = cls.enterClassContext(
+            running_sandbox(cls.needs_reference, **options)
+        )
         cls.registry.enter_test_mode(cls.cr, getattr(cls, "readonly_enabled", True))
         cls.addClassCleanup(cls.registry.leave_test_mode)
         cls.env["ir.config_parameter"].set_param("amazon_connector.rate_scale", 50)

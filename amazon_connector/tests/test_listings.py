@@ -55,6 +55,7 @@ class Recorder:
 
 class ListingCase(SandboxCase):
     sandbox_options = {"orders": 5, "seed": 3}
+    needs_reference = True  # validates against Amazon's PRODUCT schema
 
     @classmethod
     def setUpClass(cls):

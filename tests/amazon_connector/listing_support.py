@@ -4,21 +4,21 @@ listing tests (the schema is read-only reference data in ../shared)."""
 import copy
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from amazon_connector.core import listings
 from amazon_connector.core.listings import ProductData
+from tests.sandbox.reference import base_dir, how_to
 
-PRODUCT = Path(__file__).resolve().parents[3] / "shared/amazon/ptd/PRODUCT.json"
+PRODUCT = base_dir() / "ptd/PRODUCT.json"
 M = "ATVPDKIKX0DER"
 L = "en_US"
 
 
 def product_schema():
     if not PRODUCT.exists():
-        pytest.skip(f"Amazon's PRODUCT schema is absent: {PRODUCT} (../shared)")
+        pytest.skip(f"Amazon's PRODUCT schema is absent: {PRODUCT}; " + how_to())
     return json.loads(PRODUCT.read_text(encoding="utf-8"))
 
 

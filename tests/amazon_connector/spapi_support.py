@@ -3,7 +3,6 @@ sockets), clients for the local sandbox, and where Amazon's models say what."""
 
 import json
 import re
-from pathlib import Path
 from urllib.parse import parse_qs
 
 import httpx
@@ -12,6 +11,7 @@ import pytest
 from amazon_connector.core.spapi import AccountConfig, RetryPolicy, client_for
 from amazon_connector.core.spapi.auth import TokenCache
 from amazon_connector.core.spapi.ratelimit import RateLimiter
+from tests.sandbox.reference import base_dir, how_to
 
 # Built from pieces so the repository's secret scan never matches this file.
 ACCESS = "Atz" + "a|fake-access-token-0001"
@@ -119,7 +119,7 @@ def fresh_client(config, limiter=None):
 
 # -- Amazon's models -------------------------------------------------------
 
-MODELS = Path(__file__).resolve().parents[3] / "shared/amazon/sp-api-models/models"
+MODELS = base_dir() / "sp-api-models/models"
 MODEL_OF = {
     "searchOrders": "orders-api-model/orders_2026-01-01.json",
     "getOrder": "orders-api-model/orders_2026-01-01.json",
@@ -153,7 +153,7 @@ PLAN_ROW = re.compile(
 
 def find_operation(operation):
     if not MODELS.is_dir():
-        pytest.skip(f"Amazon's models not found at {MODELS} (../shared is absent)")
+        pytest.skip(f"Amazon's models not found at {MODELS}; " + how_to())
     model = json.loads((MODELS / MODEL_OF[operation]).read_text(encoding="utf-8"))
     for path, item in model["paths"].items():
         for method, op in item.items():

@@ -6,7 +6,6 @@ import dataclasses
 import json
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sandbox_fixtures import (  # noqa: F401
@@ -28,12 +27,10 @@ from amazon_connector.core.order_mapping import (
 from amazon_pii.core import registry
 from tests.sandbox import dataset
 from tests.sandbox.fixture import running_sandbox
+from tests.sandbox.reference import base_dir
 
 ORDERS = "/orders/2026-01-01/orders"
-MODEL = (
-    Path(__file__).resolve().parents[2].parent
-    / "shared/amazon/sp-api-models/models/orders-api-model/orders_2026-01-01.json"
-)
+MODEL = base_dir() / "sp-api-models/models/orders-api-model/orders_2026-01-01.json"
 PRICED = ("UNSHIPPED", "PARTIALLY_SHIPPED", "SHIPPED")
 BUYER = "Jane Q. Buyer"
 BUYER_KEYS = {

@@ -9,8 +9,9 @@ import pytest
 
 from amazon_connector.core import ptd
 from amazon_connector.core.ptd import PTDSchemaError, PTDValidator, clear_cache
+from tests.sandbox.reference import base_dir
 
-PTD_DIR = Path(__file__).resolve().parents[2].parent / "shared/amazon/ptd"
+PTD_DIR = base_dir() / "ptd"
 PRODUCT = PTD_DIR / "PRODUCT.json"
 META = PTD_DIR / "meta-schema.json"
 

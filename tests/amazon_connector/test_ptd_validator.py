@@ -2,13 +2,13 @@
 
 import copy
 import json
-from pathlib import Path
 
 import pytest
 
 from amazon_connector.core.ptd import PTDValidator, clear_cache
+from tests.sandbox.reference import base_dir
 
-PTD_DIR = Path(__file__).resolve().parents[2].parent / "shared/amazon/ptd"
+PTD_DIR = base_dir() / "ptd"
 PRODUCT = PTD_DIR / "PRODUCT.json"
 M = "ATVPDKIKX0DER"
 L = "en_US"

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from conftest import SHARED
 
 from amazon_connector.core.shipping import (
     AMAZON_CARRIER_CODES,
@@ -27,8 +26,9 @@ from amazon_connector.core.shipping import (
     resolve_carrier,
 )
 from amazon_connector.core.spapi.errors import PermanentError
+from tests.sandbox.reference import base_dir, how_to
 
-MODELS = SHARED / "amazon/sp-api-models/models"
+MODELS = base_dir() / "sp-api-models/models"
 ORDERS_V0 = MODELS / "orders-api-model/ordersV0.json"
 SHIPPING_V2 = MODELS / "shipping-api-model/shippingV2.json"
 ORDER_ID = "902-0000001-0000001"
@@ -39,7 +39,7 @@ STREET = "1 Example Lane"
 def validate(path, definition, body):
     jsonschema = pytest.importorskip("jsonschema")
     if not path.exists():
-        pytest.skip(f"Amazon SP-API models absent ({path}); clone ../shared/amazon")
+        pytest.skip(f"Amazon SP-API models absent ({path}); " + how_to())
     definitions = json.loads(path.read_text())["definitions"]
     schema = {"$ref": f"#/definitions/{definition}", "definitions": definitions}
     # Round-trip through JSON: what is validated is what would be sent.

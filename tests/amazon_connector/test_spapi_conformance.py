@@ -15,6 +15,7 @@ from spapi_support import MODEL_OF, MODELS, config_for, find_operation, fresh_cl
 from amazon_connector.core.spapi import PermanentError
 from amazon_connector.core.spapi.transport import PII_OPERATIONS
 from tests.sandbox.fixture import running_sandbox
+from tests.sandbox.reference import how_to
 
 DEFAULT_SKU = "SKU-1"
 LISTING_BODY = {"productType": "PRODUCT", "requirements": "LISTING", "attributes": {}}
@@ -96,7 +97,7 @@ def invoke(client, operation, values):
 @pytest.fixture(scope="module")
 def static_sandbox():
     if not MODELS.is_dir():
-        pytest.skip(f"Amazon's models not found at {MODELS} (../shared is absent)")
+        pytest.skip(f"Amazon's models not found at {MODELS}; " + how_to())
     with running_sandbox(static_only=True, rate_scale=1000) as instance:
         yield instance
 
@@ -122,7 +123,7 @@ def test_static_case_round_trip(static_sandbox, operation, status, values, docum
 
 def test_every_wrapped_operation_with_static_cases_is_replayed():
     if not MODELS.is_dir():
-        pytest.skip(f"Amazon's models not found at {MODELS} (../shared is absent)")
+        pytest.skip(f"Amazon's models not found at {MODELS}; " + how_to())
     replayed = {case.values[0] for case in static_cases()}
     # Amazon documents no static case for Shipping v2 and FBA Inventory.
     undocumented = {"getRates", "purchaseShipment", "getTracking"}

@@ -1,5 +1,4 @@
 import json
-from pathlib import Path
 
 import pytest
 
@@ -12,11 +11,9 @@ from amazon_pii.core.registry import (
     by_key,
     by_source_path,
 )
+from tests.sandbox.reference import base_dir
 
-MODEL = (
-    Path(__file__).resolve().parents[2].parent
-    / "shared/amazon/sp-api-models/models/orders-api-model/orders_2026-01-01.json"
-)
+MODEL = base_dir() / "sp-api-models/models/orders-api-model/orders_2026-01-01.json"
 
 # The Definitions section of docs/data-protection.md, verbatim as paths.
 RULES_PII_PATHS = [

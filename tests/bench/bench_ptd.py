@@ -23,8 +23,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 import conftest  # noqa: F401  (registers the bare addon packages)
 
 from amazon_connector.core import ptd
+from tests.sandbox.reference import base_dir
 
-PRODUCT = ROOT.parent / "shared/amazon/ptd/PRODUCT.json"
+PRODUCT = base_dir() / "ptd/PRODUCT.json"
 M = "ATVPDKIKX0DER"
 WORDS = [
     "bottle",

@@ -1,10 +1,10 @@
 """Presigned-URL lookalikes: feed document upload/download and Product Type
-Definition schema downloads (served from ../shared/amazon/ptd)."""
+Definition schema downloads (served from Amazon's reference data, see reference.py)."""
 
 from .messages import Reply
-from .models import ROOT
+from .reference import base_dir
 
-PTD_DIR = ROOT.parent / "shared" / "amazon" / "ptd"
+PTD_DIR = base_dir() / "ptd"
 _DENIED = b"<?xml version='1.0'?><Error><Code>AccessDenied</Code></Error>"
 _MISMATCH = _DENIED.replace(b"AccessDenied", b"SignatureDoesNotMatch")
 

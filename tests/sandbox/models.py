@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
+from .reference import base_dir
+
 ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_MODELS_DIR = ROOT.parent / "shared" / "amazon" / "sp-api-models"
+DEFAULT_MODELS_DIR = base_dir() / "sp-api-models"
 
 ORDERS = "models/orders-api-model/orders_2026-01-01.json"
 ORDERS_V0 = "models/orders-api-model/ordersV0.json"
