@@ -20,8 +20,10 @@ import httpx
 from odoo import Command, api, fields
 from odoo.exceptions import AccessError
 from odoo.service.model import get_public_method
-from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
+
+from odoo.addons.amazon_pii.tests.common import new_test_user
 
 ADDONS = (
     "odoo.addons.amazon_pii.",
