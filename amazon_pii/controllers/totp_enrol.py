@@ -1,4 +1,4 @@
-"""TOTP enrolment as a login step (docs/data-protection.md #18).
+"""TOTP enrolment as a login step (docs/data-protection.md #11).
 
 A user who must use two-factor authentication (``res_users_login.py``) and
 has none ends the password step with a pre-session only (Odoo's own MFA

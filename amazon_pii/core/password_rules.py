@@ -1,5 +1,5 @@
 """The password rule for users who can reach Amazon data (issue #18, item 1;
-docs/data-protection.md #18).
+docs/data-protection.md #11).
 
 Pure: ``problems(password)`` names every rule the password breaks, so the
 user sees all of them at once. The Odoo layer (``models/res_users_login.py``)
@@ -20,12 +20,14 @@ CLASSES = (
 )
 
 
-def problems(password):
+def problems(password, login=None):
     """Return the list of rules ``password`` breaks (empty when it complies).
 
     Never echoes the password itself."""
     password = password or ""
     found = []
+    if login and len(login) >= 3 and login.lower() in password.lower():
+        found.append("not containing the login")
     if len(password) < MIN_LENGTH:
         found.append(f"at least {MIN_LENGTH} characters (it has {len(password)})")
     for test, missing in CLASSES:

@@ -1,4 +1,4 @@
-"""Failed logins, locks and unlocks (docs/data-protection.md #18).
+"""Failed logins, locks and unlocks (docs/data-protection.md #11).
 
 Rows are written only by code, as superuser, in transactions of their own
 (``res_users_login.py``): a failed login's transaction is rolled back, its

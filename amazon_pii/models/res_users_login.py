@@ -1,5 +1,5 @@
 """Logins of users who can reach Amazon data (issue #18, item 1;
-docs/data-protection.md #18).
+docs/data-protection.md #11).
 
 - Password rule (``core/password_rules.py``) for users in an Amazon group
   and administrators, whenever their password is set, with OCA
@@ -129,7 +129,7 @@ class ResUsers(models.Model):
         for user, password in zip(self, passwords, strict=False):
             if not password or not user._amazon_rules_apply():
                 continue
-            problems = password_rules.problems(password)
+            problems = password_rules.problems(password, user.login)
             if problems:
                 raise UserError(
                     self.env._(

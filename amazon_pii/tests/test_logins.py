@@ -1,5 +1,5 @@
 """Logins of users who can reach Amazon data (issue #18, item 1;
-docs/data-protection.md #18): lockout, password rule and history, TOTP
+docs/data-protection.md #11): lockout, password rule and history, TOTP
 enrolment at login, bursts."""
 
 import base64

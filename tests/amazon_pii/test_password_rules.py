@@ -60,3 +60,10 @@ def test_non_ascii_letters_count_in_their_class():
 )
 def test_history_never_below_ten_unless_unlimited(configured, expected):
     assert password_rules.history_size(configured) == expected
+
+
+def test_the_login_inside_the_password_is_refused():
+    assert password_rules.problems("Quiet-Harbour-42", login="harbour") == [
+        "not containing the login"
+    ]
+    assert password_rules.problems("Quiet-Harbour-42", login="someone") == []
