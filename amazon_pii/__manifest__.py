@@ -6,7 +6,7 @@
     "category": "Sales/Amazon",
     "author": "Amazon Seller Suite Authors",
     "license": "LGPL-3",
-    "depends": ["base", "mail", "auth_totp"],
+    "depends": ["base", "mail", "auth_totp", "password_security"],
     "external_dependencies": {"python": ["cryptography"]},
     "data": [
         "security/amazon_security.xml",
@@ -21,6 +21,10 @@
         "views/step_up_views.xml",
         "views/res_config_settings_views.xml",
         "views/menus.xml",
+        # Logins (issue #18, item 1)
+        "data/login_security.xml",
+        "views/login_security_views.xml",
+        "views/login_security_menus.xml",
     ],
     "installable": True,
 }

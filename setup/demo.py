@@ -58,6 +58,13 @@ def main():
         found = f"Odoo {version} was found" if version else odoo_env.NO_ODOO_HELP
         sys.exit(f"The demo needs Odoo 18. {found}")
 
+    try:
+        import odoo.addons.password_security  # noqa: F401
+    except ImportError:
+        sys.exit(
+            "The suite needs the OCA addon password_security: run "
+            "`pip install --no-deps -r requirements-odoo-addons.txt` first."
+        )
     if not (ROOT / "tests" / "sandbox").is_dir():
         sys.exit("The demo needs the local SP-API sandbox (tests/sandbox).")
     sys.path.insert(0, str(ROOT))
@@ -165,7 +172,8 @@ def run_demo(args, sandbox):
             sys.exit(f"Odoo did not start on port {args.port}: see {log_file}")
         print(
             f"\nAmazon suite demo running: http://127.0.0.1:{args.port}/odoo\n"
-            f"  database {args.db}, login admin, password admin\n"
+            f"  database {args.db}, login admin, password admin (administrators\n"
+            f"  enrol an authenticator app at their first login)\n"
             f"  Amazon > Orders: the orders of the sandbox seller; the local\n"
             f"  SP-API sandbox at {sandbox.base_url} keeps producing orders\n"
             f"  log {log_file}; stop with Ctrl-C\n",

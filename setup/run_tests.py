@@ -89,6 +89,22 @@ def install_requirements():
     )
     if result.returncode != 0:
         raise SystemExit("Could not install requirements.txt/requirements-test.txt")
+    # OCA addons: their packages depend on "odoo", which pip cannot see here.
+    addons = run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "-r",
+            "requirements-odoo-addons.txt",
+        ]
+    )
+    if addons.returncode != 0:
+        raise SystemExit("Could not install requirements-odoo-addons.txt")
 
 
 def reference_data():

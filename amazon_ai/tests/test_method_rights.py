@@ -20,8 +20,10 @@ import httpx
 from odoo import Command, api, fields
 from odoo.exceptions import AccessError
 from odoo.service.model import get_public_method
-from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
+
+from odoo.addons.amazon_pii.tests.common import new_test_user
 
 ADDONS = (
     "odoo.addons.amazon_pii.",
@@ -107,6 +109,7 @@ RIGHTS = {
     ),
     ("res.config.settings", "action_amazon_pii_rewrap"): ("system", "settings", []),
     ("res.config.settings", "set_values"): ("system", "settings", []),
+    ("res.users", "action_amazon_unlock_login"): ("system", "admin_user", []),
     ("sale.order", "action_amazon_resync"): ("manager", "order", []),
     ("sale.order", "action_amazon_risk_card"): ("amazon", "order", []),
     ("sale.order", "action_amazon_risk_release"): ("amazon", "order", []),
@@ -265,6 +268,7 @@ class TestMethodRights(TransactionCase):
             retire = Retire.create({"version": "vault/v0"})
         return {
             "account": account,
+            "admin_user": env.ref("base.user_admin"),
             "order": order,
             "line": order.order_line,
             "picking": picking,

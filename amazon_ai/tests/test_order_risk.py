@@ -7,10 +7,11 @@ from collections import Counter
 from datetime import datetime
 
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from odoo.addons.amazon_connector.core.order_mapping import INCLUDED_MERCHANT
 from odoo.addons.amazon_connector.tests.common import SandboxCase
+from odoo.addons.amazon_pii.tests.common import new_test_user
 
 from ..core.model_blob import open_blob
 from ..models import amazon_risk

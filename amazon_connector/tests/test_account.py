@@ -1,8 +1,10 @@
 import base64
 
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 from odoo.tools import SQL
+
+from odoo.addons.amazon_pii.tests.common import new_test_user
 
 from .common import SandboxCase
 

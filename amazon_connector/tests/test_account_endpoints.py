@@ -5,8 +5,10 @@ from contextlib import contextmanager
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 from odoo.tools import config
+
+from odoo.addons.amazon_pii.tests.common import new_test_user
 
 from ..models.accounts.amazon_account_endpoints import (
     LOCAL_ENDPOINTS_OPTION,

@@ -14,9 +14,10 @@ from pypdf import PdfReader
 from odoo import fields, http
 from odoo.exceptions import AccessError
 from odoo.modules.neutralize import get_neutralization_queries
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from odoo.addons.amazon_pii.models.res_users import record_step_up
+from odoo.addons.amazon_pii.tests.common import new_test_user
 
 from .test_shipments import LabelCase
 

@@ -5,7 +5,9 @@ would silently stop its shipment confirmation."""
 from odoo import api
 from odoo.exceptions import AccessError
 from odoo.service.model import get_public_method
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
+
+from odoo.addons.amazon_pii.tests.common import new_test_user
 
 from .test_shipments import ShipmentCase
 

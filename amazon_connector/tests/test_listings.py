@@ -8,8 +8,10 @@ from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 from odoo.tools.misc import verify_limited_field_access_token
+
+from odoo.addons.amazon_pii.tests.common import new_test_user
 
 from ..core.spapi import PermanentError
 from ..core.spapi.client import SellerClient

@@ -1,6 +1,8 @@
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import Form, TransactionCase, new_test_user, tagged
+from odoo.tests import Form, TransactionCase, tagged
+
+from odoo.addons.amazon_pii.tests.common import new_test_user
 
 # Amazon's selling regions as its SP-API documentation lists them
 # (developer-docs.amazon.com/sp-api/docs/marketplace-ids).

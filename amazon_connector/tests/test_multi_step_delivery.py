@@ -5,9 +5,9 @@ long gone and the stock on hand drops once per unit shipped."""
 
 from collections import Counter
 
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
-from odoo.addons.amazon_pii.tests.common import web_session
+from odoo.addons.amazon_pii.tests.common import new_test_user, web_session
 
 from .common import SandboxCase
 

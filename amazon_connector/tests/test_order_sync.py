@@ -9,10 +9,10 @@ from psycopg2 import IntegrityError
 from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.sql_db import db_connect
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools import SQL, mute_logger
 
-from odoo.addons.amazon_pii.tests.common import web_session
+from odoo.addons.amazon_pii.tests.common import new_test_user, web_session
 
 from ..core.order_mapping import INCLUDED_MERCHANT
 from ..models.orders.amazon_order_sync import ORDER_SYNC_LOCK

@@ -3,8 +3,10 @@ import uuid
 import httpx
 
 from odoo.exceptions import AccessError
-from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
+
+from odoo.addons.amazon_pii.tests.common import new_test_user
 
 from ..core.spapi import RetryableError
 from ..core.spapi.ratelimit import SAFETY, RateLimiter

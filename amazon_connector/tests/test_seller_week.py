@@ -6,9 +6,9 @@ New flows add their invariants to ``assert_invariants``."""
 
 import math
 
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
-from odoo.addons.amazon_pii.tests.common import in_web_session
+from odoo.addons.amazon_pii.tests.common import in_web_session, new_test_user
 
 from .common import SandboxCase, amazon_time
 

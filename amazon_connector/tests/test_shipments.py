@@ -10,10 +10,10 @@ from unittest.mock import patch
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.modules.neutralize import get_neutralization_queries
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools import config, mute_logger
 
-from odoo.addons.amazon_pii.tests.common import web_session
+from odoo.addons.amazon_pii.tests.common import new_test_user, web_session
 
 from ..models.accounts.amazon_account_endpoints import TRACKING_HOSTS_OPTION
 from ..models.shipments import amazon_shipment

@@ -9,11 +9,12 @@ import xmlrpc.client
 from datetime import timedelta
 
 from odoo import fields, http
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tests.common import JsonRpcException
 from odoo.tools import mute_logger
 
 from odoo.addons.amazon_pii.core import step_up
+from odoo.addons.amazon_pii.tests.common import new_test_user
 from odoo.addons.auth_totp.models.totp import hotp
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -29,7 +30,7 @@ class TestStepUpOverHttp(HttpCase):
         cls.officer = new_test_user(
             cls.env,
             login="stepup_officer",
-            password="stepup_officer_pw",
+            password="Stepup-Officer-pw1",
             groups="sales_team.group_sale_salesman_all_leads,"
             "amazon_pii.group_amazon_pii_officer",
         )
@@ -60,7 +61,7 @@ class TestStepUpOverHttp(HttpCase):
             "/web/login",
             data={
                 "login": "stepup_officer",
-                "password": "stepup_officer_pw",
+                "password": "Stepup-Officer-pw1",
                 "csrf_token": self.csrf("/web/login"),
             },
         ).url

@@ -4,7 +4,9 @@ from datetime import timedelta
 
 from odoo import fields
 from odoo.exceptions import AccessError
-from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tests import TransactionCase, tagged
+
+from odoo.addons.amazon_pii.tests.common import new_test_user
 
 
 @tagged("post_install", "-at_install")

@@ -14,3 +14,6 @@ from . import pii_vault_retention
 from . import pii_vault_keys
 from . import res_config_settings
 from . import res_users
+from . import login_event
+from . import res_users_login
+from . import res_config_settings_login

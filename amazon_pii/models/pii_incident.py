@@ -10,6 +10,7 @@ KINDS = [
     ("decryption_failure", "Decryption failure"),
     ("audit_tamper", "Audit chain tampered"),
     ("manual", "Reported by hand"),
+    ("login_burst", "Burst of failed logins"),
 ]
 
 

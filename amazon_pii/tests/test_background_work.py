@@ -1,10 +1,11 @@
 """amazon.work: the one primitive every background flow runs on."""
 
 from odoo.sql_db import db_connect
-from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 
 from ..core.work import BUSY
+from .common import new_test_user
 
 LOCK = 0x54455354  # "TEST": a namespace no flow uses
 

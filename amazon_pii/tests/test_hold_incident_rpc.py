@@ -5,11 +5,11 @@ lets a caller release a hold or rewrite an incident's evidence."""
 from datetime import timedelta
 
 from odoo import fields
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tests.common import JsonRpcException
 from odoo.tools import mute_logger
 
-from .common import MARKER_NAME, MARKER_STREET, web_session
+from .common import MARKER_NAME, MARKER_STREET, new_test_user, web_session
 
 ROLES = {
     "officer": "amazon_pii.group_amazon_pii_officer",

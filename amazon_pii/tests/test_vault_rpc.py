@@ -1,6 +1,8 @@
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tests.common import JsonRpcException
 from odoo.tools import mute_logger
+
+from .common import new_test_user
 
 
 @tagged("post_install", "-at_install")
