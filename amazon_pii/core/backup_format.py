@@ -1,5 +1,5 @@
 """Encrypted backup archive: one file holding a database dump and its filestore
-(docs/data-protection.md #19).
+(docs/data-protection.md #25).
 
 Layout::
 
@@ -154,7 +154,7 @@ class ChunkWriter(io.RawIOBase):
     def writable(self):
         return True
 
-    def write(self, data):
+    def write(self, data):  # pylint: disable=method-required-super
         if self.closed:
             raise ValueError("write to a closed backup archive")
         self._buffer += data
@@ -176,7 +176,7 @@ class ChunkWriter(io.RawIOBase):
         if not self.closed:
             self._emit(bytes(self._buffer), final=True)
             self._buffer.clear()
-        super().close()
+        return super().close()
 
 
 class ChunkReader(io.RawIOBase):
