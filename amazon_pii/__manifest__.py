@@ -21,7 +21,7 @@
         "views/step_up_views.xml",
         "views/res_config_settings_views.xml",
         "views/menus.xml",
-        # Encrypted backups (docs/data-protection.md #25): its menu needs menus.xml.
+        # Encrypted backups (docs/data-protection.md #5): its menu needs menus.xml.
         "views/pii_backup_log_views.xml",
     ],
     "installable": True,

@@ -1,4 +1,4 @@
-"""Encrypted backups with a tested restore (docs/data-protection.md #25).
+"""Encrypted backups with a tested restore (docs/data-protection.md #5).
 
 Command line, from the repository root (no Odoo process needed; PostgreSQL's
 ``pg_dump``, ``pg_restore`` and Odoo's ``psycopg2`` must be installed)::

@@ -1,5 +1,5 @@
 """Encrypted backup archive: one file holding a database dump and its filestore
-(docs/data-protection.md #25).
+(docs/data-protection.md #5).
 
 Layout::
 

@@ -7,7 +7,7 @@ KINDS = [
 
 
 class AmazonPiiBackupLog(models.Model):
-    """One encrypted backup or restore test (docs/data-protection.md #25).
+    """One encrypted backup or restore test (docs/data-protection.md #5).
 
     Rows are written by the backup command (``amazon_pii/core/backup.py``),
     which runs outside Odoo and inserts them with SQL into the database it
