@@ -627,6 +627,14 @@ def main(argv=None):
     except OSError as exc:
         sys.stderr.write(f"error: {exc.strerror}: {exc.filename}\n")
         return 1
+    except Exception as exc:
+        # psycopg2 errors (a database that is not an Odoo one, a lost
+        # connection): their first line, never a traceback.
+        if not type(exc).__module__.startswith("psycopg2"):
+            raise
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        sys.stderr.write(f"error: database: {first[:200]}\n")
+        return 1
     sys.stdout.write(json.dumps(summary, indent=2, default=str) + "\n")
     return 0
 
