@@ -192,7 +192,34 @@ def database_facts(conn):
         "modules": modules,
         "database_uuid": uuid[0][0] if uuid else None,
         "audit_head": audit_head(conn),
+        "entry_keys": entry_keys(conn),
     }
+
+
+def entry_keys(conn):
+    """``["namespace/version", ...]`` the vault's entries are wrapped under:
+    a restored database reveals only what the key ring still has keys for."""
+    if not _has_table(conn, "amazon_pii_entry"):
+        return []
+    rows = _query(
+        conn,
+        "SELECT DISTINCT kek_namespace, kek_version FROM amazon_pii_entry "
+        "WHERE COALESCE(octet_length(wrapped_key), 0) > 0 ORDER BY 1, 2",
+    )
+    return [f"{ns}/{version}" for ns, version in rows]
+
+
+def missing_entry_keys(ring, meta):
+    """The entry key versions of the archive the key ring no longer holds
+    (retired after the backup was made)."""
+    missing = []
+    for slot in meta.get("entry_keys") or ():
+        namespace, _sep, version = slot.partition("/")
+        try:
+            ring.kek(namespace, version)
+        except PIIError:
+            missing.append(slot)
+    return missing
 
 
 def audit_head(conn):
@@ -475,6 +502,12 @@ def restore(settings, archive, dbname, tmp_dir=None):
     conn = settings.connect(dbname)
     try:
         problem, anchored = anchor_restored(settings, conn, dbname, meta)
+        missing = missing_entry_keys(ring, meta)
+        if missing and not problem:
+            problem = (
+                f"the key ring lacks {', '.join(missing)}: vault entries "
+                "wrapped under them cannot be revealed"
+            )
         summary = {
             "database": dbname,
             "source": meta.get("database"),

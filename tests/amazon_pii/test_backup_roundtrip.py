@@ -215,6 +215,9 @@ def test_backup_hides_pii_and_keys_and_restore_reveals(world):
     assert any(_needles()[0] in p.read_bytes() for p in store.rglob("*") if p.is_file())
     assert header["meta"]["database"] == src
     assert header["meta"]["modules"]["amazon_pii"]
+    # The restore can tell which vault keys the entries need (bug caught: a
+    # query that sees no entry, so a retired key would go unnoticed).
+    assert header["meta"]["entry_keys"] == ["vault/v1"]
 
     restored = _backup(conf, "restore", "--in", str(archive), "--db", dst)
     assert restored.returncode == 0, restored.stderr
