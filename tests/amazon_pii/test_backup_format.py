@@ -275,3 +275,31 @@ def test_big_input_is_streamed_in_bounded_memory():
         tracemalloc.stop()
     assert sink.size > total
     assert peak < 8 << 20, f"peak {peak} bytes"
+
+
+def test_big_archive_is_read_in_bounded_memory(tmp_path):
+    # The restore side: 48 MiB decrypted through tarfile-sized reads keeps a
+    # chunk or two in memory, never the archive.
+    total = 48 << 20
+    kek = _kek()
+    path = tmp_path / "big.amzbak"
+    with open(path, "wb") as handle:
+        writer = bf.ChunkWriter(handle, "b1", kek, META)
+        source = _Source(total)
+        while block := source.read(1 << 16):
+            writer.write(block)
+        writer.close()
+    seen = 0
+    tracemalloc.start()
+    try:
+        with open(path, "rb") as handle:
+            header, header_bytes = bf.read_header(handle)
+            reader = bf.ChunkReader(handle, header, header_bytes, kek)
+            while block := reader.read(10240):
+                seen += len(block)
+            reader.finish()
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert seen == total
+    assert peak < 8 << 20, f"peak {peak} bytes"
