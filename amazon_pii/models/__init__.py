@@ -14,3 +14,8 @@ from . import pii_vault_retention
 from . import pii_vault_keys
 from . import res_config_settings
 from . import res_users
+from . import officers
+from . import pii_access_review
+from . import pii_incident_notify
+from . import mail_compose_message
+from . import pii_status

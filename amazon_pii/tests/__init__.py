@@ -9,3 +9,6 @@ from . import test_vault_rpc
 from . import test_background_work
 from . import test_hold_incident_rpc
 from . import test_step_up
+from . import test_access_review
+from . import test_incident_workflow
+from . import test_status_page
