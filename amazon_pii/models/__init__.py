@@ -15,6 +15,7 @@ from . import pii_vault_keys
 from . import res_config_settings
 from . import res_users
 from . import officers
+from . import pii_audit_events
 from . import pii_access_review
 from . import pii_incident_notify
 from . import mail_compose_message

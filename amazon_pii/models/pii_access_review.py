@@ -21,19 +21,6 @@ DUE_AFTER_DAYS = 14
 TODO = "mail.mail_activity_data_todo"
 
 
-class AmazonPiiAudit(models.Model):
-    _inherit = "amazon.pii.audit"
-
-    # Added here rather than in pii_audit.EVENTS: this file owns the review.
-    event = fields.Selection(
-        selection_add=[
-            ("access_review", "Access review confirmed"),
-            ("access_removed", "Removed from a group"),
-        ],
-        ondelete={"access_review": "cascade", "access_removed": "cascade"},
-    )
-
-
 def _check_officer(env):
     if not env.su and not env.user.has_group(OFFICER):
         raise AccessError(env._("Only a PII Officer may act on access reviews."))
@@ -221,8 +208,8 @@ class AmazonPiiAccessReviewLine(models.Model):
     review_id = fields.Many2one(
         "amazon.pii.access.review", required=True, ondelete="cascade", index=True
     )
-    user_id = fields.Many2one("res.users", "User", required=True, readonly=True)
-    group_id = fields.Many2one("res.groups", "Group", required=True, readonly=True)
+    user_id = fields.Many2one("res.users", required=True, readonly=True)
+    group_id = fields.Many2one("res.groups", required=True, readonly=True)
     login_date = fields.Datetime("Last login", readonly=True)
     totp_enabled = fields.Boolean("Two-factor", readonly=True)
     reveal_count = fields.Integer(

@@ -26,15 +26,6 @@ _RANK = {key: rank for rank, (key, _label) in enumerate(STAGES)}
 TEMPLATE = "amazon_pii.mail_template_incident_notification"
 
 
-class AmazonPiiAudit(models.Model):
-    _inherit = "amazon.pii.audit"
-
-    event = fields.Selection(
-        selection_add=[("incident_notified", "Amazon notified of an incident")],
-        ondelete={"incident_notified": "cascade"},
-    )
-
-
 class AmazonPiiIncident(models.Model):
     _inherit = "amazon.pii.incident"
 
@@ -132,6 +123,12 @@ class AmazonPiiIncident(models.Model):
         if not todo:
             return
         todo.sudo().write({"state": "notified", "notified_at": fields.Datetime.now()})
+        # Every to-do on an incident asks to notify Amazon (the contact's,
+        # the escalations'): done now.
+        todo.sudo().activity_feedback(
+            ["mail.mail_activity_data_todo"],
+            feedback=self.env._("Amazon notified."),
+        )
         self.env["amazon.pii.audit"]._log("incident_notified", records=todo)
 
     # -- escalation ------------------------------------------------------------------

@@ -100,7 +100,7 @@ class TestIncidentWorkflow(VaultCase):
         return (
             self.env["mail.compose.message"]
             .with_user(user)
-            .with_context(action["context"])
+            .with_context(**action["context"])
             .create({})
         )
 
@@ -163,6 +163,7 @@ class TestIncidentWorkflow(VaultCase):
     def test_sending_the_notification_records_when_amazon_was_told(self):
         officer = self.users["officer"]
         incident = self.Incident._open("manual", "to notify")
+        self.assertEqual(len(incident.activity_ids), 1, "the contact's to-do")
         # A reply without the template is not the notification.
         plain = (
             self.env["mail.compose.message"]
@@ -176,6 +177,7 @@ class TestIncidentWorkflow(VaultCase):
         self.composer(incident, officer).action_send_mail()
         self.assertEqual(incident.state, "notified")
         self.assertGreaterEqual(incident.notified_at, before)
+        self.assertFalse(incident.activity_ids, "the to-do is done")
         audit = self.audit("incident_notified")
         self.assertEqual(len(audit), 1)
         self.assertEqual((audit.res_id, audit.user_id), (incident.id, officer))

@@ -108,7 +108,10 @@ class TestStatusPage(VaultCase):
     def test_the_page_is_the_officers_and_rows_open_their_records(self):
         with self.assertRaises(AccessError):
             self.Status.with_user(self.users["manager"])._open_page()
-        action = self.Status.with_user(self.users["officer"])._open_page()
+        # The menu's server action, as the officer runs it.
+        menu_action = self.env.ref("amazon_pii.action_amazon_pii_status")
+        action = menu_action.with_user(self.users["officer"]).run()
+        self.assertEqual(action["res_model"], "amazon.pii.status")
         page = self.Status.browse(action["res_id"])
         keys = page.row_ids.mapped("key")
         self.assertIn("incidents", keys)
@@ -120,5 +123,13 @@ class TestStatusPage(VaultCase):
         self.assertEqual(opened["domain"], [["state", "!=", "closed"]])
         with self.assertRaises(AccessError):
             row.with_user(self.users["manager"]).action_open()
+        # Its menu and the reviews' are the officers' only.
+        Menu = self.env["ir.ui.menu"]
+        officer_menus = Menu.with_user(self.users["officer"])._visible_menu_ids()
+        manager_menus = Menu.with_user(self.users["manager"])._visible_menu_ids()
+        for xmlid in ("menu_amazon_pii_status", "menu_amazon_pii_access_review"):
+            menu = self.env.ref(f"amazon_pii.{xmlid}")
+            self.assertIn(menu.id, officer_menus)
+            self.assertNotIn(menu.id, manager_menus)
         # The view the web client gets loads.
         self.Status.with_user(self.users["officer"]).get_views([(False, "form")])
