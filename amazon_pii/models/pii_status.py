@@ -16,8 +16,8 @@ from .keyring_service import get_keyring
 from .officers import OFFICER
 
 LEVELS = [("ok", "OK"), ("warning", "Attention"), ("danger", "Action needed")]
-# Keys older than this are worth a rotation (the suite rotates LWA secrets
-# every 180 days; the same rhythm for encryption keys).
+# An active key older than a year is flagged as worth a rotation: a prompt
+# for the officer, not a limit of Amazon's (rotation costs no downtime).
 KEY_AGE_WARNING_DAYS = 365
 
 
