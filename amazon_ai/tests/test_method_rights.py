@@ -81,6 +81,19 @@ RIGHTS = {
     ("amazon.parked.order", "action_retry"): ("manager", "parked", []),
     ("amazon.parked.order", "create"): ("manager", None, ["parked_vals"]),
     ("amazon.parked.order", "unlink"): ("manager", "parked", []),
+    ("amazon.pii.access.review", "action_confirm"): ("officer", "review", []),
+    ("amazon.pii.access.review.line", "action_remove_from_group"): (
+        "officer",
+        "review_line",
+        [],
+    ),
+    ("amazon.pii.incident", "action_prepare_notification"): (
+        "officer",
+        "incident",
+        [],
+    ),
+    ("amazon.pii.status", "action_refresh"): ("officer", "status", []),
+    ("amazon.pii.status.row", "action_open"): ("officer", "status_row", []),
     ("amazon.pii.audit", "action_verify_chain"): ("officer", "audit", []),
     ("amazon.pii.audit", "unlink"): ("superuser", "audit", []),
     ("amazon.pii.audit", "write"): ("superuser", "audit", [{"detail": "x"}]),
@@ -266,6 +279,21 @@ class TestMethodRights(TransactionCase):
             type(Retire), "_selection_version", lambda self: [("vault/v0", "v0")]
         ):
             retire = Retire.create({"version": "vault/v0"})
+        review = env["amazon.pii.access.review"]._open_review(fields.Date.today())
+        status = env["amazon.pii.status"].create(
+            {
+                "row_ids": [
+                    Command.create(
+                        {
+                            "key": "incidents",
+                            "area": "Incidents",
+                            "label": "Open incidents",
+                            "action_xmlid": "amazon_pii.action_amazon_pii_incident",
+                        }
+                    )
+                ]
+            }
+        )
         return {
             "account": account,
             "admin_user": env.ref("base.user_admin"),
@@ -299,6 +327,10 @@ class TestMethodRights(TransactionCase):
             ),
             "incident": env["amazon.pii.incident"]._open("manual", "rights"),
             "retire": retire,
+            "review": review,
+            "review_line": review.line_ids[:1],
+            "status": status,
+            "status_row": status.row_ids,
             "resync": env["amazon.resync.wizard"].create(
                 {"account_id": account.id, "date_from": fields.Datetime.now()}
             ),

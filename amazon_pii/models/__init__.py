@@ -18,3 +18,9 @@ from . import res_users
 from . import login_event
 from . import res_users_login
 from . import res_config_settings_login
+from . import officers
+from . import pii_audit_events
+from . import pii_access_review
+from . import pii_incident_notify
+from . import mail_compose_message
+from . import pii_status

@@ -1,0 +1,51 @@
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import TransactionCase, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestStatusSecret(TransactionCase):
+    """The status page's client-secret rows (docs/data-protection.md #8)."""
+
+    def rows(self):
+        return {
+            row["key"]: row
+            for row in self.env["amazon.pii.status"]._status_rows()
+            if row["key"].startswith("lwa_secret")
+        }
+
+    def test_days_to_client_secret_expiry_per_account(self):
+        Account = self.env["amazon.account"]
+        accounts = Account.create(
+            [
+                {"name": f"Expiry {i}", "seller_id": f"A1EXPIRY{i}", "region": "na"}
+                for i in range(4)
+            ]
+        )
+        if "lwa_secret_expires_on" not in Account._fields:
+            # Before the secret-rotation work lands: one row saying so.
+            self.assertEqual(
+                self.rows()["lwa_secret"]["value"], "Not tracked in this installation"
+            )
+            return
+        today = fields.Date.context_today(Account)
+        soon, expired, later, unset = accounts
+        soon.sudo().lwa_secret_expires_on = today + timedelta(days=10)
+        expired.sudo().lwa_secret_expires_on = today - timedelta(days=3)
+        later.sudo().lwa_secret_expires_on = today + timedelta(days=100)
+        unset.sudo().lwa_secret_expires_on = False
+        rows = self.rows()
+        expect = {
+            soon: ("10 days left", "warning"),
+            expired: ("Expired 3 days ago", "danger"),
+            later: ("100 days left", "ok"),
+            unset: ("Expiry date not set", "warning"),
+        }
+        for account, (text, level) in expect.items():
+            row = rows[f"lwa_secret.{account.id}"]
+            self.assertTrue(row["value"].startswith(text), row)
+            self.assertEqual(row["level"], level, row)
+            self.assertEqual(
+                (row["res_model"], row["res_id"]), ("amazon.account", account.id)
+            )
