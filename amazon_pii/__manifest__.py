@@ -21,6 +21,8 @@
         "views/step_up_views.xml",
         "views/res_config_settings_views.xml",
         "views/menus.xml",
+        "security/pii_deletion_security.xml",
+        "views/pii_deletion_views.xml",
     ],
     "installable": True,
 }
