@@ -2,12 +2,15 @@
 docs/data-protection.md #4), end to end against the local SP-API sandbox:
 real orders synced, a label bought, then erased by a PII Officer."""
 
+from unittest.mock import patch
+
 from odoo.exceptions import AccessError, RedirectWarning, UserError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
 from odoo.addons.amazon_pii.tests.common import in_web_session
 
+from ..models.accounts import amazon_account_erasure
 from .test_shipments import TOTP, ShipmentCase
 
 CREDENTIAL_KEYS = {"lwa_client_id", "lwa_client_secret", "refresh_token"}
@@ -243,7 +246,9 @@ class TestErasure(ShipmentCase):
         self.assertGreaterEqual(before["sync_logs"], 1)
         self.assertEqual(before["partners"], before["orders"])
 
-        action = self.erase(self.account_wizard())
+        # Small batches: the loop a big account runs through, many times.
+        with patch.object(amazon_account_erasure, "ERASE_BATCH", 7):
+            action = self.erase(self.account_wizard())
 
         record = env["amazon.pii.deletion"].browse(action["res_id"])
         self.assertEqual(len(record), 1)
@@ -286,6 +291,13 @@ class TestErasure(ShipmentCase):
             ("account", "Sandbox seller", account.seller_id, "TICKET-4711"),
         )
         self.assertEqual(record.user_id, self.officer)
+        purges = (
+            env["amazon.pii.audit"]
+            .sudo()
+            .search([("event", "=", "purge"), ("detail", "=like", "account erased: %")])
+        )
+        self.assertGreater(len(purges), len(orders) // 7)  # one per batch
+        self.assertEqual(sum(purges.mapped("count")), before["vault_entries"])
         audit = env["amazon.pii.audit"].sudo().search([("event", "=", "erase")])
         self.assertEqual(len(audit), 1)
         self.assertEqual(
