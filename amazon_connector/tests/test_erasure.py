@@ -400,8 +400,18 @@ class TestErasure(ShipmentCase):
         before = self.counted(account)
         named_before = self.named_orders(account)
         self.assertIn(order.amazon_order_id, named_before)
-        with self.assertRaises(AccessError):
-            self.erase(self.order_wizard(order), self.manager)
+        refusals = [
+            (AccessError, self.manager, {}),
+            (AccessError, self.officer_no2fa, {"confirmed_hours_ago": None}),
+            (RedirectWarning, self.officer, {"confirmed_hours_ago": 13}),
+        ]
+        for error, user, session in refusals:
+            with self.subTest(user=user.login, **session), self.assertRaises(error):
+                self.erase(self.order_wizard(order), user, **session)
+        with self.assertRaisesRegex(UserError, "exactly"):
+            wizard = self.order_wizard(order)
+            wizard.confirm_ref = "111"
+            self.erase(wizard)
         self.assertEqual(self.counted(account), before)
 
         action = self.erase(self.order_wizard(order))
