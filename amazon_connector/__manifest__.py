@@ -28,6 +28,7 @@
         "views/orders/sale_order_views.xml",
         "views/shipments/stock_picking_views.xml",
         "views/listings/amazon_listing_views.xml",
+        "views/erasure/amazon_erase_views.xml",
         "report/report_deliveryslip.xml",
         "report/report_amazon_label.xml",
     ],

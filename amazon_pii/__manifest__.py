@@ -32,6 +32,8 @@
         "views/login_security_menus.xml",
         # Encrypted backups (docs/data-protection.md #5): its menu needs menus.xml.
         "views/pii_backup_log_views.xml",
+        "security/pii_deletion_security.xml",
+        "views/pii_deletion_views.xml",
     ],
     "installable": True,
 }

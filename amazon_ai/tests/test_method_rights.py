@@ -62,6 +62,7 @@ RIGHTS = {
     ("amazon.account", "create"): ("manager", None, [{"name": "X", "seller_id": "X"}]),
     ("amazon.account", "unlink"): ("manager", "account", []),
     ("amazon.account", "write"): ("manager", "account", [{"name": "Renamed"}]),
+    ("amazon.account.erase.wizard", "action_erase"): ("officer", "erase_account", []),
     ("amazon.label.rate", "action_buy"): ("shipping", "rate", []),
     ("amazon.listing", "action_add_required"): ("amazon", "listing", []),
     ("amazon.listing", "action_push_offers"): ("amazon", "listing", []),
@@ -78,6 +79,7 @@ RIGHTS = {
     ("amazon.listing.wizard", "action_search_types"): ("amazon", "wizard", []),
     ("amazon.listing.wizard", "action_submit_feed"): ("amazon", "wizard", []),
     ("amazon.listing.wizard", "default_get"): ("amazon", None, [["account_id"]]),
+    ("amazon.order.erase.wizard", "action_erase"): ("officer", "erase_order", []),
     ("amazon.parked.order", "action_retry"): ("manager", "parked", []),
     ("amazon.parked.order", "create"): ("manager", None, ["parked_vals"]),
     ("amazon.parked.order", "unlink"): ("manager", "parked", []),
@@ -97,6 +99,8 @@ RIGHTS = {
     ("amazon.pii.audit", "action_verify_chain"): ("officer", "audit", []),
     ("amazon.pii.audit", "unlink"): ("superuser", "audit", []),
     ("amazon.pii.audit", "write"): ("superuser", "audit", [{"detail": "x"}]),
+    ("amazon.pii.deletion", "unlink"): ("superuser", "deletion", []),
+    ("amazon.pii.deletion", "write"): ("superuser", "deletion", [{"reason": "x"}]),
     ("amazon.pii.entry.info", "action_place_hold"): ("officer", "info", []),
     ("amazon.pii.hold", "action_release"): ("officer", "hold", []),
     ("amazon.pii.hold", "create"): ("officer", None, ["hold_vals"]),
@@ -338,6 +342,23 @@ class TestMethodRights(TransactionCase):
                 {"order_id": order.id, "reason": "checked"}
             ),
             "settings": env["res.config.settings"].create({}),
+            "erase_account": env["amazon.account.erase.wizard"].create(
+                {
+                    "account_id": account.id,
+                    "confirm_name": account.name,
+                    "request_ref": "R",
+                }
+            ),
+            "erase_order": env["amazon.order.erase.wizard"].create(
+                {
+                    "order_id": order.id,
+                    "confirm_ref": order.amazon_order_id,
+                    "request_ref": "R",
+                }
+            ),
+            "deletion": env["amazon.pii.deletion"]._record(
+                "order", order, order.name, order.amazon_order_id, {}, "R", "r"
+            ),
             # Create values, each what a caller could send.
             "listing_vals": {
                 "account_id": account.id,

@@ -13,6 +13,8 @@ from . import pii_vault_reveal
 from . import pii_vault_watch
 from . import pii_vault_retention
 from . import pii_vault_keys
+from . import pii_vault_erasure
+from . import pii_deletion
 from . import res_config_settings
 from . import res_users
 from . import login_event
