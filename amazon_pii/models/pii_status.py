@@ -169,17 +169,6 @@ class AmazonPiiStatus(models.TransientModel):
             "backup": self.env._("Last backup"),
             "restore_test": self.env._("Last restore test"),
         }
-        if "amazon.pii.backup.log" not in self.env:
-            return [
-                {
-                    "key": f"backup.{kind}",
-                    "area": area,
-                    "label": label,
-                    "value": self.env._("Not recorded in this installation"),
-                    "level": "warning",
-                }
-                for kind, label in labels.items()
-            ]
         Log = self.env["amazon.pii.backup.log"].sudo()
         rows = []
         for kind, label in labels.items():
