@@ -1,4 +1,4 @@
-"""Lifetime of the account's LWA client secret (docs/data-protection.md #31).
+"""Lifetime of the account's LWA client secret (docs/data-protection.md #8).
 
 Amazon expires a client secret 180 days after it was created and then
 answers ``invalid_client`` (core/lwa_secret.py cites Amazon). The account

@@ -1,5 +1,5 @@
 """'Rotate client secret': prove a new LWA client secret at Amazon's token
-endpoint, then let it replace the old one (docs/data-protection.md #31).
+endpoint, then let it replace the old one (docs/data-protection.md #8).
 
 The new secret never sits in the wizard's table: the write-only field sends
 it to the vault as a candidate (``store_secrets``: administrators with 2FA,
