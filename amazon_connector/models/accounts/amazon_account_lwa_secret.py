@@ -392,10 +392,11 @@ class AmazonAccount(models.Model):
             )
             account.message_post(
                 body=self.env._(
-                    "When the LWA client secret was set was not recorded before "
-                    "this upgrade: it is taken as %(date)s, when the vault "
-                    "received it, so it expires on %(expiry)s. If you know "
-                    "Amazon's date, rotate the secret to record it.",
+                    "The day this LWA client secret was set was not recorded "
+                    "before this upgrade: it is taken as %(date)s, when the "
+                    "vault received it, so it expires on %(expiry)s at the "
+                    "latest. If Amazon shows another date, rotate the secret "
+                    "to record it.",
                     date=entry.create_date.date(),
                     expiry=account.lwa_secret_expires_on,
                 ),
