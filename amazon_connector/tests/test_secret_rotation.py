@@ -119,8 +119,13 @@ class TestSecretRotation(SandboxCase):
         account.write({"name": "Renamed seller", "lwa_client_id": "same-id-again"})
         self.assertEqual(account.lwa_secret_days_left, 100)
         # The dates are the connector's: no person sets them.
+        far = date.today() + timedelta(days=900)
         with self.assertRaises(AccessError):
-            account.write({"lwa_secret_expires_on": date.today() + timedelta(days=900)})
+            account.write({"lwa_secret_expires_on": far})
+        with self.assertRaises(AccessError):
+            account.create(
+                {"name": "X", "seller_id": "AX1", "lwa_secret_expires_on": far}
+            )
         # Searchable for a status page.
         Account = self.env["amazon.account"]
         self.assertIn(account, Account.search([("lwa_secret_days_left", "<=", 100)]))

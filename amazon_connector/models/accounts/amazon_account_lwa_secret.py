@@ -142,21 +142,30 @@ class AmazonAccount(models.Model):
         return ""
 
     # -- hooks ------------------------------------------------------------------
-    def write(self, vals):
-        if not self.env.su and set(CODE_ONLY) & set(vals):
+    def _check_code_only(self, vals_list):
+        if not self.env.su and any(set(CODE_ONLY) & set(vals) for vals in vals_list):
             raise AccessError(
                 self.env._("The client secret's dates are set by the connector only.")
             )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_code_only(vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_code_only([vals])
         return super().write(vals)
 
     def _inverse_credentials(self):
         # Read before the vault write: the inverse's values live in the cache.
         renewed = self.filtered("lwa_client_secret")
         new_client = self.filtered("lwa_client_id") - renewed
-        super()._inverse_credentials()
+        result = super()._inverse_credentials()
         renewed._lwa_secret_renewed()
         # invalid_client may have been the client id: a new one deserves a try.
         new_client._lwa_secret_resume()
+        return result
 
     def _client(self):
         reason = self._lwa_secret_stop_reason()
@@ -177,19 +186,21 @@ class AmazonAccount(models.Model):
                     "lwa_secret_warned": 0,
                 }
             )
-        self._lwa_secret_resume()
+        self._lwa_secret_resume(kinds=("stop", "warn"))
 
-    def _lwa_secret_resume(self):
-        """Calls to Amazon may resume: forget the refusal and the stop."""
+    def _lwa_secret_resume(self, kinds=("stop",)):
+        """Calls to Amazon may resume: forget the refusal and the stop, close
+        the activities of ``kinds``. Still expired by date: the next sync
+        stops the account again."""
         accounts = self.sudo()
         stopped = accounts.filtered(
             lambda a: a.lwa_secret_refused_on or a.lwa_secret_stopped_on
         )
         stopped.write({"lwa_secret_refused_on": False, "lwa_secret_stopped_on": False})
-        summaries = {self._lwa_secret_summary("stop"), self._lwa_secret_summary("warn")}
+        summaries = {self._lwa_secret_summary(kind) for kind in kinds}
         accounts.activity_ids.filtered(
             lambda a: a.summary in summaries
-        ).action_feedback(feedback=self.env._("A new LWA client secret was stored."))
+        ).action_feedback(feedback=self.env._("New LWA credentials were stored."))
 
     def _lwa_secret_summary(self, kind):
         if kind == "stop":
