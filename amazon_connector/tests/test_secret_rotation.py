@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from odoo import fields
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 from odoo.tools import SQL
 
 from ..models.accounts.amazon_account_lwa_secret import CANDIDATE_KEY
@@ -68,12 +68,20 @@ class TestSecretRotation(SandboxCase):
         stats = self.sandbox.stats()
         return stats["totals"]["calls"], sum(stats["lwa"].values())
 
-    def rotate_with(self, secret, user=None, **extra):
+    def rotate_with(self, secret, user=None, expires_on=None):
+        """Through the wizard's form, as the account's button opens it: what
+        the web client sends on save is what the wizard gets."""
         wizard = (
             self.env["amazon.lwa.secret.wizard"]
             .with_user(user or self.admin)
-            .create({"account_id": self.account.id, "new_secret": secret, **extra})
+            .with_context(default_account_id=self.account.id)
         )
+        with Form(wizard) as form:
+            form.new_secret = secret
+            if expires_on:
+                form.expires_on = expires_on
+        wizard = form.record
+        self.assertEqual(wizard.account_id, self.account)
         wizard.action_rotate()
         return wizard
 

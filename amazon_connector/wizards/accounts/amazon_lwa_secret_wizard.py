@@ -32,9 +32,8 @@ class AmazonLwaSecretWizard(models.TransientModel):
     _name = "amazon.lwa.secret.wizard"
     _description = "Rotate the LWA client secret of an Amazon account"
 
-    account_id = fields.Many2one(
-        "amazon.account", required=True, readonly=True, ondelete="cascade"
-    )
+    # Read-only in the form (force_save: the web client sends it on save).
+    account_id = fields.Many2one("amazon.account", required=True, ondelete="cascade")
     new_secret = fields.Char(
         "New client secret",
         compute="_compute_new_secret",
