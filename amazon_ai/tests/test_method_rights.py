@@ -113,6 +113,8 @@ RIGHTS = {
     ("amazon.pii.incident", "create"): ("officer", None, [{"name": "x"}]),
     ("amazon.pii.incident", "write"): ("officer", "incident", [{"name": "x"}]),
     ("amazon.pii.key.retire.wizard", "action_retire"): ("system", "retire", []),
+    ("amazon.lwa.secret.wizard", "action_rotate"): ("system", "lwa_wizard", []),
+    ("amazon.lwa.secret.wizard", "create"): ("system", None, ["lwa_vals"]),
     ("amazon.product.type", "action_refresh"): ("manager", "product_type", []),
     ("amazon.product.type.match", "action_use"): ("amazon", "match", []),
     ("amazon.resync.wizard", "action_resync"): ("manager", "resync", []),
@@ -359,6 +361,10 @@ class TestMethodRights(TransactionCase):
             "deletion": env["amazon.pii.deletion"]._record(
                 "order", order, order.name, order.amazon_order_id, {}, "R", "r"
             ),
+            "lwa_wizard": env["amazon.lwa.secret.wizard"].create(
+                {"account_id": account.id}
+            ),
+            "lwa_vals": {"account_id": account.id},
             # Create values, each what a caller could send.
             "listing_vals": {
                 "account_id": account.id,

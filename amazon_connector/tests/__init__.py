@@ -19,3 +19,4 @@ from . import test_step_up_http
 from . import test_demo_two_factor
 from . import test_status_secret
 from . import test_erasure
+from . import test_secret_rotation

@@ -1,3 +1,4 @@
+from . import accounts
 from . import orders
 from . import listings
 from . import shipments
