@@ -23,12 +23,6 @@ class TestStatusSecret(TransactionCase):
                 for i in range(4)
             ]
         )
-        if "lwa_secret_expires_on" not in Account._fields:
-            # Before the secret-rotation work lands: one row saying so.
-            self.assertEqual(
-                self.rows()["lwa_secret"]["value"], "Not tracked in this installation"
-            )
-            return
         today = fields.Date.context_today(Account)
         soon, expired, later, unset = accounts
         soon.sudo().lwa_secret_expires_on = today + timedelta(days=10)
