@@ -20,21 +20,29 @@ class TestStatusSecret(TransactionCase):
         accounts = Account.create(
             [
                 {"name": f"Expiry {i}", "seller_id": f"A1EXPIRY{i}", "region": "na"}
-                for i in range(4)
+                for i in range(5)
             ]
         )
         today = fields.Date.context_today(Account)
-        soon, expired, later, unset = accounts
+        soon, expired, later, unset, refused = accounts
         soon.sudo().lwa_secret_expires_on = today + timedelta(days=10)
         expired.sudo().lwa_secret_expires_on = today - timedelta(days=3)
         later.sudo().lwa_secret_expires_on = today + timedelta(days=100)
         unset.sudo().lwa_secret_expires_on = False
+        # Amazon answered invalid_client, though the date is far off.
+        refused.sudo().write(
+            {
+                "lwa_secret_expires_on": today + timedelta(days=100),
+                "lwa_secret_refused_on": fields.Datetime.now(),
+            }
+        )
         rows = self.rows()
         expect = {
             soon: ("10 days left", "warning"),
             expired: ("Expired 3 days ago", "danger"),
             later: ("100 days left", "ok"),
             unset: ("Expiry date not set", "warning"),
+            refused: ("Refused by Amazon", "danger"),
         }
         for account, (text, level) in expect.items():
             row = rows[f"lwa_secret.{account.id}"]
