@@ -224,6 +224,7 @@ def odoo_tests(tally, keep_db):
         try:
             problems, results, skipped = _run_odoo(cmd, env, log_path)
             pure_tests(tally, "", "odoo_db", "pytest with PostgreSQL", _pg_env(db))
+            check_translations(tally, dbname, db, env)
         finally:
             if not keep_db:
                 db.drop(dbname)
@@ -244,6 +245,20 @@ def odoo_tests(tally, keep_db):
     # Logged ERROR/WARNING lines outside failing tests count as one failure.
     stray = int(bool(problems) and bad == 0)
     tally.add("odoo", total - bad, bad + stray, f"(log: {log_path})")
+    for line in problems[:50]:
+        print("  !", line)
+
+
+def check_translations(tally, dbname, db, env):
+    """The committed ``<addon>/i18n/<addon>.pot`` equal a fresh export of the
+    test database: a term added to the code without a re-export fails."""
+    import i18n  # needs polib: Odoo's dependency, present in this stage
+
+    try:
+        problems = i18n.differences(i18n.fresh_templates(dbname, db.odoo_args(), env))
+    except SystemExit as exc:
+        problems = [str(exc)]
+    tally.add("translation templates", int(not problems), int(bool(problems)))
     for line in problems[:50]:
         print("  !", line)
 
