@@ -16,7 +16,7 @@ from conftest import ADDONS, ROOT
 
 LANGUAGES = ("de", "fr")
 PRINTF = re.compile(r"%(?:\(\w+\))?[-#0 +]*\d*(?:\.\d+)?[sdifr]")
-BRACES = re.compile(r"\{\w*(?:\.\w+)*\}")
+BRACES = re.compile(r"\{\{.*?\}\}|\{\w*(?:\.\w+)*\}")  # {{ expr }} of mail subjects
 TAG = re.compile(r"</?[a-zA-Z][\w.-]*(?:\s[^<>]*)?/?>")
 # Attributes a translator translates; every other one (t-out, href, class)
 # must come back unchanged.
@@ -32,10 +32,11 @@ def placeholders(text):
 
 def test_placeholders_are_found():
     """The comparison below sees each kind of placeholder (else it proves nothing)."""
-    found = placeholders('%s %(count)d {name} <a href="/x" title="Hi">x</a>')
-    assert found == Counter(["%s", "%(count)d", "{name}", '<a href="/x">', "</a>"]), (
-        found
+    found = placeholders(
+        '%s %(count)d {name} {{ object.id }} <a href="/x" title="Hi">x</a>'
     )
+    expected = ["%s", "%(count)d", "{name}", "{{ object.id }}", '<a href="/x">', "</a>"]
+    assert found == Counter(expected), found
     assert placeholders("50 % off, 100%") == Counter()
 
 
