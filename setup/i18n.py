@@ -77,14 +77,24 @@ def merge_catalogue(pot_text, po_path, lang):
     po.header = pot.header
     po.metadata = {**pot.metadata, "Language": lang, "Plural-Forms": ""}
     po.sort()
-    po.save(str(po_path))
+    write_unless_only_dates_change(po_path, str(po))
+
+
+def write_unless_only_dates_change(path, text):
+    """A new date stamp alone is no change: rewriting for it would only make
+    every branch's export conflict with every other's."""
+    if path.exists():
+        old = path.read_text(encoding="utf-8")
+        if DATE_LINE.sub("", old) == DATE_LINE.sub("", text):
+            return
+    path.write_text(text, encoding="utf-8")
 
 
 def export(templates):
     for addon, text in templates.items():
         path = template_path(addon)
         path.parent.mkdir(exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        write_unless_only_dates_change(path, text)
         for lang in LANGUAGES:
             merge_catalogue(text, path.parent / f"{lang}.po", lang)
         print(f"{path.relative_to(ROOT)}: {len(polib.pofile(text))} terms")
