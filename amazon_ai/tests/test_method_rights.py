@@ -154,6 +154,11 @@ OPEN_TO_EVERY_USER = {
     # Confirms the caller's own authentication code for their own web
     # session, under Odoo's login cooldown (amazon_pii/tests/test_step_up.py).
     ("amazon.pii.step.up", "action_confirm"),
+    # Odoo's own credential check of every XML-RPC call (a class method
+    # that checks the caller's own password or API key); the override only
+    # records a failed attempt and enforces the lockout
+    # (amazon_pii/tests/test_logins.py).
+    ("res.users", "check"),
 }
 
 
