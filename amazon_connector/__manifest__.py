@@ -25,6 +25,7 @@
         "views/accounts/amazon_marketplace_views.xml",
         "views/accounts/amazon_account_views.xml",
         "views/accounts/amazon_sync_views.xml",
+        "views/accounts/amazon_overview_views.xml",
         "views/orders/sale_order_views.xml",
         "views/shipments/stock_picking_views.xml",
         "views/listings/amazon_listing_views.xml",

@@ -16,3 +16,4 @@ from . import test_multi_company
 from . import test_account_endpoints
 from . import test_linkage_fields
 from . import test_step_up_http
+from . import test_overview
