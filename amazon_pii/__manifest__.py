@@ -25,6 +25,8 @@
         "data/login_security.xml",
         "views/login_security_views.xml",
         "views/login_security_menus.xml",
+        # Encrypted backups (docs/data-protection.md #5): its menu needs menus.xml.
+        "views/pii_backup_log_views.xml",
     ],
     "installable": True,
 }

@@ -42,3 +42,11 @@ def wire_cores():
 
 register_bare_addons()
 wire_cores()
+
+
+def pytest_configure(config):
+    # Tests that need PostgreSQL and Odoo (the backup round trip): run by
+    # setup/run_tests.py in its Odoo stage, left out of its pure stage.
+    config.addinivalue_line(
+        "markers", "odoo_db: needs PostgreSQL and an importable Odoo 18"
+    )

@@ -16,4 +16,5 @@ from . import test_multi_company
 from . import test_account_endpoints
 from . import test_linkage_fields
 from . import test_step_up_http
+from . import test_demo_two_factor
 from . import test_overview

@@ -6,13 +6,17 @@ rotate without downtime and can be destroyed. The key file is JSON::
     {"format": 1,
      "vault":   {"active": "v2", "keys": {"v1": "<base64 32 bytes>", "v2": "..."}},
      "archive": {"active": "a1", "keys": {"a1": "<base64 32 bytes>"}},
-     "audit":   {"active": "h1", "keys": {"h1": "<base64 32 bytes>"}}}
+     "audit":   {"active": "h1", "keys": {"h1": "<base64 32 bytes>"}},
+     "backup":  {"active": "b1", "keys": {"b1": "<base64 32 bytes>"}}}
 
 "vault" key-encryption keys (KEKs) wrap the per-entry data keys of the vault;
 "audit" keys authenticate the audit log's hash chain (HMAC), so rows edited in
 SQL cannot be re-chained without the key file; "archive" KEKs are a separate
 namespace used only by the legal-hold cold archive, so the archive can be
-kept unreadable in ordinary use (a ring may omit a namespace entirely).
+kept unreadable in ordinary use (a ring may omit a namespace entirely);
+"backup" keys encrypt backup archives (``core/backup_format.py``), so a backup
+cannot be read with the vault's keys alone. A key file made before the
+"backup" namespace existed gets one with ``rotate --namespace backup``.
 Rotation adds a new active version; entries are then re-wrapped in the
 background and the old version is retired once no entry depends on it (the
 caller checks that).
@@ -25,7 +29,7 @@ group/world readable).
 Command line (no Odoo needed)::
 
     python3 amazon_pii/core/keyring.py generate --out /path/to/keyfile
-    python3 amazon_pii/core/keyring.py rotate --file KEYFILE [--namespace archive]
+    python3 amazon_pii/core/keyring.py rotate --file KEYFILE [--namespace NS]
     python3 amazon_pii/core/keyring.py status --file /path/to/keyfile
 
 ``python3 -m amazon_pii.core.keyring ...`` is equivalent, but only where the
@@ -53,8 +57,8 @@ else:  # run as a plain file: sys.path[0] is this directory
 
 FORMAT = 1
 KEY_SIZE = 32
-NAMESPACES = ("vault", "archive", "audit")
-_PREFIX = {"vault": "v", "archive": "a", "audit": "h"}
+NAMESPACES = ("vault", "archive", "audit", "backup")
+_PREFIX = {"vault": "v", "archive": "a", "audit": "h", "backup": "b"}
 ENV_VAR = "AMAZON_PII_KEY_FILE"
 CONFIG_OPTION = "amazon_pii_key_file"
 GENERATE_HINT = (

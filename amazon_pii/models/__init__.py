@@ -3,6 +3,7 @@ from . import keyring_service
 from . import pii_audit
 from . import pii_incident
 from . import pii_hold
+from . import pii_backup_log
 from . import pii_entry
 from . import pii_entry_info
 from . import pii_vault

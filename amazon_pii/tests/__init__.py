@@ -10,3 +10,4 @@ from . import test_background_work
 from . import test_hold_incident_rpc
 from . import test_step_up
 from . import test_logins
+from . import test_backup_log

@@ -105,7 +105,7 @@ def test_missing_namespace_and_version_raise_key_unavailable():
         lambda d: d["vault"].update(active="v7"),
         lambda d: d["vault"]["keys"].update(v1="not base64!"),
         lambda d: d["vault"]["keys"].update(v1=base64.b64encode(b"k" * 16).decode()),
-        lambda d: [d.pop(ns) for ns in ("vault", "archive", "audit")],
+        lambda d: [d.pop(ns) for ns in ("vault", "archive", "audit", "backup")],
         lambda d: d["vault"]["keys"].update({"bad|name": d["vault"]["keys"]["v1"]}),
     ],
 )
@@ -245,6 +245,31 @@ def test_cli_generate_and_rotate(tmp_path, no_odoo):
         for secret in _secrets(final):
             assert secret not in out
     assert json.loads(archive.stdout)["namespaces"]["archive"]["active"] == "a2"
+
+
+@posix_only
+def test_cli_rotate_adds_backup_namespace_to_an_old_key_file(tmp_path, no_odoo):
+    # Key files made before backups existed have no "backup" namespace; the
+    # README tells their owners to run this rotate (bug caught: the CLI
+    # refusing the namespace, or rotate losing the other keys on the way).
+    old = KeyRing.generate()
+    data = json.loads(old.to_json())
+    del data["backup"]
+    path = tmp_path / "pii.key"
+    path.write_text(json.dumps(data))
+    path.chmod(0o600)
+    with pytest.raises(KeyUnavailableError):
+        load_keyring(str(path)).active_version("backup")
+    done = _cli(no_odoo, "rotate", "--file", str(path), "--namespace", "backup")
+    assert done.returncode == 0, done.stderr
+    new = load_keyring(str(path))
+    assert new.versions("backup") == ("b1",)
+    assert new.kek("vault", "v1") == old.kek("vault", "v1")
+    assert new.kek("audit", "h1") == old.kek("audit", "h1")
+    assert new.kek("backup", "b1") not in (
+        old.kek("vault", "v1"),
+        old.kek("backup", "b1"),
+    )
 
 
 @posix_only
