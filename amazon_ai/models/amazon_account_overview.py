@@ -5,7 +5,7 @@ from odoo import fields, models
 
 
 class AmazonAccount(models.Model):
-    _inherit = "amazon.account"
+    _inherit = "amazon.account"  # pylint: disable=consider-merging-classes-inherited
 
     overview_risk_hold_count = fields.Integer(
         "Risk holds",

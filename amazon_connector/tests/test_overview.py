@@ -276,6 +276,14 @@ class TestAmazonOverview(SandboxCase):
             .with_user(user)
             .get_views([(kanban.id, "kanban")])
         )
+        # ...and its counts compute with their rights (orders, deliveries,
+        # listings, sync logs), as they do for the superuser.
+        names = [name for name in self.account._fields if name.startswith("overview_")]
+        self.assertGreaterEqual(len(names), 7)
+        self.account.invalidate_recordset()
+        self.assertEqual(
+            self.account.with_user(user).read(names), self.account.read(names)
+        )
         fields_ = views["models"]["amazon.account"]["fields"]
         self.assertIn("overview_ship_today_count", fields_)
         self.assertIn("overview_sync_health", fields_)
