@@ -32,6 +32,9 @@
         "report/report_deliveryslip.xml",
         "report/report_amazon_label.xml",
     ],
+    "assets": {
+        "web.assets_backend": ["amazon_connector/static/src/scss/amazon_overview.scss"],
+    },
     "application": True,
     "installable": True,
 }
