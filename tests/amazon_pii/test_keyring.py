@@ -1,4 +1,5 @@
 import base64
+import datetime
 import json
 import os
 import stat
@@ -303,3 +304,33 @@ def test_core_modules_never_import_odoo(no_odoo):
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
+
+
+# -- creation dates (docs/data-protection.md #12: the status page shows key ages)
+def test_generate_and_rotate_record_each_versions_creation_date():
+    born, rotated = datetime.date(2025, 1, 10), datetime.date(2025, 4, 20)
+    ring = KeyRing.generate(today=born).with_new_version("vault", today=rotated)
+    assert ring.created("vault", "v1") == "2025-01-10"
+    assert ring.created("vault", "v2") == "2025-04-20"
+    # Rotating one namespace does not re-date another.
+    assert ring.created("archive", "a1") == "2025-01-10"
+    # Survives the file format, and retirement drops the retired version's date.
+    again = KeyRing.from_mapping(json.loads(ring.to_json()))
+    assert again.status()["namespaces"]["vault"]["created"] == {
+        "v1": "2025-01-10",
+        "v2": "2025-04-20",
+    }
+    assert again.without_version("vault", "v1").created("vault", "v1") is None
+
+
+def test_a_key_file_without_dates_still_loads_and_bad_dates_are_refused():
+    ring = KeyRing.generate()
+    data = json.loads(ring.to_json())
+    for ns in ("vault", "archive", "audit"):
+        del data[ns]["created"]
+    old = KeyRing.from_mapping(data)
+    assert old.created("vault", "v1") is None
+    assert old.kek("vault", "v1") == ring.kek("vault", "v1")
+    data["vault"]["created"] = {"v1": "last spring"}
+    with pytest.raises(KeyRingConfigError, match="not YYYY-MM-DD"):
+        KeyRing.from_mapping(data)
