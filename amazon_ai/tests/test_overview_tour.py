@@ -30,6 +30,13 @@ class TestAmazonOverviewTour(HttpCase):
         now = fields.Datetime.now()
         cls.us = env.ref("amazon_connector.marketplace_us")
         cls.account = cls.make_account("Tour seller", "TOUR1")
+        # Client secrets expiring in 5 and 20 days, counted from the tour
+        # user's own today: red and orange on the cards.
+        cls.tz = zone_at_eight(now)
+        today = fields.Date.context_today(cls.env["res.users"].with_context(tz=cls.tz))
+        second = cls.make_account("Second seller", "TOUR3")
+        cls.account.sudo().lwa_secret_expires_on = today + timedelta(days=5)
+        second.sudo().lwa_secret_expires_on = today + timedelta(days=20)
         cls.product = env["product.product"].create(
             {"name": "Tour widget", "is_storable": True}
         )
@@ -142,12 +149,11 @@ class TestAmazonOverviewTour(HttpCase):
         authentication at login (amazon_pii res_users_login.TOTP_GROUPS),
         which a test login cannot do; a manager plus inventory user sees
         every screen of the tour."""
-        now = fields.Datetime.now()
         user = new_test_user(
             self.env,
             context=NO_MAIL,
             login="overview_tour_manager",
             groups="amazon_pii.group_amazon_manager,stock.group_stock_user",
-            tz=zone_at_eight(now),
+            tz=self.tz,
         )
         self.start_tour("/odoo/amazon", "amazon_overview_tour", login=user.login)

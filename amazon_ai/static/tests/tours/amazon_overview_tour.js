@@ -15,6 +15,8 @@ registry.category("web_tour.tours").add("amazon_overview_tour", {
         { content: "Parked orders", trigger: `${CARD} a[name='action_view_parked']:contains('Parked orders'):contains('1')` },
         { content: "Listings with errors", trigger: `${CARD} a[name='action_overview_listing_errors']:contains('Listings with errors'):contains('1')` },
         { content: "Risk holds", trigger: `${CARD} a[name='action_overview_risk_holds']:contains('Risk holds'):contains('1')` },
+        { content: "Client secret expiring in 5 days: red", trigger: `${CARD} a:contains('Client secret expires in'):contains('5 days') span.text-danger:contains('5 days')` },
+        { content: "In 20 days: orange", trigger: ".o_kanban_record:contains('Second seller') a:contains('Client secret expires in') span.text-warning:contains('20 days')" },
         { content: "Last sync, in words", trigger: `${CARD} a[name='action_overview_sync_logs']:contains('Last sync:'):contains('Failed'):contains('Failing')` },
         { content: "No technical names on the card", trigger: `${CARD}:not(:contains('amazon.')):not(:contains('overview_')):not(:contains('action_'))` },
         // One click to the orders to ship today, then the order.
