@@ -15,6 +15,10 @@
         "wizards/amazon_risk_release_wizard_views.xml",
         "views/amazon_account_views.xml",
         "views/sale_order_views.xml",
+        "views/amazon_overview_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["amazon_ai/static/tests/tours/*.js"],
+    },
     "installable": True,
 }

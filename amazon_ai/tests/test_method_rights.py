@@ -53,6 +53,11 @@ LINKAGE = {"amazon_status": "SHIPPED"}
 # for a model method, positional arguments after the ids).
 RIGHTS = {
     ("amazon.account", "action_retrain_risk"): ("manager", "account", []),
+    ("amazon.account", "action_overview_late"): ("amazon", "account", []),
+    ("amazon.account", "action_overview_listing_errors"): ("amazon", "account", []),
+    ("amazon.account", "action_overview_risk_holds"): ("amazon", "account", []),
+    ("amazon.account", "action_overview_ship_today"): ("amazon", "account", []),
+    ("amazon.account", "action_overview_sync_logs"): ("amazon", "account", []),
     ("amazon.account", "action_sync_orders"): ("manager", "account", []),
     ("amazon.account", "action_test_connection"): ("manager", "account", []),
     ("amazon.account", "action_view_failed_work"): ("amazon", "account", []),
