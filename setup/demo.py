@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 
+import bootstrap
 import odoo_env
 
 ROOT = odoo_env.ROOT
@@ -52,6 +53,8 @@ def main():
     parser.add_argument("--port", type=int, default=8069)
     parser.add_argument("--orders", type=int, default=300)
     args = parser.parse_args()
+    # Without an importable Odoo: set up .venv/ and run again inside it.
+    bootstrap.ensure_odoo()
 
     version = odoo_env.odoo_version()
     if version != 18:
