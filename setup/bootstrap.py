@@ -53,6 +53,7 @@ SOURCE_VAR = "ODOO_SOURCE"
 # Odoo's requirements.txt for a source without one (such as a bare odoo/ tree).
 REQUIREMENTS_VAR = "ODOO_REQUIREMENTS"
 VENV_VAR = "AMAZON_VENV"  # default: <repository>/.venv
+RUN_DIR_VAR = "AMAZON_BOOTSTRAP_RUN_DIR"  # downloads, unpacked sources: .run/
 FORCE_VAR = "AMAZON_BOOTSTRAP_FORCE"  # "1": bootstrap even when odoo imports
 REEXEC_VAR = "AMAZON_BOOTSTRAPPED"  # set in the re-executed command: no loop
 ARCHIVE_SUFFIXES = (
@@ -179,6 +180,8 @@ def download(url, directory):
     except (urllib.error.URLError, OSError, ValueError) as exc:
         partial.unlink(missing_ok=True)
         reason = getattr(exc, "reason", None) or exc
+        if isinstance(exc, urllib.error.HTTPError):
+            reason = f"HTTP {exc.code} {exc.reason}"
         raise BootstrapError(
             f"Could not download Odoo 18.0 from {url} ({reason}): check the "
             f"network, or set {SOURCE_VAR} to a local Odoo 18.0 checkout or "
@@ -333,7 +336,9 @@ class Bootstrap:
     ):
         self.root = Path(root)
         self.venv = Path(venv or os.environ.get(VENV_VAR) or self.root / ".venv")
-        self.run_dir = Path(run_dir or self.root / ".run")
+        self.run_dir = Path(
+            run_dir or os.environ.get(RUN_DIR_VAR) or self.root / ".run"
+        )
         self.source = source or os.environ.get(SOURCE_VAR) or DEFAULT_SOURCE
         self.requirements = requirements or os.environ.get(REQUIREMENTS_VAR)
         self.log = []  # steps done, for tests and the user
@@ -354,12 +359,7 @@ class Bootstrap:
         if have == wanted and python.exists():
             self.log.append("reused")
             return python
-        if (
-            have is None
-            or not python.exists()
-            or (have.get("python"), have.get("base_python"))
-            != (wanted["python"], wanted["base_python"])
-        ):
+        if not self._venv_fits(have, wanted):
             self._create_venv()
         (self.venv / MARKER).unlink(missing_ok=True)  # half-done until rewritten
         self._link_odoo(odoo)
@@ -385,6 +385,24 @@ class Bootstrap:
             )
         (self.venv / MARKER).write_text(json.dumps(wanted, indent=1), encoding="utf-8")
         return python
+
+    def _venv_fits(self, have, wanted):
+        """Whether the existing venv runs the wanted Python: the marker says
+        so, or, after an interrupted first run (no marker yet), its
+        pyvenv.cfg names the same version."""
+        if not venv_python(self.venv).exists():
+            return False
+        if have is not None:
+            return (have.get("python"), have.get("base_python")) == (
+                wanted["python"],
+                wanted["base_python"],
+            )
+        try:
+            cfg = (self.venv / "pyvenv.cfg").read_text(encoding="utf-8")
+        except OSError:
+            return False
+        match = re.search(r"^version(?:_info)?\s*=\s*(\d+\.\d+)", cfg, re.MULTILINE)
+        return bool(match) and match.group(1) == wanted["python"]
 
     def _create_venv(self):
         print(f"Creating {self.venv} with {sys.executable} ...", flush=True)

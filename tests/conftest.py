@@ -42,3 +42,11 @@ def wire_cores():
 
 register_bare_addons()
 wire_cores()
+
+
+def pytest_configure(config):
+    # `make test` runs every test, slow ones included; `-m "not slow"` leaves
+    # them out of a quick local loop.
+    config.addinivalue_line(
+        "markers", "slow: takes minutes (pip installs); run by `make test`"
+    )
