@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import tarfile
+import tempfile
 import threading
 import zipfile
 from pathlib import Path
@@ -544,3 +545,58 @@ def test_tarball_members_cannot_escape(tmp_path):
     with pytest.raises(bootstrap.BootstrapError):
         bootstrap.unpack(archive, tmp_path / "run")
     assert not (tmp_path / "escaped.txt").exists()
+
+
+# -- PostgreSQL from PyPI -------------------------------------------------------
+
+
+@pytest.fixture
+def shared_dir():
+    """A folder the "postgres" user can reach: PostgreSQL refuses to run as
+    root and runs as that user then (pytest's own folders are root's only)."""
+    folder = Path(tempfile.mkdtemp(prefix="amazon-pgtest-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_postgres_from_pypi_when_forced(shared_dir, monkeypatch):
+    """Debian's server is installed here: AMAZON_PG_SERVER=pypi forces the
+    path a machine without it takes. A private cluster of the PyPI wheel's
+    PostgreSQL 18 is created under the run folder, answers, and is reused."""
+    import odoo_env
+
+    base = shared_dir
+    monkeypatch.setattr(odoo_env, "RUN_DIR", base)
+    monkeypatch.setenv("PGHOST", str(base / "no-server-here"))
+    monkeypatch.setenv(odoo_env.SERVER_VAR, "pypi")
+    db = odoo_env.ensure_postgres()
+    try:
+        assert db.started_dir == base / "postgres" / "data"
+        assert db.started_bindir.is_relative_to(base / "postgres" / "server")
+        conn = db.connect()
+        with conn.cursor() as cr:
+            cr.execute("SHOW server_version")
+            version = cr.fetchone()[0]
+        conn.close()
+        assert version.startswith("18."), version  # the wheel's, not Debian's 15
+        again = odoo_env.ensure_postgres()
+        assert again.started_dir is None  # already running: reused, not started
+    finally:
+        odoo_env.stop_postgres(db)
+    assert not (base / "postgres" / "data" / "postmaster.pid").exists()
+
+
+def test_without_any_postgres_debian_mode_says_what_to_do(monkeypatch, tmp_path):
+    import odoo_env
+
+    monkeypatch.setenv("PGHOST", str(tmp_path / "no-server-here"))
+    monkeypatch.setenv(odoo_env.SERVER_VAR, "debian")
+    monkeypatch.setattr(odoo_env, "_postgres_bindir", lambda: None)
+    monkeypatch.setattr(
+        odoo_env, "pypi_postgres", lambda base: pytest.fail("fell back to PyPI")
+    )
+    with pytest.raises(SystemExit) as caught:
+        odoo_env.ensure_postgres()
+    assert "apt-get install postgresql" in one_sentence(caught.value)
