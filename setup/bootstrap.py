@@ -473,11 +473,16 @@ def odoo_major_in(python):
 
 
 def odoo_importable(python=None):
-    """Whether ``python`` (this one by default) can ``import odoo``."""
+    """Whether ``python`` (this one by default) can ``import odoo``.
+
+    Probes ``odoo.release``: addons installed from PyPI create an ``odoo``
+    namespace folder in site-packages, so a bare ``import odoo`` succeeds
+    even where Odoo itself is absent.
+    """
     if python is None and importlib.util.find_spec("odoo") is None:
         return False  # no need to start a process to learn that
     probe = subprocess.run(
-        [str(python or sys.executable), "-c", "import odoo"],
+        [str(python or sys.executable), "-c", "import odoo.release"],
         capture_output=True,
         cwd="/",
         check=False,

@@ -369,6 +369,27 @@ def test_interrupted_install_is_not_taken_for_a_done_one(project):
     assert any("pip:" in s for s in retry.log)
 
 
+def test_odoo_namespace_of_pypi_addons_is_not_odoo(tmp_path):
+    venv = tmp_path / "venv"
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True
+    )
+    python = bootstrap.venv_python(venv)
+    site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    # What `pip install --no-deps odoo-addon-x` leaves: odoo/addons/x only.
+    (Path(site) / "odoo" / "addons" / "x").mkdir(parents=True)
+    (Path(site) / "odoo" / "addons" / "x" / "__init__.py").write_text("")
+    assert not bootstrap.odoo_importable(python)
+    src = fake_source(tmp_path / "src")
+    (Path(site) / bootstrap.PTH).write_text(f"{src}\n")
+    assert bootstrap.odoo_importable(python)
+
+
 def test_reexecuted_command_without_odoo_stops_instead_of_looping(monkeypatch):
     monkeypatch.setenv(bootstrap.REEXEC_VAR, "1")
     monkeypatch.setattr(bootstrap, "odoo_importable", lambda python=None: False)
@@ -444,9 +465,12 @@ def run(python, *args, env, check=True):
     return done
 
 
+# The OCA addon is only located (importing it needs Odoo's auth_signup addon,
+# which the core-only archive leaves out).
 IMPORT_ODOO = (
-    "import odoo, odoo.release as r, odoo.addons.password_security as p; "
-    "print(r.version_info[0]); print(odoo.__file__); print(p.__file__)"
+    "import importlib.util, odoo, odoo.release as r; "
+    "print(r.version_info[0]); print(odoo.__file__); "
+    "print(importlib.util.find_spec('odoo.addons.password_security').origin)"
 )
 
 
@@ -525,8 +549,9 @@ def test_bootstrap_from_nothing(tmp_path):
         python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))", env=env
     ).stdout.strip()
     (Path(site) / bootstrap.PTH).unlink()
-    after = run(python, "-c", "import odoo", env=env, check=False)
-    assert after.returncode != 0 and "No module named 'odoo'" in after.stderr
+    after = run(python, "-c", "import odoo.release", env=env, check=False)
+    assert after.returncode != 0 and "No module named 'odoo." in after.stderr
+    assert not bootstrap.odoo_importable(python)
 
 
 def test_default_source_is_odoos_official_18_archive():
