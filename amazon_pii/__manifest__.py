@@ -13,6 +13,8 @@
         "security/ir.model.access.csv",
         "security/amazon_pii_rules.xml",
         "data/ir_cron.xml",
+        "data/ir_cron_security_review.xml",
+        "data/mail_template_incident.xml",
         "views/pii_audit_views.xml",
         "views/pii_entry_info_views.xml",
         "views/pii_hold_views.xml",
@@ -20,11 +22,18 @@
         "views/key_retire_wizard_views.xml",
         "views/step_up_views.xml",
         "views/res_config_settings_views.xml",
+        "views/pii_access_review_views.xml",
+        "views/pii_incident_notify_views.xml",
+        "views/pii_status_views.xml",
         "views/menus.xml",
         # Logins (issue #18, item 1)
         "data/login_security.xml",
         "views/login_security_views.xml",
         "views/login_security_menus.xml",
+        # Encrypted backups (docs/data-protection.md #5): its menu needs menus.xml.
+        "views/pii_backup_log_views.xml",
+        "security/pii_deletion_security.xml",
+        "views/pii_deletion_views.xml",
     ],
     "installable": True,
 }

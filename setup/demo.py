@@ -8,6 +8,9 @@ database, installs the three addons, connects the demo seller to the sandbox
 (one account per selling region), runs a first order sync of each, starts
 Odoo on 127.0.0.1 and prints the URL and login. Runs until interrupted
 (Ctrl-C), which also stops the sandbox.
+
+The administrator has two-factor authentication (reveals, rates and labels
+need it): ``python3 setup/demo.py --totp-code`` prints the code valid now.
 """
 
 import argparse
@@ -18,11 +21,14 @@ import sys
 import time
 
 import bootstrap
+import demo_totp
 import odoo_env
 
 ROOT = odoo_env.ROOT
-# Odoo's own deprecation warnings (its pinned Werkzeug) would bury the output.
+# Odoo's own deprecation warnings (its pinned Werkzeug) would bury the output,
+# and the HTTP libraries log every request (kilobyte-long URLs) at INFO.
 QUIET_WARNINGS = "--log-handler=py.warnings:ERROR"
+QUIET_HTTP = ("--log-handler=httpx:WARNING", "--log-handler=httpcore:WARNING")
 # `odoo shell` executes its standard input with `env` bound: this program runs
 # setup/demo_setup.py's main() with the sandbox's URLs and credentials.
 SHELL_PROGRAM = """\
@@ -52,7 +58,18 @@ def main():
     parser.add_argument("--db", default="amazon_demo")
     parser.add_argument("--port", type=int, default=8069)
     parser.add_argument("--orders", type=int, default=300)
+    parser.add_argument(
+        "--totp-code",
+        action="store_true",
+        help="print the demo administrator's current two-factor code and exit",
+    )
     args = parser.parse_args()
+    if args.totp_code:
+        secret = demo_totp.load(odoo_env.RUN_DIR, args.db)
+        if not secret:
+            sys.exit(f"No demo database {args.db!r} was set up here: run `make demo`.")
+        print(demo_totp.code(secret))
+        return 0
     # Without an importable Odoo: set up .venv/ and run again inside it.
     bootstrap.ensure_odoo()
 
@@ -128,7 +145,10 @@ def run_demo(args, sandbox):
     if install.returncode != 0:
         sys.exit(f"Installing the suite into {args.db!r} failed (see the log above).")
     creds = sandbox.credentials
+    totp_secret = demo_totp.new_secret()
+    demo_totp.save(run_dir, args.db, totp_secret)
     options = {
+        "admin_totp_secret": totp_secret,
         "rate_scale": RATE_SCALE,
         "seller_id": creds["seller_id"],
         "endpoint": sandbox.base_url,
@@ -148,7 +168,14 @@ def run_demo(args, sandbox):
         flush=True,
     )
     prepare = subprocess.run(
-        [*common[:3], "shell", *common[3:], "--log-level=warn", QUIET_WARNINGS],
+        [
+            *common[:3],
+            "shell",
+            *common[3:],
+            "--log-level=warn",
+            QUIET_WARNINGS,
+            *QUIET_HTTP,
+        ],
         input=program,
         text=True,
         cwd="/",
@@ -165,6 +192,7 @@ def run_demo(args, sandbox):
             "--http-interface=127.0.0.1",
             f"--http-port={args.port}",
             f"--logfile={log_file}",
+            *QUIET_HTTP,
         ],
         cwd="/",
         env=env,
@@ -175,8 +203,10 @@ def run_demo(args, sandbox):
             sys.exit(f"Odoo did not start on port {args.port}: see {log_file}")
         print(
             f"\nAmazon suite demo running: http://127.0.0.1:{args.port}/odoo\n"
-            f"  database {args.db}, login admin, password admin (administrators\n"
-            f"  enrol an authenticator app at their first login)\n"
+            f"  database {args.db}, login admin, password admin\n"
+            f"  two-factor code: `python3 setup/demo.py --totp-code` prints the\n"
+            f"  current one (or add the secret {totp_secret} to an\n"
+            f"  authenticator app)\n"
             f"  Amazon > Orders: the orders of the sandbox seller; the local\n"
             f"  SP-API sandbox at {sandbox.base_url} keeps producing orders\n"
             f"  log {log_file}; stop with Ctrl-C\n",

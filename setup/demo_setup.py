@@ -25,12 +25,14 @@ def main(env, options):
     """Set up the demo company, catalogue and account, then sync.
 
     ``options``: ``seller_id``, ``endpoint``, ``token_url``, ``client_id``,
-    ``client_secret``, ``refresh_token`` (the sandbox's), ``rate_scale`` and
-    ``products``, a list of ``(sku, title, price)``.
+    ``client_secret``, ``refresh_token`` (the sandbox's), ``rate_scale``,
+    ``products``, a list of ``(sku, title, price)``, and
+    ``admin_totp_secret``, the administrator's two-factor secret.
     """
     admin = env.ref("base.user_admin")
     admin.groups_id += env.ref("amazon_pii.group_amazon_pii_officer")
     admin.groups_id += env.ref("amazon_pii.group_amazon_shipping")
+    enrol_totp(admin, options["admin_totp_secret"])
     box = _prepare_shipping(env)
     _create_catalogue(env, options["products"])
     params = env["ir.config_parameter"]
@@ -43,6 +45,13 @@ def main(env, options):
     _count_stock(env)
     _import_listings(env, accounts[0])
     _report(env, accounts)
+
+
+def enrol_totp(user, secret):
+    """Enrol ``user`` in TOTP with ``secret`` (what auth_totp stores once a
+    person has scanned it and typed a first code): reveals, rates and labels
+    need two-factor authentication, and administrators must have it."""
+    user.sudo().totp_secret = secret.replace(" ", "").upper()
 
 
 def _prepare_shipping(env):
@@ -197,4 +206,10 @@ def _report(env, accounts):
         f"{len(listings)} merchant listings pushed with quantity 0; "
         f"{len(invoices.filtered(lambda m: m.invoice_date == today))} of "
         f"{len(invoices)} invoices dated today"
+    )
+    cron = accounts[0].cron_id
+    every = f"every {cron.interval_number} {cron.interval_type}" if cron else ""
+    print(
+        f"{len(orders)} Amazon orders in Odoo now. The sandbox releases more "
+        f"over the next two days; the order sync cron imports them {every}."
     )

@@ -146,7 +146,9 @@ def lint(tally):
     tally.add("pylint-odoo", int(pylint.returncode == 0), int(pylint.returncode != 0))
 
 
-def pure_tests(tally, expression):
+def pure_tests(tally, expression, marks="not odoo_db", label="pytest", env=None):
+    """Pytest over ``tests/``: the pure tests, or with ``marks="odoo_db"``
+    the few that need PostgreSQL and Odoo (run from the Odoo stage)."""
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "pytest.xml"
         cmd = [
@@ -158,12 +160,14 @@ def pure_tests(tally, expression):
             "-p",
             "no:cacheprovider",
             f"--junitxml={report}",
+            "-m",
+            marks,
         ]
         if expression:
             cmd += ["-k", expression]
-        result = run(cmd)
+        result = run(cmd, env=env)
         if not report.exists():
-            tally.add("pytest", 0, 1, "(no report: pytest crashed)")
+            tally.add(label, 0, 1, "(no report: pytest crashed)")
             return
         suite = ET.parse(report).getroot()
         suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
@@ -172,12 +176,12 @@ def pure_tests(tally, expression):
         skipped = int(suite.get("skipped", 0))
         if (result.returncode != 0 or total == 0) and bad == 0:
             bad = 1  # failed outside any test (collection, usage) or ran none
-        tally.add("pytest", total - bad - skipped, bad, f"({skipped} skipped)")
+        tally.add(label, total - bad - skipped, bad, f"({skipped} skipped)")
         for case in suite.iter("testcase"):
             mark = case.find("skipped")
             if mark is not None:
                 test = f"{case.get('classname')}::{case.get('name')}"
-                tally.skip("pytest", test, mark.get("message", ""))
+                tally.skip(label, test, mark.get("message", ""))
 
 
 def odoo_tests(tally, keep_db):
@@ -220,6 +224,7 @@ def odoo_tests(tally, keep_db):
         print("$", " ".join(cmd), flush=True)
         try:
             problems, results, skipped = _run_odoo(cmd, env, log_path)
+            pure_tests(tally, "", "odoo_db", "pytest with PostgreSQL", _pg_env(db))
         finally:
             if not keep_db:
                 db.drop(dbname)
@@ -242,6 +247,20 @@ def odoo_tests(tally, keep_db):
     tally.add("odoo", total - bad, bad + stray, f"(log: {log_path})")
     for line in problems[:50]:
         print("  !", line)
+
+
+def _pg_env(db):
+    """The environment that points libpq (and the tests) at ``db``."""
+    env = dict(os.environ)
+    for var, value in (
+        ("PGHOST", db.host),
+        ("PGPORT", db.port),
+        ("PGUSER", db.user),
+        ("PGPASSWORD", db.password),
+    ):
+        if value:
+            env[var] = str(value)
+    return env
 
 
 def _run_odoo(cmd, env, log_path):

@@ -45,6 +45,11 @@ wire_cores()
 
 
 def pytest_configure(config):
+    # Tests that need PostgreSQL and Odoo (the backup round trip): run by
+    # setup/run_tests.py in its Odoo stage, left out of its pure stage.
+    config.addinivalue_line(
+        "markers", "odoo_db: needs PostgreSQL and an importable Odoo 18"
+    )
     # `make test` runs every test, slow ones included; `-m "not slow"` leaves
     # them out of a quick local loop.
     config.addinivalue_line(

@@ -4,3 +4,4 @@ from . import amazon_order_import
 from . import sale_order
 from . import stock_picking
 from . import amazon_pii_vault
+from . import amazon_account_erasure

@@ -1,2 +1,3 @@
 from . import test_order_risk
 from . import test_method_rights
+from . import test_erasure_risk

@@ -62,6 +62,7 @@ RIGHTS = {
     ("amazon.account", "create"): ("manager", None, [{"name": "X", "seller_id": "X"}]),
     ("amazon.account", "unlink"): ("manager", "account", []),
     ("amazon.account", "write"): ("manager", "account", [{"name": "Renamed"}]),
+    ("amazon.account.erase.wizard", "action_erase"): ("officer", "erase_account", []),
     ("amazon.label.rate", "action_buy"): ("shipping", "rate", []),
     ("amazon.listing", "action_add_required"): ("amazon", "listing", []),
     ("amazon.listing", "action_push_offers"): ("amazon", "listing", []),
@@ -78,12 +79,28 @@ RIGHTS = {
     ("amazon.listing.wizard", "action_search_types"): ("amazon", "wizard", []),
     ("amazon.listing.wizard", "action_submit_feed"): ("amazon", "wizard", []),
     ("amazon.listing.wizard", "default_get"): ("amazon", None, [["account_id"]]),
+    ("amazon.order.erase.wizard", "action_erase"): ("officer", "erase_order", []),
     ("amazon.parked.order", "action_retry"): ("manager", "parked", []),
     ("amazon.parked.order", "create"): ("manager", None, ["parked_vals"]),
     ("amazon.parked.order", "unlink"): ("manager", "parked", []),
+    ("amazon.pii.access.review", "action_confirm"): ("officer", "review", []),
+    ("amazon.pii.access.review.line", "action_remove_from_group"): (
+        "officer",
+        "review_line",
+        [],
+    ),
+    ("amazon.pii.incident", "action_prepare_notification"): (
+        "officer",
+        "incident",
+        [],
+    ),
+    ("amazon.pii.status", "action_refresh"): ("officer", "status", []),
+    ("amazon.pii.status.row", "action_open"): ("officer", "status_row", []),
     ("amazon.pii.audit", "action_verify_chain"): ("officer", "audit", []),
     ("amazon.pii.audit", "unlink"): ("superuser", "audit", []),
     ("amazon.pii.audit", "write"): ("superuser", "audit", [{"detail": "x"}]),
+    ("amazon.pii.deletion", "unlink"): ("superuser", "deletion", []),
+    ("amazon.pii.deletion", "write"): ("superuser", "deletion", [{"reason": "x"}]),
     ("amazon.pii.entry.info", "action_place_hold"): ("officer", "info", []),
     ("amazon.pii.hold", "action_release"): ("officer", "hold", []),
     ("amazon.pii.hold", "create"): ("officer", None, ["hold_vals"]),
@@ -96,6 +113,8 @@ RIGHTS = {
     ("amazon.pii.incident", "create"): ("officer", None, [{"name": "x"}]),
     ("amazon.pii.incident", "write"): ("officer", "incident", [{"name": "x"}]),
     ("amazon.pii.key.retire.wizard", "action_retire"): ("system", "retire", []),
+    ("amazon.lwa.secret.wizard", "action_rotate"): ("system", "lwa_wizard", []),
+    ("amazon.lwa.secret.wizard", "create"): ("system", None, ["lwa_vals"]),
     ("amazon.product.type", "action_refresh"): ("manager", "product_type", []),
     ("amazon.product.type.match", "action_use"): ("amazon", "match", []),
     ("amazon.resync.wizard", "action_resync"): ("manager", "resync", []),
@@ -266,6 +285,21 @@ class TestMethodRights(TransactionCase):
             type(Retire), "_selection_version", lambda self: [("vault/v0", "v0")]
         ):
             retire = Retire.create({"version": "vault/v0"})
+        review = env["amazon.pii.access.review"]._open_review(fields.Date.today())
+        status = env["amazon.pii.status"].create(
+            {
+                "row_ids": [
+                    Command.create(
+                        {
+                            "key": "incidents",
+                            "area": "Incidents",
+                            "label": "Open incidents",
+                            "action_xmlid": "amazon_pii.action_amazon_pii_incident",
+                        }
+                    )
+                ]
+            }
+        )
         return {
             "account": account,
             "admin_user": env.ref("base.user_admin"),
@@ -299,6 +333,10 @@ class TestMethodRights(TransactionCase):
             ),
             "incident": env["amazon.pii.incident"]._open("manual", "rights"),
             "retire": retire,
+            "review": review,
+            "review_line": review.line_ids[:1],
+            "status": status,
+            "status_row": status.row_ids,
             "resync": env["amazon.resync.wizard"].create(
                 {"account_id": account.id, "date_from": fields.Datetime.now()}
             ),
@@ -306,6 +344,27 @@ class TestMethodRights(TransactionCase):
                 {"order_id": order.id, "reason": "checked"}
             ),
             "settings": env["res.config.settings"].create({}),
+            "erase_account": env["amazon.account.erase.wizard"].create(
+                {
+                    "account_id": account.id,
+                    "confirm_name": account.name,
+                    "request_ref": "R",
+                }
+            ),
+            "erase_order": env["amazon.order.erase.wizard"].create(
+                {
+                    "order_id": order.id,
+                    "confirm_ref": order.amazon_order_id,
+                    "request_ref": "R",
+                }
+            ),
+            "deletion": env["amazon.pii.deletion"]._record(
+                "order", order, order.name, order.amazon_order_id, {}, "R", "r"
+            ),
+            "lwa_wizard": env["amazon.lwa.secret.wizard"].create(
+                {"account_id": account.id}
+            ),
+            "lwa_vals": {"account_id": account.id},
             # Create values, each what a caller could send.
             "listing_vals": {
                 "account_id": account.id,

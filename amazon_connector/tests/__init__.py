@@ -16,3 +16,7 @@ from . import test_multi_company
 from . import test_account_endpoints
 from . import test_linkage_fields
 from . import test_step_up_http
+from . import test_demo_two_factor
+from . import test_status_secret
+from . import test_erasure
+from . import test_secret_rotation

@@ -1,3 +1,5 @@
+from . import accounts
 from . import orders
 from . import listings
 from . import shipments
+from . import erasure

@@ -16,7 +16,10 @@ import fcntl
 import json
 import os
 
-from .keyring import write_private_atomically
+if __package__:
+    from .keyring import write_private_atomically
+else:  # imported by a core script run as a plain file (core/backup.py)
+    from keyring import write_private_atomically
 
 FORMAT = 1
 
@@ -61,6 +64,18 @@ def advance_anchor(path, seq, digest):
             ".audit-head-",
         )
         return seq, digest
+
+
+def reset_anchor(path, seq, digest):
+    """Anchor ``(seq, digest)`` whatever the file held: only for a database
+    that was just created from a restored backup (``core/backup.py``), whose
+    chain starts at the restored head."""
+    write_private_atomically(
+        path,
+        json.dumps({"format": FORMAT, "seq": seq, "hash": digest}),
+        ".audit-head-",
+    )
+    return seq, digest
 
 
 def anchor_problem(hashes_by_seq, anchor):

@@ -6,13 +6,17 @@ rotate without downtime and can be destroyed. The key file is JSON::
     {"format": 1,
      "vault":   {"active": "v2", "keys": {"v1": "<base64 32 bytes>", "v2": "..."}},
      "archive": {"active": "a1", "keys": {"a1": "<base64 32 bytes>"}},
-     "audit":   {"active": "h1", "keys": {"h1": "<base64 32 bytes>"}}}
+     "audit":   {"active": "h1", "keys": {"h1": "<base64 32 bytes>"}},
+     "backup":  {"active": "b1", "keys": {"b1": "<base64 32 bytes>"}}}
 
 "vault" key-encryption keys (KEKs) wrap the per-entry data keys of the vault;
 "audit" keys authenticate the audit log's hash chain (HMAC), so rows edited in
 SQL cannot be re-chained without the key file; "archive" KEKs are a separate
 namespace used only by the legal-hold cold archive, so the archive can be
-kept unreadable in ordinary use (a ring may omit a namespace entirely).
+kept unreadable in ordinary use (a ring may omit a namespace entirely);
+"backup" keys encrypt backup archives (``core/backup_format.py``), so a backup
+cannot be read with the vault's keys alone. A key file made before the
+"backup" namespace existed gets one with ``rotate --namespace backup``.
 Rotation adds a new active version; entries are then re-wrapped in the
 background and the old version is retired once no entry depends on it (the
 caller checks that).
@@ -25,7 +29,7 @@ group/world readable).
 Command line (no Odoo needed)::
 
     python3 amazon_pii/core/keyring.py generate --out /path/to/keyfile
-    python3 amazon_pii/core/keyring.py rotate --file KEYFILE [--namespace archive]
+    python3 amazon_pii/core/keyring.py rotate --file KEYFILE [--namespace NS]
     python3 amazon_pii/core/keyring.py status --file /path/to/keyfile
 
 ``python3 -m amazon_pii.core.keyring ...`` is equivalent, but only where the
@@ -37,6 +41,7 @@ addon except the sibling ``errors.py``.
 import argparse
 import base64
 import binascii
+import datetime
 import hashlib
 import json
 import os
@@ -53,8 +58,8 @@ else:  # run as a plain file: sys.path[0] is this directory
 
 FORMAT = 1
 KEY_SIZE = 32
-NAMESPACES = ("vault", "archive", "audit")
-_PREFIX = {"vault": "v", "archive": "a", "audit": "h"}
+NAMESPACES = ("vault", "archive", "audit", "backup")
+_PREFIX = {"vault": "v", "archive": "a", "audit": "h", "backup": "b"}
 ENV_VAR = "AMAZON_PII_KEY_FILE"
 CONFIG_OPTION = "amazon_pii_key_file"
 GENERATE_HINT = (
@@ -79,10 +84,21 @@ def _check_namespace(namespace):
 class KeyRing:
     """Immutable set of KEKs per namespace; every change returns a new ring."""
 
-    __slots__ = ("_rings",)
+    __slots__ = ("_created", "_rings")
 
-    def __init__(self, rings):
+    def __init__(self, rings, created=None):
         # rings: {namespace: (active_version, {version: key_bytes})}
+        # created: {namespace: {version: "YYYY-MM-DD"}}, when each version was
+        # made (not secret; files written before dates were kept have none).
+        # _rings is set last: __setattr__ freezes the ring once it exists.
+        self._created = MappingProxyType(
+            {
+                ns: MappingProxyType(
+                    {v: d for v, d in (created or {}).get(ns, {}).items() if v in keys}
+                )
+                for ns, (_active, keys) in rings.items()
+            }
+        )
         self._rings = MappingProxyType(
             {
                 ns: (active, MappingProxyType(dict(keys)))
@@ -111,7 +127,7 @@ class KeyRing:
             raise KeyRingConfigError(
                 f"key file must be a JSON object with format {FORMAT}"
             )
-        rings = {}
+        rings, created = {}, {}
         for ns in NAMESPACES:
             if ns not in data:
                 continue
@@ -129,9 +145,24 @@ class KeyRing:
                     f"active version of {ns!r} is not among its keys"
                 )
             rings[ns] = (active, keys)
+            created[ns] = cls._dates(ns, section.get("created", {}))
         if not rings:
             raise KeyRingConfigError("key file holds no 'vault' or 'archive' keys")
-        return cls(rings)
+        return cls(rings, created)
+
+    @staticmethod
+    def _dates(namespace, dates):
+        """A section's optional ``created`` object: version -> ISO date."""
+        if not isinstance(dates, dict):
+            raise KeyRingConfigError(f"'created' of {namespace!r} must be an object")
+        for version, day in dates.items():
+            try:
+                datetime.date.fromisoformat(day)
+            except (TypeError, ValueError):
+                raise KeyRingConfigError(
+                    f"creation date of {namespace}/{version} is not YYYY-MM-DD"
+                ) from None
+        return dict(dates)
 
     @staticmethod
     def _decode(namespace, version, encoded):
@@ -174,13 +205,18 @@ class KeyRing:
         return cls.from_mapping(data)
 
     @classmethod
-    def generate(cls):
+    def generate(cls, today=None):
+        today = (today or datetime.date.today()).isoformat()
         return cls(
             {
                 ns: (f"{_PREFIX[ns]}1", {f"{_PREFIX[ns]}1": os.urandom(KEY_SIZE)})
                 for ns in NAMESPACES
-            }
+            },
+            {ns: {f"{_PREFIX[ns]}1": today} for ns in NAMESPACES},
         )
+
+    def _created_dict(self):
+        return {ns: dict(dates) for ns, dates in self._created.items()}
 
     def to_json(self):
         data = {"format": FORMAT}
@@ -191,10 +227,12 @@ class KeyRing:
                     v: base64.b64encode(k).decode("ascii") for v, k in keys.items()
                 },
             }
+            if self._created.get(ns):
+                data[ns]["created"] = dict(self._created[ns])
         return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
     # -- rotation and retirement -------------------------------------------
-    def with_new_version(self, namespace="vault"):
+    def with_new_version(self, namespace="vault", today=None):
         _check_namespace(namespace)
         _active, keys = self._rings.get(namespace, (None, {}))
         prefix = _PREFIX[namespace]
@@ -208,7 +246,11 @@ class KeyRing:
             version += "x"
         rings = dict(self._rings)
         rings[namespace] = (version, {**keys, version: os.urandom(KEY_SIZE)})
-        return KeyRing(rings)
+        created = self._created_dict()
+        created.setdefault(namespace, {})[version] = (
+            today or datetime.date.today()
+        ).isoformat()
+        return KeyRing(rings, created)
 
     def without_version(self, namespace, version):
         """Retire ``version``: entries still wrapped by it become unreadable."""
@@ -223,7 +265,7 @@ class KeyRing:
             )
         rings = dict(self._rings)
         rings[namespace] = (active, {v: k for v, k in keys.items() if v != version})
-        return KeyRing(rings)
+        return KeyRing(rings, self._created_dict())
 
     # -- lookup -------------------------------------------------------------
     def _ring(self, namespace):
@@ -248,14 +290,21 @@ class KeyRing:
                 f"key {namespace}/{version} is not available (missing or retired)"
             ) from None
 
+    def created(self, namespace, version):
+        """The ISO date ``version`` was made, or None when the file predates
+        creation dates."""
+        return self._created.get(namespace, {}).get(version)
+
     def status(self):
-        """Namespaces, versions, active version and fingerprints; no key material."""
+        """Namespaces, versions, active version, fingerprints and creation
+        dates; no key material."""
         return {
             "format": FORMAT,
             "namespaces": {
                 ns: {
                     "active": active,
                     "versions": {v: fingerprint(k) for v, k in sorted(keys.items())},
+                    "created": dict(sorted(self._created.get(ns, {}).items())),
                 }
                 for ns, (active, keys) in sorted(self._rings.items())
             },

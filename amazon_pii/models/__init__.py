@@ -3,6 +3,7 @@ from . import keyring_service
 from . import pii_audit
 from . import pii_incident
 from . import pii_hold
+from . import pii_backup_log
 from . import pii_entry
 from . import pii_entry_info
 from . import pii_vault
@@ -12,8 +13,16 @@ from . import pii_vault_reveal
 from . import pii_vault_watch
 from . import pii_vault_retention
 from . import pii_vault_keys
+from . import pii_vault_erasure
+from . import pii_deletion
 from . import res_config_settings
 from . import res_users
 from . import login_event
 from . import res_users_login
 from . import res_config_settings_login
+from . import officers
+from . import pii_audit_events
+from . import pii_access_review
+from . import pii_incident_notify
+from . import mail_compose_message
+from . import pii_status

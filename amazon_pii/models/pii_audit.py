@@ -31,6 +31,7 @@ EVENTS = [
     ("setting", "Setting changed"),
     ("credential", "Credential changed"),
     ("verify", "Audit chain verified"),
+    ("erase", "Erased on request"),
 ]
 
 

@@ -77,17 +77,15 @@ class AmazonPiiVaultRetention(models.AbstractModel):
         values, raw payloads). Addons that keep such copies extend this."""
 
     @api.model
-    def _cron_purge_due(self, batch_size=1000):
-        """Daily retention purge (docs/data-protection.md #1), batched with
-        progress reporting."""
-        Entry = self.env["amazon.pii.entry"].sudo()
-        today = fields.Date.context_today(self)
+    def _purge_due_domain(self, today):
+        """Entries due for the purge on ``today`` (also the status page's
+        backlog)."""
         # Entries whose owner never gave a date fall back to their storage
         # date plus the shipping margin and the retention period.
         undated = today - timedelta(
             days=self._param("retention_days") + self._param("ship_margin_days")
         )
-        domain = [
+        return [
             ("hold_id", "=", False),
             ("classification", "!=", "secret"),  # credentials have no retention
             "|",
@@ -96,6 +94,13 @@ class AmazonPiiVaultRetention(models.AbstractModel):
             ("purge_after", "=", False),
             ("create_date", "<", fields.Datetime.to_datetime(undated)),
         ]
+
+    @api.model
+    def _cron_purge_due(self, batch_size=1000):
+        """Daily retention purge (docs/data-protection.md #1), batched with
+        progress reporting."""
+        Entry = self.env["amazon.pii.entry"].sudo()
+        domain = self._purge_due_domain(fields.Date.context_today(self))
         due = Entry.search(domain, limit=batch_size, order="id")
         purged = self._purge_entries(due, "retention")
         remaining = Entry.search_count(domain)

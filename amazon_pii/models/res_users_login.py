@@ -15,7 +15,7 @@ docs/data-protection.md #11).
 import contextlib
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessDenied, AccessError, UserError
 from odoo.http import request
 
@@ -82,6 +82,12 @@ def _record_failure(env, login, uid, ip):
             else:
                 user.amazon_failed_logins = count
     Events._check_burst()
+
+
+def _record_success(env, uid):
+    user = env["res.users"].browse(uid)
+    if user.amazon_failed_logins:
+        user.amazon_failed_logins = 0
 
 
 class ResUsers(models.Model):
@@ -166,48 +172,23 @@ class ResUsers(models.Model):
 
     @contextlib.contextmanager
     def _assert_can_auth(self, user=None):
-        # Odoo's hook for a database-backed login policy: every password,
-        # API-key and TOTP check passes here (_login, check, /web/login/totp),
-        # with ``user`` the login typed or the user id. A locked account is
-        # refused even the right password.
-        try:
-            self._amazon_refuse_if_locked(user)
-            with super()._assert_can_auth(user=user):
-                yield
-        except AccessDenied:
-            # The attempt's own transaction is rolled back: record it in a
-            # transaction of its own, one attempt at a time, so the count
-            # and the burst check see each other's attempts.
-            login, uid = (user, None) if isinstance(user, str) else (None, user)
-            self.env["amazon.work"]._run(
-                _record_failure,
-                login,
-                uid,
-                _remote_ip(),
-                locks=[(LOGIN_LOCK, 0)],
-                wait=True,
-                read_committed=True,
-            )
-            raise
-        else:
-            # In the login's own transaction, committed with it.
-            target = self._amazon_login_target(user)
-            if target.amazon_failed_logins:
-                target.amazon_failed_logins = 0
-
-    def _amazon_login_target(self, user):
-        """The user a login attempt names (a login typed, or an id)."""
-        Users = self.sudo().with_context(active_test=False)
-        if isinstance(user, int):
-            return Users.browse(user).exists()
-        if isinstance(user, str):
-            return Users.search(
-                self._get_login_domain(user), order=self._get_login_order(), limit=1
-            )
-        return Users
+        # Every password, API-key and TOTP check passes here (_login, check,
+        # /web/login/totp): a locked account is refused even the right one.
+        self._amazon_refuse_if_locked(user)
+        with super()._assert_can_auth(user=user):
+            yield
 
     def _amazon_refuse_if_locked(self, user):
-        until = self._amazon_login_target(user)[:1].amazon_locked_until
+        Users = self.sudo().with_context(active_test=False)
+        if isinstance(user, int):
+            target = Users.browse(user).exists()
+        elif isinstance(user, str):
+            target = Users.search(
+                self._get_login_domain(user), order=self._get_login_order(), limit=1
+            )
+        else:
+            return
+        until = target.amazon_locked_until if target else None
         if until and until > fields.Datetime.now():
             raise AccessDenied(
                 self.env._(
@@ -217,6 +198,41 @@ class ResUsers(models.Model):
                     until=fields.Datetime.to_string(until)[:16],
                 )
             )
+
+    @classmethod
+    def _amazon_login_work(cls, unit, *args):
+        """Run ``unit`` through ``amazon.work._run`` after a login attempt.
+
+        ``_login`` and ``check`` are classmethods: Odoo opens their cursors
+        itself, and a failed attempt's transaction is rolled back by the time
+        we get here. This cursor only carries the environment ``_run`` needs;
+        the unit runs and commits in ``_run``'s own transaction."""
+        with cls.pool.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            return env["amazon.work"]._run(
+                unit, *args, locks=[(LOGIN_LOCK, 0)], wait=True, read_committed=True
+            )
+
+    @classmethod
+    def _login(cls, db, credential, user_agent_env):
+        try:
+            auth_info = super()._login(db, credential, user_agent_env)
+        except AccessDenied:
+            cls._amazon_login_work(
+                _record_failure, credential.get("login"), None, _remote_ip()
+            )
+            raise
+        cls._amazon_login_work(_record_success, auth_info["uid"])
+        return auth_info
+
+    @classmethod
+    def check(cls, db, uid, passwd):
+        # Passwords and API keys sent with each XML-RPC call count too.
+        try:
+            return super().check(db, uid, passwd)
+        except AccessDenied:
+            cls._amazon_login_work(_record_failure, None, uid, _remote_ip())
+            raise
 
     def action_amazon_unlock_login(self):
         if not self.env.user.has_group("base.group_system"):

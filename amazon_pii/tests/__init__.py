@@ -10,3 +10,7 @@ from . import test_background_work
 from . import test_hold_incident_rpc
 from . import test_step_up
 from . import test_logins
+from . import test_backup_log
+from . import test_access_review
+from . import test_incident_workflow
+from . import test_status_page

@@ -1,4 +1,5 @@
 import base64
+import datetime
 import json
 import os
 import stat
@@ -105,7 +106,7 @@ def test_missing_namespace_and_version_raise_key_unavailable():
         lambda d: d["vault"].update(active="v7"),
         lambda d: d["vault"]["keys"].update(v1="not base64!"),
         lambda d: d["vault"]["keys"].update(v1=base64.b64encode(b"k" * 16).decode()),
-        lambda d: [d.pop(ns) for ns in ("vault", "archive", "audit")],
+        lambda d: [d.pop(ns) for ns in ("vault", "archive", "audit", "backup")],
         lambda d: d["vault"]["keys"].update({"bad|name": d["vault"]["keys"]["v1"]}),
     ],
 )
@@ -248,6 +249,31 @@ def test_cli_generate_and_rotate(tmp_path, no_odoo):
 
 
 @posix_only
+def test_cli_rotate_adds_backup_namespace_to_an_old_key_file(tmp_path, no_odoo):
+    # Key files made before backups existed have no "backup" namespace; the
+    # README tells their owners to run this rotate (bug caught: the CLI
+    # refusing the namespace, or rotate losing the other keys on the way).
+    old = KeyRing.generate()
+    data = json.loads(old.to_json())
+    del data["backup"]
+    path = tmp_path / "pii.key"
+    path.write_text(json.dumps(data))
+    path.chmod(0o600)
+    with pytest.raises(KeyUnavailableError):
+        load_keyring(str(path)).active_version("backup")
+    done = _cli(no_odoo, "rotate", "--file", str(path), "--namespace", "backup")
+    assert done.returncode == 0, done.stderr
+    new = load_keyring(str(path))
+    assert new.versions("backup") == ("b1",)
+    assert new.kek("vault", "v1") == old.kek("vault", "v1")
+    assert new.kek("audit", "h1") == old.kek("audit", "h1")
+    assert new.kek("backup", "b1") not in (
+        old.kek("vault", "v1"),
+        old.kek("backup", "b1"),
+    )
+
+
+@posix_only
 def test_cli_rotate_refuses_loose_permissions(tmp_path, no_odoo):
     path = _write(tmp_path / "pii.key", KeyRing.generate(), 0o644)
     done = _cli(no_odoo, "rotate", "--file", str(path))
@@ -278,3 +304,33 @@ def test_core_modules_never_import_odoo(no_odoo):
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
+
+
+# -- creation dates (docs/data-protection.md #12: the status page shows key ages)
+def test_generate_and_rotate_record_each_versions_creation_date():
+    born, rotated = datetime.date(2025, 1, 10), datetime.date(2025, 4, 20)
+    ring = KeyRing.generate(today=born).with_new_version("vault", today=rotated)
+    assert ring.created("vault", "v1") == "2025-01-10"
+    assert ring.created("vault", "v2") == "2025-04-20"
+    # Rotating one namespace does not re-date another.
+    assert ring.created("archive", "a1") == "2025-01-10"
+    # Survives the file format, and retirement drops the retired version's date.
+    again = KeyRing.from_mapping(json.loads(ring.to_json()))
+    assert again.status()["namespaces"]["vault"]["created"] == {
+        "v1": "2025-01-10",
+        "v2": "2025-04-20",
+    }
+    assert again.without_version("vault", "v1").created("vault", "v1") is None
+
+
+def test_a_key_file_without_dates_still_loads_and_bad_dates_are_refused():
+    ring = KeyRing.generate()
+    data = json.loads(ring.to_json())
+    for ns in ("vault", "archive", "audit"):
+        del data[ns]["created"]
+    old = KeyRing.from_mapping(data)
+    assert old.created("vault", "v1") is None
+    assert old.kek("vault", "v1") == ring.kek("vault", "v1")
+    data["vault"]["created"] = {"v1": "last spring"}
+    with pytest.raises(KeyRingConfigError, match="not YYYY-MM-DD"):
+        KeyRing.from_mapping(data)

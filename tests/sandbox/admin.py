@@ -61,6 +61,18 @@ def sandbox_route(state, request):
             with state.lock:
                 state.product_type_releases += 1
         return Reply(200, {"releases": state.product_type_releases})
+    if path == "/_sandbox/client-secret/rotate" and method == "POST":
+        body = _json(request) or {}
+        given = body.get("clientSecret")
+        if given is not None and (not isinstance(given, str) or not given):
+            return Reply(400, error_body("InvalidInput", "clientSecret: a string"))
+        secret = state.tokens.rotate_secret(given)
+        return Reply(
+            200,
+            {"clientSecret": secret, "validSecrets": len(state.tokens.client_secrets)},
+        )
+    if path == "/_sandbox/client-secret/retire-old" and method == "POST":
+        return Reply(200, {"validSecrets": state.tokens.retire_old_secrets()})
     if path == "/_sandbox/expire-tokens" and method == "POST":
         state.tokens.expire_all()
         return Reply(200, {"expired": True})

@@ -37,7 +37,11 @@ class TokenIssuer:
         self, client_id, client_secret, sellers, ttl=3600, clock=time.monotonic
     ):
         self.client_id = client_id
-        self.client_secret = client_secret
+        # Valid client secrets, oldest first. Amazon's rotation
+        # (rotateApplicationClientSecret) issues a new secret while the old
+        # one stays valid until its own expiry, so for a while both work;
+        # ``rotate_secret`` and ``retire_old_secrets`` replay that.
+        self.client_secrets = [client_secret]
         self.sellers = dict(sellers)  # refresh token -> selling partner id
         self.ttl = ttl
         self._clock = clock
@@ -63,8 +67,8 @@ class TokenIssuer:
                 "unsupported_grant_type",
                 "The authorization grant type is not supported",
             )
-        if form.get("client_id") != self.client_id or not secrets.compare_digest(
-            form.get("client_secret", ""), self.client_secret
+        if form.get("client_id") != self.client_id or not self._secret_ok(
+            form.get("client_secret", "")
         ):
             return _lwa_error(401, "invalid_client", "Client authentication failed")
         seller = None
@@ -86,6 +90,36 @@ class TokenIssuer:
         if grant == "refresh_token":
             reply["refresh_token"] = form["refresh_token"]
         return 200, reply
+
+    @property
+    def client_secret(self):
+        """The newest valid client secret."""
+        with self._lock:
+            return self.client_secrets[-1]
+
+    def _secret_ok(self, given):
+        with self._lock:
+            valid = list(self.client_secrets)
+        # Every candidate compared (no early exit): timing says nothing about
+        # which secret matched.
+        matches = [secrets.compare_digest(given, secret) for secret in valid]
+        return any(matches)
+
+    def rotate_secret(self, new_secret=None):
+        """A new valid client secret (generated unless given); the previous
+        ones stay valid until ``retire_old_secrets``. Returns it."""
+        new_secret = new_secret or "sandbox-client-secret-" + secrets.token_hex(12)
+        with self._lock:
+            if new_secret not in self.client_secrets:
+                self.client_secrets.append(new_secret)
+            return new_secret
+
+    def retire_old_secrets(self):
+        """Only the newest client secret stays valid (the old one's grace
+        period ended, or it expired): others get ``invalid_client``."""
+        with self._lock:
+            del self.client_secrets[:-1]
+            return len(self.client_secrets)
 
     def seller_for(self, token):
         """The seller an SP-API call acts for, or ApiError 403 like Amazon."""

@@ -80,6 +80,19 @@ class Sandbox:
         returns the number of releases so far."""
         return self.get("/_sandbox/product-types/release", "POST", {})["releases"]
 
+    def rotate_client_secret(self, new_secret=None):
+        """Like Amazon's rotateApplicationClientSecret: a new client secret
+        (returned) that LWA accepts next to the old one until
+        ``retire_old_client_secrets``."""
+        body = {"clientSecret": new_secret} if new_secret else {}
+        return self.get("/_sandbox/client-secret/rotate", "POST", body)["clientSecret"]
+
+    def retire_old_client_secrets(self):
+        """Only the newest client secret stays valid; returns how many are."""
+        return self.get("/_sandbox/client-secret/retire-old", "POST", {})[
+            "validSecrets"
+        ]
+
     def expire_tokens(self):
         self.get("/_sandbox/expire-tokens", "POST", {})
 

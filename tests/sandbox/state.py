@@ -107,7 +107,9 @@ class State:
         opts = self.options
         return {
             "client_id": opts.client_id,
-            "client_secret": opts.client_secret,
+            # The newest valid one (after a rotation, the old one may still
+            # work until it is retired).
+            "client_secret": self.tokens.client_secret,
             "refresh_token": opts.refresh_token,
             "seller_id": opts.seller_id,
             "token_url": f"{self.base_url}/auth/o2/token",

@@ -109,6 +109,13 @@ class LwaTokenProvider:
         self._last = entry[0]
         return entry[0]
 
+    def renew(self):
+        """Ask LWA for a new access token now, whatever the cache holds:
+        proves the credentials (``PermanentError`` when refused)."""
+        with self._cache.lock_for(self._key):
+            entry = self._grant()
+        self._last = entry[0]
+
     def invalidate(self):
         """Drop the token last handed out (Amazon rejected it)."""
         self._cache.drop(self._key, self._last)

@@ -324,6 +324,13 @@ class SellerClient:
         url = self._check_download(url)
         return self._transport.request(operation, "GET", url, expect_json=False).content
 
+    def check_credentials(self):
+        """Prove the client id, secret and refresh token: one refresh_token
+        grant at Login with Amazon, never answered from the token cache;
+        ``PermanentError`` (``invalid_client`` for a wrong or expired client
+        secret) when refused. Calls no SP-API operation."""
+        self._token.renew()
+
     # -- Orders 2026-01-01 and v0 -----------------------------------------
 
     def search_orders(self, *, marketplace_ids=None, **query):

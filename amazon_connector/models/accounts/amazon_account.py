@@ -405,8 +405,20 @@ class AmazonAccount(models.Model):
 
     def _client(self):
         """The SP-API client of this account (server side only)."""
+        config = self._client_config()
+        # Buckets in the database: every worker, cron and server of this
+        # database draws on the same usage plan, as Amazon counts it.
+        limiter = self.env["amazon.rate.bucket"]._limiter(config.rate_scale)
+        return client_for(config, limiter=limiter)
+
+    def _client_config(self, **overrides):
+        """The ``AccountConfig`` of this account from the vault's credentials;
+        ``overrides`` replace credentials (a new client secret being tested)."""
         self.ensure_one()
-        secrets = self.env["amazon.pii.vault"]._secrets(self, CREDENTIALS)
+        secrets = {
+            **self.env["amazon.pii.vault"]._secrets(self, CREDENTIALS),
+            **overrides,
+        }
         missing = [k for k in CREDENTIALS if not secrets.get(k)]
         if missing:
             raise UserError(
@@ -432,7 +444,7 @@ class AmazonAccount(models.Model):
                 )
             ) from None
         params = self.env["ir.config_parameter"].sudo()
-        config = AccountConfig(
+        return AccountConfig(
             seller_id=account.seller_id,
             lwa_client_id=secrets["lwa_client_id"],
             lwa_client_secret=secrets["lwa_client_secret"],
@@ -444,10 +456,6 @@ class AmazonAccount(models.Model):
             # Local sandboxes run Amazon's usage plans multiplied by a factor.
             rate_scale=float(params.get_param("amazon_connector.rate_scale", 1)),
         )
-        # Buckets in the database: every worker, cron and server of this
-        # database draws on the same usage plan, as Amazon counts it.
-        limiter = self.env["amazon.rate.bucket"]._limiter(config.rate_scale)
-        return client_for(config, limiter=limiter)
 
     def action_test_connection(self):
         """Call searchOrders for the last day once and report plainly

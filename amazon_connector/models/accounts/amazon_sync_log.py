@@ -7,6 +7,7 @@ STATES = [
     ("paused", "Paused (rate limit or outage)"),
     ("busy", "Skipped: another sync was running"),
     ("failed", "Failed"),
+    ("stopped", "Stopped: LWA client secret expired or refused"),
 ]
 COUNTERS = (
     "pages",

@@ -4,3 +4,4 @@ from . import amazon_order_sync
 from . import res_partner
 from . import sale_order
 from . import sale_order_linkage
+from . import sale_order_erasure

@@ -62,9 +62,16 @@ class AmazonOrderSync(models.AbstractModel):
             # Refused credentials, missing configuration: the log says why;
             # raising would only make the cron log a traceback every run.
             state, message = "failed", str(exc)
-            _logger.warning(
-                "Amazon order sync of account %s failed: %s", account.id, exc
-            )
+            # An expired or refused client secret stops the account (one
+            # activity, no call to Amazon until a new secret is stored)
+            # instead of failing again every run.
+            stopped = account._lwa_secret_halt(exc)
+            if stopped:
+                state, message = "stopped", stopped
+            else:
+                _logger.warning(
+                    "Amazon order sync of account %s failed: %s", account.id, exc
+                )
         except Exception as exc:
             # Recorded, then raised: the log must not say "running" forever.
             state, message = "failed", redact.text(f"{type(exc).__name__}: {exc}")

@@ -1,0 +1,1 @@
+from . import amazon_lwa_secret_wizard
