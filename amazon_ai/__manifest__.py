@@ -1,6 +1,6 @@
 {
     "name": "Amazon AI Assistant",
-    "summary": "Risk scoring, fulfilment advice and listing help for Amazon sellers",
+    "summary": "Order risk scoring for Amazon sellers, one model per seller",
     "version": "18.0.1.0.0",
     "category": "Sales/Amazon",
     "author": "Amazon Seller Suite Authors",
