@@ -76,7 +76,8 @@ def merge_catalogue(pot_text, po_path, lang):
         po.remove(entry)
     po.header = pot.header
     po.metadata = {**pot.metadata, "Language": lang, "Plural-Forms": ""}
-    po.sort()
+    order = {(e.msgctxt, e.msgid): n for n, e in enumerate(pot)}  # the template's
+    po.sort(key=lambda e: order[e.msgctxt, e.msgid])
     write_unless_only_dates_change(po_path, str(po))
 
 
