@@ -32,6 +32,8 @@
         "views/shipments/stock_picking_views.xml",
         "views/listings/amazon_listing_views.xml",
         "views/erasure/amazon_erase_views.xml",
+        "views/orders/sale_order_amazon_actions_views.xml",
+        "views/listings/product_amazon_listings_views.xml",
         "report/report_deliveryslip.xml",
         "report/report_amazon_label.xml",
     ],
