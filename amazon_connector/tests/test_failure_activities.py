@@ -6,7 +6,9 @@ one when it fails again."""
 from collections import Counter
 
 from odoo import fields
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
+
+from odoo.addons.amazon_pii.tests.common import new_test_user
 
 from .common import SandboxCase
 

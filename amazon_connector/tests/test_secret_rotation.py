@@ -7,8 +7,10 @@ from datetime import date, datetime, timedelta
 
 from odoo import fields
 from odoo.exceptions import AccessError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, tagged
 from odoo.tools import SQL
+
+from odoo.addons.amazon_pii.tests.common import new_test_user
 
 from ..models.accounts.amazon_account_lwa_secret import CANDIDATE_KEY
 from .common import SandboxCase

@@ -2,9 +2,9 @@ from . import amazon_marketplace
 from . import amazon_account
 from . import amazon_account_endpoints
 from . import amazon_account_lwa_secret
-from . import amazon_account_alert
 from . import amazon_work_item
 from . import amazon_sync_log
 from . import amazon_rate_bucket
 from . import amazon_pii_status
 from . import amazon_account_erasure
+from . import amazon_account_alert
