@@ -129,10 +129,15 @@ class TestFailureActivities(SandboxCase):
         run("busy")  # skipped runs neither count nor break the streak
         run("paused")
         self.assertFalse(self.alerts("sync"))
+
         # ... the third in a row means orders are not coming in.
+        def pause_three_times():
+            for _run in range(3):
+                run("paused")
+
         self.assert_one_then_closed(
             "sync",
-            lambda: run("paused"),
+            pause_three_times,
             lambda: run("done"),
             "Amazon order sync failing",
             note_has=("QuotaExceeded",),
@@ -231,7 +236,11 @@ class TestFailureActivities(SandboxCase):
 
     # -- who is told ----------------------------------------------------------------
     def test_without_responsible_the_creator_is_told(self):
-        self.account.user_id = False
-        self.account.sudo().create_uid = self.admin
-        self.account._alert("work", "Test alert", "Something failed.")
-        self.assertEqual(self.alerts("work").user_id, self.admin)
+        # create_uid is set by the ORM only: the account is created by him.
+        account = (
+            self.env["amazon.account"]
+            .with_user(self.responsible)
+            .create({"name": "Ownerless", "seller_id": "AOWNERLESS", "user_id": False})
+        )
+        account._alert("work", "Test alert", "Something failed.")
+        self.assertEqual(account.sudo().activity_ids.user_id, self.responsible)
