@@ -1,6 +1,6 @@
 {
     "name": "Amazon AI Assistant",
-    "summary": "Risk scoring, fulfilment advice and listing help for Amazon sellers",
+    "summary": "Order risk scoring for Amazon sellers, one model per seller",
     "version": "18.0.1.0.0",
     "category": "Sales/Amazon",
     "author": "Amazon Seller Suite Authors",
@@ -15,6 +15,10 @@
         "wizards/amazon_risk_release_wizard_views.xml",
         "views/amazon_account_views.xml",
         "views/sale_order_views.xml",
+        "views/amazon_overview_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["amazon_ai/static/tests/tours/*.js"],
+    },
     "installable": True,
 }

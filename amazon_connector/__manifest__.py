@@ -28,6 +28,7 @@
         "views/accounts/amazon_account_views.xml",
         "views/accounts/amazon_sync_views.xml",
         "views/accounts/amazon_account_lwa_secret_views.xml",
+        "views/accounts/amazon_overview_views.xml",
         "views/orders/sale_order_views.xml",
         "views/shipments/stock_picking_views.xml",
         "views/listings/amazon_listing_views.xml",
@@ -35,6 +36,9 @@
         "report/report_deliveryslip.xml",
         "report/report_amazon_label.xml",
     ],
+    "assets": {
+        "web.assets_backend": ["amazon_connector/static/src/scss/amazon_overview.scss"],
+    },
     "application": True,
     "installable": True,
 }

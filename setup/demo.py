@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 
+import bootstrap
 import demo_totp
 import odoo_env
 
@@ -69,6 +70,8 @@ def main():
             sys.exit(f"No demo database {args.db!r} was set up here: run `make demo`.")
         print(demo_totp.code(secret))
         return 0
+    # Without an importable Odoo: set up .venv/ and run again inside it.
+    bootstrap.ensure_odoo()
 
     version = odoo_env.odoo_version()
     if version != 18:

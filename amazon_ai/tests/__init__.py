@@ -1,3 +1,4 @@
 from . import test_order_risk
 from . import test_method_rights
 from . import test_erasure_risk
+from . import test_overview_tour

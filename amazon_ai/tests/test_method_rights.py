@@ -53,6 +53,11 @@ LINKAGE = {"amazon_status": "SHIPPED"}
 # for a model method, positional arguments after the ids).
 RIGHTS = {
     ("amazon.account", "action_retrain_risk"): ("manager", "account", []),
+    ("amazon.account", "action_overview_late"): ("amazon", "account", []),
+    ("amazon.account", "action_overview_listing_errors"): ("amazon", "account", []),
+    ("amazon.account", "action_overview_risk_holds"): ("amazon", "account", []),
+    ("amazon.account", "action_overview_ship_today"): ("amazon", "account", []),
+    ("amazon.account", "action_overview_sync_logs"): ("amazon", "account", []),
     ("amazon.account", "action_sync_orders"): ("manager", "account", []),
     ("amazon.account", "action_test_connection"): ("manager", "account", []),
     ("amazon.account", "action_view_failed_work"): ("amazon", "account", []),
@@ -154,6 +159,11 @@ OPEN_TO_EVERY_USER = {
     # Confirms the caller's own authentication code for their own web
     # session, under Odoo's login cooldown (amazon_pii/tests/test_step_up.py).
     ("amazon.pii.step.up", "action_confirm"),
+    # Odoo's own credential check of every XML-RPC call (a class method
+    # that checks the caller's own password or API key); the override only
+    # records a failed attempt and enforces the lockout
+    # (amazon_pii/tests/test_logins.py).
+    ("res.users", "check"),
 }
 
 

@@ -21,3 +21,4 @@ from . import test_status_secret
 from . import test_erasure
 from . import test_secret_rotation
 from . import test_failure_activities
+from . import test_overview

@@ -34,7 +34,7 @@ class AmazonPiiLoginEvent(models.Model):
 
     event_time = fields.Datetime("When", required=True, readonly=True, index=True)
     kind = fields.Selection(KINDS, required=True, readonly=True)
-    user_id = fields.Many2one("res.users", "User", readonly=True, index=True)
+    user_id = fields.Many2one("res.users", readonly=True, index=True)
     login = fields.Char("Login typed", readonly=True)
     remote_ip = fields.Char("Remote address", readonly=True)
     actor_id = fields.Many2one(

@@ -5,7 +5,7 @@ from .login_event import DEFAULT_LOCK_MINUTES
 
 
 class ResConfigSettings(models.TransientModel):
-    _inherit = "res.config.settings"
+    _inherit = "res.config.settings"  # pylint: disable=consider-merging-classes-inherited
 
     amazon_pii_login_lock_minutes = fields.Integer(
         "Lock for (minutes)",

@@ -130,6 +130,7 @@ class TestLockout(TransactionCase):
         Incident.search([("kind", "=", "login_burst")]).sudo().write(
             {"state": "closed"}
         )
+        refused = 0
         for number in range(25):
             try:
                 self.registry["res.users"].authenticate(
@@ -142,7 +143,8 @@ class TestLockout(TransactionCase):
                     {"interactive": False},
                 )
             except AccessDenied:
-                pass
+                refused += 1
+        self.assertEqual(refused, 25)
         self.env.invalidate_all()
         opened = Incident.search(
             [("kind", "=", "login_burst"), ("state", "!=", "closed")]

@@ -8,3 +8,4 @@ from . import amazon_rate_bucket
 from . import amazon_pii_status
 from . import amazon_account_erasure
 from . import amazon_account_alert
+from . import amazon_account_overview
