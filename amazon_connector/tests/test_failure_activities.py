@@ -96,10 +96,16 @@ class TestFailureActivities(SandboxCase):
     def set_credential(self, key, value):
         self.account.with_user(self.admin).write({key: value})
         self.sandbox.expire_tokens()
+        # What the sync will use: the vault holds the new value.
+        stored = self.env["amazon.pii.vault"]._secrets(self.account, [key])
+        self.assertEqual(stored.get(key), value, f"{key} not stored")
 
     # -- sync --------------------------------------------------------------------
     def test_failed_sync(self):
         def fail():
+            # Amazon no longer accepts the refresh token (revoked by the
+            # seller): every run fails until a new one is stored.
+            self.set_credential("refresh_token", "revoked-refresh-token")
             with self.assertLogs(level="WARNING"):
                 log = self.sync(self.account)
             self.assertEqual(log.state, "failed", log.message)
@@ -109,7 +115,6 @@ class TestFailureActivities(SandboxCase):
             log = self.sync(self.account)
             self.assertEqual(log.state, "done", log.message)
 
-        self.set_credential("refresh_token", "revoked-refresh-token")
         self.assert_one_then_closed(
             "sync",
             fail,
