@@ -23,6 +23,7 @@
         "data/amazon_shipment_cron.xml",
         "data/amazon_listing_cron.xml",
         "data/amazon_lwa_secret_cron.xml",
+        "data/amazon_alert_data.xml",
         "views/accounts/amazon_marketplace_views.xml",
         "views/accounts/amazon_account_views.xml",
         "views/accounts/amazon_sync_views.xml",
