@@ -2,7 +2,7 @@ from odoo import models
 
 
 class SaleOrder(models.Model):
-    _inherit = "sale.order"
+    _inherit = "sale.order"  # pylint: disable=consider-merging-classes-inherited
 
     def _amazon_pii_record_label(self):
         """How vault, audit and hold screens name an order (amazon_pii's
