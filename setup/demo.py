@@ -28,7 +28,11 @@ ROOT = odoo_env.ROOT
 # Odoo's own deprecation warnings (its pinned Werkzeug) would bury the output,
 # and the HTTP libraries log every request (kilobyte-long URLs) at INFO.
 QUIET_WARNINGS = "--log-handler=py.warnings:ERROR"
-QUIET_HTTP = ("--log-handler=httpx:WARNING", "--log-handler=httpcore:WARNING")
+QUIET_HTTP = (
+    "--log-handler=httpx:WARNING",
+    "--log-handler=httpcore:WARNING",
+    "--log-handler=amazon_connector.spapi:WARNING",
+)
 # `odoo shell` executes its standard input with `env` bound: this program runs
 # setup/demo_setup.py's main() with the sandbox's URLs and credentials.
 SHELL_PROGRAM = """\
@@ -37,6 +41,7 @@ sys.path.insert(0, {setup_dir!r})
 import demo_setup
 demo_setup.main(env, {options!r})
 """
+DEFAULT_DB = "amazon_demo"
 RATE_SCALE = 5  # the sandbox's usage plans x5: a first sync in seconds, not minutes
 
 
@@ -55,7 +60,7 @@ def wait_for_port(port, proc, timeout=120):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", default="amazon_demo")
+    parser.add_argument("--db", default=DEFAULT_DB)
     parser.add_argument("--port", type=int, default=8069)
     parser.add_argument("--orders", type=int, default=300)
     parser.add_argument(
@@ -201,12 +206,13 @@ def run_demo(args, sandbox):
         if not wait_for_port(args.port, server):
             server.terminate()
             sys.exit(f"Odoo did not start on port {args.port}: see {log_file}")
+        db_option = "" if args.db == DEFAULT_DB else f" --db {args.db}"
         print(
             f"\nAmazon suite demo running: http://127.0.0.1:{args.port}/odoo\n"
             f"  database {args.db}, login admin, password admin\n"
-            f"  two-factor code: `python3 setup/demo.py --totp-code` prints the\n"
-            f"  current one (or add the secret {totp_secret} to an\n"
-            f"  authenticator app)\n"
+            f"  two-factor code: `python3 setup/demo.py --totp-code{db_option}`\n"
+            f"  prints the current one (or add the secret {totp_secret}\n"
+            f"  to an authenticator app)\n"
             f"  Amazon > Orders: the orders of the sandbox seller; the local\n"
             f"  SP-API sandbox at {sandbox.base_url} keeps producing orders\n"
             f"  log {log_file}; stop with Ctrl-C\n",

@@ -30,7 +30,7 @@ class AmazonAccount(models.Model):
         "reviews the order and releases it (who and why are recorded).",
     )
     risk_history_days = fields.Integer(
-        "Learn from the last (days)",
+        "Learn from the last",
         default=365,
         help="History the model is trained on: this account's own orders only.",
     )

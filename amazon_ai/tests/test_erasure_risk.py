@@ -1,10 +1,10 @@
 """'Erase seller account' removes the account's risk model, its hash key and
 every order's risk record (issue #18, item 5; docs/data-protection.md #4)."""
 
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from odoo.addons.amazon_connector.tests.common import SandboxCase
-from odoo.addons.amazon_pii.tests.common import in_web_session
+from odoo.addons.amazon_pii.tests.common import in_web_session, new_test_user
 
 from ..models import amazon_risk
 

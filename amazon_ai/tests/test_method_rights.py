@@ -152,6 +152,12 @@ RIGHTS = {
         "picking",
         [{"amazon_confirm_state": "sent"}],
     ),
+    # Screens in words (issue #19, item 4).
+    ("amazon.pii.audit", "action_open_record"): ("officer", "audit", []),
+    ("amazon.pii.entry.info", "action_open_record"): ("officer", "info", []),
+    ("amazon.pii.hold", "action_open_record"): ("officer", "hold", []),
+    ("product.product", "action_view_amazon_listings"): ("amazon", "product", []),
+    ("product.template", "action_view_amazon_listings"): ("amazon", "template", []),
 }
 
 # Deliberately open to every internal user, with the reason: no group to lack.
@@ -338,6 +344,8 @@ class TestMethodRights(TransactionCase):
                 [("owner_model", "=", "sale.order"), ("owner_id", "=", order.id)]
             ),
             "hold": hold,
+            "product": product,
+            "template": product.product_tmpl_id,
             "hold_wizard": env["amazon.pii.hold.wizard"].create(
                 {"name": "LH2", "reason": "r", "info_ids": []}
             ),

@@ -20,4 +20,7 @@ from . import test_demo_two_factor
 from . import test_status_secret
 from . import test_erasure
 from . import test_secret_rotation
+from . import test_failure_activities
 from . import test_overview
+from . import test_screens
+from . import test_status_notes

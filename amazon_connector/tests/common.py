@@ -6,12 +6,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from unittest import SkipTest
 
-from odoo import http
-from odoo.service import security
 from odoo.tests import TransactionCase
 from odoo.tools import SQL
 
-from odoo.addons.amazon_pii.models.res_users import record_step_up
+from odoo.addons.amazon_pii.tests.common import PersonSession  # noqa: F401 (shared)
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 # The sandbox's marketplaces by selling region: one account per region, as
@@ -198,29 +196,3 @@ class SandboxCase(TransactionCase):
             raw = attachment.raw or b""
             leaked = [p for p in pii if p.encode() in raw]
             self.assertFalse(leaked, f"buyer data in attachment {attachment.id}")
-
-
-class PersonSession:
-    """For HttpCase tests: a person's browser session.
-
-    Odoo's report routes are read-only requests; the vault audits a reveal
-    in a transaction of its own (``amazon.work._run``), which in production
-    is a separate connection but in tests a cursor nested in the request's,
-    and a test cursor cannot nest a read/write one in a read-only one."""
-
-    readonly_enabled = False
-
-    def login(self, user):
-        """A browser session of ``user`` as after an interactive login
-        (password and, when enrolled, the second factor); Odoo's
-        ``authenticate`` refuses two-factor users outright."""
-        self.authenticate(None, None)
-        session = self.session
-        session.uid = user.id
-        session.login = user.login
-        session.session_token = security.compute_session_token(session, self.env)
-        session.context = dict(user.with_user(user).context_get())
-        if user.sudo().totp_enabled:
-            # The code was confirmed at this login, as /web/login/totp does.
-            record_step_up(session, user.id)
-        http.root.session_store.save(session)

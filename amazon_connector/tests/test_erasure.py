@@ -5,10 +5,10 @@ real orders synced, a label bought, then erased by a PII Officer."""
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError, RedirectWarning, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 from odoo.tools import SQL
 
-from odoo.addons.amazon_pii.tests.common import in_web_session
+from odoo.addons.amazon_pii.tests.common import in_web_session, new_test_user
 
 from ..models.accounts import amazon_account_erasure
 from .test_shipments import TOTP, ShipmentCase

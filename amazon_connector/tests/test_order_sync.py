@@ -12,7 +12,11 @@ from odoo.sql_db import db_connect
 from odoo.tests import HttpCase, tagged
 from odoo.tools import SQL, mute_logger
 
-from odoo.addons.amazon_pii.tests.common import new_test_user, web_session
+from odoo.addons.amazon_pii.tests.common import (
+    TEST_PASSWORD,
+    new_test_user,
+    web_session,
+)
 
 from ..core.order_mapping import INCLUDED_MERCHANT
 from ..models.orders.amazon_order_sync import ORDER_SYNC_LOCK
@@ -446,7 +450,7 @@ class TestDeliverySlip(PersonSession, HttpCase, SandboxCase):
         plain = new_test_user(
             self.env, login="amazon_stock", groups="stock.group_stock_user"
         )
-        self.authenticate(plain.login, plain.login)
+        self.authenticate(plain.login, TEST_PASSWORD)
         html = self.url_open(url).text
         self.assertNotIn(truth["recipient"]["addressLine1"], html)
         self.assertIn(order.partner_id.name, html)

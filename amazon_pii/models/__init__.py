@@ -26,3 +26,4 @@ from . import pii_access_review
 from . import pii_incident_notify
 from . import mail_compose_message
 from . import pii_status
+from . import record_display

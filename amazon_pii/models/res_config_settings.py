@@ -12,7 +12,7 @@ class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
     amazon_pii_retention_days = fields.Integer(
-        "Days after delivery",
+        "Keep after delivery",
         config_parameter="amazon_pii.retention_days",
         default=DEFAULTS["retention_days"],
         help="Buyer data is purged this many days after delivery (Amazon: 30 at most).",
@@ -24,13 +24,13 @@ class ResConfigSettings(models.TransientModel):
         help="Without a delivery date, the ship date plus this margin stands in.",
     )
     amazon_pii_shipping_grace_hours = fields.Integer(
-        "Shipping grace (hours)",
+        "Shipping grace",
         config_parameter="amazon_pii.shipping_grace_hours",
         default=DEFAULTS["shipping_grace_hours"],
         help="How long after shipping warehouse staff may still reveal an address.",
     )
     amazon_pii_step_up_hours = fields.Integer(
-        "Code valid for (hours)",
+        "Code valid for",
         config_parameter="amazon_pii.step_up_hours",
         default=DEFAULTS["step_up_hours"],
         help="A reveal needs a two-factor code confirmed in the same web session "
@@ -42,7 +42,7 @@ class ResConfigSettings(models.TransientModel):
         default=DEFAULTS["reveal_limit"],
     )
     amazon_pii_reveal_window_minutes = fields.Integer(
-        "Within (minutes)",
+        "Within",
         config_parameter="amazon_pii.reveal_window_minutes",
         default=DEFAULTS["reveal_window_minutes"],
     )

@@ -8,7 +8,7 @@ class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"  # pylint: disable=consider-merging-classes-inherited
 
     amazon_pii_login_lock_minutes = fields.Integer(
-        "Lock for (minutes)",
+        "Lock for",
         config_parameter="amazon_pii.login_lock_minutes",
         default=DEFAULT_LOCK_MINUTES,
         help="How long an account stays locked after 10 failed logins in a row.",

@@ -14,3 +14,4 @@ from . import test_backup_log
 from . import test_access_review
 from . import test_incident_workflow
 from . import test_status_page
+from . import test_screens

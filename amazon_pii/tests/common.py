@@ -2,7 +2,9 @@ import time
 from contextlib import contextmanager
 from unittest.mock import Mock
 
+from odoo import http
 from odoo.http import _request_stack
+from odoo.service import security
 from odoo.tests import TransactionCase
 from odoo.tests import new_test_user as odoo_new_test_user
 from odoo.tools import DotDict
@@ -141,3 +143,40 @@ class VaultCase(TransactionCase):
 
     def audit(self, event):
         return self.env["amazon.pii.audit"].sudo().search([("event", "=", event)])
+
+
+class PersonSession:
+    """For HttpCase tests: a person's browser session.
+
+    Odoo's report routes are read-only requests; the vault audits a reveal
+    in a transaction of its own (``amazon.work._run``), which in production
+    is a separate connection but in tests a cursor nested in the request's,
+    and a test cursor cannot nest a read/write one in a read-only one."""
+
+    readonly_enabled = False
+
+    def login(self, user, browser=None):
+        """A browser session of ``user`` as after an interactive login
+        (password and, when enrolled, the second factor); Odoo's
+        ``authenticate`` refuses two-factor users outright, and users who
+        must enrol one (administrators, officers, shipping staff) too."""
+        super().authenticate(None, None, browser=browser)
+        session = self.session
+        session.uid = user.id
+        session.login = user.login
+        session.session_token = security.compute_session_token(session, self.env)
+        session.context = dict(user.with_user(user).context_get())
+        if user.sudo().totp_enabled:
+            # The code was confirmed at this login, as /web/login/totp does.
+            record_step_up(session, user.id)
+        http.root.session_store.save(session)
+        return session
+
+    def authenticate(self, user, password, browser=None):
+        """Odoo's test login (which checks no password either), as a person's
+        interactive login: what ``browser_js`` and ``start_tour`` call."""
+        if not user:
+            return super().authenticate(user, password, browser=browser)
+        person = self.env["res.users"].search([("login", "=", user)])
+        self.assertEqual(len(person), 1, f"no single user with login {user}")
+        return self.login(person, browser=browser)

@@ -1,6 +1,8 @@
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 from odoo.tests.common import TransactionCase
+
+from .common import new_test_user
 
 
 @tagged("post_install", "-at_install")

@@ -9,7 +9,13 @@ from odoo.tests import HttpCase, tagged
 from odoo.tests.common import JsonRpcException
 from odoo.tools import mute_logger
 
-from .common import MARKER_NAME, MARKER_STREET, new_test_user, web_session
+from .common import (
+    MARKER_NAME,
+    MARKER_STREET,
+    PersonSession,
+    new_test_user,
+    web_session,
+)
 
 ROLES = {
     "officer": "amazon_pii.group_amazon_pii_officer",
@@ -20,7 +26,7 @@ ROLES = {
 
 
 @tagged("post_install", "-at_install")
-class TestHoldIncidentRpc(HttpCase):
+class TestHoldIncidentRpc(PersonSession, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -39,8 +45,11 @@ class TestHoldIncidentRpc(HttpCase):
         )
 
     def rpc(self, role, model, method, args, kwargs=None, route="call_kw"):
-        """``method`` as the web client calls it, logged in as ``role``."""
-        self.authenticate(f"rpc_{role}", f"rpc_{role}")
+        """``method`` as the web client calls it, logged in as ``role``
+        (a browser session: officers and shipping staff must have two-factor
+        authentication at login, so Odoo's password-only ``authenticate``
+        refuses them)."""
+        self.login(self.users[role])
         return self.make_jsonrpc_request(
             f"/web/dataset/{route}",
             {"model": model, "method": method, "args": args, "kwargs": kwargs or {}},

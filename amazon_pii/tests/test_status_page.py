@@ -94,7 +94,9 @@ class TestStatusPage(VaultCase):
         Log.search([]).unlink()
         self.assertEqual(self.rows()["backup.restore_test"]["value"], "Never")
         done = fields.Datetime.now() - timedelta(days=3)
-        Log.create({"kind": "restore_test", "done_at": done, "ok": True})
+        Log.create(
+            {"kind": "restore_test", "database": "shop", "done_at": done, "ok": True}
+        )
         row = self.rows()["backup.restore_test"]
         self.assertIn(str(done), row["value"])
         self.assertEqual(row["level"], "ok")

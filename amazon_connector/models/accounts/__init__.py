@@ -7,4 +7,5 @@ from . import amazon_sync_log
 from . import amazon_rate_bucket
 from . import amazon_pii_status
 from . import amazon_account_erasure
+from . import amazon_account_alert
 from . import amazon_account_overview

@@ -232,7 +232,7 @@ class AmazonAccount(models.Model):
     # -- order sync ---------------------------------------------------------
     sync_orders = fields.Boolean("Synchronize orders", default=True, tracking=True)
     orders_interval = fields.Integer(
-        "Every (minutes)", default=15, help="How often the order cron runs."
+        "Sync every", default=15, help="How often the order cron runs."
     )
     orders_sync_from = fields.Datetime(
         "Import orders updated since",
@@ -247,7 +247,7 @@ class AmazonAccount(models.Model):
         "only after the orders it covers are committed.",
     )
     orders_overlap = fields.Integer(
-        "Overlap (minutes)",
+        "Overlap",
         default=10,
         help="Each sync asks again for this much time before the cursor, so "
         "updates Amazon records late are not missed.",

@@ -37,6 +37,8 @@ CODE_ONLY = (
     "lwa_secret_refused_on",
     "lwa_secret_stopped_on",
 )
+# The account alert (amazon_account_alert.py) of each activity this file raises.
+ALERTS = {"stop": "credentials", "warn": "secret_expiring"}
 STATES = [
     ("unknown", "Unknown"),
     ("ok", "Valid"),
@@ -197,10 +199,10 @@ class AmazonAccount(models.Model):
             lambda a: a.lwa_secret_refused_on or a.lwa_secret_stopped_on
         )
         stopped.write({"lwa_secret_refused_on": False, "lwa_secret_stopped_on": False})
-        summaries = {self._lwa_secret_summary(kind) for kind in kinds}
-        accounts.activity_ids.filtered(
-            lambda a: a.summary in summaries
-        ).action_feedback(feedback=self.env._("New LWA credentials were stored."))
+        for kind in kinds:
+            accounts._alert_resolved(
+                ALERTS[kind], self.env._("New LWA credentials were stored.")
+            )
 
     def _lwa_secret_summary(self, kind):
         if kind == "stop":
@@ -208,14 +210,11 @@ class AmazonAccount(models.Model):
         return self.env._("LWA client secret expires soon")
 
     def _lwa_secret_activity(self, kind, note, deadline):
+        """The account's one alert of ``kind`` (stop, warn), through the
+        connector's one way of telling people (amazon_account_alert.py)."""
         self.ensure_one()
-        account = self.sudo()
-        account.activity_schedule(
-            "mail.mail_activity_data_todo",
-            date_deadline=deadline,
-            summary=self._lwa_secret_summary(kind),
-            note=note,
-            user_id=(account.user_id or self.env.ref("base.user_admin")).id,
+        return self._alert(
+            ALERTS[kind], self._lwa_secret_summary(kind), note, deadline=deadline
         )
 
     def _lwa_secret_stop(self, refused=False):
@@ -236,6 +235,10 @@ class AmazonAccount(models.Model):
         if first and reason:
             account._lwa_secret_activity(
                 "stop", reason, fields.Date.context_today(account)
+            )
+            # Past warning: the stop's alert says what to do now.
+            account._alert_resolved(
+                ALERTS["warn"], self.env._("The client secret no longer works.")
             )
             _logger.info("Amazon account %s stopped: client secret", account.id)
         return reason

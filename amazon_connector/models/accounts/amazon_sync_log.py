@@ -78,6 +78,7 @@ class AmazonSyncLog(models.Model):
             log.write(
                 dict(vals, finished=now, duration=(now - log.started).total_seconds())
             )
+            log._alert_people()
 
         self.env["amazon.work"]._run(finish)
         self.invalidate_recordset()

@@ -7,8 +7,8 @@ business state on its own record (the delivery's "Amazon confirmation", the
 parked order's reason); the item keeps how the retrying goes: state, attempts,
 next attempt, last error, one backoff (``amazon_pii.core.work.backoff``) and a
 manual "Retry now". Failed items of an account are listed in one place (the
-account's "Failed work" button); an item that gives up schedules one activity
-for the account's responsible user.
+account's "Failed work" button); an item that gives up raises one alert (activity)
+for the account's responsible user, closed when none of its kind fails.
 """
 
 from datetime import timedelta
@@ -39,6 +39,17 @@ DEFAULT_MAX_ATTEMPTS = 8
 # A claim ("sending") that never settled (the worker died mid-call) is due
 # again after this lease; the flow then asks the remote side before resending.
 LEASE_MINUTES = 15
+# The account alert (amazon_account_alert.py) an item that gives up raises.
+ALERT_OF_KIND = {
+    "confirmation": "confirmation",
+    "tracking_share": "work",
+    "listing_push": "work",
+    "feed": "work",
+}
+ALERT_OF_KINDS = {
+    alert: [k for k, a in ALERT_OF_KIND.items() if a == alert]
+    for alert in set(ALERT_OF_KIND.values())
+}
 # The cron each kind's work runs on, triggered by "Retry now".
 CRONS = {
     "order": None,  # the account's own order sync cron
@@ -207,41 +218,64 @@ class AmazonWorkItem(models.Model):
         }
 
     def _notify_give_up(self):
-        """One open activity per account for its responsible user, however
-        many items gave up: it lists them through the account's button."""
-        summary = self.env._("Amazon work gave up")
-        for account, items in self.grouped("account_id").items():
-            account = account.sudo()
-            existing = account.activity_ids.filtered(lambda a: a.summary == summary)
-            note = self.env._(
-                "%(count)s item(s) stopped retrying (%(kinds)s). Open the account's "
-                "Failed work to see why and retry.",
-                count=self.search_count(
-                    [("account_id", "=", account.id), ("state", "=", "gave_up")]
-                ),
-                kinds=", ".join(
-                    sorted(set(items.mapped(lambda i: dict(KINDS)[i.kind])))
-                ),
+        """One alert per account and kind of problem for its responsible
+        user, however many items gave up (``amazon.account._alert``)."""
+        for (account, alert), items in self._by_alert().items():
+            gave_up = self.search_count(
+                [
+                    ("account_id", "=", account.id),
+                    ("kind", "in", ALERT_OF_KINDS[alert]),
+                    ("state", "=", "gave_up"),
+                ]
             )
-            if existing:
-                existing.note = note
-                continue
-            account.activity_schedule(
-                "mail.mail_activity_data_todo",
-                summary=summary,
-                note=note,
-                user_id=(account.user_id or self.env.ref("base.user_admin")).id,
-            )
+            kinds = ", ".join(sorted({dict(KINDS)[k] for k in items.mapped("kind")}))
+            if alert == "confirmation":
+                summary = self.env._("Amazon shipment confirmation gave up")
+                note = self.env._(
+                    "%(count)s shipment confirmation(s) of %(account)s stopped "
+                    "retrying: Amazon does not know these orders shipped, and "
+                    "late confirmations hurt the account's metrics. Open the "
+                    "account's Failed work to see why, fix the delivery "
+                    "(carrier, tracking number) and use Retry now.",
+                    count=gave_up,
+                    account=account.name,
+                )
+            else:
+                summary = self.env._("Amazon work gave up")
+                note = self.env._(
+                    "%(count)s item(s) of %(account)s stopped retrying "
+                    "(%(kinds)s). Open the account's Failed work to see why "
+                    "and use Retry now once it is fixed.",
+                    count=gave_up,
+                    account=account.name,
+                    kinds=kinds,
+                )
+            account._alert(alert, summary, note)
 
     def _close_give_up_activities(self):
-        summary = self.env._("Amazon work gave up")
-        for account in self.sudo().account_id:
+        """An alert is over once no item of its kinds gives up anymore."""
+        for account, alert in self._by_alert():
             if not self.search_count(
-                [("account_id", "=", account.id), ("state", "=", "gave_up")]
+                [
+                    ("account_id", "=", account.id),
+                    ("kind", "in", ALERT_OF_KINDS[alert]),
+                    ("state", "=", "gave_up"),
+                ]
             ):
-                account.activity_ids.filtered(
-                    lambda a: a.summary == summary
-                ).action_feedback(feedback=self.env._("Nothing is failing anymore."))
+                account._alert_resolved(
+                    alert, self.env._("Nothing is failing anymore.")
+                )
+
+    def _by_alert(self):
+        """``{(account, alert kind): items}``; parked orders (kind "order")
+        have their own alert (amazon.parked.order), raised when they park."""
+        groups = {}
+        for item in self.sudo():
+            alert = ALERT_OF_KIND.get(item.kind)
+            if alert:
+                key = (item.account_id, alert)
+                groups[key] = groups.get(key, self.browse()) | item
+        return groups
 
     @api.autovacuum
     def _gc_done(self):

@@ -4,3 +4,4 @@ from . import amazon_listing_feed
 from . import amazon_listing
 from . import amazon_listing_push
 from . import amazon_listing_import
+from . import product_amazon_listings

@@ -14,8 +14,8 @@ from odoo.exceptions import UserError, ValidationError
 
 from odoo.addons.amazon_pii.core.work import BUSY
 
+from ...core import listing_requirements, ptd_definitions
 from ...core import listings as core
-from ...core import ptd_definitions
 from ...core.ptd_messages import ERROR
 from ...core.spapi import SPAPIError
 from .amazon_listing_feed import FINAL, SENDING_LEASE
@@ -191,27 +191,55 @@ class AmazonListing(models.Model):
             listing.error_count = severities.count("error")
             listing.warning_count = severities.count("warning")
 
-    @api.depends("product_type_id", "attributes")
+    @api.depends(
+        "product_type_id",
+        "attributes",
+        "submitted_attributes",
+        "on_amazon",
+        "amazon_status",
+        "issue_ids.attribute",
+        "issue_ids.source",
+    )
     def _compute_requirements_html(self):
+        words = {
+            listing_requirements.FILLED: self.env._("Filled"),
+            # Amazon sells it: its catalog item supplies what the seller's
+            # listing item lacks (core/listing_requirements.py).
+            listing_requirements.ON_AMAZON: self.env._("On Amazon"),
+            listing_requirements.MISSING: self.env._("Missing"),
+        }
         for listing in self:
             if not listing.product_type_id.schema:
                 listing.requirements_html = False
                 continue
-            present = set(listing.attributes or {})
-            rows = Markup("").join(
-                Markup(
-                    "<tr class='%s'><td>%s</td><td><code>%s</code></td><td>%s</td>"
-                    "<td>%s</td></tr>"
-                )
-                % (
-                    "" if name in present else ("table-danger" if not dep else ""),
-                    title,
-                    name,
-                    ", ".join(dep) if dep else self.env._("Always"),
-                    self.env._("Filled") if name in present else self.env._("Missing"),
-                )
-                for name, title, dep in listing.product_type_id._requirements()
+            live = listing_requirements.is_live(
+                listing.on_amazon, listing.amazon_status
             )
+            flagged = listing._amazon_flagged()
+            rows = []
+            for name, title, dep in listing.product_type_id._requirements():
+                state = listing_requirements.requirement_state(
+                    name,
+                    listing.attributes,
+                    listing.submitted_attributes,
+                    live,
+                    flagged,
+                )
+                danger = state == listing_requirements.MISSING and not dep
+                rows.append(
+                    Markup(
+                        "<tr class='%s'><td>%s</td><td><code>%s</code></td>"
+                        "<td>%s</td><td>%s</td></tr>"
+                    )
+                    % (
+                        "table-danger" if danger else "",
+                        title,
+                        name,
+                        ", ".join(dep) if dep else self.env._("Always"),
+                        words[state],
+                    )
+                )
+            rows = Markup("").join(rows)
             listing.requirements_html = Markup(
                 "<table class='table table-sm o_amazon_requirements'><thead><tr>"
                 "<th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr></thead>"
@@ -272,8 +300,21 @@ class AmazonListing(models.Model):
         """The product type's validator's findings, not stored."""
         self.ensure_one()
         validator = self.product_type_id._validator()
-        return validator.validate(
+        issues = validator.validate(
             self.attributes or {}, existing=self.submitted_attributes or None
+        )
+        return listing_requirements.without_supplied(
+            issues,
+            self.attributes,
+            self.submitted_attributes,
+            listing_requirements.is_live(self.on_amazon, self.amazon_status),
+            self._amazon_flagged(),
+        )
+
+    def _amazon_flagged(self):
+        """Attributes Amazon's own issues (submission, refresh, feed) name."""
+        return set(
+            self.issue_ids.filtered(lambda i: i.source != "local").mapped("attribute")
         )
 
     def _uses_patch(self):

@@ -314,6 +314,37 @@ class AmazonListingFeed(models.Model):
                 or False,
             }
         )
+        self._alert_people()
+
+    def _alert_people(self):
+        """A refused (Fatal) feed raises the account's feed alert, updated by
+        every other refused feed; the next feed Amazon accepts closes it."""
+        for feed in self:
+            account = feed.account_id
+            if feed.state == "DONE":
+                account._alert_resolved(
+                    "feed", self.env._("Amazon accepted a listings feed again.")
+                )
+            elif feed.state == "FATAL":
+                account._alert(
+                    "feed",
+                    self.env._("Amazon refused a listings feed"),
+                    self.env._(
+                        "Amazon did not process a listings feed of %(account)s "
+                        "(%(kind)s, %(count)s listing(s)): %(reason)s\n"
+                        "Its listings are marked refused (or their price and "
+                        "stock will be pushed again). Open the feed under "
+                        "Amazon > Listings to read Amazon's issues, correct "
+                        "the listings and send them again.",
+                        account=account.name,
+                        kind=dict(
+                            self._fields["kind"]._description_selection(self.env)
+                        )[feed.kind],
+                        count=len(feed.listing_ids),
+                        reason=feed.report_message
+                        or self.env._("Amazon gave no reason"),
+                    ),
+                )
 
     def action_view_listings(self):
         action = self.env["ir.actions.act_window"]._for_xml_id(

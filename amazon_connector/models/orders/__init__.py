@@ -5,3 +5,5 @@ from . import res_partner
 from . import sale_order
 from . import sale_order_linkage
 from . import sale_order_erasure
+from . import amazon_order_status_note
+from . import sale_order_pii_label

@@ -146,6 +146,7 @@ class AmazonOrderImport(models.AbstractModel):
                 [dict(vals, account_id=account.id, amazon_order_id=amazon_id)]
             )
         parked.work_item_id._failed(reason)
+        parked._alert_parked()
 
     # -- one order ---------------------------------------------------------
     def _apply(self, cache, raw, order, force):

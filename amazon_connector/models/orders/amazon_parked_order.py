@@ -63,9 +63,36 @@ class AmazonParkedOrder(models.Model):
 
     def unlink(self):
         items = self.work_item_id
+        accounts = self.sudo().parked_account_id
         result = super().unlink()
         items.unlink()
+        # Imported at last (or removed): the alert ends with the last one.
+        for account in accounts:
+            if not self.sudo().search_count([("parked_account_id", "=", account.id)]):
+                account._alert_resolved(
+                    "parked", self.env._("No order of this account is parked anymore.")
+                )
         return result
+
+    def _alert_parked(self):
+        """One alert per account while orders are parked (however many, and
+        however often they fail again), for its responsible user."""
+        for account in self.sudo().parked_account_id:
+            count = self.sudo().search_count([("parked_account_id", "=", account.id)])
+            account._alert(
+                "parked",
+                self.env._("Amazon orders parked"),
+                self.env._(
+                    "%(count)s Amazon order(s) of %(account)s could not be "
+                    "imported or updated and are parked; later syncs fetch "
+                    "them again, less and less often. Open the account's "
+                    "Parked orders to read why (an unknown product, a "
+                    "missing tax or warehouse setting...), fix the cause and "
+                    "use Retry.",
+                    count=count,
+                    account=account.name,
+                ),
+            )
 
     def action_retry(self):
         """Fetch the orders again now and import them (managers)."""
