@@ -48,8 +48,10 @@ class AmazonPiiLoginEvent(models.Model):
                 "event_time": fields.Datetime.now(),
                 "kind": kind,
                 "user_id": user.id if user else False,
-                # A login field can receive a mistyped password: keep it short.
-                "login": (login or (user.login if user else "") or "")[:64],
+                # Only a login that names a user: what was typed into the
+                # login field otherwise may well be a password (typed in the
+                # wrong box), so it is never stored.
+                "login": user.login if user else False,
                 "remote_ip": ip or False,
                 "actor_id": actor.id if actor else False,
             }

@@ -19,6 +19,13 @@ class MailComposeMessage(models.TransientModel):
                 and composer.template_id == template
                 and composer.composition_mode == "comment"
             ):
-                res_ids = composer._evaluate_res_ids()
-                self.env["amazon.pii.incident"].browse(res_ids)._record_notified()
+                # Only a notification that went to Amazon's address counts:
+                # sent elsewhere, the 24-hour escalation must go on.
+                sent_to = {e.lower() for e in composer.partner_ids.mapped("email") if e}
+                incidents = self.env["amazon.pii.incident"].browse(
+                    composer._evaluate_res_ids()
+                )
+                incidents.filtered(
+                    lambda i, to=sent_to: (i.notify_address or "").lower() in to
+                )._record_notified()
         return result

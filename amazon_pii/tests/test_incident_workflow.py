@@ -173,6 +173,12 @@ class TestIncidentWorkflow(VaultCase):
         )
         plain.action_send_mail()
         self.assertFalse(incident.notified_at)
+        # The template sent to someone else (the officer alone) is not it.
+        elsewhere = self.composer(incident, officer)
+        elsewhere.partner_ids = officer.partner_id
+        elsewhere.action_send_mail()
+        self.assertFalse(incident.notified_at)
+        self.assertEqual(incident.state, "detected")
         before = fields.Datetime.now()
         self.composer(incident, officer).action_send_mail()
         self.assertEqual(incident.state, "notified")

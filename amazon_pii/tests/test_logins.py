@@ -105,7 +105,22 @@ class TestLockout(TransactionCase):
         for _attempt in range(10):
             self.login(WRONG)
         self.login(GOOD)
+        # A password typed into the login field names no user: recorded
+        # as a failure of nobody, the text itself never kept.
+        refused = False
+        try:
+            self.registry["res.users"].authenticate(
+                self.env.cr.dbname,
+                {"login": WRONG, "password": "x", "type": "password"},
+                {"interactive": False},
+            )
+        except AccessDenied:
+            refused = True
+        self.assertTrue(refused)
         self.env.invalidate_all()
+        stray = self.Events.search([("user_id", "=", False), ("kind", "=", "failure")])
+        self.assertEqual(len(stray), 1)
+        self.assertNotIn(WRONG, repr(stray.read([])))
         rows = self.Events.search([("user_id", "=", self.user.id)])
         self.assertEqual(len(rows), 12)  # 10 failures, the lock, 1 refusal
         dump = repr(rows.read([]))
