@@ -38,6 +38,7 @@
         "report/report_deliveryslip.xml",
         "report/report_amazon_label.xml",
         "views/fulfilment/stock_picking_label_void_views.xml",
+        "views/fulfilment/stock_picking_to_ship_views.xml",
     ],
     "assets": {
         "web.assets_backend": ["amazon_connector/static/src/scss/amazon_overview.scss"],

@@ -3,3 +3,4 @@
 # stock). Each part in its own file.
 from . import stock_picking_label_void
 from . import amazon_pii_vault_label
+from . import stock_picking_to_ship
