@@ -145,6 +145,10 @@ RIGHTS = {
     ("stock.picking", "action_amazon_confirm_shipment"): ("stock", "picking", []),
     ("stock.picking", "action_amazon_get_rates"): ("shipping", "picking", []),
     ("stock.picking", "action_amazon_print_label"): ("shipping", "picking", []),
+    # Fulfilment (issue #20): labels voided, bought and printed in batches.
+    ("stock.picking", "action_amazon_void_label"): ("shipping", "picking", []),
+    ("stock.picking", "action_amazon_buy_labels"): ("shipping", "picking", []),
+    ("stock.picking", "action_amazon_print_labels"): ("shipping", "picking", []),
     ("stock.picking", "button_validate"): ("picking", "picking", []),
     ("stock.picking", "create"): ("superuser", None, ["picking_vals"]),
     ("stock.picking", "write"): (
