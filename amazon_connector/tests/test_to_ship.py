@@ -147,3 +147,49 @@ class TestToShip(LabelCase):
             .get_views([(arch.id, "list")])["models"]["stock.picking"]["fields"]
         )
         self.assertIn("amazon_late_risk", fields_shown)
+
+    def test_the_list_renders_in_the_browser_with_badges_and_batch_buttons(self):
+        """The "To ship" list in a real browser: rows with late-risk badges;
+        selecting rows offers Buy labels and Print labels to Amazon Shipping
+        staff; no client error."""
+        _orders, pickings = self.deliveries(1)
+        self.assertEqual(pickings.amazon_late_risk, "late")  # sandbox dates
+        admin = self.env.ref("base.user_admin")
+        admin.groups_id += self.env.ref("amazon_pii.group_amazon_shipping")
+        self.env.flush_all()
+        code = """
+            (async () => {
+                const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+                const $ = (css) => document.querySelector(css);
+                for (let i = 0; i < 50 && !$('.o_list_view .o_data_row'); i++) {
+                    await wait(200);
+                }
+                if (!$('.o_data_row')) { console.error('no rows'); return; }
+                const badge = $('.o_data_row td[name="amazon_late_risk"] .badge');
+                if (!badge || !badge.textContent.trim()) {
+                    console.error('no late-risk badge'); return;
+                }
+                $('.o_data_row .o_list_record_selector input').click();
+                await wait(1000);
+                const labels = [...document.querySelectorAll('.o_control_panel button')]
+                    .map((b) => b.textContent.trim());
+                for (const wanted of ['Buy labels', 'Print labels']) {
+                    if (!labels.includes(wanted)) {
+                        console.error('no ' + wanted + ' in ' + labels.join('|'));
+                        return;
+                    }
+                }
+                const error = $('.o_error_dialog');
+                if (error) {
+                    console.error('client error: ' + error.innerText.slice(0, 400));
+                    return;
+                }
+                console.log('test successful');
+            })();
+        """
+        self.browser_js(
+            "/odoo/action-amazon_connector.action_amazon_to_ship",
+            code,
+            login="admin",
+            timeout=120,
+        )
