@@ -20,7 +20,8 @@ from ..shipments.stock_picking import SHIPPING_GROUPS
 
 
 class StockPicking(models.Model):
-    _inherit = "stock.picking"
+    # One concern per file (the fulfilment domain), on purpose.
+    _inherit = "stock.picking"  # pylint: disable=consider-merging-classes-inherited
 
     amazon_late_risk = fields.Selection(
         ship_batch.LATE_RISKS,
