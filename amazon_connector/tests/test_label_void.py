@@ -100,6 +100,7 @@ class TestLabelVoid(LabelCase):
         # Amazon's own reason, naming the delivery.
         self.assertIn("picked up", message)
         self.assertIn(picking.name, message)
+        self.assertNotIn("request id", message)  # plain words, no plumbing
         # Nothing changed: the label, its vault entry and the shipment stay.
         self.assertTrue(picking.amazon_has_label)
         self.assertEqual(picking.amazon_shipment_id, shipment)

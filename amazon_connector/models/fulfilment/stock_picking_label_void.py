@@ -117,10 +117,12 @@ class StockPicking(models.Model):
                 return {"new": mine._amazon_label_voided(shipment_id, why)}
             if isinstance(error, SPAPIError | UserError):
                 # Amazon's own words (cancelShipment carries no buyer data).
+                # Amazon's sentence alone; the operation, status and request id
+                # are for the log, not the clerk.
                 problem = env._(
                     "Amazon did not void the label of %(delivery)s: %(problem)s",
                     delivery=mine.name,
-                    problem=error,
+                    problem=getattr(error, "message", None) or str(error),
                 )
             else:
                 _logger.error(
