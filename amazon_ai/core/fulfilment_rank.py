@@ -174,15 +174,20 @@ class _Rates:
         return self.cache[key]
 
 
-def _parts(order, source, lines, services, risk_model):
+def _parts(order, source, lines, services, risk_model, spare=False):
     """The source's ways to ship ``lines``, best first: the services whose
     stated date meets the promise (all of them when none does), ranked by
-    expected cost."""
+    expected cost. ``spare``: the others instead (those that do not meet it
+    while some do), only ever a runner-up."""
     if not services:
         return []
     meeting = [s for s in services if _meets(s.delivery_end, order.promise)]
+    if spare:
+        pool = [s for s in services if s not in meeting] if meeting else []
+    else:
+        pool = meeting or services
     ranked = []
-    for service in meeting or services:
+    for service in pool:
         if source.kind == "mcf" or risk_model is None:
             risk = rules_risk(service.delivery_end, order.promise)
         else:
@@ -336,6 +341,23 @@ def recommend(order, sources, rates_for, risk_model=None, mcf_for=None):
         problems.append(("no_stock", {}))
     choice = options[0] if options else None
     runner = options[1] if len(options) > 1 else None
+    if choice is not None and runner is None:
+        # A single candidate: the runner-up is the best service it left out
+        # for missing the promise, so the choice is still shown against one.
+        spares = []
+        for source in whole:
+            for part in _parts(
+                order,
+                source,
+                order.lines,
+                rates.get(source, order.lines),
+                risk_model,
+                spare=True,
+            ):
+                option = _option(order, "warehouse", [part])
+                if option:
+                    spares.append(option)
+        runner = min(spares, key=Option.sort_key) if spares else None
     return Recommendation(choice, runner, tuple(options), tuple(problems))
 
 

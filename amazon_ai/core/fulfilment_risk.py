@@ -29,6 +29,7 @@ RULE_RISK = {"late": 0.9, "tight": 0.35, "safe": 0.05, "unknown": 0.5}
 RULE_CONFIDENCE = 0.4
 STATE_VERSION = 1
 SLACK_CLIP = 15.0  # days; beyond it more slack says nothing new
+SLACK_SCALE = 3.0  # days: slack in units the regularisation treats fairly
 MISSED = ("lost",)
 
 
@@ -91,7 +92,7 @@ def _parse(value):
 class LateRiskModel:
     """P(late) per option for one seller; unfitted or short history: rules."""
 
-    def __init__(self, seller_id=None, margin_days=MARGIN_DAYS, c=1.0):
+    def __init__(self, seller_id=None, margin_days=MARGIN_DAYS, c=10.0):
         self.seller_id = seller_id
         self.margin_days = margin_days
         self.c = c
@@ -167,7 +168,7 @@ class LateRiskModel:
                 self.vocab.setdefault(name, len(self.vocab))
             key = self._count_key(record)
             self.counts[key] = self.counts.get(key, 0) + 1
-        matrix = np.zeros((len(rows), 1 + len(self.vocab)))
+        matrix = np.zeros((len(rows), 1 + 2 * len(self.vocab)))
         for i, (record, slack) in enumerate(rows):
             matrix[i] = self._vector(
                 record.get("warehouse"),
@@ -188,12 +189,19 @@ class LateRiskModel:
         return f"{key}@{record.get('warehouse')}@{country}"
 
     def _vector(self, warehouse, carrier_id, service, region, slack):
-        row = np.zeros(1 + len(self.vocab))
-        row[0] = max(-SLACK_CLIP, min(SLACK_CLIP, slack)) / SLACK_CLIP
+        """Slack (days, clipped), the one-hot names, and the slack per
+        service: each service has its own transit time, so the slack it
+        needs is its own."""
+        size = len(self.vocab)
+        row = np.zeros(1 + 2 * size)
+        scaled = max(-SLACK_CLIP, min(SLACK_CLIP, slack)) / SLACK_SCALE
+        row[0] = scaled
         for name in self._names(warehouse, carrier_id, service, region):
             column = self.vocab.get(name)
             if column is not None:
                 row[1 + column] = 1.0
+                if name.startswith("s"):  # service, service@country/warehouse
+                    row[1 + size + column] = scaled
         return row
 
     # -- prediction ---------------------------------------------------------------
@@ -246,7 +254,7 @@ class LateRiskModel:
         model.vocab = {str(k): int(v) for k, v in state["vocab"].items()}
         coef = state.get("coef")
         model.coef = [float(v) for v in coef] if coef is not None else None
-        if model.coef is not None and len(model.coef) != 1 + len(model.vocab):
+        if model.coef is not None and len(model.coef) != 1 + 2 * len(model.vocab):
             raise ValueError("Late-risk model state is inconsistent: retrain.")
         model.intercept = float(state.get("intercept") or 0.0)
         model.counts = {str(k): int(v) for k, v in state["counts"].items()}

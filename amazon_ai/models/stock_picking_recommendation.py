@@ -8,7 +8,7 @@ API for other modules (the "To ship" list, automated shipment):
 """
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 REC_STATES = [
     ("pending", "Being computed"),
@@ -65,7 +65,7 @@ class StockPicking(models.Model):
         # Written by the recommendation service (as superuser) only: a person
         # refreshes it, never edits what it says.
         if not self.env.su and REC_FIELDS & set(vals):
-            raise UserError(
+            raise AccessError(
                 self.env._("The fulfilment recommendation is refreshed, not edited.")
             )
         return super().write(vals)

@@ -80,6 +80,9 @@ def test_the_promise_beats_a_cheaper_late_service():
     assert rec.choice.delivery_date == NOW + timedelta(days=3)
     assert all(o.promise_met for o in rec.options)
     assert rec.choice.as_dict()["warehouse_id"] == 1
+    # Shown against the late one it left out.
+    assert rec.runner_up.parts[0].service.service == "Post Eco"
+    assert rec.runner_up.promise_met is False
 
 
 def test_no_service_meets_the_promise_the_cheapest_is_shown_with_its_lateness():
@@ -153,7 +156,7 @@ def test_a_source_without_rates_is_left_out_with_its_reason():
     )
     rec = recommend(order(), [wh(1, A=1), wh(2, A=1)], rates)
     assert rec.choice.parts[0].source.key == "wh:2"
-    assert rec.runner_up is None
+    assert rec.runner_up is None  # nothing else was priced
     assert rec.problems == (
         ("rates_unavailable", {"source": "WH1", "why": "Amazon is busy (429)"}),
     )
