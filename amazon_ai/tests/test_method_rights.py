@@ -136,6 +136,11 @@ RIGHTS = {
     ("res.users", "action_amazon_unlock_login"): ("system", "admin_user", []),
     ("sale.order", "action_amazon_resync"): ("manager", "order", []),
     ("sale.order", "action_amazon_risk_card"): ("amazon", "order", []),
+    # fulfilment recommendation (issue 20, item 3)
+    ("sale.order", "action_amazon_recommend"): ("amazon", "order", []),
+    ("sale.order", "action_amazon_recommendation_card"): ("amazon", "order", []),
+    ("stock.picking", "action_amazon_recommend"): ("amazon", "picking", []),
+    ("stock.picking", "action_amazon_recommendation_card"): ("amazon", "picking", []),
     ("sale.order", "action_amazon_risk_release"): ("amazon", "order", []),
     ("sale.order", "action_amazon_show_buyer"): ("officer", "order", []),
     ("sale.order", "create"): ("superuser", None, ["order_vals"]),
