@@ -19,6 +19,9 @@
         # fulfilment recommendation (issue 20, item 3)
         "data/amazon_fulfilment_cron.xml",
         "views/fulfilment_views.xml",
+        # automated shipment (issue 20, item 4)
+        "data/amazon_auto_ship_cron.xml",
+        "views/auto_ship_views.xml",
     ],
     "assets": {
         "web.assets_tests": ["amazon_ai/static/tests/tours/*.js"],

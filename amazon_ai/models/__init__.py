@@ -13,3 +13,6 @@ from . import amazon_fulfilment
 from . import amazon_account_fulfilment
 from . import stock_picking_recommendation
 from . import sale_order_recommendation
+
+# automated shipment and the To ship list (issue 20, items 4 and 5)
+from . import stock_picking_auto_ship

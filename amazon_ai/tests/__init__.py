@@ -5,3 +5,4 @@ from . import test_overview_tour
 from . import test_translations
 from . import test_account_units
 from . import test_fulfilment_recommendation
+from . import test_auto_ship
