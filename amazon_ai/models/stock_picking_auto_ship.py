@@ -28,7 +28,8 @@ AUTO_FIELDS = {"amazon_auto_ship_state", "amazon_auto_ship_reason"}
 
 
 class AmazonAccount(models.Model):
-    _inherit = "amazon.account"
+    # The automation's settings beside the automation, on purpose.
+    _inherit = "amazon.account"  # pylint: disable=consider-merging-classes-inherited
 
     auto_ship_labels = fields.Boolean(
         "Buy recommended labels automatically",
