@@ -16,6 +16,12 @@
         "views/amazon_account_views.xml",
         "views/sale_order_views.xml",
         "views/amazon_overview_views.xml",
+        # fulfilment recommendation (issue 20, item 3)
+        "data/amazon_fulfilment_cron.xml",
+        "views/fulfilment_views.xml",
+        # automated shipment (issue 20, item 4)
+        "data/amazon_auto_ship_cron.xml",
+        "views/auto_ship_views.xml",
     ],
     "assets": {
         "web.assets_tests": ["amazon_ai/static/tests/tours/*.js"],

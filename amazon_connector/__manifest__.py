@@ -37,6 +37,8 @@
         "views/listings/product_amazon_listings_views.xml",
         "report/report_deliveryslip.xml",
         "report/report_amazon_label.xml",
+        "views/fulfilment/stock_picking_label_void_views.xml",
+        "views/fulfilment/stock_picking_to_ship_views.xml",
     ],
     "assets": {
         "web.assets_backend": ["amazon_connector/static/src/scss/amazon_overview.scss"],

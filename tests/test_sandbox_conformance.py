@@ -443,6 +443,11 @@ def _exercise_every_operation(sp, sandbox):
         "/shipping/v2/tracking",
         params={"trackingId": tracking, "carrierId": rates["rates"][0]["carrierId"]},
     )
+    call(
+        "cancelShipment",
+        "PUT",
+        f"/shipping/v2/shipments/{bought['payload']['shipmentId']}/cancel",
+    )
     pricing = {
         "requests": [
             {

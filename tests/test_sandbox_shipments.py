@@ -249,3 +249,43 @@ def test_zpl_label_and_confirmations_filters(sandbox, sp):
     assert everything == sandbox.confirmations(seller=seller)
     assert all(r["seller"] == seller for r in everything)
     assert sandbox.confirmations(order_id="000-0000000-0000000") == []
+
+
+CANCEL = "/shipping/v2/shipments/{}/cancel"
+
+
+def test_void_label_unships_the_order_until_the_carrier_has_it(sandbox, sp, unshipped):
+    """cancelShipment withdraws Amazon's own confirmation of the label (the
+    order is unshipped again, a new label can be bought), is refused for a
+    voided or unknown shipment, and once the carrier scanned the parcel."""
+    order = next(unshipped)
+    items = [
+        {"itemIdentifier": line["orderItemId"], "quantity": line["quantity"]}
+        for line in order["items"]
+    ]
+    bought = purchase(sp, rates(sp, order, items).json()["payload"])
+    tracking = bought["packageDocumentDetails"][0]["trackingId"]
+    assert view(sandbox, sp, order)["fulfillment"]["fulfillmentStatus"] == "SHIPPED"
+    voided = sp.call("PUT", CANCEL.format(bought["shipmentId"]))
+    assert voided.status_code == 200, voided.text
+    assert voided.json() == {}
+    shown = view(sandbox, sp, order)
+    assert shown["fulfillment"]["fulfillmentStatus"] == "UNSHIPPED"
+    assert tracking not in [p.get("trackingNumber") for p in shown.get("packages", [])]
+    [record] = sandbox.confirmations(order_id=order["orderId"])
+    assert record["source"] == "label" and record["voided"]
+    again = sp.call("PUT", CANCEL.format(bought["shipmentId"]))
+    assert "already cancelled" in message(again)
+    unknown = sp.call("PUT", CANCEL.format(str(uuid.uuid4())))
+    assert unknown.status_code == 404, unknown.text
+    # A voided label's tracking number is no longer Amazon's.
+    track = sp.get("/shipping/v2/tracking", trackingId=tracking, carrierId="AMZN_US")
+    assert track.status_code == 404, track.text
+    # Unshipped again: a second label can be bought, and the carrier's pickup
+    # scan (two hours later on the sandbox's clock) makes it final.
+    second = purchase(sp, rates(sp, order, items).json()["payload"])
+    assert view(sandbox, sp, order)["fulfillment"]["fulfillmentStatus"] == "SHIPPED"
+    sandbox.advance_clock(2 * 3600)
+    late = sp.call("PUT", CANCEL.format(second["shipmentId"]))
+    assert "picked up" in message(late)
+    assert view(sandbox, sp, order)["fulfillment"]["fulfillmentStatus"] == "SHIPPED"

@@ -6,3 +6,13 @@ from . import stock_picking
 from . import amazon_pii_vault
 from . import amazon_account_erasure
 from . import amazon_account_overview
+
+# fulfilment recommendation (issue 20, item 3)
+from . import amazon_work_item
+from . import amazon_fulfilment
+from . import amazon_account_fulfilment
+from . import stock_picking_recommendation
+from . import sale_order_recommendation
+
+# automated shipment and the To ship list (issue 20, items 4 and 5)
+from . import stock_picking_auto_ship

@@ -20,4 +20,15 @@ class AmazonOrderImport(models.AbstractModel):
                 account.id,
                 type(exc).__name__,
             )
+        try:
+            with self.env.cr.savepoint():
+                # Only queued here: the rates are fetched by a cron after
+                # this page commits, off the import's critical path.
+                self.env["amazon.fulfilment"]._queue_imported(account, orders)
+        except Exception as exc:  # noqa: BLE001 - never stops the import
+            _logger.error(
+                "Fulfilment recommendation of a page of account %s not queued: %s",
+                account.id,
+                type(exc).__name__,
+            )
         return result

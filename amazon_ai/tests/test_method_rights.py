@@ -136,6 +136,11 @@ RIGHTS = {
     ("res.users", "action_amazon_unlock_login"): ("system", "admin_user", []),
     ("sale.order", "action_amazon_resync"): ("manager", "order", []),
     ("sale.order", "action_amazon_risk_card"): ("amazon", "order", []),
+    # fulfilment recommendation (issue 20, item 3)
+    ("sale.order", "action_amazon_recommend"): ("amazon", "order", []),
+    ("sale.order", "action_amazon_recommendation_card"): ("amazon", "order", []),
+    ("stock.picking", "action_amazon_recommend"): ("amazon", "picking", []),
+    ("stock.picking", "action_amazon_recommendation_card"): ("amazon", "picking", []),
     ("sale.order", "action_amazon_risk_release"): ("amazon", "order", []),
     ("sale.order", "action_amazon_show_buyer"): ("officer", "order", []),
     ("sale.order", "create"): ("superuser", None, ["order_vals"]),
@@ -145,6 +150,10 @@ RIGHTS = {
     ("stock.picking", "action_amazon_confirm_shipment"): ("stock", "picking", []),
     ("stock.picking", "action_amazon_get_rates"): ("shipping", "picking", []),
     ("stock.picking", "action_amazon_print_label"): ("shipping", "picking", []),
+    # Fulfilment (issue #20): labels voided, bought and printed in batches.
+    ("stock.picking", "action_amazon_void_label"): ("shipping", "picking", []),
+    ("stock.picking", "action_amazon_buy_labels"): ("shipping", "picking", []),
+    ("stock.picking", "action_amazon_print_labels"): ("shipping", "picking", []),
     ("stock.picking", "button_validate"): ("picking", "picking", []),
     ("stock.picking", "create"): ("superuser", None, ["picking_vals"]),
     ("stock.picking", "write"): (

@@ -24,3 +24,5 @@ from . import test_failure_activities
 from . import test_overview
 from . import test_screens
 from . import test_status_notes
+from . import test_label_void
+from . import test_to_ship

@@ -142,6 +142,7 @@ MODEL_OF = {
     "getRates": "shipping-api-model/shippingV2.json",
     "purchaseShipment": "shipping-api-model/shippingV2.json",
     "getTracking": "shipping-api-model/shippingV2.json",
+    "cancelShipment": "shipping-api-model/shippingV2.json",
     "getCompetitiveSummary": "product-pricing-api-model/productPricing_2022-05-01.json",
     "getInventorySummaries": "fba-inventory-api-model/fbaInventory.json",
 }

@@ -213,14 +213,21 @@ def test_shipping_pricing_and_definitions_requests():
     client.purchase_shipment({"requestToken": "r"}, idempotency_key="k1")
     client.purchase_shipment({"requestToken": "r"})
     client.get_tracking("T1", "AMZN_US")
+    client.cancel_shipment("shp/1 2", business_id="AmazonShipping_US")
     client.get_competitive_summary([{"asin": "B0", "marketplaceId": "ATVPDKIKX0DER"}])
     client.search_product_types(keywords=["luggage"])
     client.get_product_type("LUGGAGE", requirements="LISTING")
-    rates, bought, bought_again, tracking, pricing, search, definition = fake.calls
+    rates, bought, bought_again, tracking, void, pricing, search, definition = (
+        fake.calls
+    )
     assert rates.headers["x-amzn-shipping-business-id"] == "AmazonShipping_US"
     assert bought.headers["x-amzn-IdempotencyKey"] == "k1"
     assert bought_again.headers["x-amzn-IdempotencyKey"]  # generated
     assert sent(tracking)[2] == {"trackingId": "T1", "carrierId": "AMZN_US"}
+    # The shipment id is a path segment: quoted, never a second segment.
+    assert void.method == "PUT"
+    assert void.url.raw_path == b"/shipping/v2/shipments/shp%2F1%202/cancel"
+    assert void.headers["x-amzn-shipping-business-id"] == "AmazonShipping_US"
     assert json.loads(pricing.content)["requests"][0]["asin"] == "B0"
     assert sent(search) == (
         "GET",

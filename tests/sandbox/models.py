@@ -102,6 +102,13 @@ ROUTES = (
     ("purchaseShipment", "POST", "/shipping/v2/shipments", SHIPPING, (80, 100)),
     ("getTracking", "GET", "/shipping/v2/tracking", SHIPPING, (80, 100)),
     (
+        "cancelShipment",
+        "PUT",
+        "/shipping/v2/shipments/{shipmentId}/cancel",
+        SHIPPING,
+        (80, 100),
+    ),
+    (
         "getCompetitiveSummary",
         "POST",
         "/batches/products/pricing/2022-05-01/items/competitiveSummary",

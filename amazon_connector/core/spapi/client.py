@@ -119,6 +119,7 @@ ROUTES = {
     "getRates": ("POST", "/shipping/v2/shipments/rates", ()),
     "purchaseShipment": ("POST", "/shipping/v2/shipments", ()),
     "getTracking": ("GET", "/shipping/v2/tracking", ("trackingId", "carrierId")),
+    "cancelShipment": ("PUT", "/shipping/v2/shipments/{shipmentId}/cancel", ()),
     "getCompetitiveSummary": (
         "POST",
         "/batches/products/pricing/2022-05-01/items/competitiveSummary",
@@ -524,6 +525,14 @@ class SellerClient:
         query = {"tracking_id": tracking_id, "carrier_id": carrier_id}
         headers = self._shipping_headers(business_id)
         return self._call("getTracking", query=query, headers=headers)
+
+    def cancel_shipment(self, shipment_id, *, business_id=None):
+        """Void a purchased label (``shipmentId`` from purchaseShipment);
+        Amazon refuses once the carrier has the parcel."""
+        headers = self._shipping_headers(business_id)
+        return self._call(
+            "cancelShipment", {"shipmentId": shipment_id}, headers=headers
+        )
 
     # -- Product Pricing 2022-05-01, FBA Inventory v1 ---------------------
 

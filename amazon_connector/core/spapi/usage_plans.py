@@ -30,6 +30,7 @@ USAGE_PLANS = {
     "getRates": (80.0, 100),
     "purchaseShipment": (80.0, 100),
     "getTracking": (80.0, 100),
+    "cancelShipment": (80.0, 100),
     # Product Pricing 2022-05-01
     "getCompetitiveSummary": (0.033, 1),
     # FBA Inventory v1

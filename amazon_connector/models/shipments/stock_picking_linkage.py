@@ -20,6 +20,8 @@ PICKING_FIELDS = frozenset(
         "amazon_label_service",
         "amazon_label_format",
         "amazon_label_buying_since",
+        "amazon_label_voiding_since",
+        "amazon_ship_issue",
         "amazon_has_label",
         "amazon_tracking_status",
         "amazon_tracking_event",

@@ -20,6 +20,7 @@ HANDLERS = {
     "getRates": shipping.get_rates,
     "purchaseShipment": shipping.purchase_shipment,
     "getTracking": shipping.get_tracking,
+    "cancelShipment": shipping.cancel_shipment,
     "getCompetitiveSummary": pricing.get_competitive_summary,
     "getInventorySummaries": inventory.get_inventory_summaries,
 }

@@ -235,6 +235,32 @@ def record_package(ctx, order, package, source, record):
     )
 
 
+def unrecord_packages(ctx, order, trackings):
+    """Withdraw the packages shipped under ``trackings`` (a voided label;
+    call under the lock): the order is UNSHIPPED or PARTIALLY_SHIPPED again by
+    what stays shipped, a new event as for a confirmation, and the label's
+    records in /_sandbox/confirmations say when it was voided."""
+    event = state_at(order, ctx.now)
+    moment = max(ctx.now, parse_time(event["time"]) + timedelta(seconds=1))
+    packages = [
+        p
+        for p in booked_packages(order, ctx.now)
+        if p.get("trackingNumber") not in trackings
+    ]
+    order["sellerPackages"] = packages
+    shipped = shipped_quantities(packages)
+    status = "PARTIALLY_SHIPPED" if any(shipped.values()) else "UNSHIPPED"
+    stamp = iso(moment)
+    order["events"] = [e for e in order["events"] if parse_time(e["time"]) <= moment]
+    order["events"].append({"time": stamp, "status": status})
+    for record in ctx.stores.confirmations:
+        detail = record.get("packageDetail") or {}
+        if record["orderId"] == order["orderId"] and (
+            detail.get("trackingId") in trackings
+        ):
+            record["voided"] = iso(ctx.now)
+
+
 def _quantities(order_items):
     wanted = {}
     for item in order_items:

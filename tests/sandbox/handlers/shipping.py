@@ -1,5 +1,6 @@
-"""Shipping API v2: getRates, purchaseShipment, getTracking. Tracking events
-unfold on the sandbox's simulated clock after the purchase."""
+"""Shipping API v2: getRates, purchaseShipment, getTracking, cancelShipment.
+Tracking events unfold on the sandbox's simulated clock after the purchase;
+a label is voided only until the carrier picks the parcel up."""
 
 import base64
 import hashlib
@@ -12,7 +13,13 @@ from ..dataset import iso, parse_time
 from ..errors import ApiError, invalid_input
 from ..messages import Reply
 from ..orders_view import state_at
-from .orders import booked_packages, check_shippable, record_package, refuse
+from .orders import (
+    booked_packages,
+    check_shippable,
+    record_package,
+    refuse,
+    unrecord_packages,
+)
 
 CURRENCY = {
     "US": "USD",
@@ -36,6 +43,9 @@ TRACK_STEPS = (
     (30, "Delivered", "Delivered"),
 )
 ACTIVE = ("UNSHIPPED", "PARTIALLY_SHIPPED")
+# The carrier holds the parcel from its pickup scan on (TRACK_STEPS): Amazon
+# no longer voids the label after it.
+PICKED_UP_HOURS = next(hours for hours, code, _s in TRACK_STEPS if code == "PickupDone")
 
 
 def _pdf(lines):
@@ -310,6 +320,8 @@ def purchase_shipment(ctx, values):
                 "carrierId": rate["carrierId"],
                 "purchased": iso(ctx.now),
                 "shipmentId": shipment_id,
+                # What a void must undo: Amazon's confirmation of the order.
+                "orderId": order["orderId"] if order is not None else None,
             }
             if order is not None and reference in request["items"]:
                 items = request["items"][reference]
@@ -344,7 +356,11 @@ def purchase_shipment(ctx, values):
 
 def get_tracking(ctx, values):
     shipment = ctx.stores.shipments.get(values["trackingId"])
-    if shipment is None or shipment["carrierId"] != values["carrierId"]:
+    if (
+        shipment is None
+        or shipment["carrierId"] != values["carrierId"]
+        or shipment.get("cancelled")
+    ):
         raise ApiError(404, "NotFound", "The tracking id was not found.", "")
     start = parse_time(shipment["purchased"])
     now = ctx.now
@@ -375,3 +391,46 @@ def get_tracking(ctx, values):
             }
         },
     )
+
+
+def cancel_shipment(ctx, values):
+    """Void a purchased label: refused once the carrier picked the parcel up
+    (its first scan) or when already voided; for an Amazon order, Amazon's
+    own confirmation of the label's packages is withdrawn, so the order is
+    unshipped again (as Seller Central does when a Buy Shipping label is
+    voided)."""
+    shipment_id = values["shipmentId"]
+    stores = ctx.stores
+    with ctx.state.lock:
+        trackings = {
+            tracking: record
+            for tracking, record in stores.shipments.items()
+            if record["shipmentId"] == shipment_id
+        }
+        if not trackings:
+            raise ApiError(
+                404, "NotFound", "The requested resource is invalid or doesn't exist"
+            )
+        first = next(iter(trackings.values()))
+        if first.get("cancelled"):
+            raise ApiError(
+                400,
+                "InvalidRequest",
+                "The shipment is already cancelled.",
+                f"ShipmentId {shipment_id}",
+            )
+        picked_up = parse_time(first["purchased"]) + timedelta(hours=PICKED_UP_HOURS)
+        if ctx.now >= picked_up:
+            raise ApiError(
+                400,
+                "InvalidRequest",
+                "The shipment cannot be cancelled: the carrier has already "
+                "picked up the package.",
+                f"ShipmentId {shipment_id}",
+            )
+        for record in trackings.values():
+            record["cancelled"] = iso(ctx.now)
+        order = stores.orders.get(first.get("orderId") or "")
+        if order is not None:
+            unrecord_packages(ctx, order, set(trackings))
+    return Reply(200, {})
