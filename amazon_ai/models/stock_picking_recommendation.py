@@ -192,7 +192,7 @@ class StockPicking(models.Model):
                 "does not reimburse lost MCF units."
             )
         if code == "rates_unavailable":
-            return _("No rates for %(source)s: %(why)s", **p)
+            return _("No rates for %(place)s: %(why)s", **p)
         if code == "mcf_unavailable":
             return _("No MCF option: %(why)s", **p)
         if code == "no_stock":
