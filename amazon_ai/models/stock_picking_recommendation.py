@@ -34,7 +34,7 @@ REC_FIELDS = {
 
 
 class StockPicking(models.Model):
-    _inherit = "stock.picking"
+    _inherit = "stock.picking"  # pylint: disable=consider-merging-classes-inherited
 
     amazon_rec_state = fields.Selection(
         REC_STATES, "Recommendation", readonly=True, copy=False, index=True
