@@ -169,7 +169,7 @@ class _Rates:
             except RatesUnavailable as exc:
                 self.cache[key] = None
                 self.problems.append(
-                    ("rates_unavailable", {"source": source.name, "why": str(exc)})
+                    ("rates_unavailable", {"place": source.name, "why": str(exc)})
                 )
         return self.cache[key]
 
@@ -436,7 +436,7 @@ REASONS_EN = {
     "split": "No single source holds every unit: shipped from {sources} sources.",
     "mcf": "Amazon ships it from FBA stock (MCF). For an Amazon order, Amazon "
     "does not reimburse lost MCF units.",
-    "rates_unavailable": "No rates for {source}: {why}",
+    "rates_unavailable": "No rates for {place}: {why}",
     "mcf_unavailable": "No MCF option: {why}",
     "no_stock": "No warehouse or FBA stock holds every unit of the order.",
 }

@@ -11,7 +11,7 @@ _logger = logging.getLogger(__name__)
 
 
 class AmazonAccount(models.Model):
-    _inherit = "amazon.account"
+    _inherit = "amazon.account"  # pylint: disable=consider-merging-classes-inherited
 
     fulfil_recommend = fields.Boolean(
         "Recommend a fulfilment path",

@@ -5,7 +5,7 @@ from .stock_picking_recommendation import REC_KINDS, REC_STATES
 
 
 class SaleOrder(models.Model):
-    _inherit = "sale.order"
+    _inherit = "sale.order"  # pylint: disable=consider-merging-classes-inherited
 
     amazon_rec_picking_id = fields.Many2one(
         "stock.picking",

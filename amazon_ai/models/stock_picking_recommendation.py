@@ -34,7 +34,7 @@ REC_FIELDS = {
 
 
 class StockPicking(models.Model):
-    _inherit = "stock.picking"
+    _inherit = "stock.picking"  # pylint: disable=consider-merging-classes-inherited
 
     amazon_rec_state = fields.Selection(
         REC_STATES, "Recommendation", readonly=True, copy=False, index=True
@@ -192,7 +192,7 @@ class StockPicking(models.Model):
                 "does not reimburse lost MCF units."
             )
         if code == "rates_unavailable":
-            return _("No rates for %(source)s: %(why)s", **p)
+            return _("No rates for %(place)s: %(why)s", **p)
         if code == "mcf_unavailable":
             return _("No MCF option: %(why)s", **p)
         if code == "no_stock":

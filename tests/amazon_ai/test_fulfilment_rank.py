@@ -158,7 +158,7 @@ def test_a_source_without_rates_is_left_out_with_its_reason():
     assert rec.choice.parts[0].source.key == "wh:2"
     assert rec.runner_up is None  # nothing else was priced
     assert rec.problems == (
-        ("rates_unavailable", {"source": "WH1", "why": "Amazon is busy (429)"}),
+        ("rates_unavailable", {"place": "WH1", "why": "Amazon is busy (429)"}),
     )
 
 
