@@ -10,10 +10,13 @@ from odoo.tools import SQL
 from odoo.addons.amazon_connector.models.fulfilment.amazon_fba_stock_sync import (
     FBA_STOCK_LOCK,
 )
+from odoo.addons.amazon_pii.tests.common import new_test_user
 
 from .common import SandboxCase
 
 US = "ATVPDKIKX0DER"
+DE = "A1PA6795UKMFR9"
+ALERT_TYPE = "amazon_connector.mail_activity_type_amazon_alert"
 
 
 @tagged("post_install", "-at_install")
@@ -31,16 +34,22 @@ class TestFbaStockSync(SandboxCase):
             ]
         )
         cls.location = cls.account.fba_location_id
+        cls.admin = new_test_user(
+            cls.env,
+            login="fba_admin",
+            groups="base.group_system,amazon_pii.group_amazon_manager",
+        )
+        cls.admin.sudo().totp_secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
     def product(self, sku):
         product = self.products.filtered(lambda p: p.default_code == sku)
         self.assertEqual(len(product), 1)
         return product
 
-    def on_hand(self):
+    def on_hand(self, location=None):
         """{sku: units} of the FBA location, from its quants."""
         quants = self.env["stock.quant"].search(
-            [("location_id", "=", self.location.id)]
+            [("location_id", "=", (location or self.location).id)]
         )
         result = {}
         for quant in quants:
@@ -226,3 +235,70 @@ class TestFbaStockSync(SandboxCase):
             {sku: r["fulfillable"] for sku, r in known.items() if r["fulfillable"]},
         )
         self.assertFalse(self.adjustments() - before)
+
+    def alerts(self, kind, done=False):
+        self.env.invalidate_all()
+        return (
+            self.env["mail.activity"]
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("res_model", "=", "amazon.account"),
+                    ("res_id", "=", self.account.id),
+                    ("activity_type_id", "=", self.env.ref(ALERT_TYPE).id),
+                    ("amazon_alert", "=", kind),
+                    ("active", "=", not done),
+                ]
+            )
+        )
+
+    def set_credential(self, key, value):
+        self.account.with_user(self.admin).write({key: value})
+        self.sandbox.expire_tokens()
+
+    def test_cron_reads_each_regions_pool_into_its_own_location(self):
+        eu = self.accounts.filtered(lambda a: a.region == "eu")
+        self.assertEqual(len(eu), 1)
+        # One FBA location per region's account: Europe's is one pool.
+        self.assertNotEqual(eu.fba_location_id, self.location)
+        self.env.flush_all()
+        self.env["amazon.account"]._cron_sync_fba_stock()
+        self.env.invalidate_all()
+        # The EU pool as Amazon reports it from Germany, whichever European
+        # marketplace the sync read it through.
+        for account, market in ((self.account, US), (eu, DE)):
+            truth = {
+                r["sellerSku"]: r["fulfillable"]
+                for r in self.sandbox.fba_inventory(market)
+                if r["known"] and r["fulfillable"]
+            }
+            self.assertTrue(truth)
+            self.assertEqual(self.on_hand(account.fba_location_id), truth)
+        self.assertTrue(all(self.accounts.mapped("fba_stock_synced_on")))
+
+    def test_a_failed_read_alerts_and_leaves_the_stock_alone(self):
+        self.sync_stock()
+        held = self.on_hand()
+        self.assertTrue(held)
+        self.assertFalse(self.alerts("fba_stock"))
+        self.set_credential("refresh_token", "revoked-refresh-token")
+        # Not assertRaises: its savepoint would roll the alert's unit back.
+        refused = None
+        with self.assertLogs(level="WARNING") as logs:
+            try:
+                self.sync_stock()
+            except UserError as exc:
+                refused = exc
+        self.assertTrue(
+            [line for line in logs.output if "FBA stock sync of account" in line]
+        )
+        self.assertIn("invalid_grant", str(refused))
+        alert = self.alerts("fba_stock")
+        self.assertEqual(len(alert), 1)
+        self.assertIn("invalid_grant", str(alert.note))
+        self.assertEqual(self.on_hand(), held)
+        self.set_credential("refresh_token", self.sandbox.credentials["refresh_token"])
+        self.sync_stock()
+        # Recovered: the alert is done, not left open.
+        self.assertFalse(self.alerts("fba_stock"))
+        self.assertEqual(self.alerts("fba_stock", done=True), alert)

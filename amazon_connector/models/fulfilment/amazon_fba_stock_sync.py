@@ -82,7 +82,17 @@ class AmazonAccount(models.Model):
         self.check_access("write")
         counts = {}
         for account in self:
-            outcome = account._fba_stock_sync()
+            try:
+                outcome = account._fba_stock_sync()
+            except SPAPIError as exc:  # alerted already; the person sees why
+                raise UserError(
+                    self.env._(
+                        "The FBA stock of %(account)s could not be read from "
+                        "Amazon: %(error)s",
+                        account=account.name,
+                        error=str(exc),
+                    )
+                ) from exc
             if outcome is BUSY:
                 raise UserError(
                     self.env._(
