@@ -45,7 +45,8 @@ RESYNC_AFTER = timedelta(minutes=50)  # the cron runs hourly
 
 
 class MailActivity(models.Model):
-    _inherit = "mail.activity"
+    # The alert kinds of this flow, kept with the flow.
+    _inherit = "mail.activity"  # pylint: disable=consider-merging-classes-inherited
 
     amazon_alert = fields.Selection(
         selection_add=[
@@ -137,12 +138,15 @@ class AmazonAccount(models.Model):
             order="fba_stock_attempted_on asc nulls first, id",
         )
         batch = due[:ACCOUNTS_PER_RUN]
+        failed = 0
         for account in batch:
             account = account.with_company(account.company_id)
             try:
                 account._fba_stock_sync()
             except (SPAPIError, UserError):
-                pass  # recorded and alerted by _fba_stock_sync
+                failed += 1  # logged and alerted by _fba_stock_sync: next account
+        if failed:
+            _logger.info("Amazon FBA stock sync: %s account(s) failed", failed)
         self.env["ir.cron"]._notify_progress(
             done=len(batch), remaining=len(due) - len(batch)
         )
@@ -150,8 +154,8 @@ class AmazonAccount(models.Model):
     # -- the sync ----------------------------------------------------------------
     def _fba_stock_step(self, step, *args):
         """``step(account, *args)`` in its own committed transaction under the
-        account's FBA stock lock (not its row lock: the order sync holds that
-        for minutes, and the two do not conflict)."""
+        account's FBA stock lock (not its row lock, which the order sync
+        holds while it imports a page: the two flows do not conflict)."""
         account = self
 
         def unit(env):
@@ -166,19 +170,36 @@ class AmazonAccount(models.Model):
         ``{"synced": n, "unknown": n}`` or BUSY. Failures are alerted
         (``fba_stock``) and raised."""
         self.ensure_one()
-        # First under the lock: a run already under way answers BUSY before
-        # Amazon is called.
-        if self._fba_stock_step(_stamp, "fba_stock_attempted_on") is BUSY:
+        # A run already under way answers BUSY before Amazon is called.
+        if self._fba_stock_step(_probe) is BUSY:
             return BUSY
+        self._fba_stock_stamp("fba_stock_attempted_on")
         try:
             counts = self._fba_stock_run()
         except (SPAPIError, UserError) as exc:
             self._fba_stock_failed(exc)
             raise
+        if counts is not BUSY:
+            self._fba_stock_stamp("fba_stock_synced_on")
         self.env.invalidate_all()
         return counts
 
+    def _fba_stock_stamp(self, field):
+        """Now on the account's ``field``, in a unit of its own without the
+        FBA lock: the account's row is shared with the order sync, and a
+        concurrent write of it (BUSY) loses only this time stamp, never the
+        stock just written."""
+        self.env["amazon.work"]._run(_stamp, self.id, field, company=self.company_id)
+
     def _fba_stock_run(self):
+        if not self.fba_location_id:
+            raise UserError(
+                self.env._(
+                    "Amazon account %(account)s has no FBA warehouse: set one on "
+                    "its Orders tab to hold its FBA stock.",
+                    account=self.name,
+                )
+            )
         found, problems = self._fba_stock_read()
         mapping = self._fba_stock_step(_map_skus, [r.sku for r in found])
         if mapping is BUSY:
@@ -248,8 +269,12 @@ class AmazonAccount(models.Model):
 
 
 # -- units (each runs in its own transaction: ``account`` in the unit's env) ----
-def _stamp(account, field):
-    account.write({field: fields.Datetime.now()})
+def _probe(account):
+    return True
+
+
+def _stamp(env, account_id, field):
+    env["amazon.account"].browse(account_id).write({field: fields.Datetime.now()})
 
 
 def _map_skus(account, skus):
@@ -403,7 +428,6 @@ def _finish(account, skus, problems):
         account._alert_resolved(
             "fba_unknown", env._("Every FBA SKU maps to a stored product.")
         )
-    account.fba_stock_synced_on = fields.Datetime.now()
     return {
         "synced": len(lines) - len(unknown),
         "unknown": len(unknown) + len(problems),
