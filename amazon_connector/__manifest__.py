@@ -35,6 +35,8 @@
         "views/erasure/amazon_erase_views.xml",
         "views/orders/sale_order_amazon_actions_views.xml",
         "views/listings/product_amazon_listings_views.xml",
+        "data/amazon_fba_stock_cron.xml",
+        "views/fulfilment/amazon_fba_stock_views.xml",
         "report/report_deliveryslip.xml",
         "report/report_amazon_label.xml",
         "views/fulfilment/stock_picking_label_void_views.xml",

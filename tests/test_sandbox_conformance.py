@@ -14,6 +14,7 @@ from sandbox_fixtures import (  # noqa: F401
     sp_fixture,
 )
 
+from tests.sandbox import fba
 from tests.sandbox.fixture import running_sandbox
 from tests.sandbox.models import DEFAULT_MODELS_DIR, Catalog, parse_usage_plan
 from tests.sandbox.validation import SchemaSet, to_json_schema
@@ -642,21 +643,57 @@ def test_document_urls_are_signed(sp):
     assert httpx.put(doc["url"], content=b"x", headers=plain).status_code == 200
 
 
-def test_inventory_pages_with_next_token(sp):
+def test_inventory_pages_with_next_token(sandbox, sp):
     params = {
         "granularityType": "Marketplace",
         "granularityId": US,
         "marketplaceIds": US,
+        "details": "true",
     }
-    skus, token = [], None
+    skus, token, pages, fulfillable = [], None, 0, {}
     for _ in range(10):
+        pages += 1
         query = dict(params, nextToken=token) if token else params
         body = sp.get("/fba/inventory/v1/summaries", **query).json()
-        skus += [s["sellerSku"] for s in body["payload"]["inventorySummaries"]]
+        for summary in body["payload"]["inventorySummaries"]:
+            skus.append(summary["sellerSku"])
+            details = summary["inventoryDetails"]
+            fulfillable[summary["sellerSku"]] = details["fulfillableQuantity"]
         token = body.get("pagination", {}).get("nextToken")
         if not token:
             break
-    assert len(skus) == len(set(skus)) == 75
+    truth = sandbox.fba_inventory(US)
+    assert pages > 1  # the pool spans pages: clients must follow nextToken
+    assert len(skus) == len(set(skus)) == len(truth)
+    assert fulfillable == {row["sellerSku"]: row["fulfillable"] for row in truth}
+    # Most of the pool is the catalogue's (listed) SKUs, a few are not.
+    catalogue = {p["sku"] for p in sandbox.dataset()["products"]}
+    known = [row for row in truth if row["sellerSku"] in catalogue]
+    assert 0 < len(truth) - len(known) < len(known)
+    assert all(row["known"] == (row["sellerSku"] in catalogue) for row in truth)
+
+
+def test_fba_pool_is_regional_and_falls_as_fba_orders_ship(sandbox):
+    data = sandbox.dataset()
+    uk, de = "A1F83G8C2ARO7P", "A1PA6795UKMFR9"
+    assert fba.pool(data, uk, data["now"]) == fba.pool(data, de, data["now"])
+    earlier = "2026-10-15T00:00:00Z"  # mid-history: FBA orders ship after it
+    before = {r["sellerSku"]: r["fulfillable"] for r in fba.pool(data, US, earlier)}
+    after = {r["sellerSku"]: r["fulfillable"] for r in fba.pool(data, US, data["now"])}
+    shipped = {}
+    for order in data["orders"]:
+        events = [e for e in order["events"] if e["status"] == "SHIPPED"]
+        if (
+            order["fulfilledBy"] == "AMAZON"
+            and order["marketplaceId"] in (US, "A2EUQ1WTGCTBG2")
+            and events
+            and earlier < events[0]["time"] <= data["now"]
+        ):
+            for item in order["items"]:
+                shipped[item["sku"]] = shipped.get(item["sku"], 0) + item["quantity"]
+    assert shipped, "the dataset ships FBA orders in between"
+    assert {s: before[s] - after[s] for s in before if before[s] != after[s]} == shipped
+    assert min(after.values()) >= 0
 
 
 def test_competitive_summary_rejects_malformed_asins_per_item(sp):

@@ -58,6 +58,8 @@ RIGHTS = {
     ("amazon.account", "action_overview_risk_holds"): ("amazon", "account", []),
     ("amazon.account", "action_overview_ship_today"): ("amazon", "account", []),
     ("amazon.account", "action_overview_sync_logs"): ("amazon", "account", []),
+    ("amazon.account", "action_sync_fba_stock"): ("manager", "account", []),
+    ("amazon.account", "action_view_fba_stock"): ("amazon", "account", []),
     ("amazon.account", "action_sync_orders"): ("manager", "account", []),
     ("amazon.account", "action_test_connection"): ("manager", "account", []),
     ("amazon.account", "action_view_failed_work"): ("amazon", "account", []),

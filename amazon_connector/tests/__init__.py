@@ -26,3 +26,4 @@ from . import test_screens
 from . import test_status_notes
 from . import test_label_void
 from . import test_to_ship
+from . import test_fba_stock

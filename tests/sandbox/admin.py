@@ -3,7 +3,7 @@ presigned-URL lookalikes for feed documents and schema downloads."""
 
 import json
 
-from . import documents
+from . import documents, fba
 from .errors import error_body
 from .messages import Reply
 
@@ -33,12 +33,28 @@ def _confirmations(state, query):
     return Reply(200, {"confirmations": found})
 
 
+def _fba_inventory(state, query):
+    """The FBA pool of a marketplace's region at the clock's now: what
+    getInventorySummaries serves, flat (tests, MCF previews)."""
+    seller = (query.get("seller") or [state.options.seller_id])[-1]
+    market = (query.get("marketplace") or [""])[-1]
+    if seller not in state.seller_stores or market not in fba.REGIONS:
+        return Reply(404, error_body("NotFound", "No such seller or marketplace"))
+    data = state.seller_stores[seller].data
+    return Reply(200, {"items": fba.pool(data, market, state.clock.now())})
+
+
+READERS = {
+    "/_sandbox/stats": lambda state, _query: Reply(200, state.stats.snapshot()),
+    "/_sandbox/credentials": lambda state, _query: Reply(200, state.credentials()),
+    "/_sandbox/fba-inventory": _fba_inventory,
+}
+
+
 def sandbox_route(state, request):
     path, method = request.path, request.method
-    if path == "/_sandbox/stats" and method == "GET":
-        return Reply(200, state.stats.snapshot())
-    if path == "/_sandbox/credentials" and method == "GET":
-        return Reply(200, state.credentials())
+    if path in READERS and method == "GET":
+        return READERS[path](state, request.query)
     if path == "/_sandbox/dataset" and method == "GET":
         seller = (request.query.get("seller") or [state.options.seller_id])[-1]
         if seller not in state.seller_stores:

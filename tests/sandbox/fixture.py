@@ -58,6 +58,14 @@ class Sandbox:
         """The generated truth (PII, anomaly labels) of a seller (default: first)."""
         return self.get("/_sandbox/dataset" + (f"?seller={seller}" if seller else ""))
 
+    def fba_inventory(self, marketplace, seller=None):
+        """The FBA pool (``tests/sandbox/fba.py``) of ``marketplace``'s region
+        at the clock's now: ``[{sellerSku, known, fulfillable, reserved,
+        inboundWorking, inboundShipped, inboundReceiving, unfulfillable,
+        researching, ...}]``."""
+        query = f"?marketplace={marketplace}" + (f"&seller={seller}" if seller else "")
+        return self.get("/_sandbox/fba-inventory" + query)["items"]
+
     def confirmations(self, order_id=None, seller=None):
         """Accepted shipment confirmations (oldest first), each with seller,
         orderId, source ("confirmShipment" or "label"), time and the

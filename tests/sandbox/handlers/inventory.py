@@ -1,59 +1,69 @@
-"""FBA Inventory API v1 getInventorySummaries, 50 per page with nextToken."""
+"""FBA Inventory API v1 getInventorySummaries, small pages with nextToken.
 
-import hashlib
+The quantities are the sandbox's FBA pool (``tests/sandbox/fba.py``): the
+catalogue's FBA SKUs and a few unlisted ones, pooled per region and falling
+as the clock ships Amazon-fulfilled orders."""
+
 from datetime import timedelta
 
-from .. import pagination
+from .. import fba, pagination
 from ..dataset import BY_MARKETPLACE, iso, parse_time
 from ..errors import invalid_input
 from ..messages import Reply
 
-PAGE_SIZE = 50
-FBA_SKUS = 75  # more than a page, so clients must follow nextToken
-
-
-def _number(*parts, modulo):
-    digest = hashlib.sha256("|".join(parts).encode()).hexdigest()
-    return int(digest[:8], 16) % modulo
+# Amazon returns up to 50 summaries a page; the sandbox's pool is small, so
+# it pages by 5 and clients must follow nextToken.
+PAGE_SIZE = 5
 
 
 def _summaries(ctx, marketplace):
-    anchor = parse_time(ctx.data["now"])
-    products = ctx.data["products"]
+    now = ctx.now if not isinstance(ctx.now, str) else parse_time(ctx.now)
     rows = []
-    for index in range(FBA_SKUS):
-        product = products[index % len(products)]
-        sku = f"{product['sku']}-FBA-{index:03d}"
-        fulfillable = _number(sku, marketplace, modulo=120)
-        reserved = _number(sku, "reserved", modulo=6)
-        changed = anchor - timedelta(
-            hours=_number(sku, marketplace, "t", modulo=24 * 20)
+    for item in fba.pool(ctx.data, marketplace, now):
+        sku = item["sellerSku"]
+        changed = now - timedelta(hours=fba.number(sku, marketplace, "t", modulo=480))
+        inbound = (
+            item["inboundWorking"] + item["inboundShipped"] + item["inboundReceiving"]
+        )
+        on_hand = (
+            item["fulfillable"]
+            + item["reserved"]
+            + item["unfulfillable"]
+            + item["researching"]
         )
         rows.append(
             {
-                "asin": product["asin"],
-                "fnSku": "X00" + hashlib.sha1(sku.encode()).hexdigest()[:7].upper(),
+                "asin": item["asin"],
+                "fnSku": item["fnSku"],
                 "sellerSku": sku,
                 "condition": "NewItem",
                 "lastUpdatedTime": iso(changed),
-                "productName": product["title"],
-                "totalQuantity": fulfillable + reserved,
+                "productName": item["productName"],
+                "totalQuantity": on_hand + inbound,
                 "_details": {
-                    "fulfillableQuantity": fulfillable,
-                    "inboundWorkingQuantity": 0,
-                    "inboundShippedQuantity": _number(sku, "in", modulo=10),
-                    "inboundReceivingQuantity": 0,
+                    "fulfillableQuantity": item["fulfillable"],
+                    "inboundWorkingQuantity": item["inboundWorking"],
+                    "inboundShippedQuantity": item["inboundShipped"],
+                    "inboundReceivingQuantity": item["inboundReceiving"],
                     "reservedQuantity": {
-                        "totalReservedQuantity": reserved,
-                        "pendingCustomerOrderQuantity": reserved,
+                        "totalReservedQuantity": item["reserved"],
+                        "pendingCustomerOrderQuantity": item["reserved"],
                         "pendingTransshipmentQuantity": 0,
                         "fcProcessingQuantity": 0,
                     },
                     "researchingQuantity": {
-                        "totalResearchingQuantity": 0,
+                        "totalResearchingQuantity": item["researching"],
                         "researchingQuantityBreakdown": [],
                     },
-                    "unfulfillableQuantity": {"totalUnfulfillableQuantity": 0},
+                    "unfulfillableQuantity": {
+                        "totalUnfulfillableQuantity": item["unfulfillable"],
+                        "customerDamagedQuantity": item["unfulfillable"],
+                        "warehouseDamagedQuantity": 0,
+                        "distributorDamagedQuantity": 0,
+                        "carrierDamagedQuantity": 0,
+                        "defectiveQuantity": 0,
+                        "expiredQuantity": 0,
+                    },
                 },
             }
         )

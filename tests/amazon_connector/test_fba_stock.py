@@ -1,0 +1,73 @@
+"""FBA inventory summaries flattened: each quantity from its place in
+Amazon's nesting, bad summaries reported with their reason."""
+
+from amazon_connector.core import fba_stock
+
+
+def summary(sku="SKU-1", **details):
+    base = {
+        "fulfillableQuantity": 7,
+        "inboundWorkingQuantity": 1,
+        "inboundShippedQuantity": 2,
+        "inboundReceivingQuantity": 3,
+        "reservedQuantity": {"totalReservedQuantity": 4},
+        "unfulfillableQuantity": {"totalUnfulfillableQuantity": 5},
+        "researchingQuantity": {"totalResearchingQuantity": 6},
+    }
+    base.update(details)
+    return {"sellerSku": sku, "asin": "B0X", "fnSku": "X00", "inventoryDetails": base}
+
+
+def page(*summaries):
+    return {"payload": {"inventorySummaries": list(summaries)}}
+
+
+def test_each_quantity_read_from_its_nesting():
+    (found,), problems = fba_stock.rows([page(summary())])
+    assert problems == []
+    # Catches a nested total read as the object (or the wrong total).
+    assert (
+        found.fulfillable,
+        found.inbound_working,
+        found.inbound_shipped,
+        found.inbound_receiving,
+        found.reserved,
+        found.unfulfillable,
+        found.researching,
+    ) == (7, 1, 2, 3, 4, 5, 6)
+
+
+def test_missing_quantities_count_as_zero():
+    (found,), _ = fba_stock.rows([page(summary(reservedQuantity=None))])
+    assert found.reserved == 0
+
+
+def test_bad_summaries_are_reported_and_the_rest_read():
+    pages = [
+        page(summary("A"), {"asin": "B0"}, summary("B", fulfillableQuantity=-1)),
+        page({"sellerSku": "C"}, summary("A"), summary("D", fulfillableQuantity=2.5)),
+        page(summary("E")),
+    ]
+    found, problems = fba_stock.rows(pages)
+    assert [r.sku for r in found] == ["A", "E"]
+    assert [(p.sku, p.reason) for p in problems] == [
+        ("", "summary without sellerSku"),
+        ("B", "fulfillableQuantity is not a whole number >= 0"),
+        ("C", "no inventoryDetails (asked with details=true)"),
+        ("A", "reported twice"),
+        ("D", "fulfillableQuantity is not a whole number >= 0"),
+    ]
+
+
+def test_fulfillable_summed_per_product_and_unmapped_left_out():
+    found, _ = fba_stock.rows(
+        [
+            page(
+                summary("A", fulfillableQuantity=3),
+                summary("A2", fulfillableQuantity=4),
+                summary("X", fulfillableQuantity=9),
+            )
+        ]
+    )
+    mapping = {"A": "product-a", "A2": "product-a"}
+    assert fba_stock.fulfillable_by_product(found, mapping.get) == {"product-a": 7}
