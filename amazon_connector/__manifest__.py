@@ -24,6 +24,7 @@
         "data/amazon_listing_cron.xml",
         "data/amazon_lwa_secret_cron.xml",
         "data/amazon_alert_data.xml",
+        "data/fulfilment/amazon_mcf_cron.xml",
         "views/accounts/amazon_marketplace_views.xml",
         "views/accounts/amazon_account_views.xml",
         "views/accounts/amazon_sync_views.xml",

@@ -4,3 +4,4 @@ from . import accounts
 from . import orders
 from . import listings
 from . import shipments
+from . import fulfilment
