@@ -24,3 +24,4 @@ from . import test_failure_activities
 from . import test_overview
 from . import test_screens
 from . import test_status_notes
+from . import test_mcf

@@ -143,7 +143,14 @@ class StockPickingMcf(models.Model):
 
     def _amazon_mcf_marketplace(self, account):
         marketplace = self.sale_id.amazon_marketplace_id if self.sale_id else False
-        marketplace = marketplace or account.marketplace_ids[:1]
+        # A web-shop order: the account's marketplace of the destination
+        # country (its currency and network), else the first.
+        country = self.partner_id.country_id.code
+        marketplace = (
+            marketplace
+            or account.marketplace_ids.filtered(lambda m: m.code == country)[:1]
+            or account.marketplace_ids[:1]
+        )
         if not marketplace:
             raise UserError(
                 self.env._(
