@@ -32,6 +32,7 @@
         "views/accounts/amazon_overview_views.xml",
         "views/orders/sale_order_views.xml",
         "views/shipments/stock_picking_views.xml",
+        "views/fulfilment/amazon_mcf_views.xml",
         "views/listings/amazon_listing_views.xml",
         "views/erasure/amazon_erase_views.xml",
         "views/orders/sale_order_amazon_actions_views.xml",

@@ -143,3 +143,23 @@ class TestMcf(SandboxCase):
         with self.assertRaises(UserError):
             picking._amazon_mcf_send("Standard")
         self.assertEqual(self._creates(), created)
+
+    def test_amazon_order_needs_explicit_confirmation(self):
+        self.env.user.groups_id |= self.env.ref("amazon_pii.group_amazon_shipping")
+        picking = self._delivery()
+        action = picking.action_amazon_mcf_open()
+        wizard = self.env["amazon.mcf.wizard"].browse(action["res_id"])
+        self.assertEqual(len(wizard.line_ids), 3)
+        # As for a delivery of an Amazon order (the flag the wizard derives
+        # from sale_id.amazon_order_id): sending needs the confirmation.
+        wizard.amazon_order = True
+        created = self._creates()
+        with self.assertRaisesRegex(UserError, "make the offer FBA"):
+            wizard.action_send()
+        self.assertEqual(self._creates(), created)
+        self.assertFalse(picking.amazon_mcf_state)
+        wizard.confirm_amazon_order = True
+        wizard.action_send()
+        self.assertEqual(self._creates(), created + 1)
+        self.assertEqual(picking.amazon_mcf_state, "received")
+        self.assertEqual(picking.amazon_mcf_fee, wizard.line_ids[0].fee)

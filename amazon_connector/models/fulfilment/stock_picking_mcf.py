@@ -27,6 +27,7 @@ from odoo.addons.amazon_pii.models.background_work import BUSY
 
 from ...core import mcf
 from ...core.spapi import PermanentError, RetryableError, SPAPIError
+from ..shipments.stock_picking import SHIPPING_GROUPS
 
 _logger = logging.getLogger(__name__)
 
@@ -425,6 +426,19 @@ class StockPickingMcf(models.Model):
             {"amazon_mcf_state": "cancelled", "amazon_mcf_message": False}
         )
         return True
+
+    # -- buttons -------------------------------------------------------------------
+    def action_amazon_mcf_open(self):
+        """ "Fulfil with Amazon": the preview per speed, then the send."""
+        self.ensure_one()
+        self._amazon_require(SHIPPING_GROUPS)  # may reveal the address
+        return self.env["amazon.mcf.wizard"]._open_for(self)
+
+    def action_amazon_mcf_cancel(self):
+        """ "Cancel MCF order" (shipping staff)."""
+        self.ensure_one()
+        self._amazon_require(SHIPPING_GROUPS)
+        return self._amazon_mcf_cancel()
 
     # -- polling -------------------------------------------------------------------
     @api.model
