@@ -6,3 +6,4 @@ from . import amazon_pii_vault_label
 from . import stock_picking_to_ship
 from . import amazon_fba_stock
 from . import amazon_fba_stock_sync
+from . import stock_picking_mcf
