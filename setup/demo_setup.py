@@ -42,6 +42,7 @@ def main(env, options):
     env.cr.commit()
     for account in accounts:
         _first_sync(env, account)
+    _read_fba_stock(env, accounts)
     _count_stock(env)
     _import_listings(env, accounts[0])
     _report(env, accounts)
@@ -162,6 +163,30 @@ def _first_sync(env, account):
         f"First sync of {account.name}: {log.created} orders imported, "
         f"{log.failed} parked, "
         f"{log.api_calls} SP-API calls, {log.throttled} throttled"
+    )
+
+
+def _read_fba_stock(env, accounts):
+    """Amazon's FBA stock into each account's FBA location, after the first
+    sync: its FBA orders already shipped were delivered from that location
+    (below zero until now); the read sets it to what Amazon holds, one
+    inventory adjustment per SKU. The hourly cron reads it from now on."""
+    counts = {"synced": 0, "unknown": 0}
+    for account in accounts:
+        outcome = account._fba_stock_sync()
+        env.cr.commit()
+        for key in counts:
+            counts[key] += outcome[key]
+    below_zero = env["stock.quant"].search_count(
+        [
+            ("location_id", "in", accounts.fba_location_id.ids),
+            ("quantity", "<", 0),
+        ]
+    )
+    print(
+        f"FBA stock read: {counts['synced']} SKUs into the FBA locations, "
+        f"{counts['unknown']} unknown to Odoo (Amazon > FBA Stock); "
+        f"{below_zero} FBA quantities below zero"
     )
 
 
