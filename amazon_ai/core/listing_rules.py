@@ -23,6 +23,7 @@ description, search terms), ``listing_claims``, ``listing_image`` and
 """
 
 from . import listing_text_rules as text_rules
+from .listing_claims import check_claims
 from .listing_findings import ERROR, MESSAGES, WARNING, Finding
 
 __all__ = [
@@ -113,7 +114,7 @@ def check_listing(listing, product=None, limits=None, check_image=True):
     """Every rule's findings for ``listing``, errors first, then by attribute
     and position."""
     limits = limits or {}
-    findings = _text_findings(listing, limits)
+    findings = _text_findings(listing, limits) + check_claims(listing, product)
     order = {ERROR: 0, WARNING: 1}
     findings.sort(
         key=lambda f: (order[f.severity], f.attribute, f.index or 0, f.start or 0)
