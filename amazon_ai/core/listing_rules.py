@@ -25,6 +25,7 @@ description, search terms), ``listing_claims``, ``listing_image`` and
 from . import listing_text_rules as text_rules
 from .listing_claims import check_claims
 from .listing_findings import ERROR, MESSAGES, WARNING, Finding
+from .listing_image import check_main_image
 
 __all__ = [
     "ERROR",
@@ -115,6 +116,8 @@ def check_listing(listing, product=None, limits=None, check_image=True):
     and position."""
     limits = limits or {}
     findings = _text_findings(listing, limits) + check_claims(listing, product)
+    if check_image:
+        findings += check_main_image(listing.get("main_image"))
     order = {ERROR: 0, WARNING: 1}
     findings.sort(
         key=lambda f: (order[f.severity], f.attribute, f.index or 0, f.start or 0)
