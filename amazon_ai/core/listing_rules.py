@@ -24,6 +24,7 @@ description, search terms), ``listing_claims``, ``listing_image`` and
 
 from . import listing_text_rules as text_rules
 from .listing_claims import check_claims
+from .listing_consistency import check_consistency
 from .listing_findings import ERROR, MESSAGES, WARNING, Finding
 from .listing_image import check_main_image
 
@@ -115,7 +116,11 @@ def check_listing(listing, product=None, limits=None, check_image=True):
     """Every rule's findings for ``listing``, errors first, then by attribute
     and position."""
     limits = limits or {}
-    findings = _text_findings(listing, limits) + check_claims(listing, product)
+    findings = (
+        _text_findings(listing, limits)
+        + check_claims(listing, product)
+        + check_consistency(listing, product)
+    )
     if check_image:
         findings += check_main_image(listing.get("main_image"))
     order = {ERROR: 0, WARNING: 1}
