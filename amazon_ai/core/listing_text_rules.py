@@ -416,13 +416,14 @@ def search_brands(terms, brands):
 
 
 def search_repeats(terms):
-    seen = set()
+    """One finding per repeated word, at its second occurrence."""
+    seen = {}
     out = []
     for match in WORD.finditer(terms):
         word = match.group(0).casefold()
-        if word in seen:
+        seen[word] = seen.get(word, 0) + 1
+        if seen[word] == 2:
             out.append(finding("search.repeated_word", SEARCH_TERMS, match))
-        seen.add(word)
     return out
 
 
