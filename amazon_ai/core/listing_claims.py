@@ -28,7 +28,7 @@ percentage, a certification or standard (ASTM D6400, EN 13432, FSC, OEKO-TEX,
 
 import re
 
-from .listing_findings import WARNING, finding
+from .listing_findings import WARNING, finding, scan
 
 PESTICIDE = re.compile(
     r"\bkills?\s+(?:up to\s+)?\d{2}(?:\.\d+)?\s?%\s+of\s+\w+"
@@ -93,6 +93,34 @@ MADE_IN_USA = re.compile(
     r"|\b(?:usa|american)[- ]made\b|\b100\s?% (?:usa|american)\b",
     re.IGNORECASE,
 )
+PESTICIDE_TRIGGERS = (
+    "kill",
+    "eliminat",
+    "destroy",
+    "anti",
+    "germ",
+    "sanitiz",
+    "sanitis",
+) + ("disinfect", "steriliz", "sterilis", "repel", "pesticid")
+MEDICAL_TRIGGERS = (
+    "cur",
+    "treat",
+    "prevent",
+    "heal",
+    "mitigat",
+    "revers",
+    "fight",
+    "reliev",
+) + ("relief", "protect", "clinically", "remedy")
+ENVIRONMENTAL_TRIGGERS = (
+    "eco",
+    "environment",
+    "friendly",
+    "degradable",
+    "compostable",
+    "sustainable",
+) + ("carbon", "good for the", "green product", "waste", "toxic")
+MADE_IN_USA_TRIGGERS = ("usa", "u.s", "united states", "america")
 US_ORIGINS = frozenset({"us", "usa", "united states", "united states of america"})
 
 
@@ -106,6 +134,8 @@ def _texts(listing):
 
 
 def _environmental(text, attribute, index):
+    if not any(True for _ in scan(ENVIRONMENTAL, text, ENVIRONMENTAL_TRIGGERS)):
+        return []
     out = []
     for sentence in SENTENCE.finditer(text):
         if QUALIFIED.search(sentence.group(0)):
@@ -124,7 +154,7 @@ def _made_in_usa(text, attribute, index, product):
     origin = (product or {}).get("country_of_origin")
     origin_key = str(origin or "").strip().casefold()
     out = []
-    for match in MADE_IN_USA.finditer(text):
+    for match in scan(MADE_IN_USA, text, MADE_IN_USA_TRIGGERS):
         if origin_key in US_ORIGINS:
             continue
         if origin_key:
@@ -149,7 +179,7 @@ def check_claims(listing, product=None):
     for attribute, index, text in _texts(listing):
         if not text:
             continue
-        for match in PESTICIDE.finditer(text):
+        for match in scan(PESTICIDE, text, PESTICIDE_TRIGGERS):
             out.append(
                 finding(
                     "claim.pesticide",
@@ -159,10 +189,12 @@ def check_claims(listing, product=None):
                     severity=pesticide_severity,
                 )
             )
-        for pattern, rule in ((MEDICAL, "claim.medical"), (FDA, "claim.fda")):
-            out += [
-                finding(rule, attribute, m, index=index) for m in pattern.finditer(text)
-            ]
+        for pattern, rule, triggers in (
+            (MEDICAL, "claim.medical", MEDICAL_TRIGGERS),
+            (FDA, "claim.fda", ("fda",)),
+        ):
+            matches = scan(pattern, text, triggers)
+            out += [finding(rule, attribute, m, index=index) for m in matches]
         out += _environmental(text, attribute, index)
         out += _made_in_usa(text, attribute, index, product)
     return out

@@ -74,6 +74,18 @@ def finding(rule, attribute, match=None, index=None, severity=None, **params):
     )
 
 
+def scan(pattern, text, triggers=None):
+    """``pattern.finditer(text)``, skipped when none of ``triggers`` (lower
+    case substrings, one of which every match contains) is in the text: a
+    substring test is far cheaper than a case-insensitive alternation tried
+    at every position, and most copy triggers no rule."""
+    if triggers:
+        lowered = text.lower()
+        if not any(trigger in lowered for trigger in triggers):
+            return ()
+    return pattern.finditer(text)
+
+
 # rule id -> (default severity, message template, fix hint template)
 MESSAGES = {
     # Title

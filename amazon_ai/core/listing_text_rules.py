@@ -40,6 +40,7 @@ from .listing_findings import (
     SEARCH_TERMS,
     TITLE,
     finding,
+    scan,
 )
 
 TITLE_MAX_LENGTH = 200
@@ -160,9 +161,10 @@ SYMBOL = re.compile(
 )
 
 CONTACT = re.compile(
-    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
     r"|\bhttps?://\S+|\bwww\.\S+"
-    r"|\b[\w-]+\.(?:com|net|org|info|biz|shop|store|io|co\.uk|de|fr|es|it)\b(?:/\S*)?"
+    r"|(?<![\w-])[\w-]+\.(?:com|net|org|info|biz|shop|store|io|co\.uk|de|fr|es|it)\b"
+    r"(?:/\S*)?"
     r"|\+\d{1,3}[ .-]?\(?\d{1,4}\)?(?:[ .-]?\d{2,4}){2,4}\b"
     r"|\(\d{3}\) ?\d{3}[ .-]\d{4}\b|\b\d{3}[.-]\d{3}[.-]\d{4}\b"
     r"|\b(?:call|text|whatsapp|e-?mail|contact) us\b",
@@ -278,7 +280,8 @@ def title_repeated_words(title):
 
 
 def title_promotional(title):
-    return [finding("title.promotional", TITLE, m) for m in _spans(PROMOTIONAL, title)]
+    matches = scan(PROMOTIONAL, title, PROMOTIONAL_TRIGGERS)
+    return [finding("title.promotional", TITLE, m) for m in matches]
 
 
 def check_title(title, brand=None, limit=TITLE_MAX_LENGTH):
@@ -295,19 +298,54 @@ def check_title(title, brand=None, limit=TITLE_MAX_LENGTH):
 
 # --- Bullets and description -----------------------------------------------
 
+# (rule, pattern, substrings one of which every match contains: see scan)
 COPY_PATTERNS = (
-    ("copy.contact", CONTACT),
-    ("copy.price", PRICE),
-    ("copy.review", REVIEW),
-    ("copy.guarantee", GUARANTEE),
-    ("copy.placeholder", PLACEHOLDER),
-    ("copy.asin", ASIN),
+    (
+        "copy.contact",
+        CONTACT,
+        ("@", "http", "www", " us", ".com", ".net", ".org", ".info", ".biz")
+        + (".shop", ".store", ".io", ".co.uk", ".de", ".fr", ".es", ".it")
+        + tuple("0123456789"),  # phone numbers
+    ),
+    (
+        "copy.price",
+        PRICE,
+        ("$", "€", "£", "¥", "₹", "usd", "eur", "gbp", "dollar", "%", "discount")
+        + ("sale", "free", "price", "in stock", "ship"),
+    ),
+    (
+        "copy.review",
+        REVIEW,
+        ("star", "review", "testimonial", "rating", "feedback", "customers")
+        + ("rated",),
+    ),
+    (
+        "copy.guarantee",
+        GUARANTEE,
+        ("guarantee", "money", "refund", "risk", "question", "satisfaction"),
+    ),
+    (
+        "copy.placeholder",
+        PLACEHOLDER,
+        ("lorem", "tbd", "tba", "todo", "placeholder", "sample text", "here", "[")
+        + ("{{", "xxx", "bullet point", "title of the product", "description goes"),
+    ),
+    ("copy.asin", ASIN, ("b0",)),
+)
+PROMOTIONAL_TRIGGERS = (
+    ("best", "free", "sale", "hot", "%", "limited", "guarantee", "satisfaction")
+    + ("money", "top", "#1", "number one", "cheapest", "lowest", "new arrival")
+    + ("deal", "buy now", "special offer")
 )
 
 
 def copy_symbols(text, attribute, index=None):
+    if text.isascii():  # no ASCII character is an emoji or a symbol "So"
+        return []
     out = []
     for i, char in enumerate(text):
+        if char < "\x80":
+            continue
         if _is_decorative(char) or SYMBOL.match(char):
             out.append(finding("copy.symbol", attribute, (i, i + 1, char), index=index))
     return out
@@ -319,8 +357,8 @@ def check_copy(text, attribute, index=None):
         return []
     out = copy_symbols(text, attribute, index)
     taken = []
-    for rule, pattern in COPY_PATTERNS:
-        for match in pattern.finditer(text):
+    for rule, pattern, triggers in COPY_PATTERNS:
+        for match in scan(pattern, text, triggers):
             span = (match.start(), match.end())
             # A span one rule already reported is not reported again (an
             # e-mail address is not also a price).
