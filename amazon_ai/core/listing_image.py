@@ -1,10 +1,12 @@
 """Main image rules, with Pillow.
 
-Source: Amazon Seller Central, "Product image requirements" (help 1881): the
-MAIN image must have a pure white background (RGB 255, 255, 255), the
-product must fill 85% or more of the frame, the longest side must be at
-least 1,000 px (for zoom) and at most 10,000 px, and the image must carry no
-text, logos, graphics, badges or watermarks.
+Source: Amazon's "Product image requirements" for the MAIN image: pure white
+background (RGB 255, 255, 255), the product filling 85% or more of the
+frame, at least 1,000 px on the longest side (for zoom) and at most
+10,000 px, no text, logos, graphics, badges or watermarks. Amazon's own page
+was not among the sources searched (December 2026); the wording was checked
+against several sellers' guides quoting it (editthispic.com, prodlens.ai,
+changethisfile.com), which agree on every figure used here.
 
 What each check measures, and where it is approximate:
 

@@ -10,14 +10,15 @@ Sources (checked December 2026):
   not repeat a word more than twice (prepositions, articles and conjunctions
   excepted). The per-type limit comes from the Product Type Definition's
   ``item_name`` ``maxLength`` (``limits_from_schema``).
-- Bullets and description: Amazon's product detail page rules ("Policies for
-  writing Amazon listings"): no phone numbers, addresses, e-mail addresses or
-  website URLs; no details of availability, price or condition; no reviews,
-  quotes or testimonials, nor requests for reviews; no promotional material;
-  and the bullet point guidance (no emoji or decorative symbols, no
-  guarantees). Placeholder text and ASINs: the same pages' requirement that
-  copy describes this product. The length limits come from the schema:
-  ``bullet_point`` ``maxLength`` 700 and at most 10 bullets,
+- Bullets and description: Amazon's product detail page rules, as quoted
+  by amzseller.club ("Policies for writing Amazon listings"; Amazon's own
+  page was not among the sources searched): none of phone numbers,
+  addresses, e-mail addresses or website URLs; details of availability,
+  price or condition; reviews, quotes or testimonials, nor requests for
+  reviews; promotional material. Emoji and decorative symbols, guarantees and
+  refund promises, placeholder text and ASINs come from issue 21's rule list
+  (Amazon's bullet point guidance, not re-checked here). The length limits
+  come from the schema: ``bullet_point`` ``maxLength`` 700 and at most 10 bullets,
   ``product_description`` ``maxUtf8ByteLength`` 10,000 in PRODUCT.json.
 - Search terms: Seller Central help 23501 "Use search terms effectively":
   less than 250 bytes (UTF-8: "ä" is two bytes), and prohibited: brand names
