@@ -10,7 +10,9 @@ changethisfile.com), which agree on every figure used here.
 
 What each check measures, and where it is approximate:
 
-- size: the longest side in pixels, exact.
+- size: the longest side in pixels, exact, read from the file's header;
+  an image over 10,000 px is reported without being decoded. The other
+  checks run on a copy 400 px wide (JPEGs decoded at reduced scale).
 - background: the outermost ring of pixels (1% of the shorter side, at least
   1 px). At least ``BORDER_WHITE_SHARE`` of it must be white, a pixel being
   white when every channel is at least ``WHITE_LEVEL`` (250, so JPEG noise
@@ -41,8 +43,9 @@ What each check measures, and where it is approximate:
 """
 
 import io
+import struct
 
-from PIL import Image, ImageChops, UnidentifiedImageError
+from PIL import Image, ImageChops
 
 from .listing_findings import MAIN_IMAGE, finding
 
@@ -57,13 +60,54 @@ TEXT_ROWS_SHARE = 0.05
 ANALYSIS_WIDTH = 400
 
 
-def _open(data):
-    try:
-        image = Image.open(io.BytesIO(data))
-        image.load()
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        return None
-    return image
+def _open_header(data):
+    """The image with only its header read (no pixels decoded), or None.
+
+    ``Image.open`` without its decompression-bomb check: that check raises on
+    a 30,000 px image (which the seller should hear is too large, not
+    unreadable) and warns on 10,000 x 10,000, which Amazon allows. The
+    check's purpose, not decoding an absurd pixel count, is kept by
+    ``check_main_image``: it decodes nothing whose longest side is over
+    ``MAX_SIDE``, so at most 10,000 x 10,000 px, and JPEGs at a reduced
+    scale. ``Image.MAX_IMAGE_PIXELS`` stays as it is for the rest of the
+    process (changing it, even for a moment, would change it for every
+    thread).
+    """
+    Image.init()
+    prefix = data[:16]
+    for name in Image.ID:
+        factory, accept = Image.OPEN[name]
+        accepted = not accept or accept(prefix)
+        if not accepted or isinstance(accepted, str):
+            continue
+        try:
+            return factory(io.BytesIO(data), "")
+        except (SyntaxError, IndexError, TypeError, ValueError, OSError, struct.error):
+            continue
+    return None
+
+
+def _decode_small(image):
+    """The pixels at a reduced size, ``ANALYSIS_WIDTH`` wide, in RGB.
+
+    JPEG decodes at 1/2, 1/4 or 1/8 scale when asked (``draft``), so a
+    9,000 px JPEG is decoded at about 1,100 px: a fraction of the memory and
+    time of decoding it whole. Other formats decode whole, then are scaled
+    down before any copy or mode conversion is made at full size.
+    """
+    image.draft("RGB", (ANALYSIS_WIDTH * 2, ANALYSIS_WIDTH * 2))
+    image.load()
+    if image.mode == "1":
+        # Pillow resizes 1-bit images by nearest neighbour only; one byte a
+        # pixel (grey) is the cheapest mode it averages.
+        image = image.convert("L")
+    elif image.mode not in ("RGB", "RGBA", "L", "LA"):
+        # Palette, CMYK, 16-bit: resampled poorly or not at all, so converted
+        # first, at full size (rare modes for a product photo).
+        image = _rgb(image)
+    height = max(1, round(image.height * ANALYSIS_WIDTH / image.width))
+    small = image.resize((ANALYSIS_WIDTH, height), Image.Resampling.BOX)
+    return _rgb(small)
 
 
 def _rgb(image):
@@ -156,7 +200,7 @@ def check_main_image(data):
     Amazon's required attribute and the schema reports it missing)."""
     if not data:
         return []
-    image = _open(data)
+    image = _open_header(data)
     if image is None:
         return [finding("image.unreadable", MAIN_IMAGE)]
     longest = max(image.size)
@@ -171,9 +215,12 @@ def check_main_image(data):
                 maximum=MAX_SIDE,
             )
         )
-    rgb = _rgb(image)
-    scale = ANALYSIS_WIDTH / rgb.width
-    small = rgb.resize(
-        (ANALYSIS_WIDTH, max(1, round(rgb.height * scale))), Image.Resampling.BOX
-    )
+    if longest > MAX_SIDE:
+        # Not decoded: the size alone is the finding, and decoding an image
+        # over Amazon's maximum is what Pillow's bomb check is there to stop.
+        return out
+    try:
+        small = _decode_small(image)
+    except (OSError, ValueError, SyntaxError, struct.error):
+        return [finding("image.unreadable", MAIN_IMAGE)]
     return out + check_background(small) + check_fill(small) + check_text_overlay(small)

@@ -1,6 +1,13 @@
 """Listing rule engine: the main image (built with Pillow here, no fixtures)."""
 
 import io
+import json
+import struct
+import subprocess
+import sys
+import warnings
+import zlib
+from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -136,3 +143,88 @@ def test_small_text_and_plain_products_are_not_overlay():
     draw.rectangle((100, 500, 950, 560), fill=(255, 255, 255))
     draw.ellipse((900, 300, 1140, 800), outline=(200, 30, 30), width=50)
     assert image_rules(encode(image)) == []
+
+
+def png_declaring(width, height):
+    """A 1 x 1 PNG whose header (IHDR) declares ``width`` x ``height``: what
+    is read before any pixel is decoded, built in a millisecond where a real
+    30,000 px PNG takes seconds to draw and encode."""
+    data = bytearray(encode(Image.new("L", (1, 1), 255)))
+    ihdr = data.index(b"IHDR")
+    data[ihdr + 4 : ihdr + 12] = struct.pack(">II", width, height)
+    crc = zlib.crc32(bytes(data[ihdr : ihdr + 17]))
+    data[ihdr + 17 : ihdr + 21] = struct.pack(">I", crc)
+    return bytes(data)
+
+
+def test_huge_image_is_too_large_not_unreadable():
+    """Bug caught: Pillow's decompression-bomb check raised at open on a
+    30,000 px image, reported as "cannot be read as an image" instead of its
+    size."""
+    found = lr.check_listing({"main_image": png_declaring(30000, 30000)})
+    assert [(f.rule, f.params.get("longest")) for f in found] == [("image.size", 30000)]
+    assert found[0].params["maximum"] == 10000
+
+
+def test_largest_allowed_image_sets_off_no_bomb_warning():
+    """Bug caught: a 10,000 x 10,000 image, which Amazon allows, set off
+    Pillow's DecompressionBombWarning (over its 89 million pixel default)."""
+    image = Image.new("L", (10000, 10000), 255)
+    ImageDraw.Draw(image).ellipse((300, 300, 9700, 9700), fill=40)
+    data = encode(image, "JPEG", quality=85)
+    del image
+    limit = Image.MAX_IMAGE_PIXELS
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        assert image_rules(data) == []
+    # The guard is still on for every other use of Pillow.
+    assert Image.MAX_IMAGE_PIXELS == limit
+    with pytest.warns(Image.DecompressionBombWarning):
+        Image.open(io.BytesIO(data)).close()
+
+
+MEASURE_CHECK = """
+import json, resource, sys, time
+sys.path.insert(0, sys.argv[2])
+import conftest  # registers the addons' cores as conftest does for pytest
+from amazon_ai.core.listing_image import check_main_image
+with open(sys.argv[1], "rb") as handle:
+    data = handle.read()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+started = time.perf_counter()
+rules = [f.rule for f in check_main_image(data)]
+seconds = time.perf_counter() - started
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps([rules, seconds, (after - before) / 1024]))
+"""
+
+MAKE_JPEG = """
+import sys
+from PIL import Image, ImageDraw
+image = Image.new("RGB", (9000, 9000), "white")
+ImageDraw.Draw(image).ellipse((300, 300, 8700, 8700), fill=(200, 30, 30))
+image.save(sys.argv[1], quality=90)
+"""
+
+
+def test_9000_px_jpeg_is_checked_in_bounded_memory_and_time(tmp_path):
+    """Bug caught: the image was decoded whole before being scaled down
+    (653 MB and 1.8 s for a 9,000 px JPEG); JPEGs now decode at 1/8 scale.
+    Measured in a fresh interpreter (ru_maxrss is the process's peak, and
+    Pillow's pixel buffers are invisible to tracemalloc); the JPEG is made in
+    another one so its 243 MB drawing does not count."""
+    path = tmp_path / "main.jpg"
+    subprocess.run([sys.executable, "-c", MAKE_JPEG, str(path)], check=True)
+    tests = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, "-c", MEASURE_CHECK, str(path), str(tests)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    rules, seconds, megabytes = json.loads(result.stdout)
+    assert rules == []  # a compliant image
+    # Decoded whole, the RGB pixels alone are 243 MB; at 1/8 scale, 4 MB.
+    assert megabytes < 60, megabytes
+    # 0.2 s on the development machine, 1.8 s when decoded whole.
+    assert seconds < 1.0, seconds
