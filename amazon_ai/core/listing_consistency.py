@@ -11,20 +11,32 @@ give is not checked:
 - ``material`` / ``materials``: a known material named in the copy (cotton,
   polyester, stainless steel, ...) must be one of the product's, or part of
   one ("leather" for "faux leather"); "cotton-free", "no plastic", "BPA-free"
-  and "without ..." are negations and pass.
-- ``color`` / ``colors``: a colour word must be one of the product's colours
-  or part of one; a warning, since colours name other things ("black and
-  white printer", "red wine").
+  and "without ..." are negations and pass, and so are looks ("feels like
+  cotton", "glass-clear", "brass-coloured", "wood effect") and "iron" the
+  care instruction ("iron on low", "do not iron", "iron" in a sentence about
+  washing).
+- ``color`` / ``colors``: a colour, adjacent colour words read as one phrase
+  ("navy blue"), must be one of the product's colours, part of one or
+  contain one (product "Navy", copy "navy blue"); a warning, since colours
+  name other things ("black and white printer", "red wine").
 - ``size`` / ``sizes``: apparel sizes (XS, S, M, L, XL, 2XL, X-Large, or the
-  word after "size") must be the product's.
+  word after "size") must be the product's. Not this product's size, so
+  not checked: sizes in a sentence about the model ("model wears size M"),
+  about the range ("available in sizes S to XL", "S-XL") and a code used as
+  an adjective before a non-apparel noun ("XL capacity", "XL dog bed").
 - ``measures``: quantities with units ("750 ml", (32, "fl oz"),
   {"value": 1.5, "unit": "kg"}); each quantity in the copy of the same
   dimension (volume, mass, length) must match one of the product's within 3%
   after unit conversion, so "25.4 fl oz" matches 750 ml and "32 oz" does not.
-  "oz" is fluid ounces when the product gives a volume and no mass. Volume
-  and mass mismatches are errors; length mismatches are warnings ("fits
-  15.6 inch laptops" is a length that is not the product's).
-- ``unit_count``: "pack of 6", "6-pack", "set of 6", "6 pieces" must match.
+  "oz" is fluid ounces when the product gives a volume and no mass;
+  fractions count ("3/4 litre" is 750 ml); "G" in capitals glued to a
+  number is a network generation or a Wi-Fi band ("5G", "2.4G"), not grams.
+  Volume and mass mismatches are errors; length mismatches are warnings
+  ("fits 15.6 inch laptops" is a length that is not the product's).
+- ``unit_count``: "pack of 6", "6-pack", "6 count", "set of 6", "box of 6"
+  must match. "12 pieces" and "12-piece set" are not compared: pieces are
+  usually the parts of one item (a 12-piece cookware set is one unit,
+  unit_count 1), while Amazon's unit count is the items sold together.
 """
 
 import re
@@ -48,15 +60,43 @@ NEGATION_BEFORE = re.compile(
     re.IGNORECASE,
 )
 NEGATION_AFTER = re.compile(r"^[\s-]*(?:free|like)\b", re.IGNORECASE)
-# "wood effect", "leather look": an appearance, not the material.
-LOOK_AFTER = re.compile(r"^[\s-]*(?:look|effect|finish|print|grain)\b", re.IGNORECASE)
+# "wood effect", "leather look", "glass-clear", "brass-coloured": an
+# appearance, not the material.
+LOOK_AFTER = re.compile(
+    r"^[\s-]*(?:look|effect|finish|print|grain|clear|colou?red|tone[ds]?|tinted"
+    r"|style[ds]?|pattern(?:ed)?)\b",
+    re.IGNORECASE,
+)
+# "feels like cotton", "looks like wood", "as soft as silk".
+LOOK_BEFORE = re.compile(
+    r"(?:\blike|\bsimilar to|\bresembles?|\bimitation|\bmimics?|\bas \w+ as)"
+    r"\s+(?:(?:real|genuine|natural|solid)\s+)?$",
+    re.IGNORECASE,
+)
+# "iron" the care verb: followed by how or where to iron, after "do not", or
+# in a sentence with other care words.
+IRON_VERB_AFTER = re.compile(
+    r"^[\s-]+(?:on|at|low|medium|high|inside|only|reverse|while|when|if|before"
+    r"|after|with|separately|cool|warm|hot)\b",
+    re.IGNORECASE,
+)
+IRON_VERB_BEFORE = re.compile(
+    r"(?:\bnot|\bn't|\bcool|\bwarm|\bhot|\bsteam|\bto|\beasy to)\s+$", re.IGNORECASE
+)
+CARE_WORDS = re.compile(
+    r"\b(?:wash\w*|tumble|dry|dry-clean|bleach|launder\w*|care)\b", re.IGNORECASE
+)
+SENTENCE_END = re.compile(r"[.!?;\n]")
 
 COLORS = (
     "black|white|grey|gray|silver|gold|red|blue|navy|green|olive|yellow|orange"
     "|pink|purple|violet|brown|beige|tan|khaki|ivory|cream|teal|turquoise"
     "|maroon|burgundy|charcoal|rose gold|multicolou?r"
 )
-COLOR = re.compile(r"\b(?:" + COLORS + r")\b", re.IGNORECASE)
+# Adjacent colour words are one colour ("navy blue", "black-grey").
+COLOR = re.compile(
+    r"\b(?:" + COLORS + r")(?:[\s-]+(?:" + COLORS + r"))*\b", re.IGNORECASE
+)
 
 SIZE_NAMES = {
     "xxs": "XXS",
@@ -86,6 +126,26 @@ SIZE = re.compile(
     r"\bsize[:\s]+(?P<after>x{0,3}-?(?:small|large)|extra (?:small|large)"
     r"|medium|\d?x{0,3}[sml]|[2-5]xl)\b"
     r"|\b(?P<code>XXS|XS|XL|XXL|XXXL|[2-5]XL|X-Large|XX-Large|XXX-Large|X-Small)\b",
+    re.IGNORECASE,
+)
+SIZE_TOKEN = r"(?:x{0,3}-?(?:small|large)|medium|\d?x{0,3}[sml]|[2-5]xl)"
+# The sentence talks about another person's size or the whole range.
+OTHER_SIZES = re.compile(
+    r"\bmodel\b|\bwears\b|\bwearing\b|\bsizes\b|\bavailable in\b"
+    r"|\bcomes in\b|\bsize range\b|\bsize chart\b",
+    re.IGNORECASE,
+)
+RANGE_BEFORE = re.compile(
+    r"\b" + SIZE_TOKEN + r"\s*(?:to|through|-|–|/)\s*$", re.IGNORECASE
+)
+RANGE_AFTER = re.compile(
+    r"^\s*(?:to|through|-|–|/)\s*" + SIZE_TOKEN + r"\b", re.IGNORECASE
+)
+# A size code as an adjective: "XL capacity", "XXL dog bed".
+NOT_APPAREL_AFTER = re.compile(
+    r"^[\s-]+(?:capacity|storage|space|volume|battery|screen|display|bowl"
+    r"|drawers?|bins?|pots?|pans?|baskets?|box(?:es)?|tanks?|beds?|mats?|pads?"
+    r"|mouse ?pads?|trays?|crates?|kennels?|cages?|dog|cat|pet|pizza|portion)\b",
     re.IGNORECASE,
 )
 
@@ -137,7 +197,8 @@ UNIT_WORDS = {
     "foot": "ft",
 }
 MEASURE = re.compile(
-    r"(?<![\w.])(?P<value>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?)\s?-?\s?"
+    r"(?<![\w./])(?P<value>(?:\d+\s)?\d+/\d+|\d{1,3}(?:,\d{3})+(?:\.\d+)?"
+    r"|\d+(?:[.,]\d+)?)\s?-?\s?"
     r"(?P<unit>fl\.?\s?oz|fluid ounces?|millilit(?:er|re)s?|lit(?:er|re)s?"
     r"|gallons?|gal|ml|cl|kilograms?|kilos?|kg|grams?|mg|g|pounds?|lbs?"
     r"|ounces?|oz|millimet(?:er|re)s?|centimet(?:er|re)s?|met(?:er|re)s?"
@@ -146,7 +207,7 @@ MEASURE = re.compile(
 )
 COUNT = re.compile(
     r"\b(?:pack|set|box|case) of (?P<a>\d+)\b"
-    r"|\b(?P<b>\d+)[- ]?(?:pack|count|ct|pcs|pieces|piece set)\b",
+    r"|\b(?P<b>\d+)[- ]?(?:pack|count|ct)\b",
     re.IGNORECASE,
 )
 TOLERANCE = 0.03
@@ -180,6 +241,12 @@ def _unit(text):
 
 
 def _number(text):
+    if "/" in text:  # "3/4", "1 1/2"
+        whole, _, fraction = text.rpartition(" ")
+        numerator, denominator = fraction.split("/")
+        if not int(denominator):
+            return None
+        return (int(whole) if whole else 0) + int(numerator) / int(denominator)
     if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", text):
         return float(text.replace(",", ""))
     return float(text.replace(",", "."))
@@ -201,11 +268,16 @@ def _measure(item):
 
 
 def _from_match(match):
+    if match.group("unit") == "G" and match.group(0)[-2:-1].isdigit():
+        # "5G", "4G LTE", "2.4G Wi-Fi": grams are written "g".
+        return None
     unit = _unit(match.group("unit"))
     if unit is None:
         return None
     dimension, factor = UNITS[unit]
     value = _number(match.group("value"))
+    if value is None:
+        return None
     return dimension, value * factor, match.group(0), unit
 
 
@@ -213,12 +285,31 @@ def _close(a, b):
     return abs(a - b) <= TOLERANCE * max(abs(a), abs(b))
 
 
+def _sentence(text, match):
+    start = max(
+        (m.end() for m in SENTENCE_END.finditer(text, 0, match.start())), default=0
+    )
+    end = SENTENCE_END.search(text, match.end())
+    return text[start : end.start() if end else len(text)]
+
+
 def _negated(text, match, looks=False):
-    after = text[match.end() :]
+    before, after = text[: match.start()], text[match.end() :]
     return bool(
-        NEGATION_BEFORE.search(text[: match.start()])
+        NEGATION_BEFORE.search(before)
         or NEGATION_AFTER.match(after)
-        or (looks and LOOK_AFTER.match(after))
+        or (looks and (LOOK_AFTER.match(after) or LOOK_BEFORE.search(before)))
+    )
+
+
+def _iron_verb(text, match):
+    """ "Iron on low", "do not iron", "machine wash, iron": the care verb."""
+    if match.group(0).casefold() != "iron":
+        return False
+    return bool(
+        IRON_VERB_AFTER.match(text[match.end() :])
+        or IRON_VERB_BEFORE.search(text[: match.start()])
+        or CARE_WORDS.search(_sentence(text, match))
     )
 
 
@@ -230,6 +321,8 @@ def _word_check(text, pattern, allowed, rule, attribute, index, severity=None):
         if any(word in a or a in word for a in allowed_keys):
             continue
         if _negated(text, match, looks=pattern is MATERIAL):
+            continue
+        if pattern is MATERIAL and _iron_verb(text, match):
             continue
         out.append(
             finding(
@@ -256,6 +349,8 @@ def _sizes(text, sizes, attribute, index):
         said = match.group("after") or match.group("code")
         if _size_key(said) in allowed:
             continue
+        if _other_size(text, match):
+            continue
         span = (match.start(), match.end(), match.group(0))
         out.append(
             finding(
@@ -268,6 +363,17 @@ def _sizes(text, sizes, attribute, index):
             )
         )
     return out
+
+
+def _other_size(text, match):
+    """A size that is not this product's: the model's, the range's, or a
+    code used as an adjective (see the module docstring)."""
+    if OTHER_SIZES.search(_sentence(text, match)):
+        return True
+    before, after = text[: match.start()], text[match.end() :]
+    if RANGE_BEFORE.search(before) or RANGE_AFTER.match(after):
+        return True
+    return bool(match.group("code") and NOT_APPAREL_AFTER.match(after))
 
 
 def _measures(text, measures, attribute, index):
