@@ -6,10 +6,13 @@ Sources (checked December 2026):
   (help page 201100890, the 2025 version): titles must not exceed 200
   characters including spaces (fewer where the category says so), must not
   contain promotional phrases ("free shipping", "100% quality guaranteed"),
-  must not use ``! $ ? _ { } ^ ¬ ¦`` (unless part of the brand name), and must
+  must not use ``! $ ? _ { } ^ ¬ ¦`` (unless part of the brand name), nor
+  decorative characters (its non-compliant example: "Beach Coverup << Size
+  Kids XXS >>"; here ``< > « » ~ * =``, ``||``, emoji and symbols), and must
   not repeat a word more than twice (prepositions, articles and conjunctions
-  excepted). The per-type limit comes from the Product Type Definition's
-  ``item_name`` ``maxLength`` (``limits_from_schema``).
+  excepted; a hyphenated token such as "USB-C" is a word of its own). The
+  per-type limit comes from the Product Type Definition's ``item_name``
+  ``maxLength`` (``limits_from_schema``).
 - Bullets and description: Amazon's product detail page rules, as quoted
   by amzseller.club ("Policies for writing Amazon listings"; Amazon's own
   page was not among the sources searched): none of phone numbers,
@@ -128,16 +131,24 @@ FUNCTION_WORDS = frozenset(
 )
 
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+# In titles a hyphenated token is one word: "USB-C" and "USB-IF" are not the
+# word "USB" (a cable title names all three).
+TITLE_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 
 # Bare "hot" and "sale" are not flagged (hot water bottle, garage sale sign):
-# only their promotional uses are.
+# only their promotional uses are; so is "#1" ("Style #1", "Hook #1"),
+# flagged only as a ranking ("#1 best seller", "number one choice").
 PROMOTIONAL = re.compile(
     r"\bbest[- ]?sell(?:er|ers|ing)\b|\bfree (?:shipping|delivery|gift)\b"
     r"|\bon sale\b|\b(?:hot|big|flash|clearance|final|mega) sale\b"
+    r"|\b(?:summer|winter|spring|autumn|fall|holiday|christmas|xmas|easter"
+    r"|halloween|black friday|cyber monday|prime day|boxing day|seasonal"
+    r"|end of season|weekend|anniversary|new year'?s?) sale\b"
     r"|\bsale price\b|\bhot (?:item|deal|selling|new|product)\b"
     r"|\b\d{1,3} ?% off\b|\blimited[- ]time\b|\b(?:100 ?% )?quality guarantee(?:d)?\b"
     r"|\bsatisfaction guarantee(?:d)?\b|\bmoney[- ]back\b|\btop[- ]rated\b"
-    r"|#1\b|\bnumber one\b|\bcheapest\b|\blowest price\b|\bnew arrival\b"
+    r"|(?:#\s?1|\bnumber one)\s+(?:best|top|sell\w*|rated|brand|choice|pick"
+    r"|in (?:the )?\w+|on amazon)\b|\bcheapest\b|\blowest price\b|\bnew arrival\b"
     r"|\bdeal of the day\b|\bbuy now\b|\bspecial offer\b",
     re.IGNORECASE,
 )
@@ -262,11 +273,12 @@ def title_characters(title, brand=None):
 
 
 def title_repeated_words(title):
-    """Words (containing a letter) compared case-insensitively; the span is
-    the third occurrence, one finding per word."""
+    """Words (containing a letter; hyphenated tokens whole) compared
+    case-insensitively; the span is the third occurrence, one finding per
+    word."""
     seen = {}
     out = []
-    for match in WORD.finditer(title):
+    for match in TITLE_WORD.finditer(title):
         word = match.group(0).casefold()
         if word in FUNCTION_WORDS or not any(c.isalpha() for c in word):
             continue
@@ -285,12 +297,35 @@ def title_promotional(title):
     return [finding("title.promotional", TITLE, m) for m in matches]
 
 
+# Amazon's title requirements show "Paradise Towel Wear Co. Beach Coverup
+# << Size Kids XXS >>" as non-compliant: ASCII used as decoration. A run is
+# one finding.
+TITLE_DECORATION = re.compile(r"<+|>+|«+|»+|~+|\*+|=+|\|{2,}")
+
+
+def title_decorations(title, brand=None):
+    brand_spans = _brand_spans(title, brand)
+    out = [
+        finding("copy.symbol", TITLE, match)
+        for match in TITLE_DECORATION.finditer(title)
+        if not _inside(match.start(), brand_spans)
+    ]
+    out += [
+        f
+        for f in copy_symbols(title, TITLE)
+        # "¦" is a symbol too, already refused by title_characters.
+        if f.text not in TITLE_FORBIDDEN and not _inside(f.start, brand_spans)
+    ]
+    return sorted(out, key=lambda f: f.start)
+
+
 def check_title(title, brand=None, limit=TITLE_MAX_LENGTH):
     if not title:
         return []
     return (
         title_length(title, limit)
         + title_characters(title, brand)
+        + title_decorations(title, brand)
         + title_repeated_words(title)
         + title_promotional(title)
         + [finding("copy.asin", TITLE, m) for m in _spans(ASIN, title)]
@@ -335,7 +370,7 @@ COPY_PATTERNS = (
 )
 PROMOTIONAL_TRIGGERS = (
     ("best", "free", "sale", "hot", "%", "limited", "guarantee", "satisfaction")
-    + ("money", "top", "#1", "number one", "cheapest", "lowest", "new arrival")
+    + ("money", "top", "#", "number one", "cheapest", "lowest", "new arrival")
     + ("deal", "buy now", "special offer")
 )
 

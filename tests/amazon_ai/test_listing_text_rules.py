@@ -111,6 +111,43 @@ def test_title_articles_prepositions_conjunctions_excepted():
     assert check(title=title) == []
 
 
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Acme USB-C to USB-C Cable, USB 3.2, USB-IF Certified",
+        "Acme Two-Tone Mug, Two Pack, Tone-on-Tone Glaze",
+    ],
+)
+def test_title_hyphenated_compounds_are_words_of_their_own(title):
+    """Bug caught: hyphenated tokens were split, so "USB-C ... USB-C ...
+    USB ... USB-IF" counted "USB" five times, on the commonest cable title."""
+    assert check(title=title) == []
+    # The same token three times is still a repetition.
+    found = check(title="Acme USB-C Hub, USB-C Cable, USB-C Charger")
+    assert [(f.rule, f.params["word"]) for f in found] == [
+        ("title.repeated_word", "usb-c")
+    ]
+
+
+def test_title_decorative_characters():
+    """Miss caught: Amazon's own non-compliant example "Paradise Towel Wear
+    Co. Beach Coverup << Size Kids XXS >>" passed."""
+    found = check(
+        title="Paradise Towel Wear Co. Beach Coverup << Size Kids XXS >>",
+        brand="Paradise Towel Wear Co.",
+    )
+    assert [(f.rule, f.text) for f in found] == [
+        ("copy.symbol", "<<"),
+        ("copy.symbol", ">>"),
+    ]
+    assert [(f.rule, f.text) for f in check(title="Acme Mug ~ Blue ★")] == [
+        ("copy.symbol", "~"),
+        ("copy.symbol", "★"),
+    ]
+    # Trademark signs and measures are not decoration.
+    assert check(title="Acme™ Thermometer, -40 °C to 120 °C") == []
+
+
 def test_title_numbers_are_not_words():
     assert check(title="Acme Shelf 2 x 2 x 2 ft, Oak") == []
 
@@ -127,10 +164,14 @@ def test_title_numbers_are_not_words():
         "20% Off",
         "Limited Time",
         "Top Rated",
-        "#1",
+        "#1 Choice",
+        "Number One Best Seller",
+        "Summer Sale",
+        "Black Friday Sale",
     ],
 )
 def test_title_promotional_phrases(phrase):
+    """ "Summer Sale" caught a miss: seasonal sales were not promotional."""
     found = check(title=f"Acme Water Bottle {phrase} Blue")
     assert "title.promotional" in rules(found)
 
@@ -141,9 +182,12 @@ def test_title_promotional_phrases(phrase):
         "Acme Hot Water Bottle with Knitted Cover",
         "Acme Garage Sale Sign, Red",
         "Acme Best Friend Necklace, Silver",
+        "Acme Font Sampler, Style #1",
+        "Acme Fishing Hook #1 Size, Steel",
     ],
 )
 def test_title_product_words_that_look_promotional(title):
+    """ "Style #1" caught a bug: "#1" alone was read as a ranking."""
     assert check(title=title) == []
 
 
