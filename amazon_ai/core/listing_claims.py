@@ -15,6 +15,11 @@ Sources (checked December 2026):
   follow the FTC Green Guides: no broad unqualified claims ("eco-friendly",
   "environmentally friendly", "green"), qualifications specific and
   prominent, and California's limits on "biodegradable" / "compostable".
+- Amazon Seller Central help 202115120, Amazon's pesticide policy page
+  (beside 202024200 above): it defines which claims make a product a
+  pesticide: antimicrobial, antifungal, antibacterial, anti-mold; that the
+  product disinfects; that it repels insects. Those are the claims
+  ``PESTICIDE`` looks for (with "kills 99.9% of germs" and sanitizing).
 - "Made in USA": the FTC's Made in USA Labeling Rule ("all or virtually all"
   made in the United States), which the FTC reminded Amazon of in its
   July 2025 letters about third-party sellers' listings; supported here by

@@ -27,7 +27,8 @@ Sources (checked December 2026):
   less than 250 bytes (UTF-8: "ä" is two bytes), and prohibited: brand names
   (your own too), ASINs, temporary words ("available now, brand new, current,
   discounted, just launched, last chance, last minute, latest, limited time,
-  new, on sale, this week (month, year), today") and subjective words
+  new, on sale, this week (month, year), today"; "new" in a place name
+  such as "new york" and electric "current" are warnings) and subjective words
   ("amazing, best, cheap, cheapest, effective, fastest, good deal, least,
   most, popular, trending"); "avoid repetitions" is a tip, hence a warning.
   Amazon's search does not count spaces and punctuation, but the
@@ -43,6 +44,7 @@ from .listing_findings import (
     DESCRIPTION,
     SEARCH_TERMS,
     TITLE,
+    WARNING,
     finding,
     scan,
 )
@@ -221,6 +223,22 @@ TEMPORARY = re.compile(
     r"|this (?:week|month|year)|today)\b",
     re.IGNORECASE,
 )
+
+# "new" and "current" are on Amazon's list as temporary words, but they are
+# also parts of names: "new york" (a place), "ac current sensor" (electric
+# current). Amazon's list has no exception, so these still report, as a
+# warning for the seller to judge; the phrases are a short fixed list, not a
+# parser.
+TEMPORARY_IN_NAME = re.compile(
+    r"\b(?P<new>new) (?:york|zealand|jersey|mexico|hampshire|orleans|england"
+    r"|delhi|south wales|brunswick|caledonia|guinea)\b"
+    r"|\b(?:ac|dc|alternating|direct|electric|electrical|charging|output|input"
+    r"|rated|leakage) (?P<after>current)\b"
+    r"|\b(?P<before>current) (?:sensor|transformer|clamp|meter|limiter|limiting"
+    r"|probe|transducer|regulator|source|shunt)s?\b",
+    re.IGNORECASE,
+)
+
 
 SUBJECTIVE = re.compile(
     r"\b(?:amazing|best|cheap|cheapest|effective|fastest|good deal|least|most"
@@ -501,6 +519,19 @@ def search_repeats(terms):
     return out
 
 
+def search_temporary(terms):
+    in_names = {m.start(m.lastgroup) for m in TEMPORARY_IN_NAME.finditer(terms)}
+    return [
+        finding(
+            "search.temporary",
+            SEARCH_TERMS,
+            m,
+            severity=WARNING if m.start() in in_names else None,
+        )
+        for m in _spans(TEMPORARY, terms)
+    ]
+
+
 def check_search_terms(terms, brands=(), limit=SEARCH_TERMS_MAX_BYTES):
     if not terms:
         return []
@@ -509,10 +540,7 @@ def check_search_terms(terms, brands=(), limit=SEARCH_TERMS_MAX_BYTES):
         + search_brands(terms, brands)
         + [finding("search.asin", SEARCH_TERMS, m) for m in _spans(ASIN, terms)]
         + search_repeats(terms)
-        + [
-            finding("search.temporary", SEARCH_TERMS, m)
-            for m in _spans(TEMPORARY, terms)
-        ]
+        + search_temporary(terms)
         + [
             finding("search.subjective", SEARCH_TERMS, m)
             for m in _spans(SUBJECTIVE, terms)

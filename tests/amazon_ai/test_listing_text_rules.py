@@ -327,6 +327,26 @@ def test_search_terms_asin_repeats_temporary_subjective():
     assert check(search_terms="newborn bestow cheapskate") == []
 
 
+def test_search_terms_temporary_words_inside_names_are_warnings():
+    """Bug caught: "new" in "new york" and electric "current" were errors
+    like "new" and "current" alone. Both are on Amazon's temporary-word list
+    with no exception, so they still report, as warnings."""
+    found = check(search_terms="new york cheesecake pan ac current sensor")
+    assert [(f.rule, f.severity, f.text) for f in found] == [
+        ("search.temporary", "warning", "new"),
+        ("search.temporary", "warning", "current"),
+    ]
+    assert [f.severity for f in check(search_terms="current transformer")] == [
+        "warning"
+    ]
+    # Alone, or before another noun, they are the temporary words.
+    found = check(search_terms="flask new current model")
+    assert [(f.severity, f.text) for f in found] == [
+        ("error", "new"),
+        ("error", "current"),
+    ]
+
+
 def test_messages_are_templates_with_named_parameters():
     for rule, (severity, message, hint) in lr.MESSAGES.items():
         assert severity in ("error", "warning"), rule
