@@ -272,8 +272,9 @@ class LateRiskModel:
             if self.learned
             else "Rules only: the service's stated delivery date against the "
             "promised latest delivery, with a margin of %.1f day(s) "
-            "(learned from %d shipments with a known outcome, at least %d late "
-            "and %d on time)." % (self.margin_days, MIN_SHIPMENTS, MIN_CLASS, MIN_CLASS)
+            "until this seller's history has enough for a learned model: %d "
+            "shipments with a known outcome, at least %d late and %d on time."
+            % (self.margin_days, MIN_SHIPMENTS, MIN_CLASS, MIN_CLASS)
         )
         return {
             "purpose": (

@@ -13,8 +13,12 @@ class SaleOrder(models.Model):
         compute="_compute_amazon_rec",
         help="The open delivery to the buyer the recommendation is for.",
     )
-    amazon_rec_state = fields.Selection(REC_STATES, compute="_compute_amazon_rec")
-    amazon_rec_kind = fields.Selection(REC_KINDS, compute="_compute_amazon_rec")
+    amazon_rec_state = fields.Selection(
+        REC_STATES, "Recommendation", compute="_compute_amazon_rec"
+    )
+    amazon_rec_kind = fields.Selection(
+        REC_KINDS, "Fulfil by", compute="_compute_amazon_rec"
+    )
     amazon_rec_summary = fields.Char("Recommended", compute="_compute_amazon_rec")
     amazon_rec_date = fields.Datetime(
         "Expected delivery", compute="_compute_amazon_rec"

@@ -163,3 +163,25 @@ class TestMcf(SandboxCase):
         self.assertEqual(self._creates(), created + 1)
         self.assertEqual(picking.amazon_mcf_state, "received")
         self.assertEqual(picking.amazon_mcf_fee, wizard.line_ids[0].fee)
+
+    def test_speeds_arriving_after_the_promise_are_flagged(self):
+        """An Amazon order's buyer was promised a date: a speed whose latest
+        arrival is after it is flagged and not chosen first (catches a
+        wizard that offers Standard although only Priority keeps the
+        promise)."""
+        self.env.user.groups_id |= self.env.ref("amazon_pii.group_amazon_shipping")
+        picking = self._delivery()
+        rows = {r["speed"]: r for r in picking._amazon_mcf_preview()}
+        # The sandbox's own dates: Priority arrives before Standard's latest.
+        self.assertLess(rows["Priority"]["latest"], rows["Standard"]["latest"])
+        order = self.env["sale.order"].create({"partner_id": self.customer.id})
+        order.sudo().amazon_latest_delivery_date = rows["Priority"]["latest"]
+        picking.group_id = self.env["procurement.group"].create(
+            {"name": order.name, "sale_id": order.id}
+        )
+        self.assertEqual(picking.sale_id, order)
+        action = picking.action_amazon_mcf_open()
+        wizard = self.env["amazon.mcf.wizard"].browse(action["res_id"])
+        late = {line.speed: line.late for line in wizard.line_ids}
+        self.assertEqual(late, {"Standard": True, "Expedited": True, "Priority": False})
+        self.assertEqual(wizard.speed, "Priority")

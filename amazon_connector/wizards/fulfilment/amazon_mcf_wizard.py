@@ -23,12 +23,18 @@ class AmazonMcfWizard(models.TransientModel):
 
     def _open_for(self, picking):
         rows = picking._amazon_mcf_preview()
+        # An Amazon order's buyer was promised a date: a speed whose latest
+        # arrival is after it is flagged, and not offered first.
+        promise = picking.sale_id.amazon_latest_delivery_date
+        for r in rows:
+            r["late"] = bool(promise and r["latest"] and r["latest"] > promise)
         wizard = self.create(
             {
                 "picking_id": picking.id,
                 "amazon_order": bool(picking.sale_id.amazon_order_id),
                 "speed": next(
-                    (r["speed"] for r in rows if r["fulfillable"]), "Standard"
+                    (r["speed"] for r in rows if r["fulfillable"] and not r["late"]),
+                    next((r["speed"] for r in rows if r["fulfillable"]), "Standard"),
                 ),
                 "line_ids": [
                     fields.Command.create(
@@ -40,6 +46,7 @@ class AmazonMcfWizard(models.TransientModel):
                             "currency": r["currency"],
                             "earliest": r["earliest"],
                             "latest": r["latest"],
+                            "late": r["late"],
                         }
                     )
                     for r in rows
@@ -102,3 +109,8 @@ class AmazonMcfWizardLine(models.TransientModel):
     currency = fields.Char(readonly=True)
     earliest = fields.Datetime("Earliest arrival", readonly=True)
     latest = fields.Datetime("Latest arrival", readonly=True)
+    late = fields.Boolean(
+        "After the promised date",
+        readonly=True,
+        help="May arrive after the latest delivery date Amazon promised the buyer.",
+    )
