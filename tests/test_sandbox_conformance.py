@@ -471,7 +471,7 @@ def _exercise_every_operation(sp, sandbox):
         "/batches/products/pricing/2022-05-01/items/competitiveSummary",
         json=pricing,
     )
-    call(
+    inventory = call(
         "getInventorySummaries",
         "GET",
         "/fba/inventory/v1/summaries",
@@ -482,7 +482,54 @@ def _exercise_every_operation(sp, sandbox):
             "details": "true",
         },
     )
+    _exercise_mcf(call, sandbox, inventory.json())
     return calls
+
+
+def _exercise_mcf(call, sandbox, inventory):
+    """Fulfillment Outbound: preview, create, cancel one, ship the other."""
+    mcf = "/fba/outbound/2020-07-01/fulfillmentOrders"
+    # A SKU the sandbox's FBA stock can fill, as getInventorySummaries says.
+    sku = next(
+        row["sellerSku"]
+        for row in inventory["payload"]["inventorySummaries"]
+        if row["inventoryDetails"]["fulfillableQuantity"] >= 2
+    )
+    address = {
+        "name": "Conformance Test",
+        "addressLine1": "1 Test Street",
+        "city": "Seattle",
+        "stateOrRegion": "WA",
+        "postalCode": "98101",
+        "countryCode": "US",
+    }
+    item = {"sellerSku": sku, "sellerFulfillmentOrderItemId": "1", "quantity": 1}
+    preview = {"marketplaceId": US, "address": address, "items": [item]}
+    call("getFulfillmentPreview", "POST", mcf + "/preview", json=preview)
+    for order_id in ("CONF-MCF-1", "CONF-MCF-2"):
+        order = {
+            "marketplaceId": US,
+            "sellerFulfillmentOrderId": order_id,
+            "displayableOrderId": order_id,
+            "displayableOrderDate": "2026-11-01T00:00:00Z",
+            "displayableOrderComment": "conformance",
+            "shippingSpeedCategory": "Standard",
+            "destinationAddress": address,
+            "items": [item],
+        }
+        call("createFulfillmentOrder", "POST", mcf, json=order)
+    call("cancelFulfillmentOrder", "PUT", mcf + "/CONF-MCF-2/cancel")
+    sandbox.advance_clock(13 * 3600)  # past the sandbox's shipping time
+    shipped = call("getFulfillmentOrder", "GET", mcf + "/CONF-MCF-1").json()
+    package = shipped["payload"]["fulfillmentShipments"][0][
+        "fulfillmentShipmentPackage"
+    ][0]
+    call(
+        "getPackageTrackingDetails",
+        "GET",
+        "/fba/outbound/2020-07-01/tracking",
+        params={"packageNumber": package["packageNumber"]},
+    )
 
 
 def test_every_generated_response_validates_against_the_model(catalog, sandbox, sp):

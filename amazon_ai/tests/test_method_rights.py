@@ -157,6 +157,10 @@ RIGHTS = {
     ("stock.picking", "action_amazon_buy_labels"): ("shipping", "picking", []),
     ("stock.picking", "action_amazon_print_labels"): ("shipping", "picking", []),
     ("stock.picking", "button_validate"): ("picking", "picking", []),
+    # Multi-Channel Fulfilment: may reveal the address, spends money at Amazon.
+    ("stock.picking", "action_amazon_mcf_open"): ("shipping", "picking", []),
+    ("stock.picking", "action_amazon_mcf_cancel"): ("shipping", "picking", []),
+    ("amazon.mcf.wizard", "action_send"): ("shipping", "mcf_wizard", []),
     ("stock.picking", "create"): ("superuser", None, ["picking_vals"]),
     ("stock.picking", "write"): (
         "superuser",
@@ -333,6 +337,7 @@ class TestMethodRights(TransactionCase):
             "order": order,
             "line": order.order_line,
             "picking": picking,
+            "mcf_wizard": env["amazon.mcf.wizard"].create({"picking_id": picking.id}),
             "rate": env["amazon.label.rate"].create(
                 {"wizard_id": label_wizard.id, "rate_id": "R1", "carrier_id": "C1"}
             ),

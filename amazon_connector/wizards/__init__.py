@@ -3,3 +3,4 @@ from . import orders
 from . import listings
 from . import shipments
 from . import erasure
+from . import fulfilment

@@ -120,6 +120,7 @@ def fresh_client(config, limiter=None):
 # -- Amazon's models -------------------------------------------------------
 
 MODELS = base_dir() / "sp-api-models/models"
+_MCF = "fulfillment-outbound-api-model/fulfillmentOutbound_2020-07-01.json"
 MODEL_OF = {
     "searchOrders": "orders-api-model/orders_2026-01-01.json",
     "getOrder": "orders-api-model/orders_2026-01-01.json",
@@ -145,6 +146,11 @@ MODEL_OF = {
     "cancelShipment": "shipping-api-model/shippingV2.json",
     "getCompetitiveSummary": "product-pricing-api-model/productPricing_2022-05-01.json",
     "getInventorySummaries": "fba-inventory-api-model/fbaInventory.json",
+    "getFulfillmentPreview": _MCF,
+    "createFulfillmentOrder": _MCF,
+    "getFulfillmentOrder": _MCF,
+    "cancelFulfillmentOrder": _MCF,
+    "getPackageTrackingDetails": _MCF,
 }
 # First table row after "Usage Plan(s):": "| 0.0056 | 20 |" or "|Default| 5 | 10 |".
 PLAN_ROW = re.compile(

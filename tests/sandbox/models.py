@@ -26,6 +26,8 @@ FEEDS = "models/feeds-api-model/feeds_2021-06-30.json"
 SHIPPING = "models/shipping-api-model/shippingV2.json"
 PRICING = "models/product-pricing-api-model/productPricing_2022-05-01.json"
 INVENTORY = "models/fba-inventory-api-model/fbaInventory.json"
+OUTBOUND = "models/fulfillment-outbound-api-model/fulfillmentOutbound_2020-07-01.json"
+_MCF = "/fba/outbound/2020-07-01/fulfillmentOrders"
 
 # (operationId, method, path, model file, fallback usage plan (rate, burst)).
 # The fallback plan only applies when the models folder is absent.
@@ -121,6 +123,29 @@ ROUTES = (
         "/fba/inventory/v1/summaries",
         INVENTORY,
         (2, 2),
+    ),
+    ("getFulfillmentPreview", "POST", _MCF + "/preview", OUTBOUND, (2, 30)),
+    ("createFulfillmentOrder", "POST", _MCF, OUTBOUND, (2, 30)),
+    (
+        "getFulfillmentOrder",
+        "GET",
+        _MCF + "/{sellerFulfillmentOrderId}",
+        OUTBOUND,
+        (2, 30),
+    ),
+    (
+        "cancelFulfillmentOrder",
+        "PUT",
+        _MCF + "/{sellerFulfillmentOrderId}/cancel",
+        OUTBOUND,
+        (2, 30),
+    ),
+    (
+        "getPackageTrackingDetails",
+        "GET",
+        "/fba/outbound/2020-07-01/tracking",
+        OUTBOUND,
+        (2, 30),
     ),
 )
 

@@ -32,6 +32,7 @@ _O26 = "/orders/2026-01-01"
 _LI = "/listings/2021-08-01/items/{sellerId}"
 _PTD = "/definitions/2020-09-01/productTypes"
 _FEEDS = "/feeds/2021-06-30"
+_MCF = "/fba/outbound/2020-07-01"
 _LI_Q = ("marketplaceIds", "includedData", "mode", "issueLocale")
 
 # operation -> (HTTP method, path template, query parameter names)
@@ -139,6 +140,21 @@ ROUTES = {
             "marketplaceIds",
         ),
     ),
+    # Fulfillment Outbound 2020-07-01 (Multi-Channel Fulfilment). Amazon's
+    # operation names carry "Fulfillment", so none clashes with Orders' getOrder.
+    "getFulfillmentPreview": ("POST", _MCF + "/fulfillmentOrders/preview", ()),
+    "createFulfillmentOrder": ("POST", _MCF + "/fulfillmentOrders", ()),
+    "getFulfillmentOrder": (
+        "GET",
+        _MCF + "/fulfillmentOrders/{sellerFulfillmentOrderId}",
+        (),
+    ),
+    "cancelFulfillmentOrder": (
+        "PUT",
+        _MCF + "/fulfillmentOrders/{sellerFulfillmentOrderId}/cancel",
+        (),
+    ),
+    "getPackageTrackingDetails": ("GET", _MCF + "/tracking", ("packageNumber",)),
 }
 
 # Hosts of presigned documents and schemas besides the API endpoint itself:
@@ -556,4 +572,31 @@ class SellerClient:
             ),
             "nextToken",
             "getInventorySummaries",
+        )
+
+    # -- Fulfillment Outbound 2020-07-01 (Multi-Channel Fulfilment) -------
+    # Bodies are built by ``core.mcf``; these methods only route them.
+
+    def get_fulfillment_preview(self, body):
+        return self._call("getFulfillmentPreview", body=body)
+
+    def create_fulfillment_order(self, body):
+        """Create an MCF order; Amazon dedupes on ``sellerFulfillmentOrderId``."""
+        return self._call("createFulfillmentOrder", body=body)
+
+    def get_fulfillment_order(self, seller_fulfillment_order_id):
+        return self._call(
+            "getFulfillmentOrder",
+            {"sellerFulfillmentOrderId": seller_fulfillment_order_id},
+        )
+
+    def cancel_fulfillment_order(self, seller_fulfillment_order_id):
+        return self._call(
+            "cancelFulfillmentOrder",
+            {"sellerFulfillmentOrderId": seller_fulfillment_order_id},
+        )
+
+    def get_package_tracking_details(self, package_number):
+        return self._call(
+            "getPackageTrackingDetails", query={"package_number": package_number}
         )

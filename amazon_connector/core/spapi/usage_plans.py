@@ -35,4 +35,10 @@ USAGE_PLANS = {
     "getCompetitiveSummary": (0.033, 1),
     # FBA Inventory v1
     "getInventorySummaries": (2.0, 2),
+    # Fulfillment Outbound 2020-07-01
+    "getFulfillmentPreview": (2.0, 30),
+    "createFulfillmentOrder": (2.0, 30),
+    "getFulfillmentOrder": (2.0, 30),
+    "cancelFulfillmentOrder": (2.0, 30),
+    "getPackageTrackingDetails": (2.0, 30),
 }

@@ -1,6 +1,15 @@
 """Operation handlers by operationId: ``handler(context, values) -> Reply``."""
 
-from . import definitions, feeds, inventory, listings, orders, pricing, shipping
+from . import (
+    definitions,
+    feeds,
+    fulfillment,
+    inventory,
+    listings,
+    orders,
+    pricing,
+    shipping,
+)
 
 HANDLERS = {
     "searchOrders": orders.search_orders,
@@ -23,4 +32,9 @@ HANDLERS = {
     "cancelShipment": shipping.cancel_shipment,
     "getCompetitiveSummary": pricing.get_competitive_summary,
     "getInventorySummaries": inventory.get_inventory_summaries,
+    "getFulfillmentPreview": fulfillment.get_fulfillment_preview,
+    "createFulfillmentOrder": fulfillment.create_fulfillment_order,
+    "getFulfillmentOrder": fulfillment.get_fulfillment_order,
+    "cancelFulfillmentOrder": fulfillment.cancel_fulfillment_order,
+    "getPackageTrackingDetails": fulfillment.get_package_tracking_details,
 }

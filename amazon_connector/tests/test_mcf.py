@@ -1,0 +1,165 @@
+"""Multi-Channel Fulfilment of a web-shop delivery against the sandbox:
+preview (fees from the sandbox's own table), short stock, send, status on the
+sandbox clock, tracking and validation, cancel rules, crash after the intent."""
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .common import SandboxCase, sandbox_module
+
+MCF = sandbox_module("handlers.fulfillment")
+
+
+@tagged("post_install", "-at_install")
+class TestMcf(SandboxCase):
+    sandbox_options = {"orders": 5, "seed": 11}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.account.fba_warehouse_id = cls.env["stock.warehouse"].create(
+            {"name": "FBA test", "code": "FBAT", "company_id": cls.env.company.id}
+        )
+        with cls.account.sudo()._client() as client:
+            rows = []
+            for page in client.inventory_summaries_pages(
+                details=True, marketplace_ids=["ATVPDKIKX0DER"]
+            ):
+                rows += page["payload"]["inventorySummaries"]
+        # FBA stock as getInventorySummaries says (independent of MCF code).
+        cls.stock = {
+            r["sellerSku"]: r["inventoryDetails"]["fulfillableQuantity"] for r in rows
+        }
+        cls.sku = next(s for s, q in sorted(cls.stock.items()) if q >= 2)
+        cls.product = cls.env["product.product"].create(
+            {"name": "MCF product", "is_storable": True, "default_code": cls.sku}
+        )
+        cls.customer = cls.env["res.partner"].create(
+            {
+                "name": "Web Shop Customer",
+                "street": "1 Test Street",
+                "city": "Seattle",
+                "zip": "98101",
+                "country_id": cls.env.ref("base.us").id,
+                "state_id": cls.env.ref("base.state_us_48").id,
+            }
+        )
+
+    def _delivery(self, quantity=1):
+        warehouse = self.account.warehouse_id
+        picking = self.env["stock.picking"].create(
+            {
+                "picking_type_id": warehouse.out_type_id.id,
+                "partner_id": self.customer.id,
+                "location_id": warehouse.lot_stock_id.id,
+                "location_dest_id": self.env.ref("stock.stock_location_customers").id,
+                "move_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "name": self.product.name,
+                            "product_id": self.product.id,
+                            "product_uom_qty": quantity,
+                            "location_id": warehouse.lot_stock_id.id,
+                            "location_dest_id": self.env.ref(
+                                "stock.stock_location_customers"
+                            ).id,
+                        },
+                    )
+                ],
+            }
+        )
+        picking.action_confirm()
+        return picking
+
+    def _creates(self):
+        ops = self.sandbox.stats()["operations"]
+        return ops.get("createFulfillmentOrder", {}).get("calls", 0)
+
+    def test_preview_fees_and_dates_from_the_sandbox_table(self):
+        rows = self._delivery(2)._amazon_mcf_preview()
+        self.assertEqual(
+            [r["speed"] for r in rows], ["Standard", "Expedited", "Priority"]
+        )
+        for row in rows:
+            per_order, per_unit = MCF.FEES[row["speed"]]
+            self.assertTrue(row["fulfillable"], row)
+            self.assertEqual(row["fee"], float(per_order + 2 * per_unit))
+            self.assertEqual(row["currency"], "USD")
+            self.assertLess(row["earliest"], row["latest"])
+
+    def test_short_stock_is_not_fulfillable(self):
+        rows = self._delivery(self.stock[self.sku] + 1)._amazon_mcf_preview()
+        self.assertEqual(len(rows), 3)
+        self.assertFalse(any(r["fulfillable"] for r in rows))
+        self.assertIn("InventoryUnavailable", rows[0]["reasons"])
+
+    def test_send_poll_ship_validate(self):
+        picking = self._delivery()
+        before = self._creates()
+        self.assertTrue(picking._amazon_mcf_send("Standard"))
+        self.assertEqual(self._creates(), before + 1)
+        self.assertEqual(picking.amazon_mcf_state, "received")
+        # Amazon ships from its stock: the delivery leaves the FBA location.
+        self.assertEqual(picking.location_id, self.account.fba_location_id)
+        self.env["stock.picking"]._cron_amazon_mcf_poll()
+        picking.invalidate_recordset()
+        self.assertEqual(picking.amazon_mcf_state, "received")
+        self.assertNotEqual(picking.state, "done")  # nothing ships at once
+        self.sandbox.advance_clock(13 * 3600)
+        self.env["stock.picking"]._cron_amazon_mcf_poll()
+        picking.invalidate_recordset()
+        self.assertEqual(picking.amazon_mcf_state, "shipped")
+        self.assertTrue(picking.carrier_tracking_ref.startswith("1ZMCF"))
+        self.assertEqual(picking.state, "done")
+        self.assertEqual(picking.move_ids.quantity, 1.0)
+
+    def test_cancel_before_processing_and_refused_after(self):
+        early, late = self._delivery(), self._delivery()
+        early._amazon_mcf_send("Expedited")
+        late._amazon_mcf_send("Expedited")
+        self.assertTrue(early._amazon_mcf_cancel())
+        self.assertEqual(early.amazon_mcf_state, "cancelled")
+        self.sandbox.advance_clock(5 * 3600)  # now Processing at Amazon
+        with (
+            self.assertLogs("amazon_connector.spapi", "WARNING"),
+            self.assertRaises(UserError) as refused,
+        ):
+            late._amazon_mcf_cancel()
+        self.assertIn("can no longer be cancelled", str(refused.exception))
+
+    def test_crash_after_the_intent_does_not_create_twice(self):
+        picking = self._delivery()
+        picking._amazon_mcf_send("Standard")
+        # As if the settle never ran (worker died after Amazon accepted).
+        picking.amazon_mcf_state = "sending"
+        created = self._creates()
+        self.env["stock.picking"]._cron_amazon_mcf_poll()
+        picking.invalidate_recordset()
+        self.assertEqual(picking.amazon_mcf_state, "received")
+        self.assertEqual(self._creates(), created)
+        # A send while Amazon has it is refused, not a second order.
+        with self.assertRaises(UserError):
+            picking._amazon_mcf_send("Standard")
+        self.assertEqual(self._creates(), created)
+
+    def test_amazon_order_needs_explicit_confirmation(self):
+        self.env.user.groups_id |= self.env.ref("amazon_pii.group_amazon_shipping")
+        picking = self._delivery()
+        action = picking.action_amazon_mcf_open()
+        wizard = self.env["amazon.mcf.wizard"].browse(action["res_id"])
+        self.assertEqual(len(wizard.line_ids), 3)
+        # As for a delivery of an Amazon order (the flag the wizard derives
+        # from sale_id.amazon_order_id): sending needs the confirmation.
+        wizard.amazon_order = True
+        created = self._creates()
+        with self.assertRaisesRegex(UserError, "make the offer FBA"):
+            wizard.action_send()
+        self.assertEqual(self._creates(), created)
+        self.assertFalse(picking.amazon_mcf_state)
+        wizard.confirm_amazon_order = True
+        wizard.action_send()
+        self.assertEqual(self._creates(), created + 1)
+        self.assertEqual(picking.amazon_mcf_state, "received")
+        self.assertEqual(picking.amazon_mcf_fee, wizard.line_ids[0].fee)
