@@ -66,7 +66,7 @@ class AmazonWorkItemMcf(models.Model):
 
 
 class StockPickingMcf(models.Model):
-    _inherit = "stock.picking"
+    _inherit = "stock.picking"  # pylint: disable=consider-merging-classes-inherited
 
     amazon_mcf_state = fields.Selection(
         MCF_STATES, "MCF state", readonly=True, copy=False, index=True, tracking=True
