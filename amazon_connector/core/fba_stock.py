@@ -17,6 +17,7 @@ QUANTITIES = {
     "inbound_shipped": ("inboundShippedQuantity",),
     "inbound_receiving": ("inboundReceivingQuantity",),
     "reserved": ("reservedQuantity", "totalReservedQuantity"),
+    "pending_orders": ("reservedQuantity", "pendingCustomerOrderQuantity"),
     "unfulfillable": ("unfulfillableQuantity", "totalUnfulfillableQuantity"),
     "researching": ("researchingQuantity", "totalResearchingQuantity"),
 }
@@ -33,6 +34,7 @@ class FbaRow:
     inbound_shipped: int
     inbound_receiving: int
     reserved: int
+    pending_orders: int
     unfulfillable: int
     researching: int
 
@@ -100,13 +102,22 @@ def rows(pages):
     return found, problems
 
 
-def fulfillable_by_product(found, product_of):
-    """``{product: units}``: Amazon's fulfillable units summed per product
-    (two SKUs of one product share its stock); rows whose ``product_of(sku)``
-    is falsy are left out (the caller reports them)."""
+def on_hand_by_product(found, product_of):
+    """``{product: units}``: the units on Amazon's shelves for sale, summed per
+    product (two SKUs of one product share its stock); rows whose
+    ``product_of(sku)`` is falsy are left out (the caller reports them).
+
+    Fulfillable units plus those Amazon reserves for customer orders not yet
+    shipped: Odoo holds those orders as open FBA deliveries reserving the
+    same units, and their validation takes them off when Amazon ships. With
+    fulfillable alone, every open order would be counted twice (once by
+    Amazon, once by Odoo's reservation) and its shipment would take the
+    units off a second time. Units Amazon moves between its centres or
+    cannot sell are not for sale: left out, shown on the FBA stock list."""
     totals = {}
     for item in found:
         product = product_of(item.sku)
         if product:
-            totals[product] = totals.get(product, 0) + item.fulfillable
+            units = item.fulfillable + item.pending_orders
+            totals[product] = totals.get(product, 0) + units
     return totals

@@ -208,6 +208,41 @@ class TestSellersWeek(SandboxCase):
             )
             checked += 1
         self.assertTrue(checked, "merchant listings are checked")
+        self.assert_fba_stock(label)
+
+    def assert_fba_stock(self, label):
+        """5. The FBA locations hold what Amazon has for sale after the day's
+        stock read: fulfillable plus units reserved for open orders (the
+        orders' open FBA deliveries reserve them in Odoo), compared with the
+        sandbox's own pool, never below zero."""
+        compared = 0
+        for account in self.accounts:
+            # The read the hourly cron makes (its hour is Odoo's clock, which
+            # does not move with the sandbox's days).
+            self.env.flush_all()
+            account._fba_stock_sync()
+            self.env.invalidate_all()
+            location = account.fba_location_id
+            market = account.marketplace_ids[:1].amazon_id
+            truth = {
+                row["sellerSku"]: row["fulfillable"] + row["pending"]
+                for row in self.sandbox.fba_inventory(market)
+                if row["known"]
+            }
+            quants = self.env["stock.quant"].search(
+                [("location_id", "child_of", location.id)]
+            )
+            self.assertFalse(
+                quants.filtered(lambda q: q.quantity < 0),
+                f"{label}: {account.name}'s FBA stock below zero",
+            )
+            for sku, units in truth.items():
+                product = self.products[sku].with_context(location=location.id)
+                self.assertEqual(
+                    product.qty_available, units, f"{label}: {account.name} {sku}"
+                )
+                compared += 1
+        self.assertTrue(compared, "FBA SKUs of the catalogue are compared")
 
     def test_a_week_of_orders(self):
         self.sync()

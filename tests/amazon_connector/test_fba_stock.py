@@ -10,7 +10,10 @@ def summary(sku="SKU-1", **details):
         "inboundWorkingQuantity": 1,
         "inboundShippedQuantity": 2,
         "inboundReceivingQuantity": 3,
-        "reservedQuantity": {"totalReservedQuantity": 4},
+        "reservedQuantity": {
+            "totalReservedQuantity": 4,
+            "pendingCustomerOrderQuantity": 8,
+        },
         "unfulfillableQuantity": {"totalUnfulfillableQuantity": 5},
         "researchingQuantity": {"totalResearchingQuantity": 6},
     }
@@ -32,9 +35,10 @@ def test_each_quantity_read_from_its_nesting():
         found.inbound_shipped,
         found.inbound_receiving,
         found.reserved,
+        found.pending_orders,
         found.unfulfillable,
         found.researching,
-    ) == (7, 1, 2, 3, 4, 5, 6)
+    ) == (7, 1, 2, 3, 4, 8, 5, 6)
 
 
 def test_missing_quantities_count_as_zero():
@@ -59,15 +63,22 @@ def test_bad_summaries_are_reported_and_the_rest_read():
     ]
 
 
-def test_fulfillable_summed_per_product_and_unmapped_left_out():
+def reserved(total, pending):
+    return {"totalReservedQuantity": total, "pendingCustomerOrderQuantity": pending}
+
+
+def test_on_hand_summed_per_product_and_unmapped_left_out():
     found, _ = fba_stock.rows(
         [
             page(
-                summary("A", fulfillableQuantity=3),
-                summary("A2", fulfillableQuantity=4),
+                summary("A", fulfillableQuantity=3, reservedQuantity=reserved(2, 1)),
+                summary("A2", fulfillableQuantity=4, reservedQuantity=reserved(0, 0)),
                 summary("X", fulfillableQuantity=9),
             )
         ]
     )
     mapping = {"A": "product-a", "A2": "product-a"}
-    assert fba_stock.fulfillable_by_product(found, mapping.get) == {"product-a": 7}
+    # Units of open orders count (Odoo's open FBA deliveries reserve them):
+    # 3 + 1 + 4. Catches open orders left out (7: each counted twice once
+    # Odoo reserves them) and units in transfer between centres taken in (8).
+    assert fba_stock.on_hand_by_product(found, mapping.get) == {"product-a": 8}

@@ -38,6 +38,13 @@ class AmazonFbaStock(models.Model):
     inbound_shipped = fields.Integer("Inbound (shipped)", readonly=True)
     inbound_receiving = fields.Integer("Inbound (receiving)", readonly=True)
     reserved = fields.Integer(readonly=True)
+    pending_orders = fields.Integer(
+        "Reserved for orders",
+        readonly=True,
+        help="Units Amazon holds for customer orders not yet shipped; they "
+        "count as on hand in Odoo, where those orders' FBA deliveries "
+        "reserve them.",
+    )
     unfulfillable = fields.Integer(readonly=True)
     researching = fields.Integer(readonly=True)
     synced_on = fields.Datetime("Read from Amazon on", readonly=True)

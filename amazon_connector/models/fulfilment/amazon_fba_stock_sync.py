@@ -1,5 +1,7 @@
-"""FBA stock sync: Amazon's fulfillable units become the on-hand quantity of
-the account's FBA location, as Odoo inventory adjustments.
+"""FBA stock sync: Amazon's units for sale (fulfillable, plus those reserved
+for customer orders not yet shipped, which Odoo's open FBA deliveries
+reserve in turn) become the on-hand quantity of the account's FBA location,
+as Odoo inventory adjustments.
 
 An account covers one selling region and Amazon pools FBA stock per region
 (Pan-European FBA: one pool for the European marketplaces), so the
@@ -12,8 +14,8 @@ FBA advisory lock; a held lock answers BUSY):
 
 1. read every page of getInventorySummaries (no transaction open);
 2. map the SKUs to products through the one SKU binding (``amazon.offer``);
-3. per batch of products: set each quant's ``inventory_quantity`` to the
-   fulfillable units and ``_apply_inventory`` (an adjustment move named
+3. per batch of products: set each quant's ``inventory_quantity`` to those
+   units and ``_apply_inventory`` (an adjustment move named
    after Amazon FBA), and keep the SKU's other quantities on
    ``amazon.fba.stock``;
 4. finish: products of the location Amazon no longer reports go to 0, stale
@@ -349,7 +351,7 @@ def _apply_rows(account, rows, mapping):
             lines[row.sku].write(vals)
         else:
             Stock.create({"account_id": account.id, "seller_sku": row.sku, **vals})
-    totals = fba_stock.fulfillable_by_product(
+    totals = fba_stock.on_hand_by_product(
         rows, lambda sku: not mapping[sku][1] and mapping[sku][0]
     )
     _set_quantities(account, env["product.product"].browse(list(totals)), totals)

@@ -47,9 +47,9 @@ def _summaries(ctx, marketplace):
                     "inboundReceivingQuantity": item["inboundReceiving"],
                     "reservedQuantity": {
                         "totalReservedQuantity": item["reserved"],
-                        "pendingCustomerOrderQuantity": item["reserved"],
+                        "pendingCustomerOrderQuantity": item["pending"],
                         "pendingTransshipmentQuantity": 0,
-                        "fcProcessingQuantity": 0,
+                        "fcProcessingQuantity": item["processing"],
                     },
                     "researchingQuantity": {
                         "totalResearchingQuantity": item["researching"],
