@@ -212,8 +212,7 @@ class AmazonFulfilment(models.AbstractModel):
                 sources,
                 rates_for,
                 risk_model=self._risk_model(account),
-                # MCF plugs in when amazon_connector offers the preview (h-mcf).
-                mcf_for=mcf_for if hasattr(picking, "_amazon_mcf_preview") else None,
+                mcf_for=mcf_for,
             )
         words = self.env["stock.picking"]._amazon_rec_words
         problems = [words(code, params) for code, params in result.problems]

@@ -18,6 +18,7 @@ from odoo.addons.amazon_connector.tests.common import (
     amazon_time,
     sandbox_module,
 )
+from odoo.addons.amazon_pii.tests.common import in_web_session, new_test_user
 
 from ..models.amazon_fulfilment import KIND
 
@@ -284,3 +285,97 @@ class TestFulfilmentRecommendation(SandboxCase):
         after = picking._amazon_recommendation()
         self.assertIn("learned", " ".join(after["reasons"]))
         self.assertNotEqual(after["service_id"], "SWA-US-GROUND")
+
+    # -- MCF as a candidate (the preview of amazon_connector's MCF) -------------
+    def fba_stock_at_amazon(self):
+        """Fulfillable FBA units per SKU as the sandbox's getInventorySummaries
+        reports them (independent of the MCF and recommendation code)."""
+        with self.account.sudo()._client() as client:
+            rows = []
+            for page in client.inventory_summaries_pages(
+                details=True, marketplace_ids=["ATVPDKIKX0DER"]
+            ):
+                rows += page["payload"]["inventorySummaries"]
+        return {
+            r["sellerSku"]: r["inventoryDetails"]["fulfillableQuantity"] for r in rows
+        }
+
+    def mcf_setup(self, fba_units):
+        """A one-line delivery whose SKU Amazon holds; no stock in the own
+        warehouses; ``fba_units`` units in the account's FBA warehouse."""
+        at_amazon = self.fba_stock_at_amazon()
+        self.account._ensure_fba_warehouse()
+        fba = self.account.fba_warehouse_id
+        self.assertTrue(fba)
+        for picking in self.env["stock.picking"].search(
+            [
+                ("sale_id.amazon_account_id", "=", self.account.id),
+                ("amazon_rec_state", "!=", False),
+            ],
+            order="id",
+        ):
+            moves = picking.move_ids.filtered("sale_line_id.amazon_item_id")
+            if len(moves) != 1:
+                continue
+            units = moves.product_uom_qty
+            if at_amazon.get(moves.product_id.default_code, 0) >= units:
+                break
+        else:
+            self.fail("no one-line delivery whose SKU Amazon holds")
+        self.set_stock(moves.product_id, self.main, 0)
+        self.set_stock(moves.product_id, self.east, 0)
+        self.set_stock(moves.product_id, fba, fba_units)
+        return picking, units
+
+    def refresh_as_shipping_staff(self, picking):
+        """MCF's preview sends Amazon the order's address, revealed from the
+        vault for a person of the shipping staff in a stepped-up session."""
+        clerk = new_test_user(
+            self.env(context=dict(self.env.context, no_reset_password=True)),
+            login="rec_mcf_shipper",
+            groups="stock.group_stock_user,amazon_pii.group_amazon_user,"
+            "amazon_pii.group_amazon_shipping",
+        )
+        clerk.sudo().totp_secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+        with in_web_session(self, clerk):
+            picking.with_user(clerk).action_amazon_recommend()
+        self.env.invalidate_all()
+
+    def test_mcf_option_at_the_sandbox_fee_when_amazon_holds_the_stock(self):
+        picking, units = self.mcf_setup(fba_units=50)
+        # Without a person (the cron) the address stays in the vault: no MCF
+        # option, and the delivery says why.
+        picking.action_amazon_recommend()
+        self.env.invalidate_all()
+        self.assertIsNone(picking._amazon_recommendation())
+        self.assertIn("No MCF option", picking.amazon_rec_message)
+        self.refresh_as_shipping_staff(picking)
+        self.env.invalidate_all()
+        rec = picking._amazon_recommendation()
+        # Catches the MCF candidate not asked (the old hasattr guard) or lost.
+        self.assertIsNotNone(rec, picking.amazon_rec_message)
+        self.assertEqual(rec["kind"], "mcf", picking.amazon_rec_data)
+        fees = sandbox_module("handlers.fulfillment").FEES
+        self.assertIn(rec["service_id"], fees)
+        per_order, per_unit = fees[rec["service_id"]]
+        # The fee is the sandbox's own table for the chosen speed and units.
+        self.assertAlmostEqual(
+            rec["cost"], float(per_order + per_unit * int(units)), places=2
+        )
+        self.assertEqual(rec["currency"], "USD")
+        self.assertIn("MCF", picking.amazon_rec_summary)
+
+    def test_no_mcf_option_without_fba_stock(self):
+        picking, _units = self.mcf_setup(fba_units=0)
+        moves = picking.move_ids.filtered("sale_line_id.amazon_item_id")
+        self.set_stock(moves.product_id, self.main, 50)
+        self.refresh_as_shipping_staff(picking)
+        rec = picking._amazon_recommendation()
+        self.assertIsNotNone(rec, picking.amazon_rec_message)
+        data = picking.amazon_rec_data
+        kinds = [data["choice"]["kind"]]
+        if data.get("runner_up"):
+            kinds.append(data["runner_up"]["kind"])
+        # Catches an MCF option offered from stock Amazon does not hold.
+        self.assertNotIn("mcf", kinds)
+        self.assertEqual(rec["kind"], "warehouse")
