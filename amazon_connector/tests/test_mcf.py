@@ -145,24 +145,48 @@ class TestMcf(SandboxCase):
         self.assertEqual(self._creates(), created)
 
     def test_amazon_order_needs_explicit_confirmation(self):
+        """An Amazon order's delivery is refused without the confirmation,
+        judged from the delivery itself: a client writing the wizard's own
+        flag to False (over RPC) does not skip it (catches the flag read
+        from the wizard instead of the order)."""
         self.env.user.groups_id |= self.env.ref("amazon_pii.group_amazon_shipping")
         picking = self._delivery()
-        action = picking.action_amazon_mcf_open()
-        wizard = self.env["amazon.mcf.wizard"].browse(action["res_id"])
-        self.assertEqual(len(wizard.line_ids), 3)
-        # As for a delivery of an Amazon order (the flag the wizard derives
-        # from sale_id.amazon_order_id): sending needs the confirmation.
-        wizard.amazon_order = True
+        order = self.env["sale.order"].create({"partner_id": self.customer.id})
+        order.sudo().amazon_order_id = "111-0000000-0000001"
+        picking.group_id = self.env["procurement.group"].create(
+            {"name": order.name, "sale_id": order.id}
+        )
+        # The wizard as a client can create it over RPC: flag off, a
+        # fulfillable line of its own making.
+        wizard = self.env["amazon.mcf.wizard"].create(
+            {
+                "picking_id": picking.id,
+                "amazon_order": False,
+                "speed": "Standard",
+                "line_ids": [
+                    (0, 0, {"speed": "Standard", "fulfillable": True, "fee": 1.0})
+                ],
+            }
+        )
         created = self._creates()
         with self.assertRaisesRegex(UserError, "make the offer FBA"):
             wizard.action_send()
         self.assertEqual(self._creates(), created)
         self.assertFalse(picking.amazon_mcf_state)
-        wizard.confirm_amazon_order = True
+
+    def test_confirmed_send_of_the_chosen_speed(self):
+        self.env.user.groups_id |= self.env.ref("amazon_pii.group_amazon_shipping")
+        picking = self._delivery()
+        action = picking.action_amazon_mcf_open()
+        wizard = self.env["amazon.mcf.wizard"].browse(action["res_id"])
+        self.assertFalse(wizard.amazon_order)
+        created = self._creates()
         wizard.action_send()
         self.assertEqual(self._creates(), created + 1)
         self.assertEqual(picking.amazon_mcf_state, "received")
         self.assertEqual(picking.amazon_mcf_fee, wizard.line_ids[0].fee)
+        # A delivery Amazon ships gets no label of ours (shipped twice).
+        self.assertFalse(picking.amazon_label_ready)
 
     def test_speeds_arriving_after_the_promise_are_flagged(self):
         """An Amazon order's buyer was promised a date: a speed whose latest

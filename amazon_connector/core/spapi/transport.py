@@ -38,10 +38,23 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # error message may echo it, so only its code and request id are kept.
 # (confirmShipment is not one: it sends only item ids, carrier and tracking
 # number, and the seller needs Amazon's reason when it refuses them.)
-PII_OPERATIONS = frozenset({"searchOrders", "getOrder", "getRates", "purchaseShipment"})
+# (MCF: the preview and the order carry the destination address, and the
+# order's details return it.)
+PII_OPERATIONS = frozenset(
+    {
+        "searchOrders",
+        "getOrder",
+        "getRates",
+        "purchaseShipment",
+        "getFulfillmentPreview",
+        "createFulfillmentOrder",
+        "getFulfillmentOrder",
+    }
+)
 # Not safe to repeat once Amazon may have acted: a timeout or 5xx after the
 # request was sent is reported, not retried (429 and unsent requests are).
-NON_IDEMPOTENT = frozenset({"createFeed", "confirmShipment"})
+# An MCF order left unsure this way is looked up by its id before any resend.
+NON_IDEMPOTENT = frozenset({"createFeed", "confirmShipment", "createFulfillmentOrder"})
 USER_AGENT = "odoo-amazon-connector/18.0 (Language=Python)"
 CONNECT_FAILURES = (httpx.ConnectError, httpx.ConnectTimeout)
 # Header names whose values are credentials: masked wherever a reply echoes them.

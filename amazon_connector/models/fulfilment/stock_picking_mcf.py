@@ -238,6 +238,22 @@ class StockPickingMcf(models.Model):
         )
 
     # -- API ---------------------------------------------------------------------
+    @api.depends(
+        "sale_id.amazon_channel",
+        "picking_type_code",
+        "location_dest_id.usage",
+        "state",
+        "amazon_confirm_state",
+        "amazon_mcf_state",
+    )
+    def _compute_amazon_label_ready(self):
+        # A delivery Amazon ships (MCF) gets no label of ours: buying one
+        # would ship the goods twice (every label path checks this field).
+        super()._compute_amazon_label_ready()
+        for picking in self:
+            if picking.amazon_mcf_state in OPEN_STATES + ("shipped",):
+                picking.amazon_label_ready = False
+
     def _amazon_mcf_preview(self):
         """Amazon's MCF preview of this delivery, one plain dict per speed:
         ``{"speed", "fulfillable", "reasons", "fee", "currency", "earliest",

@@ -67,7 +67,8 @@ class AmazonMcfWizard(models.TransientModel):
         self.ensure_one()
         self.picking_id._amazon_require(SHIPPING_GROUPS)
         picking = self.picking_id
-        if self.amazon_order and not self.confirm_amazon_order:
+        # From the delivery itself, not the wizard's copy a client can write.
+        if picking.sale_id.amazon_order_id and not self.confirm_amazon_order:
             raise UserError(
                 self.env._(
                     "%(delivery)s belongs to an Amazon order: make the offer FBA "
@@ -77,7 +78,7 @@ class AmazonMcfWizard(models.TransientModel):
                 )
             )
         line = self.line_ids.filtered(lambda r: r.speed == self.speed)[:1]
-        if line and not line.fulfillable:
+        if not line or not line.fulfillable:
             raise UserError(
                 self.env._(
                     "%(delivery)s cannot be fulfilled at %(speed)s: %(reasons)s",
