@@ -249,10 +249,11 @@ class StockPickingMcf(models.Model):
     def _compute_amazon_label_ready(self):
         # A delivery Amazon ships (MCF) gets no label of ours: buying one
         # would ship the goods twice (every label path checks this field).
-        super()._compute_amazon_label_ready()
+        result = super()._compute_amazon_label_ready()
         for picking in self:
             if picking.amazon_mcf_state in OPEN_STATES + ("shipped",):
                 picking.amazon_label_ready = False
+        return result
 
     def _amazon_mcf_preview(self):
         """Amazon's MCF preview of this delivery, one plain dict per speed:
