@@ -5,7 +5,7 @@ from lxml import etree
 
 from odoo.tests import TransactionCase, tagged
 
-UNITS = ("minutes", "hours", "days", "units", "points of 100")
+UNITS = ("minutes", "hours", "days", "units", "points of 100", "% of the order")
 
 
 @tagged("post_install", "-at_install")
