@@ -5,7 +5,15 @@ from lxml import etree
 
 from odoo.tests import TransactionCase, tagged
 
-UNITS = ("minutes", "hours", "days", "units", "points of 100", "% of the order")
+UNITS = (
+    "minutes",
+    "hours",
+    "days",
+    "units",
+    "points of 100",
+    "% of the order",
+    "from 0 to 1",
+)
 
 
 @tagged("post_install", "-at_install")
