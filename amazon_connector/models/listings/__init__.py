@@ -5,3 +5,4 @@ from . import amazon_listing
 from . import amazon_listing_push
 from . import amazon_listing_import
 from . import product_amazon_listings
+from . import amazon_listing_images
