@@ -26,7 +26,7 @@ _logger = logging.getLogger(__name__)
 TO_SHIP = ("UNSHIPPED", "PARTIALLY_SHIPPED")
 UNPRICED = ("PENDING", "PENDING_AVAILABILITY")  # no address, no prices yet
 KEY_LOCK = 0x414D5A52  # "AMZR": advisory lock namespace, key = account id
-_MODELS = {}  # (database, account, trained at, key) -> unpickled model
+_MODELS = {}  # (database, account, trained at, blob checksum, key) -> model
 _MAX_CACHED = 32
 
 
@@ -76,7 +76,11 @@ class AmazonRisk(models.AbstractModel):
             self.env.cr.dbname,
             account.id,
             account.risk_trained_at,
-            account.write_date,  # a pruned model is stored again (_forget)
+            # What is stored, not when: the time of a write is the time its
+            # transaction began and a training's is to the second, so two
+            # blobs stored close together would otherwise share one entry
+            # (a refused blob's rules-only model served for a good one).
+            self._stored_checksum(account),
             fingerprint,
         )
         model = _MODELS.get(cache_key)
@@ -89,6 +93,22 @@ class AmazonRisk(models.AbstractModel):
         model.thresholds = (account.risk_medium, account.risk_high)
         model.marketplace_ids = frozenset(account.marketplace_ids.mapped("amazon_id"))
         return model
+
+    def _stored_checksum(self, account):
+        """The checksum Odoo keeps of the account's stored model blob."""
+        attachment = (
+            self.env["ir.attachment"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", "amazon.account"),
+                    ("res_field", "=", "risk_model"),
+                    ("res_id", "=", account.id),
+                ],
+                limit=1,
+            )
+        )
+        return attachment.checksum
 
     def _load_model(self, account, key):
         """The stored model, or None (rules only until the next training)
