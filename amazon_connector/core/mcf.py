@@ -31,22 +31,24 @@ _ID_CHARS = re.compile(r"[^A-Za-z0-9_-]")
 MAX_ID_LENGTH = 40
 
 
-def fulfillment_order_id(prefix, picking_id):
-    """The seller fulfillment order id of a delivery, the same on every call.
+def fulfillment_order_id(prefix, picking_id, attempt=1):
+    """The seller fulfillment order id of a delivery's ``attempt``-th sending.
 
-    Derived only from stable values (a per-database prefix and the picking's
-    id) so a retry after a crash asks Amazon for the same order, which Amazon
-    refuses to create twice.
+    Derived only from stable values (a per-database prefix, the picking's id
+    and the attempt number) so a retry of one attempt after a crash asks
+    Amazon for the same order, which Amazon refuses to create twice. Amazon
+    also refuses an id used before, so a sending after a cancelled or failed
+    one is a new attempt with an id of its own. Attempt 1 keeps the id that
+    deliveries had before attempts were counted (``<prefix>-<picking>``).
     """
     if not isinstance(picking_id, int) or picking_id <= 0:
         raise ValueError(f"not a record id: {picking_id!r}")
-    clean = _ID_CHARS.sub("", prefix or "")
-    value = f"{clean}-{picking_id}" if clean else f"ODOO-{picking_id}"
-    if len(value) > MAX_ID_LENGTH:
-        # Keep the id (the unique part) whole; shorten the prefix.
-        tail = f"-{picking_id}"
-        value = clean[: MAX_ID_LENGTH - len(tail)] + tail
-    return value
+    if not isinstance(attempt, int) or attempt <= 0:
+        raise ValueError(f"not an attempt number: {attempt!r}")
+    clean = _ID_CHARS.sub("", prefix or "") or "ODOO"
+    # Keep the unique part (picking and attempt) whole; shorten the prefix.
+    tail = f"-{picking_id}" + (f"-{attempt}" if attempt > 1 else "")
+    return clean[: MAX_ID_LENGTH - len(tail)] + tail
 
 
 def address_body(address):
@@ -137,21 +139,34 @@ def create_request(
     }
 
 
-def _fee_total(fees):
-    total = Decimal(0)
-    currency = None
+def fee_totals(fees):
+    """Amazon's fee list as ``{currency: total}``: amounts of different
+    currencies are never added together."""
+    totals = {}
     for fee in fees or ():
         amount = fee.get("amount") or {}
-        total += Decimal(str(amount.get("value") or 0))
-        currency = currency or amount.get("currencyCode")
-    return float(total), currency
+        currency = amount.get("currencyCode")
+        totals[currency] = totals.get(currency, Decimal(0)) + Decimal(
+            str(amount.get("value") or 0)
+        )
+    return {currency: float(total) for currency, total in totals.items()}
+
+
+def fee_text(fees):
+    """``{currency: total}`` for people: "5.50 EUR + 1.20 GBP" (never one sum)."""
+    return " + ".join(
+        f"{total:.2f} {currency or '?'}" for currency, total in fees.items()
+    )
 
 
 def parse_preview(reply):
     """Plain dicts, one per speed, in the order Amazon returned them.
 
-    ``{"speed", "fulfillable", "reasons", "fee", "currency", "earliest",
-    "latest"}``: fee is the sum of Amazon's estimated fees; earliest/latest
+    ``{"speed", "fulfillable", "reasons", "fees", "fee", "currency",
+    "earliest", "latest"}``: fees is ``{currency: total}`` of Amazon's
+    estimated fees; fee and currency are that total and its currency when
+    every fee is in one currency (0.0 and None without fees), both None
+    when Amazon's fees mix currencies (no sum across them); earliest/latest
     are the earliest and latest arrival over the preview's shipments (naive
     UTC, None when Amazon gives none); reasons are the order's and each
     unfulfillable item's reasons, the item's SKU in front.
@@ -159,7 +174,11 @@ def parse_preview(reply):
     previews = ((reply or {}).get("payload") or {}).get("fulfillmentPreviews") or []
     result = []
     for preview in previews:
-        fee, currency = _fee_total(preview.get("estimatedFees"))
+        fees = fee_totals(preview.get("estimatedFees"))
+        if len(fees) > 1:
+            fee, currency = None, None
+        else:
+            currency, fee = next(iter(fees.items()), (None, 0.0))
         shipments = preview.get("fulfillmentPreviewShipments") or []
         earliest = [
             amazon_time.parse(s.get("earliestArrivalDate"))
@@ -180,6 +199,7 @@ def parse_preview(reply):
                 "speed": preview.get("shippingSpeedCategory"),
                 "fulfillable": bool(preview.get("isFulfillable")),
                 "reasons": reasons,
+                "fees": fees,
                 "fee": fee,
                 "currency": currency,
                 "earliest": min(earliest) if earliest else None,
@@ -198,15 +218,40 @@ class Package:
 
 
 @dataclass
+class Item:
+    """One item of the order as Amazon reports it (quantities in units)."""
+
+    item_id: str
+    sku: str
+    quantity: int
+    unfulfillable: int = 0
+    cancelled: int = 0
+
+
+@dataclass
 class OrderStatus:
-    """What getFulfillmentOrder says, reduced to what the delivery needs."""
+    """What getFulfillmentOrder says, reduced to what the delivery needs.
+
+    ``shipped_quantities``: units per ``sellerFulfillmentOrderItemId`` in
+    SHIPPED shipments (what actually left Amazon's warehouse).
+    """
 
     status: str
     packages: list = field(default_factory=list)
+    items: list = field(default_factory=list)
+    shipped_quantities: dict = field(default_factory=dict)
 
     @property
     def shipped(self):
         return self.status in DONE_STATUSES
+
+    @property
+    def partial(self):
+        """Amazon shipped less than was ordered of some item."""
+        return self.status == "CompletePartialled" or any(
+            self.shipped_quantities.get(item.item_id, 0) < item.quantity
+            for item in self.items
+        )
 
     @property
     def failed(self):
@@ -222,13 +267,15 @@ class OrderStatus:
 
 
 def parse_order(reply):
-    """``OrderStatus`` of a getFulfillmentOrder reply (SHIPPED shipments' packages)."""
+    """``OrderStatus`` of a getFulfillmentOrder reply (SHIPPED shipments'
+    packages and item quantities)."""
     payload = (reply or {}).get("payload") or {}
     order = payload.get("fulfillmentOrder") or {}
     status = order.get("fulfillmentOrderStatus")
     if not status:
         raise ValueError("reply has no fulfillmentOrderStatus")
     packages = []
+    shipped = {}
     for shipment in payload.get("fulfillmentShipments") or []:
         if shipment.get("fulfillmentShipmentStatus") != "SHIPPED":
             continue
@@ -242,7 +289,22 @@ def parse_order(reply):
                     shipped_at=shipped_at,
                 )
             )
-    return OrderStatus(status=status, packages=packages)
+        for item in shipment.get("fulfillmentShipmentItem") or []:
+            key = item.get("sellerFulfillmentOrderItemId")
+            shipped[key] = shipped.get(key, 0) + int(item.get("quantity") or 0)
+    items = [
+        Item(
+            item_id=item.get("sellerFulfillmentOrderItemId"),
+            sku=item.get("sellerSku"),
+            quantity=int(item.get("quantity") or 0),
+            unfulfillable=int(item.get("unfulfillableQuantity") or 0),
+            cancelled=int(item.get("cancelledQuantity") or 0),
+        )
+        for item in payload.get("fulfillmentOrderItems") or []
+    ]
+    return OrderStatus(
+        status=status, packages=packages, items=items, shipped_quantities=shipped
+    )
 
 
 def error_message(errors):

@@ -5,6 +5,7 @@ import json
 
 from . import documents, fba
 from .errors import error_body
+from .handlers import fulfillment
 from .messages import Reply
 
 
@@ -44,6 +45,28 @@ def _fba_inventory(state, query):
     return Reply(200, {"items": fba.pool(data, market, state.clock.now())})
 
 
+def _mcf_damage(state, request):
+    """MCF: the fulfilment centre finds units of an order's SKU unsellable
+    (``{"sellerFulfillmentOrderId", "sellerSku", "units"[, "seller"]}``)."""
+    body = _json(request) or {}
+    seller = body.get("seller") or state.options.seller_id
+    if seller not in state.seller_stores:
+        return Reply(404, error_body("NotFound", "No such seller"))
+    try:
+        with state.lock:
+            units = fulfillment.damage(
+                state.seller_stores[seller],
+                body.get("sellerFulfillmentOrderId"),
+                body.get("sellerSku"),
+                int(body.get("units", 0)),
+            )
+    except KeyError:
+        return Reply(404, error_body("NotFound", "No such order or SKU"))
+    except (TypeError, ValueError):
+        return Reply(400, error_body("InvalidInput", "units: a whole number"))
+    return Reply(200, {"unfulfillable": units})
+
+
 READERS = {
     "/_sandbox/stats": lambda state, _query: Reply(200, state.stats.snapshot()),
     "/_sandbox/credentials": lambda state, _query: Reply(200, state.credentials()),
@@ -60,6 +83,8 @@ def sandbox_route(state, request):
         if seller not in state.seller_stores:
             return Reply(404, error_body("NotFound", "No such seller"))
         return Reply(200, state.seller_stores[seller].data)
+    if path == "/_sandbox/mcf/damage" and method == "POST":
+        return _mcf_damage(state, request)
     if path == "/_sandbox/confirmations" and method == "GET":
         return _confirmations(state, request.query)
     if path == "/_sandbox/clock":

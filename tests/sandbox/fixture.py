@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -75,6 +76,49 @@ class Sandbox:
         )
         path = "/_sandbox/confirmations" + (f"?{query}" if query else "")
         return self.get(path)["confirmations"]
+
+    def mcf_damage(self, seller_fulfillment_order_id, sku, units, seller=None):
+        """MCF: Amazon's fulfilment centre finds ``units`` of the order's
+        ``sku`` unsellable; they will not ship (the order ends
+        CompletePartialled). Returns the SKU's unfulfillable units."""
+        body = {
+            "sellerFulfillmentOrderId": seller_fulfillment_order_id,
+            "sellerSku": sku,
+            "units": units,
+        }
+        if seller:
+            body["seller"] = seller
+        return self.get("/_sandbox/mcf/damage", "POST", body)["unfulfillable"]
+
+    def raw_sp_api(self, method, path, body=None):
+        """``(status, decoded JSON)`` of one SP-API call as the sandbox
+        answers it, with a fresh LWA token and no client in between: what
+        Amazon's text says before the connector's layer withholds anything."""
+        creds = self.credentials
+        form = urllib.parse.urlencode(
+            {
+                "grant_type": "refresh_token",
+                "refresh_token": creds["refresh_token"],
+                "client_id": creds["client_id"],
+                "client_secret": creds["client_secret"],
+            }
+        ).encode()
+        with self._opener.open(
+            urllib.request.Request(self.token_url, data=form, method="POST"),
+            timeout=30,
+        ) as reply:
+            token = json.loads(reply.read())["access_token"]
+        request = urllib.request.Request(
+            self.base_url + path,
+            data=json.dumps(body).encode() if body is not None else None,
+            method=method,
+            headers={"x-amz-access-token": token, "content-type": "application/json"},
+        )
+        try:
+            with self._opener.open(request, timeout=30) as reply:
+                return reply.status, json.loads(reply.read() or b"null")
+        except urllib.error.HTTPError as refused:
+            return refused.code, json.loads(refused.read() or b"null")
 
     def now(self):
         """The sandbox's simulated time (ISO 8601), the 'now' of its orders."""

@@ -59,7 +59,7 @@ class StockPicking(models.Model):
         self.ensure_one()
         self.check_access("write")
         name = self.name
-        replacement = self._amazon_void_label()
+        replacement = self._amazon_void_label(why=self._amazon_void_label_why())
         message = self.env._(
             "The Amazon label of %(name)s is void; Amazon counts the order as "
             "unshipped again.",
@@ -81,10 +81,18 @@ class StockPicking(models.Model):
             },
         }
 
+    def _amazon_void_label_why(self):
+        """Why the label is voided, for the chatter: the person who clicked
+        (the void runs in transactions of its own, whose author is not
+        them). Addons that buy labels automatically may say more (an undo of
+        their purchase)."""
+        return self.env._("Voided by %(user)s.", user=self.env.user.name)
+
     def _amazon_void_label(self, why=None):
         """Void this delivery's label through ``amazon.work._send`` (the void
         is committed as under way before Amazon is called, the outcome in its
-        own transaction); ``why`` goes to the chatter (automatic undo). The
+        own transaction); ``why`` (who voided it, or an undo of automation)
+        goes to the delivery's chatter. The
         name of the delivery that waits for a new label, if one was made;
         UserError with Amazon's refusal otherwise. Read the delivery back
         afterwards: it changed in other transactions."""

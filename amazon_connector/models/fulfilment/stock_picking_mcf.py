@@ -5,12 +5,24 @@ Python API for other flows (recommendation, automated shipment):
 - ``picking._amazon_mcf_preview()``: one plain dict per shipping speed;
 - ``picking._amazon_mcf_send(speed)``: records the intent, then creates the
   MCF order at Amazon; errors land on the delivery and its work item;
-- ``picking._amazon_mcf_cancel()``: cancels while Amazon allows.
+- ``picking._amazon_mcf_cancel()``: cancels while Amazon allows, through
+  ``amazon.work._send`` like the send.
+
+Each sending is an attempt with an order id of its own
+(``amazon_mcf_attempt``): Amazon refuses an id used before, so a delivery
+cancelled or failed at Amazon is sent again as a new MCF order, while a
+retry of one attempt (the poll after a crash) asks for the same id.
 
 Stock: when sent, the delivery's source location becomes the account's FBA
 location (its moves too), because Amazon ships from its own stock; the
 delivery is validated from there when Amazon reports it shipped, so the
-units leave the FBA location's quants, not the seller's warehouse.
+units leave the FBA location's quants, not the seller's warehouse. Its own
+source location is kept (``amazon_mcf_source_location_id``): when Amazon
+cancels or cannot fulfil the order, the delivery goes back there and is
+reserved again, for the warehouse to ship. When Amazon ships only part
+(``CompletePartialled``), only what it shipped is validated; the rest is
+Odoo's backorder at the original source, with an activity saying what
+Amazon could not fulfil.
 
 The destination address is the delivery partner's or, for an Amazon order,
 revealed from the PII vault (purpose ``shipping_label``: the same access rule
@@ -19,6 +31,7 @@ never stored on the delivery, in a work item or in a log.
 """
 
 import logging
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -27,6 +40,7 @@ from odoo.addons.amazon_pii.models.background_work import BUSY
 
 from ...core import mcf
 from ...core.spapi import PermanentError, RetryableError, SPAPIError
+from ..accounts.amazon_work_item import LEASE_MINUTES
 from ..shipments.stock_picking import SHIPPING_GROUPS
 
 _logger = logging.getLogger(__name__)
@@ -54,6 +68,9 @@ STATE_OF = {
 }
 OPEN_STATES = ("sending", "received", "planning", "processing")
 POLL_BATCH = 50
+# A cancel recorded as under way and not settled within this time was left
+# by a crash: the next cancel asks Amazon first.
+CANCEL_LEASE = timedelta(minutes=LEASE_MINUTES)
 
 
 class AmazonWorkItemMcf(models.Model):
@@ -83,6 +100,27 @@ class StockPickingMcf(models.Model):
     amazon_mcf_fee = fields.Float("MCF fee (preview)", readonly=True, copy=False)
     amazon_mcf_currency = fields.Char("MCF fee currency", readonly=True, copy=False)
     amazon_mcf_message = fields.Char("MCF message", readonly=True, copy=False)
+    amazon_mcf_attempt = fields.Integer(
+        "MCF attempt",
+        readonly=True,
+        copy=False,
+        help="How many times this delivery was sent to MCF; each sending is "
+        "a new MCF order with an id of its own.",
+    )
+    amazon_mcf_source_location_id = fields.Many2one(
+        "stock.location",
+        "Source before MCF",
+        readonly=True,
+        copy=False,
+        help="Where the delivery came from before Amazon was to ship it from "
+        "its FBA stock: it returns there if Amazon cancels or cannot fulfil it.",
+    )
+    amazon_mcf_cancel_since = fields.Datetime(
+        "MCF cancel under way since",
+        readonly=True,
+        copy=False,
+        help="A cancel of the MCF order was recorded and Amazon's answer is awaited.",
+    )
     amazon_mcf_available = fields.Boolean(compute="_compute_amazon_mcf_available")
 
     @api.depends("picking_type_code", "state", "company_id", "amazon_mcf_state")
@@ -277,26 +315,37 @@ class StockPickingMcf(models.Model):
         except (SPAPIError, ValueError) as exc:
             raise self._amazon_mcf_user_error(exc) from None
 
-    def _amazon_mcf_order_key(self):
-        # Stable per database and delivery: a retry asks for the same order.
+    def _amazon_mcf_order_key(self, attempt):
+        # Stable per database, delivery and attempt: a retry of one attempt
+        # asks for the same order, a new attempt is a new order.
         uuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid", "")
-        return mcf.fulfillment_order_id("ODOO" + uuid.replace("-", "")[:8], self.id)
+        return mcf.fulfillment_order_id(
+            "ODOO" + uuid.replace("-", "")[:8], self.id, attempt
+        )
+
+    def _amazon_mcf_next_attempt(self):
+        # A delivery sent before attempts were counted has an order id and
+        # attempt 0: that id was attempt 1.
+        done = max(self.amazon_mcf_attempt, 1 if self.amazon_mcf_order_id else 0)
+        return done + 1
 
     def _amazon_mcf_send(self, speed, fee=None, currency=None):
         """Send this delivery to Amazon MCF at ``speed`` (Standard, Expedited,
         Priority). The intent (state "sending", the order id) is committed
         first; the call follows; its outcome is recorded in a transaction of
         its own. Refusals land in ``amazon_mcf_message`` and the work item;
-        returns True when Amazon accepted the order. A crash after the intent
-        leaves state "sending": the poll cron (or a new send) asks Amazon for
-        the order id before creating it again."""
+        returns True when Amazon accepted the order. Each send is a new
+        attempt (a new order id: Amazon refuses one used before). A crash
+        after the intent leaves state "sending": the poll cron asks Amazon
+        for that attempt's order id, and a new send is refused meanwhile."""
         self.ensure_one()
         self._amazon_mcf_check()
         account = self._amazon_mcf_account()
         try:
             body = mcf.create_request(
                 self._amazon_mcf_marketplace(account),
-                self._amazon_mcf_order_key(),
+                # The claim decides the attempt (and so the id) under lock.
+                self._amazon_mcf_order_key(self._amazon_mcf_next_attempt()),
                 self.name,
                 self.scheduled_date or fields.Datetime.now(),
                 speed,
@@ -312,16 +361,14 @@ class StockPickingMcf(models.Model):
             return (
                 env["stock.picking"]
                 .browse(picking_id)
-                ._amazon_mcf_claim(
-                    account_id, body["sellerFulfillmentOrderId"], speed, fee, currency
-                )
+                ._amazon_mcf_claim(account_id, speed, fee, currency)
             )
 
         def call(intent):
             with self.env["amazon.account"].sudo().browse(account_id)._client() as c:
-                if intent["check_first"] and self._amazon_mcf_exists(c, intent):
-                    return "exists"
-                c.create_fulfillment_order(body)
+                c.create_fulfillment_order(
+                    dict(body, sellerFulfillmentOrderId=intent["order_id"])
+                )
                 return "created"
 
         def settle(env, intent, outcome, error):
@@ -330,33 +377,27 @@ class StockPickingMcf(models.Model):
         result = self.env["amazon.work"]._send(
             claim, call, settle, rows=[("stock.picking", [picking_id])]
         )
-        if result is BUSY:
+        if result is BUSY or result is None:
             raise UserError(
                 self.env._("%(delivery)s is being sent right now.", delivery=self.name)
             )
         self.invalidate_recordset()
         return bool(result)
 
-    @staticmethod
-    def _amazon_mcf_exists(client, intent):
-        try:
-            client.get_fulfillment_order(intent["order_id"])
-        except PermanentError as exc:
-            if exc.status == 404:
-                return False
-            raise
-        return True
-
-    def _amazon_mcf_claim(self, account_id, order_id, speed, fee, currency):
-        """Record the intent (committed before the call)."""
+    def _amazon_mcf_claim(self, account_id, speed, fee, currency):
+        """Record the intent (committed before the call): a new attempt and
+        its order id. None when another request sent it meanwhile."""
         self.ensure_one()
-        # Sent before and never settled (a crash): Amazon may have the order.
-        check_first = self.amazon_mcf_order_id == order_id
+        if self.amazon_mcf_state in OPEN_STATES + ("shipped",):
+            return None
+        attempt = self._amazon_mcf_next_attempt()
+        order_id = self._amazon_mcf_order_key(attempt)
         account = self.env["amazon.account"].browse(account_id)
         self._amazon_mcf_source_fba(account)
         self.sudo().write(
             {
                 "amazon_mcf_state": "sending",
+                "amazon_mcf_attempt": attempt,
                 "amazon_mcf_order_id": order_id,
                 "amazon_mcf_account_id": account_id,
                 "amazon_mcf_speed": speed,
@@ -367,7 +408,7 @@ class StockPickingMcf(models.Model):
         )
         item = self.env["amazon.work.item"]._for("mcf", self, account)
         item._claim()
-        return {"order_id": order_id, "check_first": check_first}
+        return {"order_id": order_id}
 
     def _amazon_mcf_source_fba(self, account):
         """Amazon ships from its own stock: the delivery leaves the FBA location."""
@@ -381,8 +422,32 @@ class StockPickingMcf(models.Model):
             )
         if self.location_id != fba:
             self.do_unreserve()
-            self.write({"location_id": fba.id})
+            self.sudo().write(
+                {
+                    "location_id": fba.id,
+                    # Kept over several attempts: the first one's is home.
+                    "amazon_mcf_source_location_id": (
+                        self.amazon_mcf_source_location_id or self.location_id
+                    ).id,
+                }
+            )
             self.move_ids.write({"location_id": fba.id})
+
+    def _amazon_mcf_home(self):
+        """Amazon will not ship it: back to the location it came from,
+        reserved there again, for the warehouse to ship."""
+        self.ensure_one()
+        home = self.amazon_mcf_source_location_id
+        if not home or self.state in ("done", "cancel"):
+            return
+        self.do_unreserve()  # whatever was reserved at the FBA location
+        self.sudo().write(
+            {"location_id": home.id, "amazon_mcf_source_location_id": False}
+        )
+        self.move_ids.filtered(lambda m: m.state not in ("done", "cancel")).write(
+            {"location_id": home.id}
+        )
+        self.action_assign()
 
     def _amazon_mcf_settle(self, error):
         self.ensure_one()
@@ -410,39 +475,126 @@ class StockPickingMcf(models.Model):
                 "amazon_mcf_message": message[:500],
             }
         )
+        if not retry:
+            self._amazon_mcf_home()
         item._failed(message, retry=retry)
         return False
 
     def _amazon_mcf_cancel(self):
-        """Cancel the MCF order while Amazon allows (before processing).
-        Amazon's refusal is raised as a UserError with its message."""
+        """Cancel the MCF order while Amazon allows (before processing),
+        through ``amazon.work._send``: the cancel is committed as under way
+        before Amazon is called and Amazon's answer is recorded in a
+        transaction of its own, so a rollback of this request cannot forget
+        a cancel Amazon made. A cancel left under way by a crash (older than
+        the lease) asks Amazon for the order's status before cancelling
+        again. Amazon's refusal is raised as a UserError with its message;
+        read the delivery back afterwards (it changed in other
+        transactions)."""
         self.ensure_one()
-        if self.amazon_mcf_state not in (
-            "sending",
-            "received",
-            "planning",
-            "processing",
-        ):
+        if self.amazon_mcf_state not in OPEN_STATES:
             raise UserError(
                 self.env._("%(delivery)s has no open MCF order.", delivery=self.name)
             )
-        with self.amazon_mcf_account_id.sudo()._client() as client:
-            try:
-                client.cancel_fulfillment_order(self.amazon_mcf_order_id)
-            except SPAPIError as exc:
-                raise UserError(
-                    self.env._(
-                        "Amazon refused to cancel MCF order %(order)s of "
-                        "%(delivery)s: %(problem)s",
-                        order=self.amazon_mcf_order_id,
-                        delivery=self.name,
-                        problem=exc,
-                    )
-                ) from None
+        picking_id, name = self.id, self.name
+        account = self.amazon_mcf_account_id.sudo()
+
+        def claim(env):
+            mine = env["stock.picking"].browse(picking_id)
+            since = mine.amazon_mcf_cancel_since
+            now = fields.Datetime.now()
+            if mine.amazon_mcf_state not in OPEN_STATES or (
+                since and since > now - CANCEL_LEASE
+            ):
+                return None
+            mine.sudo().amazon_mcf_cancel_since = now
+            return {
+                "order_id": mine.amazon_mcf_order_id,
+                # Left by a crash or an unanswered call: Amazon may have it.
+                "ask_first": bool(since),
+            }
+
+        def call(intent):
+            with account._client() as client:
+                if intent["ask_first"]:
+                    reply = client.get_fulfillment_order(intent["order_id"])
+                    if mcf.parse_order(reply).status == "Cancelled":
+                        return "already"
+                client.cancel_fulfillment_order(intent["order_id"])
+                return "cancelled"
+
+        def settle(env, intent, outcome, error):
+            mine = env["stock.picking"].browse(picking_id)
+            if error is None:
+                mine.sudo().amazon_mcf_cancel_since = False
+                mine._amazon_mcf_cancelled()
+                return {}
+            if isinstance(error, RetryableError):
+                # Amazon may have acted: the next cancel asks first (an
+                # expired mark, not a busy one).
+                mine.sudo().amazon_mcf_cancel_since = (
+                    fields.Datetime.now() - CANCEL_LEASE - timedelta(seconds=1)
+                )
+            else:
+                mine.sudo().amazon_mcf_cancel_since = False
+            if isinstance(error, SPAPIError):
+                # cancelFulfillmentOrder carries no buyer data: Amazon's own
+                # words (a getFulfillmentOrder error arrives withheld).
+                problem = env._(
+                    "Amazon refused to cancel MCF order %(order)s of "
+                    "%(delivery)s: %(problem)s",
+                    order=intent["order_id"],
+                    delivery=name,
+                    problem=error,
+                )
+            else:
+                _logger.error(
+                    "MCF cancel of picking %s crashed: %s",
+                    picking_id,
+                    type(error).__name__,
+                )
+                problem = env._(
+                    "MCF order %(order)s of %(delivery)s was not cancelled "
+                    "(%(error)s).",
+                    order=intent["order_id"],
+                    delivery=name,
+                    error=type(error).__name__,
+                )
+            return {"error": problem}
+
+        outcome = self.env["amazon.work"]._send(
+            claim, call, settle, rows=[("stock.picking", [picking_id])]
+        )
+        self.env.invalidate_all()
+        if outcome is BUSY or outcome is None:
+            raise UserError(
+                self.env._(
+                    "The MCF order of %(delivery)s is being cancelled right now, "
+                    "or is no longer open.",
+                    delivery=name,
+                )
+            )
+        if "error" in outcome:
+            raise UserError(outcome["error"])
+        return True
+
+    def _amazon_mcf_cancelled(self):
+        """Amazon cancelled the order: record it, bring the delivery home."""
+        self.ensure_one()
         self.sudo().write(
             {"amazon_mcf_state": "cancelled", "amazon_mcf_message": False}
         )
-        return True
+        self.env["amazon.work.item"]._for(
+            "mcf", self, self.amazon_mcf_account_id
+        )._succeeded()
+        self._amazon_mcf_home()
+        self.message_post(
+            body=self.env._(
+                "MCF order %(order)s cancelled at Amazon; the delivery ships "
+                "from %(location)s again.",
+                order=self.amazon_mcf_order_id,
+                location=self.location_id.display_name,
+            )
+        )
 
     # -- buttons -------------------------------------------------------------------
     def action_amazon_mcf_open(self):
@@ -501,6 +653,7 @@ class StockPickingMcf(models.Model):
                         ),
                     }
                 )
+                self._amazon_mcf_home()
                 item._failed(str(exc), retry=False)
                 return False
             item._failed(str(exc), retry=False)
@@ -510,6 +663,9 @@ class StockPickingMcf(models.Model):
             return False
         state = STATE_OF.get(status.status, "failed")
         values = {"amazon_mcf_state": state}
+        if state not in OPEN_STATES:
+            # A cancel left under way (a crash) is answered by Amazon's status.
+            values["amazon_mcf_cancel_since"] = False
         if state == "shipped":
             if status.packages:
                 package = status.packages[0]
@@ -520,21 +676,106 @@ class StockPickingMcf(models.Model):
                     "Shipped by %(carrier)s", carrier=package.carrier
                 )
             self.sudo().write(values)
-            self._amazon_mcf_validate()
+            self._amazon_mcf_validate(status)
             item._succeeded()
         else:
             self.sudo().write(values)
             if state in OPEN_STATES:
                 item._queue()  # asked again on the next run
             else:
+                self._amazon_mcf_home()
                 item._succeeded()
         return True
 
-    def _amazon_mcf_validate(self):
-        """Amazon shipped it: the delivery is done from the FBA location."""
+    def _amazon_mcf_shipped_units(self, status, moves):
+        """{move: units Amazon shipped}: its SHIPPED shipments' items (by
+        our item id, the move's id); without them, "Complete" means every
+        unit and "CompletePartialled" the ordered less the unfulfillable and
+        cancelled units of each item."""
+        items = {item.item_id: item for item in status.items} if status else {}
+        result = {}
+        for move in moves:
+            key = str(move.id)
+            if status is None or (
+                not status.shipped_quantities and status.status == "Complete"
+            ):
+                units = move.product_uom_qty
+            elif status.shipped_quantities:
+                units = status.shipped_quantities.get(key, 0)
+            elif key in items:
+                item = items[key]
+                units = item.quantity - item.unfulfillable - item.cancelled
+            else:
+                units = 0
+            result[move] = max(0, min(units, move.product_uom_qty))
+        return result
+
+    def _amazon_mcf_validate(self, status=None):
+        """Amazon shipped it: the delivery is done from the FBA location,
+        for the units Amazon shipped. What it did not ship (CompletePartialled)
+        is Odoo's backorder, back at the original source location and
+        reserved there, with an activity saying what Amazon could not fulfil."""
         if self.state in ("done", "cancel"):
             return
-        for move in self.move_ids.filtered(lambda m: m.state != "cancel"):
-            move.quantity = move.product_uom_qty
-            move.picked = True
-        self.with_context(skip_backorder=True, skip_sms=True)._action_done()
+        moves = self.move_ids.filtered(lambda m: m.state != "cancel")
+        shipped = self._amazon_mcf_shipped_units(status, moves)
+        if not any(shipped.values()):
+            # Nothing left Amazon's warehouse: the warehouse ships it all.
+            self._amazon_mcf_home()
+            return
+        items = {item.item_id: item for item in status.items} if status else {}
+        short = []
+        for move in moves:
+            move.quantity = shipped[move]
+            move.picked = bool(shipped[move])
+            missing = move.product_uom_qty - shipped[move]
+            if missing > 0:
+                item = items.get(str(move.id))
+                sku = (item and item.sku) or self._amazon_mcf_sku(
+                    self.amazon_mcf_account_id, move.product_id
+                )
+                short.append((sku, missing))
+        if not short:
+            self.with_context(skip_backorder=True, skip_sms=True)._action_done()
+            return
+        home = self.amazon_mcf_source_location_id
+        known = self.backorder_ids
+        self.with_context(skip_sms=True)._action_done()  # Odoo's backorder
+        backorder = (self.backorder_ids - known).filtered(
+            lambda p: p.state not in ("done", "cancel")
+        )
+        words = self.env._(
+            "Amazon could not fulfil %(what)s of MCF order %(order)s.",
+            what=", ".join(
+                self.env._("%(units)s units of %(sku)s", units=f"{u:g}", sku=sku)
+                for sku, u in short
+            ),
+            order=self.amazon_mcf_order_id,
+        )
+        if backorder and home:
+            backorder.do_unreserve()
+            backorder.sudo().write({"location_id": home.id})
+            backorder.move_ids.write({"location_id": home.id})
+            backorder.action_assign()
+        for picking in backorder:
+            picking.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.env._("Ship what Amazon could not"),
+                note=words
+                + " "
+                + self.env._(
+                    "This backorder ships the rest from %(location)s.",
+                    location=picking.location_id.display_name,
+                ),
+                user_id=self.amazon_mcf_account_id._alert_user().id,
+            )
+        self.sudo().amazon_mcf_source_location_id = False
+        self.message_post(
+            body=words
+            + " "
+            + self.env._(
+                "Only what Amazon shipped is validated; the backorder %(new)s "
+                "ships the rest.",
+                new=", ".join(backorder.mapped("name")),
+            )
+        )

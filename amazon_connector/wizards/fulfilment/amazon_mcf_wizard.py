@@ -42,8 +42,11 @@ class AmazonMcfWizard(models.TransientModel):
                             "speed": r["speed"],
                             "fulfillable": r["fulfillable"],
                             "reasons": "; ".join(r["reasons"]),
-                            "fee": r["fee"],
-                            "currency": r["currency"],
+                            # Fees of several currencies have no one total:
+                            # only the per-currency text is shown then.
+                            "fee": r["fee"] or 0.0,
+                            "currency": r["currency"] or False,
+                            "fee_text": mcf.fee_text(r.get("fees") or {}),
                             "earliest": r["earliest"],
                             "latest": r["latest"],
                             "late": r["late"],
@@ -87,7 +90,7 @@ class AmazonMcfWizard(models.TransientModel):
                     reasons=line.reasons,
                 )
             )
-        if not picking._amazon_mcf_send(self.speed, line.fee, line.currency):
+        if not picking._amazon_mcf_send(self.speed, line.fee, line.currency or None):
             raise UserError(
                 self.env._(
                     "%(delivery)s was not accepted: %(message)s",
@@ -106,8 +109,16 @@ class AmazonMcfWizardLine(models.TransientModel):
     speed = fields.Char(readonly=True)
     fulfillable = fields.Boolean(readonly=True)
     reasons = fields.Char("Why not", readonly=True)
-    fee = fields.Float(readonly=True)
+    fee = fields.Float(
+        readonly=True, help="Amazon's fees in one currency (empty when they mix)."
+    )
     currency = fields.Char(readonly=True)
+    fee_text = fields.Char(
+        "Fees",
+        readonly=True,
+        help="Amazon's estimated fees per currency; fees of different "
+        "currencies are never added together.",
+    )
     earliest = fields.Datetime("Earliest arrival", readonly=True)
     latest = fields.Datetime("Latest arrival", readonly=True)
     late = fields.Boolean(

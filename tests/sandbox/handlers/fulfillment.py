@@ -8,8 +8,22 @@ passes the offsets in ``TIMELINE``; nothing ships at once. Cancelling is
 accepted only while Received or Planning, as Amazon does.
 
 The destination address is buyer PII: it is kept only in the order record
-(Amazon returns it in getFulfillmentOrder), never logged, never echoed in an
-error message.
+(Amazon returns it in getFulfillmentOrder) and never logged. One input makes
+the sandbox echo it in an error, as Amazon's address validation may: a
+destination whose postal code is ``ECHO_POSTAL_CODE`` is refused with the
+whole address in the message, so tests can prove that the connector never
+passes Amazon's text of such a call on to people, chatter or logs.
+
+A ``sellerFulfillmentOrderId`` names one order for ever, as at Amazon ("must
+be unique for each fulfillment order that a seller creates"): the same
+request again is the same order (a retry creates nothing), any other request
+with that id, or any request after the order was cancelled, is refused.
+
+``damage(stores, seller_fulfillment_order_id, sku, units)`` (route
+``POST /_sandbox/mcf/damage``) makes Amazon's fulfilment centre find ``units``
+of the order's ``sku`` unsellable: they are not shipped
+(``unfulfillableQuantity``), and the order ends ``CompletePartialled`` (or
+``Unfulfillable`` when nothing is left to ship).
 """
 
 from datetime import timedelta
@@ -37,6 +51,9 @@ TIMELINE = (
 )
 CANCELLABLE = ("Received", "Planning")
 CARRIER = "UPS"
+# A destination with this postal code is refused with the address in the
+# message (see the module's docstring).
+ECHO_POSTAL_CODE = "00000"
 
 
 def fee(speed, units):
@@ -80,6 +97,20 @@ def _shortages(ctx, marketplace, items):
     return short
 
 
+def _check_destination(address):
+    if (address or {}).get("postalCode") != ECHO_POSTAL_CODE:
+        return
+    shown = ", ".join(
+        str(address.get(key))
+        for key in ("name", "addressLine1", "city", "postalCode", "countryCode")
+        if address.get(key)
+    )
+    # What an address validator may answer: the address it could not use.
+    raise ApiError(
+        400, "InvalidInput", f"The destination address {shown} is not deliverable."
+    )
+
+
 def _money(amount, currency):
     return {"currencyCode": currency, "value": f"{amount:.2f}"}
 
@@ -87,6 +118,7 @@ def _money(amount, currency):
 def get_fulfillment_preview(ctx, values):
     body = values["body"]
     marketplace = _marketplace(body)
+    _check_destination(body.get("address"))
     currency = BY_MARKETPLACE[marketplace][3]
     items = body["items"]
     if not items:
@@ -157,9 +189,18 @@ def create_fulfillment_order(ctx, values):
     orders = _orders(ctx)
     seller_id = body["sellerFulfillmentOrderId"]
     if seller_id in orders:
-        # Amazon keys an order on the seller's id: a retry creates nothing.
-        return Reply(200, {})
+        record = orders[seller_id]
+        if record["request"] == body and not record["cancelled"]:
+            # The same request again: the same order, nothing created.
+            return Reply(200, {})
+        raise ApiError(
+            400,
+            "InvalidInput",
+            f"sellerFulfillmentOrderId {seller_id} is already used by another "
+            "fulfillment order.",
+        )
     marketplace = _marketplace(body)
+    _check_destination(body.get("destinationAddress"))
     if body["shippingSpeedCategory"] not in FEES:
         raise invalid_input(
             f"shippingSpeedCategory: {body['shippingSpeedCategory']} is not offered"
@@ -177,8 +218,38 @@ def create_fulfillment_order(ctx, values):
         "marketplaceId": marketplace,
         "received": iso(ctx.now),
         "cancelled": None,
+        "damaged": {},
     }
     return Reply(200, {})
+
+
+def damage(stores, seller_id, sku, units):
+    """Amazon's fulfilment centre finds ``units`` of ``sku`` of the order
+    unsellable (before it ships): they will not ship. Returns the units of
+    that SKU now unfulfillable; KeyError for an unknown order or SKU."""
+    record = stores.__dict__.setdefault("mcf_orders", {})[seller_id]
+    ordered = sum(
+        item["quantity"]
+        for item in record["request"]["items"]
+        if item["sellerSku"] == sku
+    )
+    if not ordered:
+        raise KeyError(sku)
+    damaged = record.setdefault("damaged", {})
+    damaged[sku] = min(ordered, damaged.get(sku, 0) + int(units))
+    return damaged[sku]
+
+
+def _unfulfillable(record):
+    """Unfulfillable units per seller item id (the damaged units of a SKU
+    taken from its items in order)."""
+    left = dict(record.get("damaged") or {})
+    result = {}
+    for item in record["request"]["items"]:
+        take = min(item["quantity"], left.get(item["sellerSku"], 0))
+        left[item["sellerSku"]] = left.get(item["sellerSku"], 0) - take
+        result[item["sellerFulfillmentOrderItemId"]] = take
+    return result
 
 
 def _status(record, now):
@@ -190,6 +261,13 @@ def _status(record, now):
         moment = received + timedelta(hours=hours)
         if now >= moment:
             status, since = name, moment
+    if status == "Complete" and any(_unfulfillable(record).values()):
+        shipping = sum(
+            item["quantity"]
+            - _unfulfillable(record)[item["sellerFulfillmentOrderItemId"]]
+            for item in record["request"]["items"]
+        )
+        status = "CompletePartialled" if shipping else "Unfulfillable"
     return status, since
 
 
@@ -233,18 +311,31 @@ def get_fulfillment_order(ctx, values):
         "fulfillmentOrderStatus": status,
         "statusUpdatedDate": iso(since),
     }
+    unfulfillable = _unfulfillable(record)
     items = [
         {
             "sellerSku": item["sellerSku"],
             "sellerFulfillmentOrderItemId": item["sellerFulfillmentOrderItemId"],
             "quantity": item["quantity"],
             "cancelledQuantity": item["quantity"] if status == "Cancelled" else 0,
-            "unfulfillableQuantity": 0,
+            "unfulfillableQuantity": unfulfillable[
+                item["sellerFulfillmentOrderItemId"]
+            ],
         }
         for item in request["items"]
     ]
+    # What leaves the warehouse: each item less its unsellable units.
+    shipping = [
+        dict(
+            item,
+            quantity=item["quantity"]
+            - unfulfillable[item["sellerFulfillmentOrderItemId"]],
+        )
+        for item in request["items"]
+        if item["quantity"] > unfulfillable[item["sellerFulfillmentOrderItemId"]]
+    ]
     shipments = []
-    if status in ("Processing", "Complete"):
+    if status in ("Processing", "Complete", "CompletePartialled"):
         shipment = {
             "amazonShipmentId": "MCF" + str(_package_number(seller_id)),
             "fulfillmentCenterId": "SEA8",
@@ -257,10 +348,10 @@ def get_fulfillment_order(ctx, values):
                     ],
                     "quantity": item["quantity"],
                 }
-                for item in request["items"]
+                for item in shipping
             ],
         }
-        if status == "Complete":
+        if status in ("Complete", "CompletePartialled"):
             shipment["fulfillmentShipmentStatus"] = "SHIPPED"
             shipment["shippingDate"] = iso(since)
             shipment["fulfillmentShipmentPackage"] = [
@@ -304,7 +395,7 @@ def get_package_tracking_details(ctx, values):
         if _package_number(seller_id) != number:
             continue
         status, since = _status(record, now)
-        if status != "Complete":
+        if status not in ("Complete", "CompletePartialled"):
             break
         address = record["request"]["destinationAddress"]
         payload = {
