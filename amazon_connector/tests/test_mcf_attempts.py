@@ -143,6 +143,11 @@ class TestMcfAttempts(SandboxCase):
         self.assertEqual(self.calls("cancelFulfillmentOrder"), before + 1)
         self.assertEqual(picking.amazon_mcf_state, "cancelled")
         self.assertFalse(picking.amazon_mcf_cancel_since)
+        # Bug caught: the settle runs as superuser, so the chatter's author
+        # is OdooBot and nothing says which person cancelled.
+        said = picking.message_ids.filtered(lambda m: "cancelled at Amazon" in m.body)
+        self.assertEqual(len(said), 1)
+        self.assertIn(self.clerk.name, said.body)
         order = self.at_sandbox(picking.amazon_mcf_order_id)["fulfillmentOrder"]
         self.assertEqual(order["fulfillmentOrderStatus"], "Cancelled")
 

@@ -497,6 +497,8 @@ class StockPickingMcf(models.Model):
             )
         picking_id, name = self.id, self.name
         account = self.amazon_mcf_account_id.sudo()
+        # The units run as superuser: the chatter names the person here.
+        who = self.env.user.name
 
         def claim(env):
             mine = env["stock.picking"].browse(picking_id)
@@ -526,7 +528,7 @@ class StockPickingMcf(models.Model):
             mine = env["stock.picking"].browse(picking_id)
             if error is None:
                 mine.sudo().amazon_mcf_cancel_since = False
-                mine._amazon_mcf_cancelled()
+                mine._amazon_mcf_cancelled(by=who)
                 return {}
             if isinstance(error, RetryableError):
                 # Amazon may have acted: the next cancel asks first (an
@@ -577,8 +579,9 @@ class StockPickingMcf(models.Model):
             raise UserError(outcome["error"])
         return True
 
-    def _amazon_mcf_cancelled(self):
-        """Amazon cancelled the order: record it, bring the delivery home."""
+    def _amazon_mcf_cancelled(self, by):
+        """Amazon cancelled the order at ``by``'s request (a user's name):
+        record it, bring the delivery home."""
         self.ensure_one()
         self.sudo().write(
             {"amazon_mcf_state": "cancelled", "amazon_mcf_message": False}
@@ -589,9 +592,10 @@ class StockPickingMcf(models.Model):
         self._amazon_mcf_home()
         self.message_post(
             body=self.env._(
-                "MCF order %(order)s cancelled at Amazon; the delivery ships "
-                "from %(location)s again.",
+                "MCF order %(order)s cancelled at Amazon by %(user)s; the "
+                "delivery ships from %(location)s again.",
                 order=self.amazon_mcf_order_id,
+                user=by,
                 location=self.location_id.display_name,
             )
         )
