@@ -2,6 +2,7 @@
 found in the listing rule engine, each fixed with its own test."""
 
 from amazon_ai.core.listing_claims import check_claims
+from amazon_ai.core.listing_consistency import check_consistency
 
 
 def rules(findings):
@@ -21,3 +22,20 @@ def test_made_in_usa_at_the_end_of_a_sentence_is_a_claim():
     assert (
         check_claims({"description": "Made in USA."}, {"country_of_origin": "US"}) == []
     )
+
+
+def test_the_brand_name_is_not_a_material_or_colour_of_the_product():
+    listing = {
+        "title": "Harbor & Pine Faux Leather Jacket, Black",
+        "bullets": ["Harbor & Pine quality: soft faux leather"],
+        "brand": "Harbor & Pine",
+    }
+    product = {"material": "faux leather", "color": "Black"}
+    # "Pine" of the brand was read as the material pine.
+    assert check_consistency(listing, product) == []
+    # The same word outside the brand still counts, at its own position.
+    listing["bullets"] = ["Harbor & Pine jacket with a pine toggle"]
+    found = check_consistency(listing, product)
+    assert [(f.rule, f.text, f.start) for f in found] == [
+        ("consistency.material", "pine", len("Harbor & Pine jacket with a "))
+    ]
