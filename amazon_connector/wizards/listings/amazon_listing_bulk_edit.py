@@ -49,7 +49,6 @@ class AmazonListingBulkEdit(models.TransientModel):
     )
     attribute_id = fields.Many2one(
         "amazon.listing.bulk.attribute",
-        "Attribute",
         domain="[('wizard_id', '=', id)]",
     )
     kind = fields.Selection(related="attribute_id.kind")
@@ -69,7 +68,6 @@ class AmazonListingBulkEdit(models.TransientModel):
     )
     unit_id = fields.Many2one(
         "amazon.listing.bulk.choice",
-        "Unit",
         domain="[('attribute_id', '=', attribute_id), ('role', '=', 'unit')]",
     )
     has_units = fields.Boolean(related="attribute_id.has_units")
