@@ -45,6 +45,7 @@
         "report/report_amazon_label.xml",
         "views/fulfilment/stock_picking_label_void_views.xml",
         "views/fulfilment/stock_picking_to_ship_views.xml",
+        "views/listings/amazon_listing_bulk_edit_views.xml",
     ],
     "assets": {
         "web.assets_backend": ["amazon_connector/static/src/scss/amazon_overview.scss"],

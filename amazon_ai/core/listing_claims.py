@@ -94,7 +94,9 @@ SENTENCE = re.compile(r"[^.;!?\n]+[.;!?\n]?")
 MADE_IN_USA = re.compile(
     r"\b(?:made|manufactured|produced|built|crafted|assembled)\s+in\s+"
     r"(?:the\s+)?(?:usa|u\.s\.a\.?|u\.s\.?|united states(?: of america)?|america)"
-    r"(?![\w.])"
+    # Not inside a longer word or abbreviation ("U.S.A" cut at "U.S"), but a
+    # sentence's full stop may follow: "Made in USA." is the claim's usual form.
+    r"(?!\w)(?!\.\w)"
     r"|\b(?:usa|american)[- ]made\b|\b100\s?% (?:usa|american)\b",
     re.IGNORECASE,
 )

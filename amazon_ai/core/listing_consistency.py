@@ -462,12 +462,24 @@ def _check_text(text, facts, attribute, index):
     return out
 
 
+def _without_brand(text, brand):
+    """``text`` with the brand's own name blanked (same length, so spans
+    stay right): a brand names no fact of the product ("Harbor & Pine" is
+    not pine wood, "Red Wing" not a red shoe)."""
+    if not brand:
+        return text
+    return re.sub(
+        re.escape(brand), lambda m: " " * len(m.group(0)), text, flags=re.IGNORECASE
+    )
+
+
 def check_consistency(listing, product):
     if not product:
         return []
     facts = _facts(product)
+    brand = (listing.get("brand") or "").strip()
     out = []
     for attribute, index, text in _texts(listing):
         if text:
-            out += _check_text(text, facts, attribute, index)
+            out += _check_text(_without_brand(text, brand), facts, attribute, index)
     return out

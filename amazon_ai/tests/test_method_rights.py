@@ -82,6 +82,11 @@ RIGHTS = {
     ("amazon.listing.feed", "action_poll"): ("amazon", "feed", []),
     ("amazon.listing.feed", "action_view_listings"): ("amazon", "feed", []),
     ("amazon.listing.import.wizard", "action_import"): ("amazon", "import", []),
+    # Bulk edit of listings (amazon_connector wizards/listings).
+    ("amazon.listing.bulk.edit", "action_check"): ("amazon", "bulk_edit", []),
+    ("amazon.listing.bulk.edit", "action_refresh_results"): ("amazon", "bulk_edit", []),
+    ("amazon.listing.bulk.edit", "action_submit"): ("amazon", "bulk_edit", []),
+    ("amazon.listing.bulk.edit", "action_view_feeds"): ("amazon", "bulk_edit", []),
     ("amazon.listing.wizard", "action_generate"): ("amazon", "wizard", []),
     ("amazon.listing.wizard", "action_search_types"): ("amazon", "wizard", []),
     ("amazon.listing.wizard", "action_submit_feed"): ("amazon", "wizard", []),
@@ -347,6 +352,9 @@ class TestMethodRights(TransactionCase):
                 {"account_id": account.id, "marketplace_id": us.id}
             ),
             "wizard": listing_wizard,
+            "bulk_edit": env["amazon.listing.bulk.edit"].create(
+                {"listing_ids": [Command.set(listing.ids)]}
+            ),
             "match": env["amazon.product.type.match"].create(
                 {"wizard_id": listing_wizard.id, "name": "PRODUCT"}
             ),

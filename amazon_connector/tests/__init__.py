@@ -30,3 +30,4 @@ from . import test_fba_stock
 from . import test_mcf
 from . import test_mcf_rule
 from . import test_mcf_attempts
+from . import test_listing_bulk_edit
