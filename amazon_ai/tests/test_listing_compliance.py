@@ -8,6 +8,7 @@ needing a new override.
 The expected findings are written here from the texts (a pesticide claim,
 an unqualified environmental claim), not read back from the engine."""
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
@@ -247,6 +248,52 @@ class TestListingCompliance(ListingCase):
         found = self.findings(used, "restriction.approval_required")
         self.assertEqual(len(found), 1)
         self.assertIn("Used - Good", found.message)
+
+    def test_the_products_own_attributes_are_compared_with_the_copy(self):
+        """Odoo's variant value (colour) and weight reach the consistency
+        rules: the copy's "blue" and "2 kg" contradict a red 0.4 kg box."""
+        color = self.env["product.attribute"].create(
+            {
+                "name": "Color",
+                "value_ids": [
+                    Command.create({"name": "Red"}),
+                    Command.create({"name": "Blue"}),
+                ],
+            }
+        )
+        template = self.env["product.template"].create(
+            {
+                "name": "Lunch box",
+                "is_storable": True,
+                "list_price": 19.99,
+                "country_of_origin": self.germany.id,
+                "description_sale": "A blue lunch box that weighs 2 kg.",
+                "attribute_line_ids": [
+                    Command.create(
+                        {
+                            "attribute_id": color.id,
+                            "value_ids": [Command.set(color.value_ids.ids)],
+                        }
+                    )
+                ],
+            }
+        )
+        red = template.product_variant_ids.filtered(
+            lambda p: p.product_template_attribute_value_ids.name == "Red"
+        )
+        self.assertEqual(len(red), 1)
+        # A template with variants keeps weights per variant.
+        red.write({"default_code": "CMP-12", "barcode": EANS[3], "weight": 0.4})
+        self.wizard(red).action_generate()
+        listing = self.listings(red)
+        self.assertEqual(len(listing), 1)
+        listing.action_amazon_check_compliance()
+        colour = self.findings(listing, "consistency.color")
+        self.assertEqual(colour.mapped("span"), ["blue"])
+        self.assertIn("Red", colour.message)
+        weight = self.findings(listing, "consistency.measure")
+        self.assertEqual(weight.mapped("span"), ["2 kg"])
+        self.assertEqual(weight.severity, "error")
 
     def test_every_rule_has_its_translatable_text(self):
         """The Odoo layer's literal templates say what the core says: a rule
