@@ -22,6 +22,10 @@
         # automated shipment (issue 20, item 4)
         "data/amazon_auto_ship_cron.xml",
         "views/auto_ship_views.xml",
+        # listing compliance (issue 21, item 2)
+        "security/listing_compliance_security.xml",
+        "wizards/amazon_listing_override_wizard_views.xml",
+        "views/listing_compliance_views.xml",
     ],
     "assets": {
         "web.assets_tests": ["amazon_ai/static/tests/tours/*.js"],

@@ -471,6 +471,13 @@ def _exercise_every_operation(sp, sandbox):
         "/batches/products/pricing/2022-05-01/items/competitiveSummary",
         json=pricing,
     )
+    for asin in ("B0GATED001", "B0USEDG001", "B0NOTEL001", "B0NOTFOUND"):
+        call(
+            "getListingsRestrictions",
+            "GET",
+            "/listings/2021-08-01/restrictions",
+            params={"asin": asin, "sellerId": SELLER, "marketplaceIds": US},
+        )
     inventory = call(
         "getInventorySummaries",
         "GET",

@@ -16,3 +16,8 @@ from . import sale_order_recommendation
 
 # automated shipment and the To ship list (issue 20, items 4 and 5)
 from . import stock_picking_auto_ship
+
+# listing compliance (issue 21, item 2)
+from . import amazon_listing_finding
+from . import amazon_listing_override
+from . import amazon_listing_compliance

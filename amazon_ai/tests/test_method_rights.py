@@ -79,6 +79,23 @@ RIGHTS = {
     ("amazon.listing", "action_view_feed"): ("amazon", "listing", []),
     ("amazon.listing", "create"): ("amazon", None, ["listing_vals"]),
     ("amazon.listing", "write"): ("amazon", "listing", [{"sku": "OTHER-SKU"}]),
+    # listing compliance (issue 21, item 2)
+    ("amazon.listing", "action_amazon_check_compliance"): ("amazon", "listing", []),
+    ("amazon.listing", "action_amazon_override_compliance"): (
+        "manager",
+        "listing",
+        [],
+    ),
+    ("amazon.listing.compliance.override.wizard", "action_confirm"): (
+        "manager",
+        "override_wizard",
+        [],
+    ),
+    ("amazon.listing.wizard", "action_amazon_check_compliance"): (
+        "amazon",
+        "wizard",
+        [],
+    ),
     ("amazon.listing.feed", "action_poll"): ("amazon", "feed", []),
     ("amazon.listing.feed", "action_view_listings"): ("amazon", "feed", []),
     ("amazon.listing.import.wizard", "action_import"): ("amazon", "import", []),
@@ -354,6 +371,10 @@ class TestMethodRights(TransactionCase):
             "wizard": listing_wizard,
             "bulk_edit": env["amazon.listing.bulk.edit"].create(
                 {"listing_ids": [Command.set(listing.ids)]}
+            ),
+            # listing compliance (issue 21, item 2)
+            "override_wizard": env["amazon.listing.compliance.override.wizard"].create(
+                {"listing_id": listing.id, "reason": "r"}
             ),
             "match": env["amazon.product.type.match"].create(
                 {"wizard_id": listing_wizard.id, "name": "PRODUCT"}

@@ -130,6 +130,9 @@ MODEL_OF = {
     "patchListingsItem": "listings-items-api-model/listingsItems_2021-08-01.json",
     "deleteListingsItem": "listings-items-api-model/listingsItems_2021-08-01.json",
     "searchListingsItems": "listings-items-api-model/listingsItems_2021-08-01.json",
+    "getListingsRestrictions": (
+        "listings-restrictions-api-model/listingsRestrictions_2021-08-01.json"
+    ),
     "searchDefinitionsProductTypes": (
         "product-type-definitions-api-model/definitionsProductTypes_2020-09-01.json"
     ),

@@ -50,6 +50,21 @@ def snake(name):
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
+# Operations called with one id or one batch: a table keeps invoke simple.
+BY_ID_OR_BATCH = {
+    "getFeed": lambda client, query, _body: client.get_feed(query["feed_id"]),
+    "getFeedDocument": lambda client, query, _body: client.get_feed_document(
+        query["feed_document_id"]
+    ),
+    "getCompetitiveSummary": lambda client, _query, body: (
+        client.get_competitive_summary(body["requests"])
+    ),
+    "getListingsRestrictions": lambda client, query, _body: (
+        client.get_listings_restrictions(query.pop("asin", "B0000ASIN1"), **query)
+    ),
+}
+
+
 def invoke(client, operation, values):
     """Call the public method of ``operation`` with the case's parameters."""
     query = {snake(k): v for k, v in values.items() if k not in ("body", "sellerId")}
@@ -85,12 +100,8 @@ def invoke(client, operation, values):
             body.get("marketplaceIds"),
             body.get("feedOptions"),
         )
-    if operation == "getFeed":
-        return client.get_feed(query["feed_id"])
-    if operation == "getFeedDocument":
-        return client.get_feed_document(query["feed_document_id"])
-    if operation == "getCompetitiveSummary":
-        return client.get_competitive_summary(body["requests"])
+    if operation in BY_ID_OR_BATCH:
+        return BY_ID_OR_BATCH[operation](client, query, body)
     raise AssertionError(f"no invocation for {operation}")
 
 
@@ -113,6 +124,12 @@ def test_static_case_round_trip(static_sandbox, operation, status, values, docum
             return
         with pytest.raises(PermanentError) as info:
             invoke(client, operation, values)
+    if isinstance(documented, list):
+        # Amazon's static 400 case of getListingsRestrictions is a bare list
+        # of errors, not its own ErrorList: no code reaches the client, the
+        # status is what can be compared.
+        assert info.value.status == status
+        return
     error = documented["errors"][0]
     assert (info.value.status, info.value.code) == (status, error["code"])
     if operation in PII_OPERATIONS:

@@ -19,6 +19,9 @@ DEFAULT_MODELS_DIR = base_dir() / "sp-api-models"
 ORDERS = "models/orders-api-model/orders_2026-01-01.json"
 ORDERS_V0 = "models/orders-api-model/ordersV0.json"
 LISTINGS = "models/listings-items-api-model/listingsItems_2021-08-01.json"
+RESTRICTIONS = (
+    "models/listings-restrictions-api-model/listingsRestrictions_2021-08-01.json"
+)
 PTD = (
     "models/product-type-definitions-api-model/definitionsProductTypes_2020-09-01.json"
 )
@@ -75,6 +78,13 @@ ROUTES = (
         "/listings/2021-08-01/items/{sellerId}",
         LISTINGS,
         (5, 5),
+    ),
+    (
+        "getListingsRestrictions",
+        "GET",
+        "/listings/2021-08-01/restrictions",
+        RESTRICTIONS,
+        (5, 10),
     ),
     (
         "searchDefinitionsProductTypes",

@@ -91,6 +91,20 @@ ROUTES = {
             "pageToken",
         ),
     ),
+    # Listings Restrictions 2021-08-01 (issue 21, compliance): the seller id
+    # is a query parameter here, not a path segment.
+    "getListingsRestrictions": (
+        "GET",
+        "/listings/2021-08-01/restrictions",
+        (
+            "asin",
+            "conditionType",
+            "sellerId",
+            "marketplaceIds",
+            "reasonLocale",
+            "productType",
+        ),
+    ),
     "searchDefinitionsProductTypes": (
         "GET",
         _PTD,
@@ -420,6 +434,17 @@ class SellerClient:
             "pageToken",
             "searchListingsItems",
         )
+
+    # -- Listings Restrictions 2021-08-01 ---------------------------------
+
+    def get_listings_restrictions(self, asin, *, marketplace_ids=None, **query):
+        """What stops this seller listing ``asin`` (per condition when
+        ``condition_type`` is not given); ``reason_locale`` localises
+        Amazon's reasons."""
+        query["marketplace_ids"] = self._marketplaces(marketplace_ids)
+        query["asin"] = asin
+        query["seller_id"] = self.config.seller_id
+        return self._call("getListingsRestrictions", query=query)
 
     # -- Product Type Definitions 2020-09-01 ------------------------------
 

@@ -18,6 +18,8 @@ USAGE_PLANS = {
     "patchListingsItem": (5.0, 5),
     "deleteListingsItem": (5.0, 5),
     "searchListingsItems": (5.0, 5),
+    # Listings Restrictions 2021-08-01
+    "getListingsRestrictions": (5.0, 10),
     # Product Type Definitions 2020-09-01
     "searchDefinitionsProductTypes": (5.0, 10),
     "getDefinitionsProductType": (5.0, 10),

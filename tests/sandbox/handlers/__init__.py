@@ -8,6 +8,7 @@ from . import (
     listings,
     orders,
     pricing,
+    restrictions,
     shipping,
 )
 
@@ -20,6 +21,7 @@ HANDLERS = {
     "patchListingsItem": listings.patch_listings_item,
     "deleteListingsItem": listings.delete_listings_item,
     "searchListingsItems": listings.search_listings_items,
+    "getListingsRestrictions": restrictions.get_listings_restrictions,
     "searchDefinitionsProductTypes": definitions.search_definitions,
     "getDefinitionsProductType": definitions.get_definition,
     "createFeedDocument": feeds.create_feed_document,
