@@ -354,12 +354,13 @@ class AmazonListing(models.Model):
             if f["severity"] == "error" and f["fingerprint"] not in covered
         ]
 
-    def _amazon_compliance_gate(self):
-        """Refuse the submission of these listings while any has a compliance
-        error no manager overrode. The findings are recorded in a transaction
-        of their own first, so a refused submission still shows them."""
+    def _amazon_compliance_blocked(self):
+        """``[(listing, errors)]`` of these listings that have a compliance
+        error no manager overrode. The findings are recorded in a
+        transaction of their own first, so a refused submission still shows
+        them."""
         if not self:
-            return
+            return []
         payload = self._amazon_compute_compliance()
         result = self.env["amazon.work"]._run(_store_compliance, payload)
         if result is BUSY:
@@ -370,29 +371,40 @@ class AmazonListing(models.Model):
             errors = listing._amazon_blocking(payload[listing.id]["findings"])
             if errors:
                 blocked.append((listing, errors))
-        if not blocked:
-            return
-        Finding = self.env["amazon.listing.finding"]
-        lines = []
-        for listing, errors in blocked[:20]:
-            message, _hint = Finding._render(
-                errors[0]["rule"], errors[0]["params"], errors[0]["source"]
-            )
-            lines.append(
-                self.env._(
-                    "%(sku)s: %(count)s error(s), first: %(message)s",
-                    sku=listing.sku,
-                    count=len(errors),
-                    message=message,
-                )
-            )
-        raise UserError(
+        return blocked
+
+    def _amazon_blocked_line(self, errors):
+        """One line saying why this listing was not sent."""
+        self.ensure_one()
+        message, _hint = self.env["amazon.listing.finding"]._render(
+            errors[0]["rule"], errors[0]["params"], errors[0]["source"]
+        )
+        return self.env._(
+            "%(sku)s: %(count)s error(s), first: %(message)s",
+            sku=self.sku,
+            count=len(errors),
+            message=message,
+        )
+
+    def _amazon_compliance_gate(self):
+        """Refuse the submission of these listings while any has a compliance
+        error no manager overrode."""
+        blocked = self._amazon_compliance_blocked()
+        if blocked:
+            raise self._amazon_blocked_error(blocked)
+
+    @api.model
+    def _amazon_blocked_error(self, blocked):
+        return UserError(
             self.env._(
                 "Not sent to Amazon: %(count)s listing(s) have compliance errors "
                 "(see their Compliance page; an Amazon manager may override them "
                 "with a reason).\n%(lines)s",
                 count=len(blocked),
-                lines="\n".join(lines),
+                lines="\n".join(
+                    listing._amazon_blocked_line(errors)
+                    for listing, errors in blocked[:20]
+                ),
             )
         )
 
@@ -421,9 +433,23 @@ class AmazonListingFeed(models.Model):
     def _submit(self, account, marketplace, entries, kind="listings"):
         # Every feed of listings passes the gate (the create wizard's, a bulk
         # edit's...); price and stock feeds carry no copy to check.
+        # A listing with an error is left out with its reason, the rest go:
+        # one bad listing does not hold back a feed of good ones.
         if kind == "listings":
             listings = self.env["amazon.listing"].browse(
                 [entry[0].id for entry in entries]
             )
-            listings._amazon_compliance_gate()
+            blocked = dict(listings._amazon_compliance_blocked())
+            if len(blocked) == len(listings):  # nothing to send: say why
+                raise listings._amazon_blocked_error(list(blocked.items()))
+            for listing, errors in blocked.items():
+                listing.message_post(
+                    body=self.env._(
+                        "Left out of the feed to Amazon (see the Compliance "
+                        "page; an Amazon manager may override with a reason): "
+                        "%(line)s",
+                        line=listing._amazon_blocked_line(errors),
+                    )
+                )
+            entries = [entry for entry in entries if entry[0] not in blocked]
         return super()._submit(account, marketplace, entries, kind=kind)

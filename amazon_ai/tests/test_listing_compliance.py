@@ -116,28 +116,60 @@ class TestListingCompliance(ListingCase):
         self.assertEqual(listing.amazon_compliance_state, "error")
 
         # The create wizard's feed: one clean product and one with the
-        # claim; the feed is refused as a whole, nothing reaches Amazon.
+        # claim; the clean one goes, the other is left out with its reason.
         good = self.make_product("CMP-3", EANS[3])
         bad = self.make_product(
             "CMP-4", "4006381333948", description_sale="Antibacterial lunch box."
         )
         wizard = self.wizard(good | bad)
         with Recorder("create_feed") as feeds:
+            wizard.action_submit_feed()
+        self.env.invalidate_all()
+        # Bug caught: one bad listing refusing (or letting through) the
+        # whole feed.
+        self.assertEqual(len(feeds.calls), 1)
+        sent = self.env["amazon.listing.feed"].search(
+            [("listing_ids", "in", self.listings(good | bad).ids)]
+        )
+        self.assertEqual(len(sent), 1)
+        self.assertEqual(sent.listing_ids, self.listings(good))
+        parked = self.listings(bad)
+        self.assertEqual(len(parked), 1)
+        self.assertNotEqual(parked.state, "sending")
+        self.assertFalse(parked.feed_id)
+        said = parked.message_ids.filtered(lambda m: "Left out of the feed" in m.body)
+        self.assertEqual(len(said), 1)
+        self.assertIn("CMP-4", said.body)
+        self.assertEqual(len(self.findings(parked, "claim.pesticide")), 1)
+
+        # A feed of blocked listings only is refused as a whole, saying why.
+        with Recorder("create_feed") as feeds:
             try:
-                wizard.action_submit_feed()
+                entry = (parked, parked._feed_message(), {})
+                self.env["amazon.listing.feed"]._submit(self.account, self.us, [entry])
             except UserError as exc:
                 self.assertIn("CMP-4", str(exc))
             else:
-                self.fail("a feed with a compliance error was sent")
-        self.env.invalidate_all()
+                self.fail("a feed of blocked listings only was sent")
         self.assertFalse(feeds.calls)
-        self.assertFalse(
-            self.env["amazon.listing.feed"].search(
-                [("listing_ids", "in", self.listings(good | bad).ids)]
-            )
-        )
-        self.assertIsNone(self.at_amazon("CMP-3"))
-        self.assertIsNone(self.at_amazon("CMP-4"))
+
+    def test_a_bulk_edit_holds_back_a_blocked_listing_and_sends_the_rest(self):
+        clean = self.generated("CMP-B1", "4006381333962", "A fresh lunch box.")
+        blocked = self.generated("CMP-B2", "4006381333979", GERMS)
+        Bulk = self.env["amazon.listing.bulk.edit"]
+        wizard = Bulk.browse(Bulk._open_for(clean | blocked)["res_id"])
+        color = wizard.attribute_ids.filtered(lambda a: a.name == "color")
+        self.assertEqual(len(color), 1)
+        wizard.write({"attribute_id": color.id, "value_text": "Forest green"})
+        with Recorder("create_feed") as feeds:
+            wizard.action_submit()
+        self.env.invalidate_all()
+        # Bugs caught: the gate refusing the whole bulk edit for one listing,
+        # and the wizard calling a held-back listing "sent".
+        self.assertEqual(len(feeds.calls), 1)
+        self.assertEqual(wizard.feed_ids.listing_ids, clean)
+        states = {line.listing_id: line.state for line in wizard.line_ids}
+        self.assertEqual(states, {clean: "sent", blocked: "held"})
 
     def test_the_wizard_shows_each_listings_findings_before_submission(self):
         good = self.make_product("CMP-5", EANS[0])

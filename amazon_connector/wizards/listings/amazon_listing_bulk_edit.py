@@ -30,6 +30,7 @@ PLAN_STATES = [
     ("invalid", "Invalid"),
     ("busy", "Being sent"),
     ("sent", "Sent in the feed"),
+    ("held", "Held back"),
 ]
 RESULTS = [
     ("waiting", "Amazon is processing the feed"),
@@ -371,10 +372,25 @@ class AmazonListingBulkEdit(models.TransientModel):
                     marketplace,
                     [(Listing.browse(i), message, sent) for i, message, sent in chunk],
                 )
-        sent_ids = {i for entries in groups.values() for i, _m, _s in entries}
+        # What the feeds hold, not what was handed to them: the feed path may
+        # hold a listing back (amazon_ai's compliance gate does, with its
+        # reason in the listing's chatter) and send the rest.
+        sent_ids = set(feeds.listing_ids.ids)
+        handed = {i for entries in groups.values() for i, _m, _s in entries}
         for line in self.line_ids:
             if line.listing_id.id in sent_ids:
                 line.state = "sent"
+            elif line.listing_id.id in handed:
+                line.write(
+                    {
+                        "state": "held",
+                        "message": self.env._(
+                            "Listing %(sku)s was held back from the feed: its "
+                            "chatter says why.",
+                            sku=line.listing_id.sku,
+                        ),
+                    }
+                )
             elif line.listing_id.id in busy:
                 line.write(
                     {
