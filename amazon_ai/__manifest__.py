@@ -22,6 +22,9 @@
         # automated shipment (issue 20, item 4)
         "data/amazon_auto_ship_cron.xml",
         "views/auto_ship_views.xml",
+        # listing copy proposals (issue 21, item 3)
+        "security/listing_copy_security.xml",
+        "views/listing_copy_views.xml",
     ],
     "assets": {
         "web.assets_tests": ["amazon_ai/static/tests/tours/*.js"],

@@ -100,15 +100,18 @@ def _contains_words(text, words):
 
 
 def _sound_text(product, limits):
-    """The product's description without the sentences the engine refuses
-    (a seller's "money back guarantee" is neither copied into a bullet nor
-    mined as a keyword)."""
-    kept = []
+    """``(text, removed)``: the product's description without the sentences
+    the engine refuses (a seller's "money back guarantee" is neither copied
+    into a bullet nor mined as a keyword), and what was left out."""
+    kept, removed = [], []
     for sentence in _sentences(product.get("description")):
         found = _check({"description": sentence}, product, limits)
-        if not any(f.severity == ERROR for f in found):
+        errors = [f for f in found if f.severity == ERROR]
+        if errors:
+            removed.append((DESCRIPTION, errors[0].rule, sentence))
+        else:
             kept.append(sentence)
-    return " ".join(kept)
+    return " ".join(kept), removed
 
 
 # --- title ----------------------------------------------------------------------
@@ -445,7 +448,8 @@ def propose(product, limits=None):
     "search_terms", "keywords", "findings", "removed"}``, every text passing
     the rule engine without error."""
     limits = dict(limits or {})
-    product = dict(product, description=_sound_text(product, limits))
+    description, left_out = _sound_text(product, limits)
+    product = dict(product, description=description)
     title_limit = min(
         limits.get("title_max_length") or text_rules.TITLE_MAX_LENGTH,
         text_rules.TITLE_MAX_LENGTH,
@@ -489,7 +493,7 @@ def propose(product, limits=None):
         "search_terms": listing["search_terms"],
         "keywords": keywords,
         "findings": findings,
-        "removed": removed,
+        "removed": left_out + removed,
     }
 
 

@@ -16,3 +16,8 @@ from . import sale_order_recommendation
 
 # automated shipment and the To ship list (issue 20, items 4 and 5)
 from . import stock_picking_auto_ship
+
+# listing copy proposals (issue 21, item 3)
+from . import amazon_listing_proposal
+from . import amazon_listing_copy
+from . import amazon_account_copy_llm

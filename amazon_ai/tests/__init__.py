@@ -6,3 +6,4 @@ from . import test_translations
 from . import test_account_units
 from . import test_fulfilment_recommendation
 from . import test_auto_ship
+from . import test_listing_copy
