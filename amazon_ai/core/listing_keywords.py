@@ -20,6 +20,7 @@ Deterministic: the same texts give the same keywords (YAKE is statistics
 only; ties are broken by the phrase).
 """
 
+import functools
 import re
 
 import yake
@@ -90,15 +91,21 @@ def _clean(text):
     return re.sub(r"\s+", " ", text).strip()
 
 
+@functools.lru_cache(maxsize=256)
 def _ranked(text, top):
-    """``[(phrase, score)]`` best (lowest YAKE score) first, ties by phrase."""
+    """``[(phrase, score)]`` best (lowest YAKE score) first, ties by phrase.
+
+    Cached: proposing copy for many listings of one product type reads the
+    same catalogue text each time (a pure function: same text, same list)."""
     text = _clean(text)
     if not text:
-        return []
+        return ()
     found = _extractor(top).extract_keywords(text)
-    return sorted(
-        ((phrase.strip(), round(float(score), 9)) for phrase, score in found),
-        key=lambda item: (item[1], item[0].casefold()),
+    return tuple(
+        sorted(
+            ((phrase.strip(), round(float(score), 9)) for phrase, score in found),
+            key=lambda item: (item[1], item[0].casefold()),
+        )
     )
 
 
