@@ -5,12 +5,13 @@ An OpenAI-compatible chat completions endpoint (the seller's own Ollama
 server, for example). Set by administrators with two-factor authentication
 only, audited like the account's other URLs; its API key is a vault secret
 (``amazon.pii.vault.store_secrets``). The host must be one the server's
-configuration file names (``amazon_llm_endpoint_hosts``), or a loopback host
-when the configuration allows local endpoints (``amazon_allow_local_endpoints``,
-tests and demo): nothing an administrator types in the UI can send product
-data to another host. Calls go through the connector's one outbound function
-(``outbound_post``: TLS 1.2+, no proxy, no redirects, timeouts, the host
-allow-list).
+configuration file names (``amazon_llm_endpoint_hosts``; https, or plain http
+on a loopback host it names, such as an Ollama beside Odoo), or any loopback
+host when the configuration allows local endpoints
+(``amazon_allow_local_endpoints``, tests and demo): nothing an administrator
+types in the UI can send product data to another host. Calls go through the
+connector's one outbound function (``outbound_post``: TLS 1.2+, no proxy, no
+redirects, timeouts, the host allow-list).
 """
 
 import re
@@ -54,10 +55,13 @@ def check_llm_url(url, allow_local, hosts):
             f"{WHAT} URL refused: no user or password in the URL", operation="config"
         )
     if is_loopback(host):
-        if not allow_local:
+        # An Ollama on the Odoo server itself: named in the configuration
+        # file, or the tests' and demo's switch for local endpoints.
+        if not (allow_local or host in hosts):
             raise PermanentError(
                 f"{WHAT} URL refused: a local (loopback) host is allowed only when "
-                "the server's configuration file enables local endpoints",
+                f"the server's configuration file names it ({LLM_HOSTS_OPTION}) "
+                "or enables local endpoints",
                 operation="config",
             )
     elif host not in hosts:

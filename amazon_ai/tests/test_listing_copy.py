@@ -293,6 +293,18 @@ class TestCopyEndpoint(CopyCase):
             self.assertRaises(ValidationError),
         ):
             self.configure()
+        # An Ollama beside Odoo, named by the configuration file: accepted
+        # without the tests' switch for local endpoints.
+        with (
+            patch.object(
+                amazon_account_copy_llm, "local_endpoints_allowed", lambda: False
+            ),
+            patch.dict(
+                amazon_account_copy_llm.config.options,
+                {"amazon_llm_endpoint_hosts": "127.0.0.1"},
+            ),
+        ):
+            self.configure()
         # Named by the configuration file: accepted at save; and checked
         # again at use, when the configuration no longer names it.
         with patch.dict(
