@@ -14,20 +14,24 @@ connector's one outbound function (``outbound_post``: TLS 1.2+, no proxy, no
 redirects, timeouts, the host allow-list).
 """
 
+import logging
 import re
 from urllib.parse import urlsplit
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import config
 
-from odoo.addons.amazon_connector.core.spapi import PermanentError
+from odoo.addons.amazon_connector.core.spapi import PermanentError, SPAPIError
 from odoo.addons.amazon_connector.core.spapi.endpoints import check_url, is_loopback
 from odoo.addons.amazon_connector.core.spapi.transport import outbound_post
 from odoo.addons.amazon_connector.models.accounts.amazon_account_endpoints import (
     local_endpoints_allowed,
 )
 
+from ..core import listing_llm
+
+_logger = logging.getLogger(__name__)
 LLM_HOSTS_OPTION = "amazon_llm_endpoint_hosts"
 LLM_KEY = "copy_llm_key"
 LLM_TIMEOUT = 120.0  # a local model may take a minute to write a listing
@@ -183,3 +187,43 @@ class AmazonAccount(models.Model):
             "api_key": key.get(LLM_KEY),
             "post": post,
         }
+
+    def _copy_llm_propose(self, product, limits):
+        """A proposal from this account's endpoint, or a UserError saying why
+        not (never the URL or the key)."""
+        self.ensure_one()
+        try:
+            config = self.sudo()._copy_llm_config()
+        except SPAPIError as exc:  # the host is no longer allowed
+            raise UserError(
+                self.env._(
+                    "The language model endpoint is not used: %(error)s",
+                    error=exc.message,
+                )
+            ) from None
+        if not config:
+            raise UserError(
+                self.env._(
+                    "No language model endpoint is configured for %(account)s: "
+                    "an administrator sets it on the account's Listings tab.",
+                    account=self.name,
+                )
+            )
+        try:
+            return listing_llm.propose(product, limits, **config)
+        except SPAPIError as exc:
+            _logger.info("Copy endpoint of account %s failed: %s", self.id, exc.message)
+            raise UserError(
+                self.env._(
+                    "The language model endpoint did not answer: %(error)s",
+                    error=exc.message,
+                )
+            ) from None
+        except listing_llm.AnswerError as exc:
+            raise UserError(
+                self.env._(
+                    "The language model's answer is not a listing proposal "
+                    "(%(error)s); nothing was proposed.",
+                    error=str(exc),
+                )
+            ) from None

@@ -2,19 +2,14 @@
 generator (the local one, or the administrator's language model endpoint),
 the proposal stored beside the current text, accepted field by field."""
 
-import logging
-
 from odoo import fields, models
 from odoo.exceptions import UserError
 from odoo.tools import html2plaintext
 
-from odoo.addons.amazon_connector.core.spapi import SPAPIError
-
-from ..core import listing_copy, listing_llm
+from ..core import listing_copy
 from ..core.listing_rules import limits_from_schema
 from .amazon_listing_proposal import FIELDS, PROPOSAL_KEYS
 
-_logger = logging.getLogger(__name__)
 MAX_CATALOGUE_LISTINGS = 50
 TEXT_ATTRIBUTES = (
     "item_name",
@@ -211,66 +206,3 @@ class AmazonListing(models.Model):
     def action_view_copy_proposals(self):
         self.ensure_one()
         return self.proposal_ids._action_open(listing=self)
-
-
-class AmazonListingProposalOpen(models.Model):
-    _inherit = "amazon.listing.proposal"
-
-    def _action_open(self, listing=None):
-        action = {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Copy proposals"),
-            "res_model": "amazon.listing.proposal",
-            "view_mode": "list,form",
-            "domain": [("listing_id", "=", listing.id)]
-            if listing
-            else [("id", "in", self.ids)],
-            "context": {"default_listing_id": listing.id} if listing else {},
-        }
-        if len(self) == 1 and not listing:
-            action.update(view_mode="form", res_id=self.id)
-        return action
-
-
-class AmazonAccount(models.Model):
-    _inherit = "amazon.account"
-
-    def _copy_llm_propose(self, product, limits):
-        """A proposal from this account's endpoint, or a UserError saying why
-        not (never the URL or the key)."""
-        self.ensure_one()
-        try:
-            config = self.sudo()._copy_llm_config()
-        except SPAPIError as exc:  # the host is no longer allowed
-            raise UserError(
-                self.env._(
-                    "The language model endpoint is not used: %(error)s",
-                    error=exc.message,
-                )
-            ) from None
-        if not config:
-            raise UserError(
-                self.env._(
-                    "No language model endpoint is configured for %(account)s: "
-                    "an administrator sets it on the account's Listings tab.",
-                    account=self.name,
-                )
-            )
-        try:
-            return listing_llm.propose(product, limits, **config)
-        except SPAPIError as exc:
-            _logger.info("Copy endpoint of account %s failed: %s", self.id, exc.message)
-            raise UserError(
-                self.env._(
-                    "The language model endpoint did not answer: %(error)s",
-                    error=exc.message,
-                )
-            ) from None
-        except listing_llm.AnswerError as exc:
-            raise UserError(
-                self.env._(
-                    "The language model's answer is not a listing proposal "
-                    "(%(error)s); nothing was proposed.",
-                    error=str(exc),
-                )
-            ) from None

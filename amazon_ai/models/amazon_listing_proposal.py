@@ -224,6 +224,21 @@ class AmazonListingProposal(models.Model):
         )
         return True
 
+    def _action_open(self, listing=None):
+        action = {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Copy proposals"),
+            "res_model": "amazon.listing.proposal",
+            "view_mode": "list,form",
+            "domain": [("listing_id", "=", listing.id)]
+            if listing
+            else [("id", "in", self.ids)],
+            "context": {"default_listing_id": listing.id} if listing else {},
+        }
+        if len(self) == 1 and not listing:
+            action.update(view_mode="form", res_id=self.id)
+        return action
+
 
 class AmazonListingProposalLine(models.Model):
     _name = "amazon.listing.proposal.line"
