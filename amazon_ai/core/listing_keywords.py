@@ -18,6 +18,12 @@ forbids using one seller's data for another; ARCHITECTURE.md rule 5).
 
 Deterministic: the same texts give the same keywords (YAKE is statistics
 only; ties are broken by the phrase).
+
+Licence, to be decided before a release: the ``yake`` 0.7.3 wheel ships a
+LICENSE file granting the GNU AGPL-3.0 (or a commercial licence), while its
+PyPI metadata says "LGPLv3" and its classifier GPLv3; this suite is LGPL-3.
+This module is the only place that imports it, so a permissive extractor can
+replace it here alone (``_ranked`` is the whole interface).
 """
 
 import functools
