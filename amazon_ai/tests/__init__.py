@@ -7,3 +7,4 @@ from . import test_account_units
 from . import test_fulfilment_recommendation
 from . import test_auto_ship
 from . import test_listing_compliance
+from . import test_listing_copy

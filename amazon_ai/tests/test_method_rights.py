@@ -78,6 +78,14 @@ RIGHTS = {
     ("amazon.listing", "action_validate"): ("amazon", "listing", []),
     ("amazon.listing", "action_view_feed"): ("amazon", "listing", []),
     ("amazon.listing", "create"): ("amazon", None, ["listing_vals"]),
+    # listing copy (issue 21, item 3)
+    ("amazon.listing", "action_propose_copy"): ("amazon", "listing", []),
+    ("amazon.listing", "action_propose_copy_llm"): ("amazon", "listing", []),
+    ("amazon.listing", "action_accept_copy_proposals"): ("amazon", "listing", []),
+    ("amazon.listing", "action_view_copy_proposals"): ("amazon", "listing", []),
+    ("amazon.listing.proposal", "action_accept_all"): ("amazon", "proposal", []),
+    ("amazon.listing.proposal", "action_reject"): ("amazon", "proposal", []),
+    ("amazon.listing.proposal.line", "action_accept"): ("amazon", "proposal_line", []),
     ("amazon.listing", "write"): ("amazon", "listing", [{"sku": "OTHER-SKU"}]),
     # listing compliance (issue 21, item 2)
     ("amazon.listing", "action_amazon_check_compliance"): ("amazon", "listing", []),
@@ -311,6 +319,21 @@ class TestMethodRights(TransactionCase):
         feed = env["amazon.listing.feed"].create(
             {"account_id": account.id, "marketplace_id": us.id}
         )
+        proposal = env["amazon.listing.proposal"].create(
+            {
+                "listing_id": listing.id,
+                "generator": "local",
+                "line_ids": [
+                    Command.create(
+                        {
+                            "field": "item_name",
+                            "current_text": "A",
+                            "proposed_text": "B",
+                        }
+                    )
+                ],
+            }
+        )
         listing_wizard = env["amazon.listing.wizard"].create(
             {
                 "product_ids": [Command.set(product.ids)],
@@ -364,6 +387,8 @@ class TestMethodRights(TransactionCase):
                 {"wizard_id": label_wizard.id, "rate_id": "R1", "carrier_id": "C1"}
             ),
             "listing": listing,
+            "proposal": proposal,
+            "proposal_line": proposal.line_ids,
             "feed": feed,
             "import": env["amazon.listing.import.wizard"].create(
                 {"account_id": account.id, "marketplace_id": us.id}

@@ -41,6 +41,7 @@ LABELS = {
     "refresh_token": "Seller authorization (refresh token)",
     "tracking_share_key": "Tracking provider API key",
     "risk_hash_key": "Risk model hash key",
+    "copy_llm_key": "Language model API key",
     "shipping_label": "Shipping label",
 }
 

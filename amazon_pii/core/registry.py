@@ -169,6 +169,7 @@ SECRETS = tuple(
         ("refresh_token", "seller authorization for the SP-API"),
         ("tracking_share_key", "API key of the seller's tracking provider"),
         ("risk_hash_key", "key of the risk model's buyer and address hashes"),
+        ("copy_llm_key", "API key of the seller's language model endpoint"),
     )
 )
 
