@@ -29,3 +29,4 @@ from . import test_to_ship
 from . import test_fba_stock
 from . import test_mcf
 from . import test_mcf_rule
+from . import test_listing_families
