@@ -7,13 +7,17 @@ import base64
 import io
 import json
 
+from lxml import etree
 from PIL import Image
 
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 from odoo.tools.misc import verify_limited_field_access_token
 
+from odoo.addons.amazon_pii.tests.common import new_test_user
+
 from .test_listings import COMMON, ListingCase, Recorder
+from .test_screens import ScreensCase
 
 APPAREL = "SANDBOX_APPAREL"  # the sandbox's PRODUCT schema plus size
 # What a parent needs besides its template's data (Amazon's rules when no
@@ -263,3 +267,64 @@ class TestListingFamilies(ListingCase):
             )
         main = held["main_product_image_locator"][0]["media_location"]
         self.assertIn(f"/web/image/product.product/{product.id}/", main)
+
+
+@tagged("post_install", "-at_install")
+class TestFamilyScreens(ScreensCase):
+    def test_parent_form_lists_its_children_and_a_child_names_its_parent(self):
+        family = {
+            "parentage_level": [
+                {"marketplace_id": self.us.amazon_id, "value": "parent"}
+            ],
+            "variation_theme": [{"name": "COLOR"}],
+        }
+        parent = self.listing("SCR-PARENT", attributes=family)
+        parent.offer_id.product_id = False  # a parent sells nothing
+        child = self.listing(
+            "SCR-RED",
+            attributes={
+                **family,
+                "parentage_level": [
+                    {"marketplace_id": self.us.amazon_id, "value": "child"}
+                ],
+                "child_parent_sku_relationship": [
+                    {
+                        "marketplace_id": self.us.amazon_id,
+                        "child_relationship_type": "variation",
+                        "parent_sku": "SCR-PARENT",
+                    }
+                ],
+            },
+        )
+        child._link_families()
+        self.assertEqual(child.parent_id, parent)
+        arch = etree.fromstring(
+            self.env["amazon.listing"]
+            .with_user(self.user)
+            .get_views([(False, "form")])["views"]["form"]["arch"]
+        )
+        pages = arch.xpath("//page[@name='family']")
+        self.assertEqual(len(pages), 1)
+        self.assertTrue(pages[0].xpath("field[@name='child_ids']"))
+        # Bug caught: a parent opened without its children (or a single
+        # listing with an empty family tab).
+        with Form(parent.with_user(self.user)) as form:
+            self.assertEqual(form.parentage, "parent")
+            self.assertEqual(len(form.child_ids), 1)
+            self.assertEqual(form.child_ids._records[0]["sku"], "SCR-RED")
+        with Form(child.with_user(self.user)) as form:
+            self.assertEqual(form.parent_id, parent)
+
+    def test_amazon_tab_with_extra_images_for_amazon_users_only(self):
+        def arch(user):
+            return etree.fromstring(
+                self.env["product.template"]
+                .with_user(user)
+                .get_views([(False, "form")])["views"]["form"]["arch"]
+            )
+
+        self.assertTrue(arch(self.user).xpath("//field[@name='amazon_image_ids']"))
+        clerk = new_test_user(
+            self.env, login="family_clerk", groups="sales_team.group_sale_salesman"
+        )
+        self.assertFalse(arch(clerk).xpath("//field[@name='amazon_image_ids']"))
