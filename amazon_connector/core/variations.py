@@ -76,6 +76,16 @@ def theme_attributes(theme, properties):
     return found
 
 
+def theme_axes(schema):
+    """The attributes the schema's fillable themes vary on, sorted: what an
+    Odoo attribute may be named after for a family of this product type."""
+    properties = (schema or {}).get("properties") or {}
+    found = set()
+    for theme in allowed_themes(schema):
+        found.update(theme_attributes(theme, properties) or ())
+    return sorted(found)
+
+
 def amazon_attribute(odoo_name, properties):
     """The schema attribute an Odoo attribute (``Size``, ``Colour``) stands
     for, by name: lower case, spaces as underscores, British spellings

@@ -61,6 +61,13 @@ def test_theme_tokens_name_the_attributes(apparel):
     assert variations.theme_attributes("SIZE_NAME/STYLE_NAME", props) is None
 
 
+def test_theme_axes_are_what_a_family_can_vary_on(schema, apparel):
+    # PRODUCT's only fillable axes (it lacks size, style, pattern...).
+    assert "size" not in variations.theme_axes(schema)
+    assert "color" in variations.theme_axes(schema)
+    assert variations.theme_axes(apparel) == ["color", "size"]
+
+
 def test_theme_follows_the_template_order_then_the_schema(apparel):
     assert variations.choose_theme(apparel, ["size", "color"]) == (
         "SIZE/COLOR",

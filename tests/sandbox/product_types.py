@@ -24,7 +24,8 @@ from .documents import PTD_DIR
 
 PRODUCT_TYPES = {
     "PRODUCT": "Product",
-    "SANDBOX_APPAREL": "Apparel (sandbox: Amazon's PRODUCT schema plus size)",
+    # Not "product" in the label: a keyword search for PRODUCT finds PRODUCT.
+    "SANDBOX_APPAREL": "Apparel (sandbox schema with a size attribute)",
 }
 # Theme tokens and the attribute holding their values (Amazon's naming: the
 # token in lower case, without its _NAME suffix).

@@ -10,7 +10,7 @@ from ...core import variations
 
 
 class AmazonListingFamily(models.Model):
-    _inherit = "amazon.listing"
+    _inherit = "amazon.listing"  # pylint: disable=consider-merging-classes-inherited
 
     parentage = fields.Selection(
         [("parent", "Variation parent"), ("child", "Variation child")],

@@ -7,7 +7,7 @@ from odoo import models
 
 
 class AmazonListingImages(models.Model):
-    _inherit = "amazon.listing"
+    _inherit = "amazon.listing"  # pylint: disable=consider-merging-classes-inherited
 
     def _amazon_listing_images(self):
         """``[(amazon_attribute, image_bytes)]`` for this listing, the main

@@ -40,7 +40,7 @@ class AmazonProductImage(models.Model):
 
 
 class ProductTemplateAmazonImages(models.Model):
-    _inherit = "product.template"
+    _inherit = "product.template"  # pylint: disable=consider-merging-classes-inherited
 
     amazon_image_ids = fields.One2many(
         "amazon.product.image", "product_tmpl_id", "Extra images for Amazon"
@@ -54,7 +54,7 @@ class ProductTemplateAmazonImages(models.Model):
 
 
 class ProductProductAmazonImages(models.Model):
-    _inherit = "product.product"
+    _inherit = "product.product"  # pylint: disable=consider-merging-classes-inherited
 
     def _amazon_image_records(self):
         """``[(record, field)]`` of this variant's images, main first, at most

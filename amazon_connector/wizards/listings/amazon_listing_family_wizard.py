@@ -30,7 +30,7 @@ class AmazonListingWizardFamilies(models.TransientModel):
 
     @api.model
     def _keep_image_urls(self, existing, generated):
-        super()._keep_image_urls(existing, generated)
+        result = super()._keep_image_urls(existing, generated)
         # The extra images' URLs roll their tokens too.
         for name, values in generated.items():
             if not name.startswith("other_product_image_locator_"):
@@ -41,6 +41,7 @@ class AmazonListingWizardFamilies(models.TransientModel):
             new = values[0].get("media_location", "")
             if old.split("&access_token=")[0] == new.split("&access_token=")[0]:
                 values[0]["media_location"] = old
+        return result
 
     # -- families ------------------------------------------------------------------
     def _family_templates(self):
@@ -99,13 +100,14 @@ class AmazonListingWizardFamilies(models.TransientModel):
         return plan
 
     def _no_theme_message(self, template, attribute):
-        themes = variations.allowed_themes(self._definition().schema)
-        hint = ", ".join(themes[:12]) + (", ..." if len(themes) > 12 else "")
+        # Amazon's attribute names, not its (often 1,000+) theme names: what
+        # the seller can rename an Odoo attribute to.
+        hint = ", ".join(variations.theme_axes(self._definition().schema)) or "-"
         if attribute:
             return self.env._(
                 "No variation theme of product type %(type)s fits %(template)s: "
                 "its attribute %(attribute)s has no Amazon attribute of that name "
-                "in the product type. Themes allowed: %(themes)s.",
+                "in the product type. Its variation themes vary on: %(themes)s.",
                 type=self.product_type,
                 template=template.display_name,
                 attribute=attribute.name,
@@ -113,7 +115,8 @@ class AmazonListingWizardFamilies(models.TransientModel):
             )
         return self.env._(
             "No variation theme of product type %(type)s fits %(template)s, "
-            "which varies on %(attributes)s. Themes allowed: %(themes)s.",
+            "which varies on %(attributes)s. Its variation themes vary on: "
+            "%(themes)s (one theme must cover exactly the attributes varied on).",
             type=self.product_type,
             template=template.display_name,
             attributes=", ".join(
