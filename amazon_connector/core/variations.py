@@ -55,14 +55,22 @@ def allowed_themes(schema):
     return list(name.get("enum") or ())
 
 
+def _is_text(prop):
+    """An attribute whose value is one text (``color``, ``size``): what an
+    Odoo attribute value can fill; a measure (``item_weight``: value and
+    unit) cannot."""
+    value = (((prop or {}).get("items") or {}).get("properties") or {}).get("value")
+    return isinstance(value, dict) and value.get("type") == "string"
+
+
 def token_attribute(token, properties):
-    """The listing attribute holding a theme token's values, else ``None``."""
+    """The text attribute holding a theme token's values, else ``None``."""
     base = token.strip().lower()
     for suffix in TOKEN_SUFFIXES:
         if suffix and not base.endswith(suffix):
             continue
         name = base[: len(base) - len(suffix)] if suffix else base
-        if name in properties:
+        if name in properties and _is_text(properties[name]):
             return name
     return None
 
@@ -77,8 +85,8 @@ def theme_attributes(theme, properties):
 
 
 def theme_axes(schema):
-    """The attributes the schema's fillable themes vary on, sorted: what an
-    Odoo attribute may be named after for a family of this product type."""
+    """The text attributes the schema's themes vary on, sorted: what an Odoo
+    attribute may be named after for a family of this product type."""
     properties = (schema or {}).get("properties") or {}
     found = set()
     for theme in allowed_themes(schema):
@@ -92,7 +100,7 @@ def amazon_attribute(odoo_name, properties):
     mapped; ``None`` when the schema has no such attribute."""
     name = re.sub(r"[^a-z0-9]+", "_", (odoo_name or "").strip().lower()).strip("_")
     name = SYNONYMS.get(name, name)
-    return name if name in properties else None
+    return name if name in properties and _is_text(properties[name]) else None
 
 
 def choose_theme(schema, attributes):

@@ -62,9 +62,10 @@ def test_theme_tokens_name_the_attributes(apparel):
 
 
 def test_theme_axes_are_what_a_family_can_vary_on(schema, apparel):
-    # PRODUCT's only fillable axes (it lacks size, style, pattern...).
-    assert "size" not in variations.theme_axes(schema)
-    assert "color" in variations.theme_axes(schema)
+    # PRODUCT's only text axis: it lacks size, style, pattern..., and its
+    # item_weight (ITEM_WEIGHT themes) is a measure no Odoo value fills.
+    assert variations.theme_axes(schema) == ["color"]
+    assert variations.amazon_attribute("Item weight", schema["properties"]) is None
     assert variations.theme_axes(apparel) == ["color", "size"]
 
 
