@@ -39,6 +39,7 @@
         "views/erasure/amazon_erase_views.xml",
         "views/orders/sale_order_amazon_actions_views.xml",
         "views/listings/product_amazon_listings_views.xml",
+        "views/listings/amazon_listing_family_views.xml",
         "data/amazon_fba_stock_cron.xml",
         "views/fulfilment/amazon_fba_stock_views.xml",
         "report/report_deliveryslip.xml",

@@ -25,10 +25,16 @@ def route(state, request):
 
 
 def _schema(name):
-    path = PTD_DIR / name
-    if name not in ("PRODUCT.json", "meta-schema.json") or not path.is_file():
+    from .product_types import schema_bytes  # it reads PTD_DIR from here
+
+    if name == "meta-schema.json":
+        path = PTD_DIR / name
+        data = path.read_bytes() if path.is_file() else None
+    else:
+        data = schema_bytes(name.removesuffix(".json"))
+    if data is None:
         return Reply(404, b"", content_type="application/xml")
-    return Reply(200, path.read_bytes())
+    return Reply(200, data)
 
 
 def _document(state, request, doc_id):

@@ -6,3 +6,5 @@ from . import amazon_listing_push
 from . import amazon_listing_import
 from . import product_amazon_listings
 from . import amazon_listing_images
+from . import amazon_product_image
+from . import amazon_listing_family

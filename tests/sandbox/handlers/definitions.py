@@ -1,13 +1,15 @@
 """Product Type Definitions API 2020-09-01. PRODUCT is served from Amazon's
-real schema in ../shared/amazon/ptd, behind a presigned-URL lookalike."""
+real schema in ../shared/amazon/ptd, SANDBOX_APPAREL from a copy of it with a
+size attribute (see product_types.py), behind a presigned-URL lookalike."""
 
 import hashlib
 
+from .. import product_types
 from ..documents import PTD_DIR
 from ..errors import ApiError
 from ..messages import Reply
 
-PRODUCT_TYPES = {"PRODUCT": "Product"}
+PRODUCT_TYPES = product_types.PRODUCT_TYPES
 
 
 def _checksum(name):
@@ -15,11 +17,11 @@ def _checksum(name):
     return hashlib.md5(data, usedforsecurity=False).hexdigest()
 
 
-def _version(state):
+def _version(state, product_type="PRODUCT"):
     """The schema's version; each /_sandbox/product-types/release makes a new
     one (same content), as Amazon's weekly releases do."""
     path = PTD_DIR / "PRODUCT.json"
-    base = "U" + (_checksum("PRODUCT.json")[:11] if path.is_file() else "0")
+    base = "U" + (product_types.checksum(product_type)[:11] if path.is_file() else "0")
     releases = getattr(state, "product_type_releases", 0)
     return base + f".{releases}" if releases > 0 else base
 
@@ -40,7 +42,7 @@ def search_definitions(ctx, values):
 
 def get_definition(ctx, values):
     product_type = values["productType"]
-    if product_type not in PRODUCT_TYPES or not (PTD_DIR / "PRODUCT.json").is_file():
+    if product_types.schema_bytes(product_type) is None:
         raise ApiError(
             404, "NOT_FOUND", f"Product type '{product_type}' was not found.", ""
         )
@@ -55,10 +57,10 @@ def get_definition(ctx, values):
         },
         "schema": {
             "link": {
-                "resource": ctx.state.sign("/_sandbox/schemas/PRODUCT.json"),
+                "resource": ctx.state.sign(f"/_sandbox/schemas/{product_type}.json"),
                 "verb": "GET",
             },
-            "checksum": _checksum("PRODUCT.json"),
+            "checksum": product_types.checksum(product_type),
         },
         "requirements": values.get("requirements", "LISTING"),
         "requirementsEnforced": values.get("requirementsEnforced", "ENFORCED"),
@@ -81,7 +83,7 @@ def get_definition(ctx, values):
         "productType": product_type,
         "displayName": PRODUCT_TYPES[product_type],
         "productTypeVersion": {
-            "version": _version(ctx.state),
+            "version": _version(ctx.state, product_type),
             "latest": True,
             "releaseCandidate": False,
         },

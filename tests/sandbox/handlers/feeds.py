@@ -13,6 +13,7 @@ from jsonschema import Draft7Validator
 from ..dataset import iso
 from ..errors import ApiError, invalid_input
 from ..messages import Reply
+from ..product_types import family_issues
 from . import listings
 
 REPORT_SCHEMA = "schemas/feeds/listings-feed-processing-report-schema-v2.json"
@@ -273,7 +274,11 @@ def _apply(ctx, feed, message, operation, key):
         for patch in message.get("patches") or ():
             listings.apply_patch(attributes, patch)
         requirements = "LISTING_OFFER_ONLY"
-    issues = listings.issues_for(product_type, attributes, requirements, marketplace)
+    # Messages are applied in order: a parent earlier in the feed is known
+    # to its children further down, as at Amazon.
+    issues = listings.issues_for(
+        product_type, attributes, requirements, marketplace
+    ) + family_issues(stores.listings, ctx.seller, attributes, marketplace)
     if any(i["severity"] == "ERROR" for i in issues):
         return issues
     now = iso(ctx.now)

@@ -1,30 +1,28 @@
 """Listings Items API 2021-08-01: get, put, patch, delete, search.
 
-PRODUCT submissions are checked against Amazon's real PRODUCT schema
-(draft 2019-09, from ../shared/amazon/ptd) so issues look like Amazon's;
-other product types are accepted as they are.
+Submissions of the product types the sandbox serves (PRODUCT: Amazon's real
+schema, draft 2019-09, from ../shared/amazon/ptd; SANDBOX_APPAREL: derived
+from it, see product_types.py) are checked against their schema so issues
+look like Amazon's, and variation children against their family; other
+product types are accepted as they are.
 """
 
 import copy
-import json
 import uuid
 from functools import lru_cache
 
 from jsonschema import Draft201909Validator
 
-from .. import pagination
+from .. import pagination, product_types
 from ..dataset import iso
-from ..documents import PTD_DIR
 from ..errors import ApiError
 from ..messages import Reply
 
 
-@lru_cache(maxsize=1)
-def _product_validator():
-    path = PTD_DIR / "PRODUCT.json"
-    if not path.is_file():
-        return None
-    return Draft201909Validator(json.loads(path.read_text(encoding="utf-8")))
+@lru_cache(maxsize=4)
+def _product_validator(product_type="PRODUCT"):
+    schema = product_types.schema(product_type)
+    return Draft201909Validator(schema) if schema is not None else None
 
 
 # Keys that tell an attribute's values apart when its schema names none.
@@ -38,10 +36,10 @@ FALLBACK_SELECTORS = (
 
 @lru_cache(maxsize=1)
 def _schema_selectors():
-    path = PTD_DIR / "PRODUCT.json"
-    if not path.is_file():
+    schema = product_types.schema("SANDBOX_APPAREL")  # PRODUCT's, plus size
+    if schema is None:
         return {}
-    properties = json.loads(path.read_text(encoding="utf-8")).get("properties", {})
+    properties = schema.get("properties", {})
     return {
         name: tuple(spec["selectors"])
         for name, spec in properties.items()
@@ -72,7 +70,11 @@ def _own(ctx, seller_id):
 
 
 def issues_for(product_type, attributes, requirements, marketplace):
-    validator = _product_validator() if product_type == "PRODUCT" else None
+    validator = (
+        _product_validator(product_type)
+        if product_type in product_types.PRODUCT_TYPES
+        else None
+    )
     if validator is None or requirements == "LISTING_OFFER_ONLY":
         return []
     issues = []
@@ -111,7 +113,7 @@ def _submission(sku, status, issues, included, identifiers):
     return reply
 
 
-def _item_view(listing, included, marketplace):
+def _item_view(listing, included, marketplace, listings=None, seller=None):
     included = included or ["summaries"]
     item = {"sku": listing["sku"]}
     if "summaries" in included:
@@ -167,7 +169,9 @@ def _item_view(listing, included, marketplace):
     if "procurement" in included:
         item["procurement"] = []
     if "relationships" in included:
-        item["relationships"] = []
+        item["relationships"] = product_types.relationships(
+            listings or {}, seller, listing, marketplace
+        )
     return item
 
 
@@ -183,7 +187,14 @@ def get_listings_item(ctx, values):
     if listing is None:
         raise ApiError(404, "NOT_FOUND", f"SKU '{values['sku']}' not found", "")
     marketplace = values["marketplaceIds"][0]
-    return Reply(200, _item_view(listing, values.get("includedData"), marketplace))
+    view = _item_view(
+        listing,
+        values.get("includedData"),
+        marketplace,
+        ctx.stores.listings,
+        ctx.seller,
+    )
+    return Reply(200, view)
 
 
 def put_listings_item(ctx, values):
@@ -192,6 +203,8 @@ def put_listings_item(ctx, values):
     marketplace = values["marketplaceIds"][0]
     issues = issues_for(
         body["productType"], body["attributes"], body.get("requirements"), marketplace
+    ) + product_types.family_issues(
+        ctx.stores.listings, ctx.seller, body["attributes"], marketplace
     )
     preview = values.get("mode") == "VALIDATION_PREVIEW"
     included = values.get("includedData")
@@ -290,7 +303,11 @@ def patch_listings_item(ctx, values):
             apply_patch(attributes, patch)
         # Amazon validates the merged listing, offer-only when the price changes.
         requirements = "LISTING_OFFER_ONLY"
-        issues = issues_for(body["productType"], attributes, requirements, marketplace)
+        issues = issues_for(
+            body["productType"], attributes, requirements, marketplace
+        ) + product_types.family_issues(
+            stores.listings, ctx.seller, attributes, marketplace
+        )
         identifiers = (
             [{"marketplaceId": marketplace, "asin": existing["asin"]}]
             if (existing.get("asin"))
@@ -351,7 +368,14 @@ def search_listings_items(ctx, values):
     body = {
         "numberOfResults": len(rows),
         "items": [
-            _item_view(r, values.get("includedData"), marketplace) for r in chunk
+            _item_view(
+                r,
+                values.get("includedData"),
+                marketplace,
+                ctx.stores.listings,
+                ctx.seller,
+            )
+            for r in chunk
         ],
     }
     pages = {}
