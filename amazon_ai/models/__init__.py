@@ -21,6 +21,7 @@ from . import stock_picking_auto_ship
 from . import amazon_listing_finding
 from . import amazon_listing_override
 from . import amazon_listing_compliance
+
 # listing copy proposals (issue 21, item 3)
 from . import amazon_listing_proposal
 from . import amazon_listing_copy
