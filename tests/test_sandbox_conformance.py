@@ -826,3 +826,72 @@ def test_no_reply_of_this_module_broke_the_model(sandbox):
     stats = sandbox.stats()
     assert stats["totals"]["calls"] > 50
     assert stats["totals"]["invalid_responses"] == 0, stats["invalidResponses"]
+
+
+def test_mcf_orders_draw_on_the_fba_pool(sandbox, sp):
+    """An MCF order holds its units reserved while Amazon processes it and
+    has taken them once shipped, as an Amazon order does; a cancelled one
+    gives them back. Compared with the pool of the dataset's own orders at
+    the same moment (MCF aside), so the clock's FBA orders do not count."""
+    mcf = "/fba/outbound/2020-07-01/fulfillmentOrders"
+    data = sandbox.dataset()
+
+    def difference():
+        now = sandbox.now()
+        plain = {r["sellerSku"]: r for r in fba.pool(data, US, now)}
+        served = {r["sellerSku"]: r for r in sandbox.fba_inventory(US)}
+        return {
+            sku: (
+                served[sku]["fulfillable"] - plain[sku]["fulfillable"],
+                served[sku]["pending"] - plain[sku]["pending"],
+            )
+            for sku in served
+            if served[sku] != plain[sku]
+        }
+
+    before = difference()  # other tests' MCF orders, if any
+    sku = next(
+        r["sellerSku"]
+        for r in sandbox.fba_inventory(US)
+        if r["known"] and r["fulfillable"] >= 5 and r["sellerSku"] not in before
+    )
+    address = {
+        "name": "Pool Test",
+        "addressLine1": "1 Test Street",
+        "city": "Seattle",
+        "stateOrRegion": "WA",
+        "postalCode": "98101",
+        "countryCode": "US",
+    }
+    for order_id in ("POOL-MCF-1", "POOL-MCF-2"):
+        item = {"sellerSku": sku, "sellerFulfillmentOrderItemId": "1", "quantity": 2}
+        order = {
+            "marketplaceId": US,
+            "sellerFulfillmentOrderId": order_id,
+            "displayableOrderId": order_id,
+            "displayableOrderDate": "2026-11-01T00:00:00Z",
+            "displayableOrderComment": "pool",
+            "shippingSpeedCategory": "Standard",
+            "destinationAddress": address,
+            "items": [item],
+        }
+        assert sp.call("POST", mcf, json=order).status_code == 200
+    # Both open: 4 units out of fulfillable, reserved for the orders.
+    assert difference()[sku] == (-4, 4)
+    assert sp.call("PUT", mcf + "/POOL-MCF-2/cancel").status_code == 200
+    assert difference()[sku] == (-2, 2)
+    sandbox.advance_clock(13 * 3600)  # past the sandbox's shipping time
+    # Shipped: gone from the pool, no longer reserved.
+    assert difference()[sku] == (-2, 0)
+    # getInventorySummaries serves the same numbers as the test endpoint.
+    body = sp.get(
+        "/fba/inventory/v1/summaries",
+        granularityType="Marketplace",
+        granularityId=US,
+        marketplaceIds=US,
+        details="true",
+        sellerSku=sku,
+    ).json()
+    [summary] = body["payload"]["inventorySummaries"]
+    [row] = [r for r in sandbox.fba_inventory(US) if r["sellerSku"] == sku]
+    assert summary["inventoryDetails"]["fulfillableQuantity"] == row["fulfillable"]

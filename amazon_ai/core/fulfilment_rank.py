@@ -20,7 +20,7 @@ Reasons are ``(code, params)`` pairs: the Odoo layer words them (and
 translates); ``reason_text`` gives the English.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import combinations, product
 
@@ -358,7 +358,50 @@ def recommend(order, sources, rates_for, risk_model=None, mcf_for=None):
                 if option:
                     spares.append(option)
         runner = min(spares, key=Option.sort_key) if spares else None
+    if choice is not None and runner is not None:
+        runner = replace(runner, reasons=why_lost(choice, runner) + runner.reasons)
     return Recommendation(choice, runner, tuple(options), tuple(problems))
+
+
+def why_lost(choice, runner):
+    """Why ``runner`` ranks after ``choice``, as reasons (first the one that
+    decided): it misses the promise the choice meets, its late risk is
+    higher, it costs more, it arrives later; equal on all of these, the
+    tie-break. Compared as the ranking compares (expected cost first), so a
+    dearer runner-up that is also riskier says both."""
+    reasons = []
+    if choice.promise_met and not runner.promise_met:
+        reasons.append(("lost_promise", {}))
+    if runner.late_risk > choice.late_risk + 0.005:
+        reasons.append(
+            (
+                "lost_risk",
+                {
+                    "risk": round(100 * runner.late_risk),
+                    "choice_risk": round(100 * choice.late_risk),
+                },
+            )
+        )
+    if runner.currency == choice.currency and runner.cost > choice.cost + 0.005:
+        reasons.append(
+            (
+                "lost_cost",
+                {
+                    "more": f"{runner.cost - choice.cost:.2f}",
+                    "currency": runner.currency,
+                },
+            )
+        )
+    if (
+        runner.delivery_date
+        and choice.delivery_date
+        and runner.delivery_date > choice.delivery_date
+    ):
+        days = (runner.delivery_date - choice.delivery_date).total_seconds() / 86400.0
+        reasons.append(("lost_later", {"days": round(days, 1)}))
+    if not reasons:
+        reasons.append(("lost_tie", {}))
+    return tuple(reasons)
 
 
 def _splits(order, own, rates, risk_model, problems):
@@ -439,6 +482,12 @@ REASONS_EN = {
     "rates_unavailable": "No rates for {place}: {why}",
     "mcf_unavailable": "No MCF option: {why}",
     "no_stock": "No warehouse or FBA stock holds every unit of the order.",
+    "lost_promise": "Lost: it arrives after the date Amazon promised the buyer.",
+    "lost_risk": "Lost: higher late risk ({risk}% against {choice_risk}%).",
+    "lost_cost": "Lost: dearer by {more} {currency}.",
+    "lost_later": "Lost: arrives {days} day(s) later.",
+    "lost_tie": "Lost: same cost, date and risk; the choice comes first by "
+    "source and carrier.",
 }
 
 

@@ -1,11 +1,11 @@
 import logging
 
-from markupsafe import Markup, escape
-
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from odoo.addons.amazon_pii.core.work import BUSY
+
+from .model_card import card_html
 
 _logger = logging.getLogger(__name__)
 
@@ -109,52 +109,37 @@ class AmazonAccount(models.Model):
 
 
 def _card_html(env, card):
-    """The model card as a page a seller can read."""
+    """The risk model card as a page a seller can read."""
     _ = env._
     data = card.get("data_used") or {}
-    dates = data.get("date_range") or [None, None]
-    rows = [
-        (_("Purpose"), card.get("purpose")),
-        (_("Data used"), data.get("source")),
-        (_("Fields"), ", ".join(data.get("fields") or ())),
-        (
-            _("Date range"),
-            _("%(start)s to %(end)s", start=dates[0], end=dates[1])
-            if dates[0]
-            else _("no history yet"),
-        ),
-        (_("Marketplaces"), ", ".join(data.get("marketplaces") or ())),
-        (_("Personal data"), data.get("personal_data")),
-        (_("Method"), card.get("method")),
-        (_("Features"), ", ".join(card.get("features") or ())),
-        (_("Orders learned from"), card.get("number_of_orders")),
-        (_("Last training"), card.get("last_training") or _("never: rules only")),
-        (
-            _("Data freshness"),
-            _("%(days)s days since the newest order", days=card["data_freshness_days"])
-            if card.get("data_freshness_days") is not None
-            else "-",
-        ),
-        (
-            _("Levels"),
-            _(
-                "medium from %(medium)s, high from %(high)s",
-                medium=(card.get("levels") or {}).get("medium"),
-                high=(card.get("levels") or {}).get("high"),
+    levels = card.get("levels") or {}
+    return card_html(
+        env,
+        card,
+        [
+            (_("Features"), ", ".join(card.get("features") or ())),
+            (_("Orders learned from"), card.get("number_of_orders")),
+            (_("Last training"), card.get("last_training") or _("never: rules only")),
+            (
+                _("Data freshness"),
+                _(
+                    "%(days)s days since the newest order",
+                    days=card["data_freshness_days"],
+                )
+                if card.get("data_freshness_days") is not None
+                else "-",
             ),
-        ),
-    ]
-    body = Markup("").join(
-        Markup("<tr><th>%s</th><td>%s</td></tr>")
-        % (label, value if value is not None else "-")
-        for label, value in rows
-    )
-    limits = Markup("").join(
-        Markup("<li>%s</li>") % limit for limit in card.get("known_limits") or ()
-    )
-    return Markup(
-        '<table class="table table-sm o_amazon_risk_card">%s</table>'
-    ) % body + Markup("<p><strong>%s</strong></p><ul>%s</ul>") % (
-        escape(_("Known limits")),
-        limits,
+            (
+                _("Levels"),
+                _(
+                    "medium from %(medium)s, high from %(high)s",
+                    medium=levels.get("medium"),
+                    high=levels.get("high"),
+                ),
+            ),
+        ],
+        "o_amazon_risk_card",
+        after_data=[
+            (_("Marketplaces"), ", ".join(data.get("marketplaces") or ())),
+        ],
     )

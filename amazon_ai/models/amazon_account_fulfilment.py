@@ -1,11 +1,11 @@
 import logging
 
-from markupsafe import Markup, escape
-
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from odoo.addons.amazon_pii.core.work import BUSY
+
+from .model_card import card_html
 
 _logger = logging.getLogger(__name__)
 
@@ -106,36 +106,14 @@ class AmazonAccount(models.Model):
 def _fulfil_card_html(env, card):
     """The fulfilment model card as a page a seller can read."""
     _ = env._
-    data = card.get("data_used") or {}
-    dates = data.get("date_range") or [None, None]
-    rows = [
-        (_("Purpose"), card.get("purpose")),
-        (_("Data used"), data.get("source")),
-        (_("Fields"), ", ".join(data.get("fields") or ())),
-        (
-            _("Date range"),
-            _("%(start)s to %(end)s", start=dates[0], end=dates[1])
-            if dates[0]
-            else _("no history yet"),
-        ),
-        (_("Personal data"), data.get("personal_data")),
-        (_("Method"), card.get("method")),
-        (_("Ranking"), card.get("ranking")),
-        (_("Shipments learned from"), card.get("number_of_shipments")),
-        (_("Of which late"), card.get("late_shipments")),
-        (_("Last training"), card.get("last_training") or _("never: rules only")),
-    ]
-    body = Markup("").join(
-        Markup("<tr><th>%s</th><td>%s</td></tr>")
-        % (label, value if value is not None else "-")
-        for label, value in rows
-    )
-    limits = Markup("").join(
-        Markup("<li>%s</li>") % limit for limit in card.get("known_limits") or ()
-    )
-    return Markup(
-        '<table class="table table-sm o_amazon_fulfil_card">%s</table>'
-    ) % body + Markup("<p><strong>%s</strong></p><ul>%s</ul>") % (
-        escape(_("Known limits")),
-        limits,
+    return card_html(
+        env,
+        card,
+        [
+            (_("Ranking"), card.get("ranking")),
+            (_("Shipments learned from"), card.get("number_of_shipments")),
+            (_("Of which late"), card.get("late_shipments")),
+            (_("Last training"), card.get("last_training") or _("never: rules only")),
+        ],
+        "o_amazon_fulfil_card",
     )

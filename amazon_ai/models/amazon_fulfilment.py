@@ -242,49 +242,39 @@ class AmazonFulfilment(models.AbstractModel):
             .search([("company_id", "=", picking.company_id.id)])
             - fba
         )
-        sources = []
-        for warehouse in warehouses.sorted("id"):
+
+        def source(warehouse, key, kind):
+            """The warehouse as a source when it holds any of the units."""
             stock = {
-                key: moves[key]
+                item: moves[item]
                 .product_id.with_context(warehouse_id=warehouse.id)
                 .qty_available
-                for key in lines
+                for item in lines
             }
-            if any(stock.values()):
-                sources.append(
-                    Source(
-                        key=f"wh:{warehouse.id}",
-                        kind="warehouse",
-                        name=warehouse.name,
-                        stock=stock,
-                        warehouse_id=warehouse.id,
-                    )
-                )
-        mine = account.fba_warehouse_id
-        if mine:
-            stock = {
-                key: moves[key]
-                .product_id.with_context(warehouse_id=mine.id)
-                .qty_available
-                for key in lines
-            }
-            if any(stock.values()):
-                sources.append(
-                    Source(
-                        key="mcf",
-                        kind="mcf",
-                        name=mine.name,
-                        stock=stock,
-                        warehouse_id=mine.id,
-                    )
-                )
-        return sources
+            if not any(stock.values()):
+                return None
+            return Source(
+                key=key,
+                kind=kind,
+                name=warehouse.name,
+                stock=stock,
+                warehouse_id=warehouse.id,
+            )
+
+        sources = [
+            source(warehouse, f"wh:{warehouse.id}", "warehouse")
+            for warehouse in warehouses.sorted("id")
+        ]
+        if account.fba_warehouse_id:
+            sources.append(source(account.fba_warehouse_id, "mcf", "mcf"))
+        return [s for s in sources if s]
 
     def _parcel(self, account, order, wanted, moves):
-        """One parcel for ``wanted`` (``{Amazon item: units}``): the goods'
-        weight plus the account's default box; its dimensions are the
-        box's. RatesUnavailable (said plainly) when a weight or the box is
-        missing: a guessed parcel would be priced wrong."""
+        """One parcel for ``wanted`` (``{Amazon item: units}``) in the
+        account's default box, built as a label's parcel is
+        (``amazon.shipment._parcel``). RatesUnavailable (said plainly) when
+        a weight or the box is missing: a guessed parcel would be priced
+        wrong."""
         box = account.package_type_id
         if not box or not (box.packaging_length and box.width and box.height):
             raise RatesUnavailable(
@@ -293,14 +283,10 @@ class AmazonFulfilment(models.AbstractModel):
                     "(Amazon account > Shipping)"
                 )
             )
-        Template = self.env["product.template"]
-        weight_uom = Template._get_weight_uom_id_from_ir_config_parameter()
-        length_uom = Template._get_length_uom_id_from_ir_config_parameter()
-        kg, cm = self.env.ref("uom.product_uom_kgm"), self.env.ref("uom.product_uom_cm")
-        weight, value, items = box.base_weight, 0.0, []
+        contents = []
         for key, qty in sorted(wanted.items()):
             move = moves[key]
-            product, line = move.product_id, move.sale_line_id
+            product = move.product_id
             if not product.weight:
                 raise RatesUnavailable(
                     self.env._(
@@ -308,21 +294,11 @@ class AmazonFulfilment(models.AbstractModel):
                         product=product.display_name,
                     )
                 )
-            weight += product.weight * qty
-            sold = product.uom_id._compute_quantity(qty, line.product_uom)
-            items.append((key, sold, line.price_unit))
-            value += line.price_unit * sold
-        return shipping.Parcel(
-            reference="1",
-            weight_kg=weight_uom._compute_quantity(weight, kg, round=False),
-            length_cm=length_uom._compute_quantity(
-                box.packaging_length, cm, round=False
-            ),
-            width_cm=length_uom._compute_quantity(box.width, cm, round=False),
-            height_cm=length_uom._compute_quantity(box.height, cm, round=False),
-            value=round(value, 2),
-            currency=order.currency_id.name,
-            items=tuple(items),
+            contents.append(
+                (move, product.uom_id._compute_quantity(qty, move.product_uom))
+            )
+        return self.env["amazon.shipment"]._parcel(
+            "1", contents, box, order.currency_id.name
         )
 
     def _rates(self, account, order, source, wanted, moves, client_box):

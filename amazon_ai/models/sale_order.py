@@ -61,19 +61,25 @@ class SaleOrder(models.Model):
 
     def action_amazon_risk_card(self):
         """How the score was made: the account's model card."""
+        return self._amazon_model_card(
+            self.env._("Order risk model card"),
+            "amazon_ai.amazon_account_risk_card_form",
+        )
+
+    def _amazon_model_card(self, title, view_xmlid):
+        """The order's account shown in the model card form ``view_xmlid``
+        (one card per AI output: risk, fulfilment), to Amazon users."""
         self.ensure_one()
         self.env["amazon.account"].check_access("read")  # Amazon users
         if not self.amazon_account_id:
             raise UserError(self.env._("This is not an Amazon order."))
         return {
             "type": "ir.actions.act_window",
-            "name": self.env._("Order risk model card"),
+            "name": title,
             "res_model": "amazon.account",
             "res_id": self.amazon_account_id.id,
             "view_mode": "form",
-            "views": [
-                [self.env.ref("amazon_ai.amazon_account_risk_card_form").id, "form"]
-            ],
+            "views": [[self.env.ref(view_xmlid).id, "form"]],
             "target": "new",
         }
 

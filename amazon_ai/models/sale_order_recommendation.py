@@ -24,7 +24,7 @@ class SaleOrder(models.Model):
         "Expected delivery", compute="_compute_amazon_rec"
     )
     amazon_rec_late_risk = fields.Float(
-        "Late risk", compute="_compute_amazon_rec", digits=(3, 2)
+        "Late delivery risk", compute="_compute_amazon_rec", digits=(3, 2)
     )
     amazon_rec_confidence = fields.Float(
         "Confidence", compute="_compute_amazon_rec", digits=(3, 2)
@@ -80,21 +80,7 @@ class SaleOrder(models.Model):
 
     def action_amazon_recommendation_card(self):
         """How the recommendation is made: the account's model card."""
-        self.ensure_one()
-        self.env["amazon.account"].check_access("read")  # Amazon users
-        if not self.amazon_account_id:
-            raise UserError(self.env._("This is not an Amazon order."))
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Fulfilment recommendation model card"),
-            "res_model": "amazon.account",
-            "res_id": self.amazon_account_id.id,
-            "view_mode": "form",
-            "views": [
-                [
-                    self.env.ref("amazon_ai.amazon_account_fulfil_card_form").id,
-                    "form",
-                ]
-            ],
-            "target": "new",
-        }
+        return self._amazon_model_card(
+            self.env._("Fulfilment recommendation model card"),
+            "amazon_ai.amazon_account_fulfil_card_form",
+        )

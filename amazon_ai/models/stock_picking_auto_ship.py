@@ -14,7 +14,7 @@ one ``amazon.work._send``), so the label lands in the vault as always.
 import logging
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 
 from odoo.addons.amazon_connector.core import ship_batch, shipping
 
@@ -24,7 +24,6 @@ _logger = logging.getLogger(__name__)
 
 BATCH = 20
 LABEL_KINDS = ("warehouse",)  # our own parcel from one warehouse
-AUTO_FIELDS = {"amazon_auto_ship_state", "amazon_auto_ship_reason"}
 
 
 class AmazonAccount(models.Model):
@@ -69,13 +68,12 @@ class StockPicking(models.Model):
         "Automated shipment: why", readonly=True, copy=False
     )
 
-    def write(self, vals):
-        # The automation's own record of what it did: not a person's to edit.
-        if not self.env.su and AUTO_FIELDS & set(vals):
-            raise AccessError(
-                self.env._("Automated shipment decisions are recorded, not edited.")
-            )
-        return super().write(vals)
+    @api.model
+    def _amazon_automation_fields(self):
+        return {
+            **super()._amazon_automation_fields(),
+            "amazon_auto_ship_state": "amazon_auto_ship_reason",
+        }
 
     def _amazon_rec_store(self, outcome):
         """A new recommendation is a new decision to make."""
@@ -117,11 +115,8 @@ class StockPicking(models.Model):
 
     @api.model
     def _cron_amazon_auto_ship(self):
-        due = self.search(self._amazon_auto_ship_due(), limit=BATCH, order="id")
-        for picking in due:
-            picking._amazon_auto_ship()
-        self.env["ir.cron"]._notify_progress(
-            done=len(due), remaining=self.search_count(self._amazon_auto_ship_due())
+        self._amazon_automation_cron(
+            self._amazon_auto_ship_due(), lambda p: p._amazon_auto_ship(), BATCH
         )
 
     def _amazon_auto_ship(self):
@@ -130,6 +125,10 @@ class StockPicking(models.Model):
         self.ensure_one()
         account = self.sale_id.amazon_account_id.sudo()
         rec = self._amazon_recommendation()
+        if rec and rec.get("cost") is not None:
+            cost = self._amazon_auto_ship_in_cap(rec["cost"], rec.get("currency"))
+            if cost is not None:  # else decide_label refuses: other currency
+                rec = {**rec, "cost": cost, "currency": self._amazon_cap_currency()}
         decision = auto_ship.decide_label(
             rec,
             enabled=account.auto_ship_labels,
@@ -187,23 +186,68 @@ class StockPicking(models.Model):
         if rate is None:
             return auto_ship.Decision(False, "gone", {"service": rec["service"]})
         cap = account.auto_ship_max_cost
-        if float(rate.price) > cap:
-            # The price moved since the recommendation.
+        cost = self._amazon_auto_ship_in_cap(float(rate.price), rate.currency)
+        if cost is None:
+            return auto_ship.Decision(
+                False,
+                auto_ship.CURRENCY,
+                {"currency": rate.currency, "cap": self._amazon_cap_currency()},
+            )
+        if cost > cap:
+            # The price moved since the recommendation (or the rate of
+            # exchange did).
             return auto_ship.Decision(
                 False,
                 auto_ship.OVER_CAP,
-                {"cost": float(rate.price), "cap": cap, "currency": rate.currency},
+                {"cost": cost, "cap": cap, "currency": self._amazon_cap_currency()},
             )
         # The recommendation's service, from the same choice the batch makes.
         rate = ship_batch.pick_rate([rate], None, label_format)
         shipment._buy_label(self, token, rate, label_format)
         return f"{rate.service_name} {rate.price} {rate.currency}"
 
+    def _amazon_cap_currency(self):
+        return self.sale_id.amazon_account_id.sudo().auto_ship_currency_id.name
+
+    def _amazon_auto_ship_in_cap(self, amount, currency_name):
+        """``amount`` in ``currency_name`` (Amazon's ISO code) converted into
+        the cap's currency at Odoo's rate of today, or None when Odoo has
+        no rate for that currency: a cap compared with a number in another
+        currency would let a label costing several times the cap through
+        (or stop a cheap one)."""
+        account = self.sale_id.amazon_account_id.sudo()
+        cap = account.auto_ship_currency_id
+        if currency_name == cap.name:
+            return amount
+        company = account.company_id
+        currency = (
+            self.env["res.currency"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("name", "=", currency_name)], limit=1)
+        )
+        today = fields.Date.context_today(self)
+        rated = (
+            self.env["res.currency.rate"]
+            .sudo()
+            .search_count(
+                [
+                    ("currency_id", "=", currency.id),
+                    ("company_id", "in", [company.id, False]),
+                    ("name", "<=", today),
+                ],
+                limit=1,
+            )
+        )
+        if not currency or not rated:
+            # Odoo would convert at 1:1 without a rate: refuse instead.
+            return None
+        return currency._convert(amount, cap, company, today, round=False)
+
     def _amazon_auto_ship_record(self, state, decision, detail=None):
         """The decision on the delivery (field and chatter), committed in a
         unit of its own: a purchase changed the delivery in other
         transactions."""
-        picking_id = self.id
         why = self._amazon_auto_ship_words(decision)
         if detail and state == "bought":
             body = self.env._(
@@ -221,26 +265,12 @@ class StockPicking(models.Model):
                 "Automated shipment: no label bought because %(why)s", why=why
             )
 
-        def record(env):
-            picking = env["stock.picking"].browse(picking_id)
-            picking.sudo().write(
-                {
-                    "amazon_auto_ship_state": state,
-                    "amazon_auto_ship_reason": body[:250],
-                }
-            )
-            picking.message_post(body=body)
-
-        self.env["amazon.work"]._run(record)
-        self.env.invalidate_all()
+        self._amazon_automation_record("amazon_auto_ship_state", state, body)
         return state == "bought"
 
     def _amazon_auto_ship_words(self, decision):
         _ = self.env._
-        v = {
-            key: round(value, 2) if isinstance(value, float) else value
-            for key, value in decision.values.items()
-        }
+        v = self._amazon_decision_values(decision)
         reason = decision.reason
         if reason == auto_ship.BUY:
             return _(
@@ -266,7 +296,8 @@ class StockPicking(models.Model):
             return _("the recommendation has no cost to check against the cap.")
         if reason == auto_ship.CURRENCY:
             return _(
-                "its cost is in %(currency)s, the cap in %(cap)s.",
+                "its cost is in %(currency)s, the cap in %(cap)s, and Odoo has "
+                "no exchange rate for %(currency)s (Accounting > Currencies).",
                 **v,
             )
         if reason == auto_ship.OVER_CAP:

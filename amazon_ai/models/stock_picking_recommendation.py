@@ -44,7 +44,7 @@ class StockPicking(models.Model):
     )
     amazon_rec_summary = fields.Char("Recommended", readonly=True, copy=False)
     amazon_rec_late_risk = fields.Float(
-        "Late risk", readonly=True, copy=False, digits=(3, 2)
+        "Late delivery risk", readonly=True, copy=False, digits=(3, 2)
     )
     amazon_rec_confidence = fields.Float(
         "Confidence", readonly=True, copy=False, digits=(3, 2)
@@ -197,6 +197,21 @@ class StockPicking(models.Model):
             return _("No MCF option: %(why)s", **p)
         if code == "no_stock":
             return _("No warehouse or FBA stock holds every unit of the order.")
+        if code == "lost_promise":
+            return _("Lost: it arrives after the date Amazon promised the buyer.")
+        if code == "lost_risk":
+            return _(
+                "Lost: higher late risk (%(risk)s%% against %(choice_risk)s%%).", **p
+            )
+        if code == "lost_cost":
+            return _("Lost: dearer by %(more)s %(currency)s.", **p)
+        if code == "lost_later":
+            return _("Lost: arrives %(days)s day(s) later.", **p)
+        if code == "lost_tie":
+            return _(
+                "Lost: same cost, date and risk; the choice comes first by "
+                "source and carrier."
+            )
         return code
 
     # -- actions -------------------------------------------------------------------

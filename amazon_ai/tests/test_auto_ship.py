@@ -200,3 +200,43 @@ class TestAutoShip(SandboxCase):
                 break
         self.assertEqual(picking.amazon_auto_ship_state, "bought")
         self.assertEqual(len(self.labels(picking)), 1)
+
+    def ship_from_canada(self):
+        """The warehouse ships from Canada from now on: Amazon's fresh rates
+        come in Canadian dollars, the cap stays in the company's dollars."""
+        self.assertEqual(self.account.auto_ship_currency_id.name, "USD")
+        self.env.company.partner_id.write(
+            {
+                "street": "1 Depot Road",
+                "city": "Toronto",
+                "zip": "M5V 2T6",
+                "state_id": self.env.ref("base.state_ca_on").id,
+                "country_id": self.env.ref("base.ca").id,
+            }
+        )
+        cad = self.env.ref("base.CAD")
+        cad.active = True
+        self.env["res.currency.rate"].search([("currency_id", "=", cad.id)]).unlink()
+        return cad
+
+    def test_a_fresh_rate_in_another_currency_is_converted_before_the_cap(self):
+        picking, rec = self.to_ship()
+        self.assertEqual(rec["currency"], "USD")
+        cad = self.ship_from_canada()
+        # 1 USD = 0.5 CAD: a label of rec["cost"] CAD costs twice as many USD.
+        self.env["res.currency.rate"].create(
+            {"currency_id": cad.id, "rate": 0.5, "company_id": self.env.company.id}
+        )
+        self.automate(rec)  # cap: rec["cost"] + 1 (USD)
+        # Catches the fresh rate's amount compared with the cap as if it
+        # were in the cap's currency (the same figure in CAD is under it).
+        self.assert_not_bought(picking, "over the cap")
+        cost = round(rec["cost"] * 2, 2)
+        self.assertIn(f"{cost} USD", picking.amazon_auto_ship_reason)
+
+    def test_a_fresh_rate_in_a_currency_without_a_rate_is_refused(self):
+        picking, rec = self.to_ship()
+        self.ship_from_canada()
+        self.automate(rec)
+        # Catches Odoo's silent 1:1 conversion of a currency without a rate.
+        self.assert_not_bought(picking, "no exchange rate for CAD")

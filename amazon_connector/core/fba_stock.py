@@ -102,22 +102,42 @@ def rows(pages):
     return found, problems
 
 
-def on_hand_by_product(found, product_of):
-    """``{product: units}``: the units on Amazon's shelves for sale, summed per
-    product (two SKUs of one product share its stock); rows whose
+def on_hand_by_product(found, product_of, held=None):
+    """``{product: units}`` the FBA location must hold: per product (two
+    SKUs of one product share its stock), the fulfillable units plus the
+    larger of Amazon's units reserved for customer orders
+    (pendingCustomerOrderQuantity) and ``held[product]``, the units Odoo's
+    own open FBA deliveries still take from the location. Rows whose
     ``product_of(sku)`` is falsy are left out (the caller reports them).
 
-    Fulfillable units plus those Amazon reserves for customer orders not yet
-    shipped: Odoo holds those orders as open FBA deliveries reserving the
-    same units, and their validation takes them off when Amazon ships. With
-    fulfillable alone, every open order would be counted twice (once by
-    Amazon, once by Odoo's reservation) and its shipment would take the
-    units off a second time. Units Amazon moves between its centres or
-    cannot sell are not for sale: left out, shown on the FBA stock list."""
-    totals = {}
+    Why not fulfillable alone: an order's units leave fulfillable when it is
+    placed, but leave Odoo's location only when its delivery is validated;
+    every open order would be booked off twice. Why the larger of the two
+    counts: an order's units change state at Amazon and in Odoo at
+    different times, and either side may be ahead when the stock is read:
+
+    - placed at Amazon, not imported yet: Amazon reserves the units, Odoo
+      has no delivery; Amazon's count covers them, and the import later
+      adds a delivery that reserves them, moving nothing;
+    - shipped by Amazon, its delivery not validated yet: Amazon no longer
+      counts them, Odoo's open delivery still holds them; Odoo's count
+      covers them, and the validation takes them off once, as it should.
+
+    Taking either count alone would book the units off (or back) at the
+    read and again when the other side catches up: adjustments that cancel
+    out an hour later. An order both placed and shipped between two order
+    syncs is in neither count: the caller validates what Amazon shipped
+    before reading (the order sync runs first). Units Amazon moves between
+    its centres or cannot sell are not for sale: left out, shown on the FBA
+    stock list."""
+    held = held or {}
+    fulfillable, pending = {}, {}
     for item in found:
         product = product_of(item.sku)
         if product:
-            units = item.fulfillable + item.pending_orders
-            totals[product] = totals.get(product, 0) + units
-    return totals
+            fulfillable[product] = fulfillable.get(product, 0) + item.fulfillable
+            pending[product] = pending.get(product, 0) + item.pending_orders
+    return {
+        product: units + max(pending[product], held.get(product, 0))
+        for product, units in fulfillable.items()
+    }

@@ -27,6 +27,7 @@ from . import test_status_notes
 from . import test_label_void
 from . import test_to_ship
 from . import test_fba_stock
+from . import test_fba_stock_between_syncs
 from . import test_mcf
 from . import test_mcf_rule
 from . import test_mcf_attempts

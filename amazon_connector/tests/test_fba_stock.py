@@ -165,6 +165,11 @@ class TestFbaStockSync(SandboxCase):
             self.assertNotIn(sku + ":", alert.note)
 
     def test_second_sync_after_the_clock_moves_logs_the_differences(self):
+        # Without the order sync (off on the account), Odoo never learns of
+        # the FBA orders: what Amazon shipped meanwhile is a difference only
+        # the read can book. (With it on, the read first validates their
+        # deliveries: test_fba_stock_between_syncs.)
+        self.account.sync_orders = False
         before, _unknown = self.truth()
         self.sync_stock()
         first = self.adjustments()
@@ -307,3 +312,23 @@ class TestFbaStockSync(SandboxCase):
         # Recovered: the alert is done, not left open.
         self.assertFalse(self.alerts("fba_stock"))
         self.assertEqual(self.alerts("fba_stock", done=True), alert)
+
+    def test_fba_locations_say_their_region_and_account(self):
+        # Catches FBA, FBA1, FBA2...: locations a clerk cannot tell apart.
+        names = {
+            account.region: account.fba_location_id.complete_name
+            for account in self.accounts
+        }
+        self.assertEqual(
+            names,
+            {
+                "na": "FBANA/Sandbox seller",
+                "eu": "FBAEU/Sandbox seller EU",
+                "fe": "FBAFE/Sandbox seller FE",
+            },
+        )
+        # A second account of a region (another seller) is numbered after.
+        other = self.make_account(
+            name="Second EU seller", region="eu", seller_id="A2OTHERSELLER"
+        )
+        self.assertEqual(other.fba_location_id.complete_name, "FBEU2/Second EU seller")

@@ -6,15 +6,18 @@ New flows add their invariants to ``assert_invariants``."""
 
 import math
 
+from odoo import Command
 from odoo.tests import tagged
 
 from odoo.addons.amazon_pii.tests.common import in_web_session, new_test_user
 
-from .common import SandboxCase, amazon_time
+from .common import SandboxCase, amazon_time, sandbox_module
 
 DAY = 86400
 BUFFER = 1
 STOCK = 40
+MCF_DAY = 2  # the day the web shop's order goes to Multi-Channel Fulfilment
+MCF_UNITS = 2
 
 
 @tagged("post_install", "-at_install")
@@ -111,10 +114,59 @@ class TestSellersWeek(SandboxCase):
                 wizard = self.env["amazon.label.wizard"].browse(action["res_id"])
                 wizard.with_user(self.clerk).rate_ids.sorted("price")[0].action_buy()
             self.assertEqual(open_[1].state, "done")
+        if day == MCF_DAY:
+            self.sell_through_mcf()
         self.env.flush_all()
         self.env["amazon.shipment"]._cron_confirm_shipments()
+        # Amazon ships the web shop's MCF order on its own clock.
+        self.env["stock.picking"]._cron_amazon_mcf_poll()
         self.env["amazon.listing"]._cron_push_offers()
         self.env.invalidate_all()
+
+    def sell_through_mcf(self):
+        """A web shop sale (a manual sale order, no Amazon order) whose
+        delivery the seller sends to Amazon Multi-Channel Fulfilment: Amazon
+        ships it from the FBA stock Odoo read."""
+        fba_stock = {
+            row["sellerSku"]: row["fulfillable"]
+            for row in self.sandbox.fba_inventory(self.us.amazon_id)
+            if row["known"]
+        }
+        sku = next(s for s, units in sorted(fba_stock.items()) if units >= MCF_UNITS)
+        customer = self.env["res.partner"].create(
+            {
+                "name": "Web Shop Customer",
+                "street": "1 Test Street",
+                "city": "Seattle",
+                "zip": "98101",
+                "country_id": self.env.ref("base.us").id,
+                "state_id": self.env.ref("base.state_us_48").id,
+            }
+        )
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": customer.id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": self.products[sku].id,
+                            "product_uom_qty": MCF_UNITS,
+                        }
+                    )
+                ],
+            }
+        )
+        order.action_confirm()
+        delivery = order.picking_ids
+        self.assertEqual(len(delivery), 1)
+        # The seller's clicks: Amazon's preview, then the speed it offers.
+        [row] = [r for r in delivery._amazon_mcf_preview() if r["speed"] == "Standard"]
+        self.assertTrue(row["fulfillable"], row)
+        self.assertTrue(
+            delivery._amazon_mcf_send("Standard", row["fee"], row["currency"])
+        )
+        self.mcf_delivery = delivery
+        self.mcf_sku = sku
 
     # -- the invariants ----------------------------------------------------------------
     def amazon_quantity(self, sku):
@@ -270,6 +322,20 @@ class TestSellersWeek(SandboxCase):
         self.assertTrue(shipped_here)
         self.assertTrue(shipped_elsewhere)
         self.assertTrue(shipped_with_label)
+        # The web shop's MCF order: Amazon shipped it, its delivery is done
+        # from the FBA location with Amazon's tracking number, and the FBA
+        # invariant held every day after (assert_fba_stock).
+        mcf = self.mcf_delivery
+        self.assertEqual(mcf.amazon_mcf_state, "shipped")
+        self.assertEqual(mcf.state, "done")
+        self.assertEqual(mcf.location_id, mcf.amazon_mcf_account_id.fba_location_id)
+        self.assertEqual(
+            mcf.carrier_tracking_ref,
+            sandbox_module("handlers.fulfillment")._tracking_number(
+                mcf.amazon_mcf_order_id
+            ),
+        )
+        self.assertEqual(sum(mcf.move_ids.mapped("quantity")), MCF_UNITS)
         # Every unit Amazon counts as shipped by the seller left the
         # warehouse once: Amazon's quantities fulfilled against Odoo's moves.
         shipped_by_amazon = {}

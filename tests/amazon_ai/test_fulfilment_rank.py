@@ -310,3 +310,43 @@ def test_one_seller_only_and_state_round_trip():
     assert again.risk(**kwargs) == model.risk(**kwargs)
     with pytest.raises(NotOneSeller):
         LateRiskModel.from_state(model.state(), seller_id="S2")
+
+
+def lost(rec):
+    return [code for code, _params in rec.runner_up.reasons if code.startswith("lost")]
+
+
+def test_the_runner_up_says_why_it_lost():
+    # Dearer and later: both said, with the difference, before its own
+    # reasons. Catches a runner-up whose reasons only describe it (a clerk
+    # cannot tell why the choice beat it).
+    rates = table({"wh:1": [svc("UPS", "Ground", 5.0, 2), svc("DHL", "Exp", 7.5, 3)]})
+    rec = recommend(order(), [wh(1, A=1)], rates)
+    assert rec.runner_up.parts[0].service.service == "DHL Exp"
+    assert lost(rec) == ["lost_cost", "lost_later"]
+    assert rec.runner_up.reasons[0] == (
+        "lost_cost",
+        {"more": "2.50", "currency": "EUR"},
+    )
+    texts = [reason_text(c, p) for c, p in rec.runner_up.reasons]
+    assert texts[0] == "Lost: dearer by 2.50 EUR."
+    assert texts[1] == "Lost: arrives 1.0 day(s) later."
+    # The choice's own reasons say nothing of losing.
+    assert not [c for c, _p in rec.choice.reasons if c.startswith("lost")]
+
+
+def test_a_cheaper_runner_up_lost_on_the_promise():
+    rates = table({"wh:1": [svc("Post", "Eco", 3.0, 5), svc("UPS", "Ground", 5.5, 3)]})
+    rec = recommend(order(), [wh(1, A=5)], rates)
+    assert rec.runner_up.parts[0].service.service == "Post Eco"
+    # Later than the promise, riskier; never "dearer" (it is cheaper).
+    assert lost(rec)[:2] == ["lost_promise", "lost_risk"]
+    assert "lost_cost" not in lost(rec)
+
+
+def test_a_runner_up_equal_in_everything_lost_on_the_tie_break():
+    same = [svc("UPS", "Ground", 5.0, 2)]
+    rec = recommend(
+        order(), [wh(2, A=3), wh(1, A=3)], table({"wh:1": same, "wh:2": same})
+    )
+    assert lost(rec) == ["lost_tie"]

@@ -5,7 +5,7 @@ import json
 
 from . import documents, fba
 from .errors import error_body
-from .handlers import fulfillment
+from .handlers import fulfillment, inventory
 from .messages import Reply
 
 
@@ -41,8 +41,11 @@ def _fba_inventory(state, query):
     market = (query.get("marketplace") or [""])[-1]
     if seller not in state.seller_stores or market not in fba.REGIONS:
         return Reply(404, error_body("NotFound", "No such seller or marketplace"))
-    data = state.seller_stores[seller].data
-    return Reply(200, {"items": fba.pool(data, market, state.clock.now())})
+    stores = state.seller_stores[seller]
+    now = state.clock.now()
+    with state.lock:
+        orders = inventory.mcf_orders(stores, now)
+    return Reply(200, {"items": fba.pool(stores.data, market, now, orders)})
 
 
 def _mcf_damage(state, request):

@@ -11,6 +11,9 @@ As at Amazon, the units of an order placed but not yet shipped leave
 fulfillable for "reserved" (pendingCustomerOrderQuantity) until it ships or is
 cancelled, so a client that takes fulfillable alone for the units on the
 shelf counts an open order twice.
+Multi-Channel Fulfilment orders the seller sent (createFulfillmentOrder)
+draw on the same pool: reserved while Amazon processes them, gone once
+shipped, back when cancelled.
 Deterministic: the same dataset and clock give the same quantities.
 """
 
@@ -82,10 +85,31 @@ def _pending(data, region, now):
     return units
 
 
-def pool(data, marketplace, now):
+def pool(data, marketplace, now, mcf_orders=()):
     """``[row]`` of the region of ``marketplace`` at ``now`` (datetime or ISO
     text): sellerSku, asin, productName, known (a catalogue SKU) and the
-    quantities of Amazon's inventoryDetails, flat."""
+    quantities of Amazon's inventoryDetails, flat. ``mcf_orders``: the
+    seller's MCF orders not cancelled, ``(marketplace, [(sku, units)],
+    shipped)``: an open one holds its units reserved, a shipped one took
+    them."""
+    rows = _pool(data, marketplace, now)
+    region = REGIONS[marketplace]
+    by_sku = {row["sellerSku"]: row for row in rows}
+    for market, items, shipped in mcf_orders:
+        if REGIONS.get(market) != region:
+            continue
+        for sku, units in items:
+            row = by_sku.get(sku)
+            if row is None:
+                continue  # Amazon refused it at creation (no such SKU)
+            row["fulfillable"] -= units
+            if not shipped:
+                row["pending"] += units
+                row["reserved"] += units
+    return rows
+
+
+def _pool(data, marketplace, now):
     region = REGIONS[marketplace]
     stamp = now if isinstance(now, str) else iso(now)
     ever, by_now = _ordered(data, region), _shipped(data, region, stamp)

@@ -511,6 +511,11 @@ class AmazonAccount(models.Model):
         return result
 
     def _ensure_fba_warehouse(self):
+        """The account's FBA warehouse, named so that a clerk reading a
+        location or a transfer knows whose stock it is: its short code says
+        the region (FBANA, FBAEU, FBAFE: Odoo allows five characters, and
+        Amazon pools FBA stock per region), its stock location the account
+        ("FBAEU/<account>")."""
         Warehouse = self.env["stock.warehouse"].sudo()
         for account in self.filtered(lambda a: not a.fba_warehouse_id):
             codes = set(
@@ -518,10 +523,12 @@ class AmazonAccount(models.Model):
                 .search([("company_id", "=", account.company_id.id)])
                 .mapped("code")
             )
-            code = next(
-                c for c in (f"FBA{n or ''}" for n in range(100)) if c not in codes
-            )
-            account.fba_warehouse_id = Warehouse.create(
+            region = (account.region or "").upper()[:2]
+            # A second account of the region (another seller) numbered after.
+            candidates = [f"FBA{region}"] + [f"FB{region}{n}" for n in range(2, 10)]
+            candidates += [f"FBA{n or ''}" for n in range(100)]
+            code = next(c for c in candidates if c not in codes)
+            warehouse = Warehouse.create(
                 {
                     "name": self.env._("Amazon FBA (%(name)s)", name=account.name),
                     "code": code,
@@ -529,6 +536,8 @@ class AmazonAccount(models.Model):
                     "partner_id": account.company_id.partner_id.id,
                 }
             )
+            warehouse.lot_stock_id.name = account.name
+            account.fba_warehouse_id = warehouse
 
     def _ensure_cron(self):
         Cron = self.env["ir.cron"].sudo()

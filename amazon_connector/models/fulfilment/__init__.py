@@ -7,4 +7,5 @@ from . import stock_picking_to_ship
 from . import amazon_fba_stock
 from . import amazon_fba_stock_sync
 from . import stock_picking_mcf
+from . import stock_picking_automation
 from . import stock_picking_mcf_rule

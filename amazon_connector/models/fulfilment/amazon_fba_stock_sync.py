@@ -37,6 +37,7 @@ from odoo.addons.amazon_pii.core.work import BUSY
 
 from ...core import fba_stock
 from ...core.spapi import RetryableError, SPAPIError
+from .stock_picking_mcf import OPEN_STATES as MCF_OPEN_STATES
 
 _logger = logging.getLogger(__name__)
 
@@ -176,6 +177,7 @@ class AmazonAccount(models.Model):
         if self._fba_stock_step(_probe) is BUSY:
             return BUSY
         self._fba_stock_stamp("fba_stock_attempted_on")
+        self._fba_stock_orders_first()
         try:
             counts = self._fba_stock_run()
         except (SPAPIError, UserError) as exc:
@@ -185,6 +187,18 @@ class AmazonAccount(models.Model):
             self._fba_stock_stamp("fba_stock_synced_on")
         self.env.invalidate_all()
         return counts
+
+    def _fba_stock_orders_first(self):
+        """Bring the account's orders up to date before reading its stock:
+        deliveries of FBA orders Amazon shipped are validated and orders it
+        took are imported, so an order placed and shipped since the last
+        order sync is not booked off twice (once by the read, in neither of
+        the counts ``fba_stock.on_hand_by_product`` compares, then by its
+        validation). A busy or failing order sync (its own log says why)
+        leaves the read to that comparison, which covers every order Odoo
+        already knows."""
+        if self.active and self.sync_orders:
+            self.env["amazon.order.sync"].run(self)
 
     def _fba_stock_stamp(self, field):
         """Now on the account's ``field``, in a unit of its own without the
@@ -352,9 +366,36 @@ def _apply_rows(account, rows, mapping):
         else:
             Stock.create({"account_id": account.id, "seller_sku": row.sku, **vals})
     totals = fba_stock.on_hand_by_product(
-        rows, lambda sku: not mapping[sku][1] and mapping[sku][0]
+        rows,
+        lambda sku: not mapping[sku][1] and mapping[sku][0],
+        _held_by_open_deliveries(account, [m[0] for m in mapping.values()]),
     )
     _set_quantities(account, env["product.product"].browse(list(totals)), totals)
+
+
+def _held_by_open_deliveries(account, product_ids):
+    """``{product id: units}`` Odoo's open deliveries still take from the FBA
+    location for orders Amazon knows: Amazon orders' deliveries and those
+    sent to Multi-Channel Fulfilment. A delivery of the FBA warehouse that
+    Amazon was never asked to ship reserves nothing at Amazon: left out."""
+    moves = (
+        account.env["stock.move"]
+        .search(
+            [
+                ("product_id", "in", [p for p in product_ids if p]),
+                ("location_id", "child_of", account.fba_location_id.id),
+                ("state", "not in", ("draft", "done", "cancel")),
+                "|",
+                ("picking_id.sale_id.amazon_order_id", "!=", False),
+                ("picking_id.amazon_mcf_state", "in", list(MCF_OPEN_STATES)),
+            ]
+        )
+        ._amazon_to_buyer()
+    )
+    held = defaultdict(float)
+    for move in moves:
+        held[move.product_id.id] += move.product_qty
+    return held
 
 
 def _set_quantities(account, products, totals):

@@ -9,12 +9,11 @@ Runs in the *Amazon: Multi-Channel Fulfilment by rule* cron.
 """
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 
 from ...core import mcf, mcf_rule
 
 BATCH = 20
-RULE_FIELDS = {"amazon_mcf_rule_state", "amazon_mcf_rule_reason"}
 
 
 class AmazonAccountMcfRule(models.Model):
@@ -66,13 +65,12 @@ class StockPickingMcfRule(models.Model):
     )
     amazon_mcf_rule_reason = fields.Char("MCF by rule: why", readonly=True, copy=False)
 
-    def write(self, vals):
-        # The rule's own record of what it did: not a person's to edit.
-        if not self.env.su and RULE_FIELDS & set(vals):
-            raise AccessError(
-                self.env._("MCF rule decisions are recorded, not edited.")
-            )
-        return super().write(vals)
+    @api.model
+    def _amazon_automation_fields(self):
+        return {
+            **super()._amazon_automation_fields(),
+            "amazon_mcf_rule_state": "amazon_mcf_rule_reason",
+        }
 
     @api.model
     def _amazon_mcf_rule_due(self):
@@ -93,11 +91,8 @@ class StockPickingMcfRule(models.Model):
 
     @api.model
     def _cron_amazon_mcf_rule(self):
-        due = self.search(self._amazon_mcf_rule_due(), limit=BATCH, order="id")
-        for picking in due:
-            picking._amazon_mcf_rule()
-        self.env["ir.cron"]._notify_progress(
-            done=len(due), remaining=self.search_count(self._amazon_mcf_rule_due())
+        self._amazon_automation_cron(
+            self._amazon_mcf_rule_due(), lambda p: p._amazon_mcf_rule(), BATCH
         )
 
     def _amazon_mcf_rule_facts(self, account):
@@ -166,7 +161,6 @@ class StockPickingMcfRule(models.Model):
         """The decision on the delivery (field and chatter), committed in a
         unit of its own: a sending changed the delivery in other
         transactions."""
-        picking_id = self.id
         why = self._amazon_mcf_rule_words(decision)
         if state == "sent":
             body = self.env._(
@@ -179,24 +173,12 @@ class StockPickingMcfRule(models.Model):
             body = self.env._("MCF by rule: not sent, %(detail)s", detail=detail)
         else:
             body = self.env._("MCF by rule: not sent because %(why)s", why=why)
-
-        def record(env):
-            picking = env["stock.picking"].browse(picking_id)
-            picking.sudo().write(
-                {"amazon_mcf_rule_state": state, "amazon_mcf_rule_reason": body[:250]}
-            )
-            picking.message_post(body=body)
-
-        self.env["amazon.work"]._run(record)
-        self.env.invalidate_all()
+        self._amazon_automation_record("amazon_mcf_rule_state", state, body)
         return state == "sent"
 
     def _amazon_mcf_rule_words(self, decision):
         _ = self.env._
-        v = {
-            key: round(value, 2) if isinstance(value, float) else value
-            for key, value in decision.values.items()
-        }
+        v = self._amazon_decision_values(decision)
         reason = decision.reason
         if reason == mcf_rule.SEND:
             return _(

@@ -25,7 +25,7 @@ class StockPicking(models.Model):
 
     amazon_late_risk = fields.Selection(
         ship_batch.LATE_RISKS,
-        "Ship-by risk",
+        "Ship-by",
         compute="_compute_amazon_late_risk",
         help="Amazon's ship-by date against today (the user's day).",
     )

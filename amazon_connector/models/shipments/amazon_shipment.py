@@ -382,11 +382,6 @@ class AmazonShipment(models.AbstractModel):
         the account's default package; weights in kg, dimensions in cm."""
         order = picking.sale_id
         account = order.amazon_account_id.sudo()
-        Template = self.env["product.template"]
-        weight_uom = Template._get_weight_uom_id_from_ir_config_parameter()
-        length_uom = Template._get_length_uom_id_from_ir_config_parameter()
-        kg = self.env.ref("uom.product_uom_kgm")
-        cm = self.env.ref("uom.product_uom_cm")
         groups = {}
         for move in picking.move_ids.filtered(lambda m: m.sale_line_id.amazon_item_id):
             lines = move.move_line_ids.filtered("quantity")
@@ -399,32 +394,13 @@ class AmazonShipment(models.AbstractModel):
                 groups.setdefault(line.result_package_id, []).append((move, qty))
         parcels = []
         for index, (package, contents) in enumerate(groups.items(), start=1):
-            box = (package and package.package_type_id) or account.package_type_id
-            items, goods_weight, value = [], 0.0, 0.0
-            for move, qty in contents:
-                line, product = move.sale_line_id, move.product_id
-                # Product weight is per product unit, price per sold unit.
-                goods_weight += product.weight * move.product_uom._compute_quantity(
-                    qty, product.uom_id
-                )
-                qty = move.product_uom._compute_quantity(qty, line.product_uom)
-                items.append((line.amazon_item_id, qty, line.price_unit))
-                value += line.price_unit * qty
-            weight = (package and package.shipping_weight) or (
-                goods_weight + box.base_weight
-            )
             parcels.append(
-                shipping.Parcel(
-                    reference=package.name if package else str(index),
-                    weight_kg=weight_uom._compute_quantity(weight, kg, round=False),
-                    length_cm=length_uom._compute_quantity(
-                        box.packaging_length, cm, round=False
-                    ),
-                    width_cm=length_uom._compute_quantity(box.width, cm, round=False),
-                    height_cm=length_uom._compute_quantity(box.height, cm, round=False),
-                    value=round(value, 2),
-                    currency=order.currency_id.name,
-                    items=tuple(items),
+                self._parcel(
+                    package.name if package else str(index),
+                    contents,
+                    (package and package.package_type_id) or account.package_type_id,
+                    order.currency_id.name,
+                    weight=package and package.shipping_weight,
                 )
             )
         if not parcels:
@@ -432,6 +408,42 @@ class AmazonShipment(models.AbstractModel):
                 self.env._("Delivery %(name)s has no Amazon items.", name=picking.name)
             )
         return parcels
+
+    def _parcel(self, reference, contents, box, currency, weight=None):
+        """One ``shipping.Parcel`` of ``contents`` (``[(move, quantity in the
+        move's unit)]``) in ``box`` (a stock.package.type): the goods'
+        weight plus the box's unless ``weight`` (a weighed package) is
+        given, the box's dimensions, the items sold and their value; weights
+        in kg, dimensions in cm. The one parcel builder of labels, batches,
+        automated shipment and the fulfilment recommendation's rates."""
+        Template = self.env["product.template"]
+        weight_uom = Template._get_weight_uom_id_from_ir_config_parameter()
+        length_uom = Template._get_length_uom_id_from_ir_config_parameter()
+        kg = self.env.ref("uom.product_uom_kgm")
+        cm = self.env.ref("uom.product_uom_cm")
+        items, goods_weight, value = [], 0.0, 0.0
+        for move, qty in contents:
+            line, product = move.sale_line_id, move.product_id
+            # Product weight is per product unit, price per sold unit.
+            goods_weight += product.weight * move.product_uom._compute_quantity(
+                qty, product.uom_id
+            )
+            qty = move.product_uom._compute_quantity(qty, line.product_uom)
+            items.append((line.amazon_item_id, qty, line.price_unit))
+            value += line.price_unit * qty
+        weight = weight or goods_weight + box.base_weight
+        return shipping.Parcel(
+            reference=reference,
+            weight_kg=weight_uom._compute_quantity(weight, kg, round=False),
+            length_cm=length_uom._compute_quantity(
+                box.packaging_length, cm, round=False
+            ),
+            width_cm=length_uom._compute_quantity(box.width, cm, round=False),
+            height_cm=length_uom._compute_quantity(box.height, cm, round=False),
+            value=round(value, 2),
+            currency=currency,
+            items=tuple(items),
+        )
 
     def _buy_label(self, picking, request_token, rate, label_format):
         """Buy ``rate`` through ``amazon.work._send``: the purchase is

@@ -16,10 +16,26 @@ from ..messages import Reply
 PAGE_SIZE = 5
 
 
+def mcf_orders(stores, now):
+    """The seller's MCF orders as ``fba.pool`` takes them: ``(marketplace,
+    [(sku, units)], shipped)`` of each one not cancelled at ``now``."""
+    from . import fulfillment  # it reads this module's summaries
+
+    now = now if not isinstance(now, str) else parse_time(now)
+    found = []
+    for record in (getattr(stores, "mcf_orders", None) or {}).values():
+        status, _since = fulfillment._status(record, now)
+        if status == "Cancelled":
+            continue
+        items = [(i["sellerSku"], i["quantity"]) for i in record["request"]["items"]]
+        found.append((record["marketplaceId"], items, status == "Complete"))
+    return found
+
+
 def _summaries(ctx, marketplace):
     now = ctx.now if not isinstance(ctx.now, str) else parse_time(ctx.now)
     rows = []
-    for item in fba.pool(ctx.data, marketplace, now):
+    for item in fba.pool(ctx.data, marketplace, now, mcf_orders(ctx.stores, now)):
         sku = item["sellerSku"]
         changed = now - timedelta(hours=fba.number(sku, marketplace, "t", modulo=480))
         inbound = (
