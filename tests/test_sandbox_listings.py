@@ -197,3 +197,38 @@ def test_apply_patch_leaves_a_shared_list_alone():
         {"marketplace_id": "A", "x": 1, "y": 2},
         {"marketplace_id": "B"},
     ]
+
+
+def test_a_patch_breaking_the_schema_is_refused_and_not_applied(sandbox, sp):
+    # The sandbox once applied any patch: a 1,249-character colour (the
+    # schema allows 1,000) was ACCEPTED, so a client's handling of Amazon's
+    # refusal was never exercised.
+    require_models()
+    sku = sandbox.dataset()["products"][0]["sku"]
+    path = f"{ITEMS}/{sku}"
+
+    def patch_color(value):
+        body = {
+            "productType": "PRODUCT",
+            "patches": [
+                {
+                    "op": "replace",
+                    "path": "/attributes/color",
+                    "value": [
+                        {"value": value, "language_tag": "en_US", "marketplace_id": US}
+                    ],
+                }
+            ],
+        }
+        reply = sp.call("PATCH", path, params={"marketplaceIds": US}, json=body)
+        return reply.json()
+
+    refused = patch_color("g" * 1249)
+    assert refused["status"] == "INVALID"
+    assert [i["attributeNames"] for i in refused["issues"]] == [["color"]]
+    assert "color" not in _attributes(sp, path) or all(
+        len(v["value"]) <= 1000 for v in _attributes(sp, path)["color"]
+    )
+    accepted = patch_color("Forest green")
+    assert accepted["status"] == "ACCEPTED", accepted
+    assert _attributes(sp, path)["color"][0]["value"] == "Forest green"

@@ -226,6 +226,8 @@ def put_listings_item(ctx, values):
         stores.listings[key] = {
             "sku": sku,
             "productType": body["productType"],
+            # What a later patch is validated against (offer-only stays so).
+            "requirements": body.get("requirements") or "LISTING",
             "asin": existing.get("asin") if existing else None,
             "attributes": copy.deepcopy(body["attributes"]),
             "price": existing.get("price") if existing else None,
@@ -301,21 +303,35 @@ def patch_listings_item(ctx, values):
             if not patch["path"].startswith("/attributes/"):
                 raise ApiError(400, "InvalidInput", "Invalid Input", "patch path")
             apply_patch(attributes, patch)
-        # Amazon validates the merged listing, offer-only when the price changes.
-        requirements = "LISTING_OFFER_ONLY"
-        issues = issues_for(
-            body["productType"], attributes, requirements, marketplace
-        ) + product_types.family_issues(
+        # Amazon validates the merged listing against the schema, with the
+        # requirements it was put with, and refuses the patch (INVALID,
+        # nothing applied) when an attribute it touches breaks it; one the
+        # patch leaves alone is not judged here (the catalogue's listings
+        # predate the sandbox's schema).
+        touched = {patch["path"].split("/")[2] for patch in body["patches"]}
+        requirements = existing.get("requirements") or "LISTING"
+        issues = [
+            issue
+            for issue in issues_for(
+                body["productType"], attributes, requirements, marketplace
+            )
+            if touched & set(issue["attributeNames"])
+        ] + product_types.family_issues(
             stores.listings, ctx.seller, attributes, marketplace
         )
+        errors = [i for i in issues if i["severity"] == "ERROR"]
         identifiers = (
             [{"marketplaceId": marketplace, "asin": existing["asin"]}]
             if (existing.get("asin"))
             else []
         )
         if values.get("mode") == "VALIDATION_PREVIEW":
-            status = "INVALID" if issues else "VALID"
+            status = "INVALID" if errors else "VALID"
             return Reply(200, _submission(sku, status, issues, included, identifiers))
+        if errors:
+            return Reply(
+                200, _submission(sku, "INVALID", issues, included, identifiers)
+            )
         existing["attributes"] = attributes
         existing["lastUpdatedDate"] = iso(ctx.now)
         derive_afn(existing)
