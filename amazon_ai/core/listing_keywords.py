@@ -1,95 +1,145 @@
-"""Keywords for listing copy, mined from the seller's own data with YAKE.
+"""Keywords for listing copy, mined from the seller's own data by TF-IDF.
 
-YAKE (``yake`` on PyPI, 0.7) extracts key phrases from one text by
-statistics of the text itself (word frequency, position, casing, spread over
-sentences): no trained model, no corpus from elsewhere, no network. Inputs
-are the product's own data and the seller's own listings of the same product
-type; nothing of other sellers ever goes in (Amazon's Acceptable Use Policy
-forbids using one seller's data for another; ARCHITECTURE.md rule 5).
+Method: TF-IDF (term frequency times inverse document frequency, scikit-learn's
+``TfidfVectorizer``) over word phrases of one to three words. The documents
+are the product's own text (one document: name, description, category,
+attribute values) and each text of the seller's other listings of the same
+product type (every title, bullet, description and search terms string is
+one document). A phrase weighs more the more often the product's text uses
+it and the fewer of the seller's texts use it too: tf-idf finds what sets
+this product apart within the seller's range, while the catalogue says which
+words the seller's customers already find that product type by. No trained
+model, nothing downloaded, no network; nothing of other sellers ever goes in
+(Amazon's Acceptable Use Policy forbids using one seller's data for another;
+ARCHITECTURE.md rule 5).
+
+Candidate phrases are runs of one to three adjacent words inside one clause
+(punctuation and stop words end a run, as in RAKE), so every phrase is words
+the seller wrote side by side: "cold for 24 hours" gives "cold" and "hours",
+never "cold hours". Stop words are scikit-learn's English list less the
+words that describe products ("top", "side", "thick", "full"...), plus ours.
 
 - ``mine_keywords(product_texts, catalogue_texts)``: phrases of the product's
-  own text ranked by YAKE, those that the seller's catalogue also uses first
-  (the words the seller's customers already find that product type by), then
-  catalogue phrases that share a word with the product's name (a broader
-  term of the same kind of product: "insulated bottle" for a "Water Bottle").
+  own text ranked by tf-idf weight, those that the seller's catalogue also
+  uses first (the words the seller's customers already find that product
+  type by), then catalogue phrases that share a word with the product's name
+  (a broader term of the same kind of product: "insulated bottle" for a
+  "Water Bottle"), catalogue phrases ranked by their tf-idf weight summed
+  over the catalogue's texts.
 - ``search_words(phrases, exclude, limit)``: single words for
   ``generic_keyword``, each once, without the excluded words (brands, title
   words), temporary or subjective words, ASINs, under ``limit`` UTF-8 bytes.
 
-Deterministic: the same texts give the same keywords (YAKE is statistics
-only; ties are broken by the phrase).
+Deterministic: the same texts give the same keywords (counting only; ties
+are broken by the phrase).
 
-Licence, to be decided before a release: the ``yake`` 0.7.3 wheel ships a
-LICENSE file granting the GNU AGPL-3.0 (or a commercial licence), while its
-PyPI metadata says "LGPLv3" and its classifier GPLv3; this suite is LGPL-3.
-This module is the only place that imports it, so a permissive extractor can
-replace it here alone (``_ranked`` is the whole interface).
+Limits: tf-idf counts words, it does not understand them: no synonyms
+("flask" does not bring "thermos" unless the seller wrote both), no
+stemming ("bottle" and "bottles" are two phrases), English only. In a short
+product text most phrases occur once, so their rank is their rarity in the
+catalogue alone; with no catalogue they tie and come in alphabetical order,
+which says nothing of their importance. Phrases the seller never wrote
+cannot come out.
+
+Not YAKE: its 0.7.3 wheel's LICENSE is the AGPL-3.0, unfit for this LGPL-3 suite.
 """
 
 import functools
 import re
 
-import yake
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
-from .listing_text_rules import ASIN, FUNCTION_WORDS, SUBJECTIVE, TEMPORARY, WORD
+from .listing_consistency import MEASURE
+from .listing_text_rules import (
+    ASIN,
+    FUNCTION_WORDS,
+    SUBJECTIVE,
+    TEMPORARY,
+    TITLE_WORD,
+    WORD,
+)
 
-# Words that say nothing about the product in a search box.
-STOP_WORDS = FUNCTION_WORDS | frozenset(
+# scikit-learn's English stop words that name a part, a shape or a property
+# of a product ("top handle", "side pocket", "thick mat", "full size"): kept
+# as keywords.
+PRODUCT_WORDS = frozenset(
     [
-        "is",
-        "are",
-        "be",
-        "it",
-        "its",
-        "this",
-        "these",
-        "those",
-        "you",
-        "your",
-        "our",
-        "we",
-        "they",
-        "their",
-        "will",
-        "can",
-        "may",
-        "all",
-        "any",
-        "each",
-        "every",
-        "more",
-        "very",
-        "also",
-        "just",
-        "only",
-        "one",
-        "ones",
-        "other",
-        "item",
-        "items",
-        "product",
-        "products",
-        "pcs",
-        "pc",
-        "x",
-        "set",
-        "sets",
-        "pack",
-        "packs",
-        "pair",
-        "pairs",
-        "piece",
-        "pieces",
-        "count",
+        "back",
+        "bottom",
+        "detail",
+        "empty",
+        "fill",
+        "fire",
+        "front",
+        "full",
+        "mill",
+        "part",
+        "side",
+        "system",
+        "thick",
+        "thin",
+        "top",
+        "whole",
     ]
 )
-MAX_PHRASE_WORDS = 3
-
-
-def _extractor(top):
-    return yake.KeywordExtractor(
-        lan="en", n=MAX_PHRASE_WORDS, dedupLim=0.8, top=top, features=None
+# Words that say nothing about the product in a search box.
+STOP_WORDS = (
+    FUNCTION_WORDS
+    | (ENGLISH_STOP_WORDS - PRODUCT_WORDS)
+    | frozenset(
+        [
+            "is",
+            "are",
+            "be",
+            "it",
+            "its",
+            "this",
+            "these",
+            "those",
+            "you",
+            "your",
+            "our",
+            "we",
+            "they",
+            "their",
+            "will",
+            "can",
+            "may",
+            "all",
+            "any",
+            "each",
+            "every",
+            "more",
+            "very",
+            "also",
+            "just",
+            "only",
+            "one",
+            "ones",
+            "other",
+            "item",
+            "items",
+            "product",
+            "products",
+            "pcs",
+            "pc",
+            "x",
+            "set",
+            "sets",
+            "pack",
+            "packs",
+            "pair",
+            "pairs",
+            "piece",
+            "pieces",
+            "count",
+        ]
     )
+)
+MAX_PHRASE_WORDS = 3
+# Where a phrase ends whatever the words: sentence and clause punctuation,
+# brackets, slashes ("Kitchen / Drinkware") and dashes between spaces.
+CLAUSE_END = re.compile(r"[.,;:!?()\[\]{}/\\|•·\"“”]|\s[-–—]\s|\n")
 
 
 def _clean(text):
@@ -97,22 +147,81 @@ def _clean(text):
     return re.sub(r"\s+", " ", text).strip()
 
 
-@functools.lru_cache(maxsize=256)
-def _ranked(text, top):
-    """``[(phrase, score)]`` best (lowest YAKE score) first, ties by phrase.
+@functools.lru_cache(maxsize=4096)
+def _candidates(text):
+    """``((key, spelling), ...)``: every candidate phrase of ``text`` in
+    order, ``key`` case-folded (what is counted), ``spelling`` as written.
 
     Cached: proposing copy for many listings of one product type reads the
-    same catalogue text each time (a pure function: same text, same list)."""
-    text = _clean(text)
-    if not text:
-        return ()
-    found = _extractor(top).extract_keywords(text)
-    return tuple(
-        sorted(
-            ((phrase.strip(), round(float(score), 9)) for phrase, score in found),
-            key=lambda item: (item[1], item[0].casefold()),
+    same catalogue texts each time (a pure function: same text, same list).
+    """
+    out = []
+    # A quantity ("750 ml", "0.5 kg") is a fact for the title and bullets,
+    # not a phrase to search by: it ends a phrase, and so does a number.
+    text = MEASURE.sub(" . ", _clean(text))
+    for clause in CLAUSE_END.split(text):
+        run = []
+        for word in TITLE_WORD.findall(clause) + [""]:
+            key = word.casefold()
+            if key and key not in STOP_WORDS and not key.isdigit():
+                run.append(word)
+                continue
+            for size in range(1, MAX_PHRASE_WORDS + 1):
+                for start in range(len(run) - size + 1):
+                    words = run[start : start + size]
+                    spelling = " ".join(words)
+                    out.append((spelling.casefold(), spelling))
+            run = []
+    return tuple(out)
+
+
+def _phrase_keys(text):
+    # The vectorizer's analyzer: the documents given to it are the texts.
+    return [key for key, _spelling in _candidates(text)]
+
+
+def _spellings(texts):
+    first = {}
+    for text in texts:
+        for key, spelling in _candidates(text):
+            first.setdefault(key, spelling)
+    return first
+
+
+def _ordered(weights, names, spellings, top):
+    """The ``top`` phrases of positive weight, heaviest first, ties by
+    phrase; rounded so that float noise cannot reorder equal weights."""
+    found = [(round(float(w), 9), names[i]) for i, w in enumerate(weights) if w > 0]
+    found.sort(key=lambda item: (-item[0], item[1]))
+    return tuple(spellings[key] for _w, key in found[:top])
+
+
+@functools.lru_cache(maxsize=256)
+def _ranked(own_text, catalogue_texts, top):
+    """``(own, catalogue)``: the product's phrases (at most ``2 * top``) and
+    the catalogue's (at most ``3 * top``), best first.
+
+    Fitted on the product's text and the catalogue's texts together, so an
+    own phrase that many of the seller's texts use weighs less than one that
+    sets the product apart. Cached like ``_candidates``."""
+    documents = [own_text, *catalogue_texts]
+    if not any(_candidates(text) for text in documents):
+        return (), ()  # nothing but stop words: the vectorizer would refuse
+    vectorizer = TfidfVectorizer(analyzer=_phrase_keys, lowercase=False)
+    matrix = vectorizer.fit_transform(documents)
+    names = vectorizer.get_feature_names_out()
+    own = _ordered(matrix[0].toarray()[0], names, _spellings([own_text]), top * 2)
+    catalogue = ()
+    if catalogue_texts:
+        # Summed over the texts (each of unit length): a phrase counts for
+        # how many of the seller's texts use it and how much in each.
+        catalogue = _ordered(
+            matrix[1:].sum(axis=0).A1,
+            names,
+            _spellings(catalogue_texts),
+            top * 3,
         )
-    )
+    return own, catalogue
 
 
 def _words(text):
@@ -138,13 +247,14 @@ def mine_keywords(product_texts, catalogue_texts=(), top=40):
     duplicates removed, the first spelling kept).
     """
     own_text = ". ".join(_clean(t) for t in product_texts if _clean(t))
-    catalogue_text = ". ".join(_clean(t) for t in catalogue_texts if _clean(t))
-    own = [p for p, _ in _ranked(own_text, top * 2) if _usable(p)]
-    catalogue = [p for p, _ in _ranked(catalogue_text, top * 3) if _usable(p)]
+    catalogue_texts = tuple(_clean(t) for t in catalogue_texts if _clean(t))
+    own, catalogue = _ranked(own_text, catalogue_texts, top)
+    own = [p for p in own if _usable(p)]
+    catalogue = [p for p in catalogue if _usable(p)]
     catalogue_keys = {p.casefold() for p in catalogue}
     catalogue_words = {w for p in catalogue for w in _words(p)}
     # The seller's vocabulary first: own phrases the catalogue uses too,
-    # then those whose words it uses, then the rest in YAKE's order.
+    # then those whose words it uses, then the rest by tf-idf weight.
     shared = [p for p in own if p.casefold() in catalogue_keys]
     worded = [
         p

@@ -106,7 +106,7 @@ class TestCopyProposals(CopyCase):
         self.assertNotIn("guarantee", everything.lower())
         self.assertIn("Money back guarantee!", proposal.findings_html)
         self.assertIn("copy.guarantee", proposal.findings_html)
-        self.assertIn("YAKE", proposal.card_html)
+        self.assertIn("TF-IDF", proposal.card_html)
         self.assertEqual(listing.proposal_count, 1)
 
     def test_accept_one_field_writes_amazons_json_and_records_who(self):

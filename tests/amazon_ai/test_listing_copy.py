@@ -85,7 +85,7 @@ def test_search_terms_keep_brands_asins_and_title_words_out():
     words = proposal["search_terms"].split()
     assert words, "the product's own words give search terms"
     # The brand (Acme) and the seller's other brand (Zeta) are key phrases
-    # YAKE finds, and still not search terms.
+    # of the product's text, and still not search terms.
     assert {"Acme", "Zeta"} <= set(proposal["keywords"])
     assert "acme" not in words and "zeta" not in words
     assert "bottle" not in words, "title words are not repeated"
@@ -96,6 +96,44 @@ def test_search_terms_keep_brands_asins_and_title_words_out():
     # seller calls its bottles "insulated".
     assert "insulated" in words
     assert "trail" in words
+
+
+def test_keywords_are_phrases_the_seller_wrote_ranked_by_tf_idf():
+    phrases = lk.mine_keywords(
+        [
+            "Camp lantern. Camp lantern, folding hook. Warm light",
+            "Keeps drinks cold for 24 hours, 750 ml",
+        ]
+    )
+    # Without a catalogue the count ranks (the lantern is named twice),
+    # equal counts by phrase: the same list every time.
+    assert phrases[:3] == ["Camp", "Camp lantern", "lantern"]
+    assert phrases[3:6] == ["cold", "drinks", "drinks cold"]
+    # A phrase never spans punctuation, a stop word or a number, and a
+    # quantity is not a keyword.
+    for never in ("lantern folding", "cold hours", "ml", "750 ml"):
+        assert never not in phrases, never
+    assert {"Keeps drinks cold", "hours"} <= set(phrases)
+
+
+def test_keywords_weigh_what_the_sellers_catalogue_says_everywhere_less():
+    phrases = lk.mine_keywords(
+        ["Camp lantern with folding hook"],
+        ["Camp lantern", "Camp stove", "Camp chair", "Folding hook"],
+    )
+    # All shared with the catalogue, so all first; "Camp" is in every
+    # listing of the seller's and tells this product apart least.
+    assert phrases[:6] == [
+        "Camp lantern",
+        "folding",
+        "folding hook",
+        "hook",
+        "lantern",
+        "Camp",
+    ]
+    # Then the catalogue's phrases of the same kind of product.
+    assert phrases[6:] == ["Camp chair", "Camp stove"]
+    assert lk.mine_keywords(["the and of"], ["is it"]) == []
 
 
 def test_search_terms_under_250_bytes_with_multibyte_words():
@@ -191,6 +229,6 @@ def test_every_demo_product_gets_a_proposal_that_passes_the_engine():
 
 def test_model_card_names_inputs_and_limits():
     card = lc.model_card()
-    assert "YAKE" in card["method"]
+    assert "TF-IDF" in card["method"]
     assert any("orders" in item for item in card["never_used"])
     assert "llama3" in lc.model_card("llama3")["method"]

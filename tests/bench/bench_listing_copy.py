@@ -11,7 +11,7 @@ two inputs are the same. In the same run, times:
 - baseline: the rule engine's check alone (``check_listing`` without the
   image) on the texts the generator proposed, i.e. the least any checked
   generator must spend;
-- generation: ``listing_copy.propose`` (YAKE keywords, templates, the
+- generation: ``listing_copy.propose`` (TF-IDF keywords, templates, the
   engine's check and repair).
 
 Prints proposals per second, checks per second and the ratio. Best of
