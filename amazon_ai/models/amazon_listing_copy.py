@@ -20,7 +20,7 @@ TEXT_ATTRIBUTES = (
 
 
 class AmazonListing(models.Model):
-    _inherit = "amazon.listing"
+    _inherit = "amazon.listing"  # pylint: disable=consider-merging-classes-inherited
 
     proposal_ids = fields.One2many("amazon.listing.proposal", "listing_id")
     proposal_count = fields.Integer(compute="_compute_proposal_count")
