@@ -15,7 +15,8 @@ import pytest
 from conftest import ADDONS, ROOT
 
 LANGUAGES = ("de", "fr")
-PRINTF = re.compile(r"%(?:\(\w+\))?[-#0 +]*\d*(?:\.\d+)?[sdifr]")
+# "%%" first: a literal per cent sign followed by " de" is not "% d".
+PRINTF = re.compile(r"%%|%(?:\(\w+\))?[-#0 +]*\d*(?:\.\d+)?[sdifr]")
 BRACES = re.compile(r"\{\{.*?\}\}|\{\w*(?:\.\w+)*\}")  # {{ expr }} of mail subjects
 TAG = re.compile(r"</?[a-zA-Z][\w.-]*(?:\s[^<>]*)?/?>")
 # Attributes a translator translates; every other one (t-out, href, class)
