@@ -77,6 +77,24 @@ class TestMcf(SandboxCase):
         ops = self.sandbox.stats()["operations"]
         return ops.get("createFulfillmentOrder", {}).get("calls", 0)
 
+    def test_a_web_shop_delivery_goes_to_the_account_selling_in_its_country(self):
+        eu = self.accounts.filtered(lambda a: a.region == "eu")
+        self.assertEqual(len(eu), 1)
+        # Sorted first, as "Demo seller Europe" is before "... North America":
+        # the company's first account is not the answer.
+        eu.name = "A seller in Europe"
+        picking = self._delivery()
+        # Bug caught: a Seattle parcel sent to the European account (fees in
+        # EUR, the delivery moved to the European FBA location).
+        self.assertEqual(picking._amazon_mcf_account(), self.account)
+        self.assertEqual(picking._amazon_mcf_marketplace(self.account), "ATVPDKIKX0DER")
+        self.customer.country_id = self.env.ref("base.de")
+        self.assertEqual(picking._amazon_mcf_account(), eu)
+        self.assertEqual(picking._amazon_mcf_marketplace(eu), "A1PA6795UKMFR9")
+        # The United Kingdom: its marketplace's code is UK, its country GB.
+        self.customer.country_id = self.env.ref("base.uk")
+        self.assertEqual(picking._amazon_mcf_marketplace(eu), "A1F83G8C2ARO7P")
+
     def test_preview_fees_and_dates_from_the_sandbox_table(self):
         rows = self._delivery(2)._amazon_mcf_preview()
         self.assertEqual(
@@ -96,13 +114,19 @@ class TestMcf(SandboxCase):
         self.assertIn("InventoryUnavailable", rows[0]["reasons"])
 
     def test_send_poll_ship_validate(self):
+        fba = self.account.fba_location_id
+        # What Odoo holds at the FBA location (the FBA stock read puts it
+        # there; this class does not run that read).
+        self.env["stock.quant"]._update_available_quantity(self.product, fba, 3)
         picking = self._delivery()
         before = self._creates()
         self.assertTrue(picking._amazon_mcf_send("Standard"))
         self.assertEqual(self._creates(), before + 1)
         self.assertEqual(picking.amazon_mcf_state, "received")
-        # Amazon ships from its stock: the delivery leaves the FBA location.
-        self.assertEqual(picking.location_id, self.account.fba_location_id)
+        # Amazon ships from its stock: the delivery leaves the FBA location,
+        # reserved there (bug caught: left waiting for stock it has).
+        self.assertEqual(picking.location_id, fba)
+        self.assertEqual(picking.state, "assigned")
         self.env["stock.picking"]._cron_amazon_mcf_poll()
         picking.invalidate_recordset()
         self.assertEqual(picking.amazon_mcf_state, "received")
@@ -114,6 +138,9 @@ class TestMcf(SandboxCase):
         self.assertTrue(picking.carrier_tracking_ref.startswith("1ZMCF"))
         self.assertEqual(picking.state, "done")
         self.assertEqual(picking.move_ids.quantity, 1.0)
+        # The shipped unit left Odoo's FBA location too.
+        Quant = self.env["stock.quant"]
+        self.assertEqual(Quant._get_available_quantity(self.product, fba), 2)
 
     def test_cancel_before_processing_and_refused_after(self):
         early, late = self._delivery(), self._delivery()

@@ -142,10 +142,18 @@ class StockPickingMcf(models.Model):
         self.ensure_one()
         account = self.sale_id.amazon_account_id
         if not account:
-            account = (
+            # A web-shop order: the account selling in the destination's
+            # country (its FBA network ships there, in its currency), else
+            # the company's first.
+            accounts = (
                 self.env["amazon.account"]
                 .sudo()
-                .search([("company_id", "=", self.company_id.id)], limit=1)
+                .search([("company_id", "=", self.company_id.id)])
+            )
+            country = self.partner_id.country_id
+            account = (
+                accounts.filtered(lambda a: country in a.marketplace_ids.country_id)[:1]
+                or accounts[:1]
             )
         if not account:
             raise UserError(
@@ -184,10 +192,10 @@ class StockPickingMcf(models.Model):
         marketplace = self.sale_id.amazon_marketplace_id if self.sale_id else False
         # A web-shop order: the account's marketplace of the destination
         # country (its currency and network), else the first.
-        country = self.partner_id.country_id.code
+        country = self.partner_id.country_id
         marketplace = (
             marketplace
-            or account.marketplace_ids.filtered(lambda m: m.code == country)[:1]
+            or account.marketplace_ids.filtered(lambda m: m.country_id == country)[:1]
             or account.marketplace_ids[:1]
         )
         if not marketplace:
@@ -432,6 +440,9 @@ class StockPickingMcf(models.Model):
                 }
             )
             self.move_ids.write({"location_id": fba.id})
+            # Amazon holds these units for the order from now on: so does
+            # Odoo, or the clerk sees a delivery waiting for stock it has.
+            self.sudo().action_assign()
 
     def _amazon_mcf_home(self):
         """Amazon will not ship it: back to the location it came from,

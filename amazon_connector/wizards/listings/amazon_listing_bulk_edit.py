@@ -374,8 +374,10 @@ class AmazonListingBulkEdit(models.TransientModel):
                 )
         # What the feeds hold, not what was handed to them: the feed path may
         # hold a listing back (amazon_ai's compliance gate does, with its
-        # reason in the listing's chatter) and send the rest.
-        sent_ids = set(feeds.listing_ids.ids)
+        # reason in the listing's chatter) and send the rest. Read in a
+        # transaction of its own: the feeds were committed by theirs, after
+        # this request's snapshot (reading them here is "Missing Record").
+        sent_ids = set(self.env["amazon.work"]._run(_feed_listing_ids, feeds.ids))
         handed = {i for entries in groups.values() for i, _m, _s in entries}
         for line in self.line_ids:
             if line.listing_id.id in sent_ids:
@@ -415,6 +417,10 @@ class AmazonListingBulkEdit(models.TransientModel):
         )
         action["domain"] = [("id", "in", self.feed_ids.ids)]
         return action
+
+
+def _feed_listing_ids(env, feed_ids):
+    return env["amazon.listing.feed"].browse(feed_ids).listing_ids.ids
 
 
 class AmazonListingBulkAttribute(models.TransientModel):
