@@ -391,20 +391,19 @@ class AmazonListing(models.Model):
         error no manager overrode."""
         blocked = self._amazon_compliance_blocked()
         if blocked:
-            raise self._amazon_blocked_error(blocked)
+            raise self._amazon_blocked_error(
+                [listing._amazon_blocked_line(errors) for listing, errors in blocked]
+            )
 
     @api.model
-    def _amazon_blocked_error(self, blocked):
+    def _amazon_blocked_error(self, lines):
         return UserError(
             self.env._(
                 "Not sent to Amazon: %(count)s listing(s) have compliance errors "
                 "(see their Compliance page; an Amazon manager may override them "
                 "with a reason).\n%(lines)s",
-                count=len(blocked),
-                lines="\n".join(
-                    listing._amazon_blocked_line(errors)
-                    for listing, errors in blocked[:20]
-                ),
+                count=len(lines),
+                lines="\n".join(lines[:20]),
             )
         )
 
@@ -426,6 +425,26 @@ class AmazonListing(models.Model):
         return super()._submit_one()
 
 
+def _hold_blocked(env, listing_ids):
+    """``{listing id: why}`` of the listings a feed must leave out, each
+    told so in its chatter."""
+    held = {}
+    for listing, errors in (
+        env["amazon.listing"].browse(listing_ids)._amazon_compliance_blocked()
+    ):
+        line = listing._amazon_blocked_line(errors)
+        listing.message_post(
+            body=env._(
+                "Left out of the feed to Amazon (see the Compliance "
+                "page; an Amazon manager may override with a reason): "
+                "%(line)s",
+                line=line,
+            )
+        )
+        held[listing.id] = line
+    return held
+
+
 class AmazonListingFeed(models.Model):
     _inherit = "amazon.listing.feed"
 
@@ -436,20 +455,14 @@ class AmazonListingFeed(models.Model):
         # A listing with an error is left out with its reason, the rest go:
         # one bad listing does not hold back a feed of good ones.
         if kind == "listings":
-            listings = self.env["amazon.listing"].browse(
-                [entry[0].id for entry in entries]
-            )
-            blocked = dict(listings._amazon_compliance_blocked())
-            if len(blocked) == len(listings):  # nothing to send: say why
-                raise listings._amazon_blocked_error(list(blocked.items()))
-            for listing, errors in blocked.items():
-                listing.message_post(
-                    body=self.env._(
-                        "Left out of the feed to Amazon (see the Compliance "
-                        "page; an Amazon manager may override with a reason): "
-                        "%(line)s",
-                        line=listing._amazon_blocked_line(errors),
-                    )
+            # Judged in a transaction of its own: the callers commit the
+            # listings (new ones, edited attributes) in theirs just before,
+            # after this request's snapshot was taken.
+            listing_ids = [entry[0].id for entry in entries]
+            held = self.env["amazon.work"]._run(_hold_blocked, listing_ids)
+            if len(held) == len(listing_ids):  # nothing to send: say why
+                raise self.env["amazon.listing"]._amazon_blocked_error(
+                    list(held.values())
                 )
-            entries = [entry for entry in entries if entry[0] not in blocked]
+            entries = [entry for entry in entries if entry[0].id not in held]
         return super()._submit(account, marketplace, entries, kind=kind)
