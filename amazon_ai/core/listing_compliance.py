@@ -182,7 +182,9 @@ def restriction_findings(answer, asin, condition):
     return out
 
 
-def unreadfinding(error):
+def unread_finding(error):
+    """The warning of restrictions not read: Amazon refused or failed the
+    reading, or the check left it for the next one (``error`` says which)."""
     severity, message, hint = MESSAGES["restriction.unread"]
     return Finding(
         rule="restriction.unread",

@@ -23,7 +23,10 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import config
 
 from odoo.addons.amazon_connector.core.spapi import PermanentError, SPAPIError
-from odoo.addons.amazon_connector.core.spapi.endpoints import check_url, is_loopback
+from odoo.addons.amazon_connector.core.spapi.endpoints import (
+    check_account_url,
+    is_loopback,
+)
 from odoo.addons.amazon_connector.core.spapi.transport import outbound_post
 from odoo.addons.amazon_connector.models.accounts.amazon_account_endpoints import (
     local_endpoints_allowed,
@@ -49,34 +52,11 @@ def llm_hosts():
 
 def check_llm_url(url, allow_local, hosts):
     """``url`` (no trailing slash) if the endpoint may be used, else
-    ``PermanentError`` saying why (never quoting the URL)."""
-    parts = urlsplit(url or "")
-    host = (parts.hostname or "").lower()
-    if not host:
-        raise PermanentError(f"{WHAT} URL has no host", operation="config")
-    if parts.username or parts.password:
-        raise PermanentError(
-            f"{WHAT} URL refused: no user or password in the URL", operation="config"
-        )
-    if is_loopback(host):
-        # An Ollama on the Odoo server itself: named in the configuration
-        # file, or the tests' and demo's switch for local endpoints.
-        if not (allow_local or host in hosts):
-            raise PermanentError(
-                f"{WHAT} URL refused: a local (loopback) host is allowed only when "
-                f"the server's configuration file names it ({LLM_HOSTS_OPTION}) "
-                "or enables local endpoints",
-                operation="config",
-            )
-    elif host not in hosts:
-        raise PermanentError(
-            f"{WHAT} URL refused: host not among the {LLM_HOSTS_OPTION} of the "
-            "server's configuration file",
-            operation="config",
-        )
-    elif parts.scheme != "https":
-        raise PermanentError(f"{WHAT} URL refused: https only", operation="config")
-    return check_url(url, WHAT)
+    ``PermanentError`` saying why (never quoting the URL): the connector's
+    rule for the URLs an account stores, the configuration's hosts."""
+    return check_account_url(
+        url, "llm", None, allow_local=allow_local, provider_hosts=hosts
+    )
 
 
 class AmazonAccount(models.Model):

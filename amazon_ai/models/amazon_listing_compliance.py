@@ -18,14 +18,13 @@ fingerprint only.
 """
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.amazon_connector.core.spapi import SPAPIError
 from odoo.addons.amazon_connector.models.listings.amazon_listing import Recorded
-from odoo.addons.amazon_connector.models.listings.amazon_listing_feed import FINAL
 from odoo.addons.amazon_pii.core.work import BUSY
 
 from ..core import listing_compliance as compliance
@@ -38,6 +37,9 @@ _logger = logging.getLogger(__name__)
 # submission; older, it is read again (Amazon changes gating over time, and
 # a feed of many listings should not call Amazon once per listing per click).
 RESTRICTIONS_MAX_AGE = timedelta(hours=1)
+# Readings made in one check (a click, a feed's gate): Amazon's burst for
+# getListingsRestrictions (rate 5/s, burst 10, its usage plan).
+RESTRICTIONS_READS_PER_CHECK = 10
 DEFAULT_CONDITION = "new_new"
 STATES = [
     ("unchecked", "Not checked"),
@@ -202,52 +204,96 @@ class AmazonListing(models.Model):
         return limits_from_schema(self._schema())
 
     # -- restrictions -----------------------------------------------------------
-    def _amazon_restriction_vals(self, read=True):
-        """The restrictions reading to check against: Amazon's answer for
-        this listing's ASIN, condition and marketplace, read now when
-        ``read`` and the remembered one is missing, of another key or older
-        than ``RESTRICTIONS_MAX_AGE``. No ASIN: nothing to read (Amazon
-        reads restrictions per ASIN)."""
+    def _amazon_restriction_key(self):
+        """What Amazon's restrictions are read for: the listing's ASIN (none:
+        nothing to read, Amazon reads them per ASIN), condition, marketplace."""
         self.ensure_one()
-        asin = self._amazon_check_asin()
-        key = {
-            "asin": asin or False,
+        return {
+            "asin": self._amazon_check_asin() or False,
             "condition_type": self._amazon_condition(),
             "marketplace_code": self.marketplace_id.amazon_id,
         }
-        if not asin:
-            return {**key, "restrictions_read_on": False, "restrictions_answer": False}
-        last = self.sudo().amazon_compliance_ids[:1]
-        same = bool(last) and all(last[name] == value for name, value in key.items())
-        fresh = (
-            same
-            and last.restrictions_read_on
-            and last.restrictions_read_on > fields.Datetime.now() - RESTRICTIONS_MAX_AGE
-        )
-        if same and (fresh or not read):
-            return {
+
+    def _amazon_restriction_readings(self, read=True):
+        """``{listing id: reading}``: the restrictions each listing is checked
+        against. The remembered reading of the same key is reused while
+        younger than ``RESTRICTIONS_MAX_AGE`` (or at any age when not
+        ``read``); the others are read now, one call per distinct key, the
+        never-read first, at most ``RESTRICTIONS_READS_PER_CHECK`` in a
+        person's click (Amazon answers 5 a second: a feed of 500 listings
+        would keep the page waiting for minutes). A listing beyond that keeps
+        its older reading, or gets the "not read" warning; Amazon applies its
+        restrictions when it receives the listing either way."""
+        readings, due = {}, {}
+        oldest = fields.Datetime.now() - RESTRICTIONS_MAX_AGE
+        for listing in self:
+            key = listing._amazon_restriction_key()
+            unread = {
                 **key,
-                "restrictions_read_on": last.restrictions_read_on,
-                "restrictions_answer": last.restrictions_answer,
-                "restrictions_error": last.restrictions_error,
+                "restrictions_read_on": False,
+                "restrictions_answer": False,
             }
-        if not read:
-            return {**key, "restrictions_read_on": False, "restrictions_answer": False}
+            last = listing.sudo().amazon_compliance_ids[:1]
+            if last and all(last[name] == value for name, value in key.items()):
+                readings[listing.id] = {
+                    **key,
+                    "restrictions_read_on": last.restrictions_read_on,
+                    "restrictions_answer": last.restrictions_answer,
+                    "restrictions_error": last.restrictions_error,
+                }
+            else:
+                readings[listing.id] = unread
+            read_on = readings[listing.id]["restrictions_read_on"]
+            if key["asin"] and read and not (read_on and read_on > oldest):
+                due.setdefault((listing.account_id, *key.values()), []).append(listing)
+        # Never read first, then the oldest reading.
+        order = sorted(
+            due,
+            key=lambda k: (
+                readings[due[k][0].id]["restrictions_read_on"] or datetime.min
+            ),
+        )
+        now_read = order[:RESTRICTIONS_READS_PER_CHECK]
+        by_account = {}
+        for key in now_read:
+            by_account.setdefault(key[0], []).append(key)
+        for account, keys in by_account.items():
+            with account._client() as client:
+                for key in keys:
+                    reading = due[key][0]._amazon_read_restrictions(client, *key[1:])
+                    for listing in due[key]:
+                        readings[listing.id] = reading
+        deferred = self.env._(
+            "not read in this check: Amazon answers %(count)s readings at a "
+            "time and %(more)s listings were due; check these again to read them.",
+            count=RESTRICTIONS_READS_PER_CHECK,
+            more=len(order),
+        )
+        for key in order[RESTRICTIONS_READS_PER_CHECK:]:
+            for listing in due[key]:
+                if not readings[listing.id]["restrictions_read_on"]:
+                    readings[listing.id]["restrictions_error"] = deferred
+        return readings
+
+    def _amazon_read_restrictions(self, client, asin, condition_type, marketplace):
+        """One reading of Amazon's restrictions, its error kept as text."""
+        self.ensure_one()
         try:
-            with self.account_id._client() as client:
-                answer = client.get_listings_restrictions(
-                    asin,
-                    marketplace_ids=[self.marketplace_id.amazon_id],
-                    condition_type=key["condition_type"],
-                    reason_locale=self.product_type_id.locale or None,
-                )
+            answer = client.get_listings_restrictions(
+                asin,
+                marketplace_ids=[marketplace],
+                condition_type=condition_type,
+                reason_locale=self.product_type_id.locale or None,
+            )
             error = False
         except (SPAPIError, UserError) as exc:
             # Not blocking: Amazon applies its restrictions when it receives
             # the listing anyway; the warning says they were not read.
             answer, error = False, str(exc)
         return {
-            **key,
+            "asin": asin,
+            "condition_type": condition_type,
+            "marketplace_code": marketplace,
             "restrictions_read_on": fields.Datetime.now(),
             "restrictions_answer": answer,
             "restrictions_error": error,
@@ -298,8 +344,9 @@ class AmazonListing(models.Model):
     def _amazon_compute_compliance(self, read=True):
         """``{listing id: {"check": values, "findings": [values]}}``."""
         payload = {}
+        readings = self._amazon_restriction_readings(read=read)
         for listing in self:
-            vals = listing._amazon_restriction_vals(read=read)
+            vals = readings[listing.id]
             payload[listing.id] = {
                 "check": {**vals, "checked_on": fields.Datetime.now()},
                 "findings": listing._amazon_evaluate(vals),
@@ -366,6 +413,11 @@ class AmazonListing(models.Model):
         if result is BUSY:
             _logger.info("Compliance findings of %s listings not stored", len(self))
         self.env.invalidate_all()
+        return self._amazon_blocked_in(payload)
+
+    def _amazon_blocked_in(self, payload):
+        """``[(listing, errors)]`` of these listings whose computed findings
+        (``payload``) hold an error no manager overrode."""
         blocked = []
         for listing in self:
             errors = listing._amazon_blocking(payload[listing.id]["findings"])
@@ -411,8 +463,7 @@ class AmazonListing(models.Model):
         # Only a submission that would send is gated: a listing with local
         # schema errors or no change is not sent anyway, and says so.
         if (
-            self.state != "sending"
-            and not (self.feed_id and self.feed_id.state not in FINAL)
+            not self._in_flight()
             and self._has_changes()
             and not any(i.severity == "error" for i in self._local_issues())
         ):
@@ -426,13 +477,25 @@ class AmazonListing(models.Model):
 
 
 def _hold_blocked(env, listing_ids):
-    """``{listing id: why}`` of the listings a feed must leave out, each
-    told so in its chatter."""
+    """``amazon.work._run`` unit: ``{listing id: why}`` of the listings a
+    feed must leave out, each told so in its chatter: those with a
+    compliance error no manager overrode, and the children of such a parent
+    Amazon does not have yet (Amazon would refuse each for the missing
+    parent). The findings are recorded here, in the unit's transaction."""
+    listings = env["amazon.listing"].browse(listing_ids)
+    payload = listings._amazon_compute_compliance()
+    listings._amazon_store_compliance(payload)
     held = {}
-    for listing, errors in (
-        env["amazon.listing"].browse(listing_ids)._amazon_compliance_blocked()
+    for listing, errors in listings._amazon_blocked_in(payload):
+        held[listing] = listing._amazon_blocked_line(errors)
+    for child in listings.filtered(
+        lambda c: c not in held and c.parent_id in held and not c.parent_id.on_amazon
     ):
-        line = listing._amazon_blocked_line(errors)
+        held[child] = env._(
+            "Its variation parent %(sku)s has errors: correct the parent first.",
+            sku=child.parent_id.sku,
+        )
+    for listing, line in held.items():
         listing.message_post(
             body=env._(
                 "Left out of the feed to Amazon (see the Compliance "
@@ -441,8 +504,7 @@ def _hold_blocked(env, listing_ids):
                 line=line,
             )
         )
-        held[listing.id] = line
-    return held
+    return {listing.id: line for listing, line in held.items()}
 
 
 class AmazonListingFeed(models.Model):

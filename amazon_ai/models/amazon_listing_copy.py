@@ -167,14 +167,22 @@ class AmazonListing(models.Model):
                     "proposed_text": proposed,
                 }
             )
-        return self.env["amazon.listing.proposal"].create(
-            {
-                "listing_id": self.id,
-                "generator": proposal["generator"],
-                "findings": listing_copy.finding_dicts(proposal["findings"]),
-                "removed": [list(r) for r in proposal["removed"]],
-                "line_ids": [fields.Command.create(vals) for vals in lines],
-            }
+        # Proposals are read-only to people (see _accept_lines): created as
+        # the superuser once _propose_copy checked the listing may be changed.
+        return (
+            self.env["amazon.listing.proposal"]
+            .sudo()
+            .create(
+                {
+                    "listing_id": self.id,
+                    "generator": proposal["generator"],
+                    "generated_by": self.env.uid,
+                    "findings": listing_copy.finding_dicts(proposal["findings"]),
+                    "removed": [list(r) for r in proposal["removed"]],
+                    "line_ids": [fields.Command.create(vals) for vals in lines],
+                }
+            )
+            .sudo(False)
         )
 
     def action_propose_copy(self):

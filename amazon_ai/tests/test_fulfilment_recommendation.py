@@ -287,19 +287,6 @@ class TestFulfilmentRecommendation(SandboxCase):
         self.assertNotEqual(after["service_id"], "SWA-US-GROUND")
 
     # -- MCF as a candidate (the preview of amazon_connector's MCF) -------------
-    def fba_stock_at_amazon(self):
-        """Fulfillable FBA units per SKU as the sandbox's getInventorySummaries
-        reports them (independent of the MCF and recommendation code)."""
-        with self.account.sudo()._client() as client:
-            rows = []
-            for page in client.inventory_summaries_pages(
-                details=True, marketplace_ids=["ATVPDKIKX0DER"]
-            ):
-                rows += page["payload"]["inventorySummaries"]
-        return {
-            r["sellerSku"]: r["inventoryDetails"]["fulfillableQuantity"] for r in rows
-        }
-
     def mcf_setup(self, fba_units):
         """A one-line delivery whose SKU Amazon holds; no stock in the own
         warehouses; ``fba_units`` units in the account's FBA warehouse."""

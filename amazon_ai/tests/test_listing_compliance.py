@@ -8,19 +8,27 @@ needing a new override.
 The expected findings are written here from the texts (a pesticide claim,
 an unqualified environmental claim), not read back from the engine."""
 
+import json
+from unittest.mock import patch
+
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
+from odoo.addons.amazon_connector.tests.test_listing_families import (
+    APPAREL,
+    FAMILY_COMMON,
+    FamilyCase,
+)
 from odoo.addons.amazon_connector.tests.test_listings import (
     EANS,
-    ListingCase,
     Recorder,
 )
 from odoo.addons.amazon_pii.tests.common import new_test_user
 
 from ..core.listing_compliance import MESSAGES as RESTRICTION_MESSAGES
 from ..core.listing_findings import MESSAGES
+from ..models import amazon_listing_compliance
 from ..models.listing_compliance_texts import compliance_texts
 
 GERMS = "Kills 99.9% of germs."
@@ -31,7 +39,7 @@ APPROVAL_LINK = (
 
 
 @tagged("post_install", "-at_install")
-class TestListingCompliance(ListingCase):
+class TestListingCompliance(FamilyCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -280,6 +288,82 @@ class TestListingCompliance(ListingCase):
         found = self.findings(used, "restriction.approval_required")
         self.assertEqual(len(found), 1)
         self.assertIn("Used - Good", found.message)
+
+    def test_restrictions_are_read_once_per_asin_and_a_few_per_click(self):
+        # Bugs caught: one getListingsRestrictions call per listing (two
+        # listings of one ASIN read twice), and a check of many listings
+        # keeping the person's page waiting on Amazon's 5 calls a second.
+        listings = self.env["amazon.listing"]
+        for index, asin in enumerate(("B0GATED001", "B0GATED001", "B0X2", "B0X3")):
+            listing = self.generated(f"CMP-R{index}", EANS[index], "A lunch box.")
+            listing.asin = asin
+            listings |= listing
+        with (
+            patch.object(amazon_listing_compliance, "RESTRICTIONS_READS_PER_CHECK", 2),
+            Recorder("get_listings_restrictions") as reads,
+        ):
+            listings.action_amazon_check_compliance()
+        self.assertEqual([args[0] for args, _kw in reads.calls], ["B0GATED001", "B0X2"])
+        # One reading, both listings of the ASIN judged by it.
+        for listing in listings[:2]:
+            self.assertEqual(
+                len(self.findings(listing, "restriction.approval_required")), 1
+            )
+            self.assertTrue(listing.amazon_restrictions_read_on)
+        self.assertFalse(listings[2].amazon_finding_ids)
+        self.assertTrue(listings[2].amazon_restrictions_read_on)
+        # The fourth is said not to be read yet, not silently clean.
+        unread = self.findings(listings[3], "restriction.unread")
+        self.assertEqual(len(unread), 1)
+        self.assertIn("not read in this check", unread.message)
+        self.assertFalse(listings[3].amazon_restrictions_read_on)
+        # The next check reads only what is still due.
+        with Recorder("get_listings_restrictions") as reads:
+            listings.action_amazon_check_compliance()
+        self.assertEqual([args[0] for args, _kw in reads.calls], ["B0X3"])
+        self.assertFalse(self.findings(listings[3], "restriction.unread"))
+
+    def test_a_family_whose_parent_is_held_back_holds_its_children(self):
+        # Bug caught: the parent left out of the feed for a compliance error
+        # while its children went, each refused by Amazon for the missing
+        # parent.
+        template = self.make_template("Tote", {"Colour": ["Red", "Blue"]}, "tote")
+        self.wizard(
+            template.product_variant_ids,
+            product_type=APPAREL,
+            common_attributes=json.dumps(FAMILY_COMMON),
+        ).action_generate()
+        parent = self.env["amazon.listing"].search([("sku", "=", "TOTE-PARENT")])
+        self.assertEqual(len(parent), 1)
+        children = parent.child_ids
+        self.assertEqual(len(children), 2)
+        # Amazon gates the parent's suggested ASIN: an error on it alone.
+        parent.attributes = {
+            **parent.attributes,
+            "merchant_suggested_asin": [{"value": "B0GATED001"}],
+        }
+        entries = [(lst, lst._feed_message(), {}) for lst in parent | children]
+        with Recorder("create_feed") as feeds:
+            try:
+                self.env["amazon.listing.feed"]._submit(self.account, self.us, entries)
+            except UserError as exc:
+                self.assertIn("TOTE-PARENT", str(exc))
+            else:
+                self.fail("the children of a held-back parent were sent")
+        self.assertFalse(feeds.calls)
+        self.env.invalidate_all()
+        self.assertEqual(len(self.findings(parent, "restriction.approval_required")), 1)
+        for child in children:
+            self.assertNotEqual(child.amazon_compliance_state, "error")
+            said = child.message_ids.filtered(lambda m: "TOTE-PARENT" in m.body)
+            self.assertEqual(len(said), 1)
+            self.assertIn("Left out of the feed", said.body)
+        # Once Amazon holds the parent, its children go on their own.
+        parent.on_amazon = True
+        with Recorder("create_feed") as feeds:
+            entries = [(lst, lst._feed_message(), {}) for lst in children]
+            self.env["amazon.listing.feed"]._submit(self.account, self.us, entries)
+        self.assertEqual(len(feeds.calls), 1)
 
     def test_the_products_own_attributes_are_compared_with_the_copy(self):
         """Odoo's variant value (colour) and weight reach the consistency

@@ -139,6 +139,30 @@ class TestCopyProposals(CopyCase):
         with self.assertRaises(UserError):
             title.action_accept()  # decided once
 
+    def test_who_decided_and_what_was_proposed_cannot_be_forged(self):
+        # Bug: proposals writable by Amazon users let anyone rewrite the
+        # proposed text after review, or name somebody else as the decider.
+        listing = self.make_listing("COPY-8").with_user(self.user)
+        listing.action_propose_copy()
+        proposal = listing.proposal_ids
+        self.assertEqual(len(proposal), 1)
+        line = proposal.line_ids[:1]
+        self.assertEqual(len(line), 1)
+        line.action_accept()
+        self.assertEqual(line.accepted_by, self.user)  # the decision is recorded
+        for record, values in (
+            (line, {"accepted_by": self.env.ref("base.user_admin").id}),
+            (line, {"proposed_text": "Forged"}),
+            (proposal, {"generator": "llm:forged"}),
+        ):
+            with self.assertRaises(AccessError):
+                record.write(values)
+        with self.assertRaises(AccessError):
+            self.env["amazon.listing.proposal"].with_user(self.user).create(
+                {"listing_id": listing.id, "generator": "local"}
+            )
+        self.assertEqual(line.accepted_by, self.user)
+
     def test_accept_the_listing_writes_every_field(self):
         listing = self.make_listing("COPY-3").with_user(self.user)
         listing.action_propose_copy()

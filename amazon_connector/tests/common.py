@@ -106,6 +106,34 @@ class SandboxCase(TransactionCase):
             }
         )
 
+    @classmethod
+    def fba_stock_at_amazon(cls):
+        """Fulfillable FBA units per SKU as the sandbox's getInventorySummaries
+        reports them (independent of the MCF and FBA stock code)."""
+        with cls.account.sudo()._client() as client:
+            rows = []
+            for page in client.inventory_summaries_pages(
+                details=True, marketplace_ids=["ATVPDKIKX0DER"]
+            ):
+                rows += page["payload"]["inventorySummaries"]
+        return {
+            r["sellerSku"]: r["inventoryDetails"]["fulfillableQuantity"] for r in rows
+        }
+
+    @classmethod
+    def web_customer(cls, name="Web Shop Customer", street="1 Test Street"):
+        """A web-shop customer in Seattle (an address MCF can ship to)."""
+        return cls.env["res.partner"].create(
+            {
+                "name": name,
+                "street": street,
+                "city": "Seattle",
+                "zip": "98101",
+                "country_id": cls.env.ref("base.us").id,
+                "state_id": cls.env.ref("base.state_us_48").id,
+            }
+        )
+
     def sync(self, account=None):
         """Sync ``account``, by default every region's account in turn;
         return the sync log (one per account)."""

@@ -16,14 +16,6 @@ from .test_listings import EANS, ListingCase, Recorder
 
 @tagged("post_install", "-at_install")
 class TestListingBulkEdit(ListingCase):
-    def poll_until_done(self, feeds):
-        for _ in range(6):
-            self.env.flush_all()
-            self.env["amazon.listing.feed"]._cron_poll()
-            if all(f.state in ("DONE", "FATAL") for f in feeds):
-                return
-        self.fail(f"feeds still {feeds.mapped('state')}")
-
     def live_listings(self, codes):
         """Listings Amazon holds (sent by the create wizard's feed)."""
         products = self.env["product.product"]

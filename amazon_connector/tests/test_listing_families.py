@@ -52,9 +52,11 @@ def png(colour):
     return base64.b64encode(buffer.getvalue())
 
 
-@tagged("post_install", "-at_install")
-class TestListingFamilies(ListingCase):
-    def make_template(self, name, axes, code):
+class FamilyCase(ListingCase):
+    """Templates with variants and their family wizard (no tests here: the
+    compliance tests of amazon_ai reuse it)."""
+
+    def make_template(self, name, axes, code, first_barcode=0):
         """A storable template varying on ``axes`` ({attribute: [values]}),
         its variants' references ``<code>-<value>-<value>``."""
         lines = []
@@ -90,7 +92,9 @@ class TestListingFamilies(ListingCase):
             variant.write(
                 {
                     "default_code": "-".join([code, *values]).upper(),
-                    "barcode": ean(f"40{sum(map(ord, code)):05d}{index:05d}"),
+                    "barcode": ean(
+                        f"40{sum(map(ord, code)):05d}{index + first_barcode:05d}"
+                    ),
                     # A template's weight reaches no variant once it has several.
                     "weight": 0.3,
                 }
@@ -104,14 +108,9 @@ class TestListingFamilies(ListingCase):
             common_attributes=json.dumps(FAMILY_COMMON),
         )
 
-    def poll_until_done(self, feed):
-        for _ in range(6):
-            self.env.flush_all()
-            self.env["amazon.listing.feed"]._cron_poll()
-            if feed.state in ("DONE", "FATAL"):
-                return
-        self.fail(f"feed {feed.amazon_feed_id} still {feed.state}")
 
+@tagged("post_install", "-at_install")
+class TestListingFamilies(FamilyCase):
     def test_size_colour_template_is_one_family_in_one_feed_and_imports_back(self):
         template = self.make_template(
             "Shirt", {"Size": ["S", "M"], "Colour": ["Red", "Blue"]}, "shirt"
@@ -201,6 +200,33 @@ class TestListingFamilies(ListingCase):
             # Valid on their own (they have an offer channel), held for the parent.
             self.assertEqual(child.state, "invalid")
             self.assertIn("SCARF-PARENT", " ".join(child.issue_ids.mapped("message")))
+
+    def test_two_templates_sharing_a_reference_prefix_get_their_own_parents(self):
+        # Bug: both got SHIRT-PARENT, and the second family's generation
+        # rewrote the first family's parent (its title, its children's link).
+        small = self.make_template("Shirt S-M", {"Size": ["S", "M"]}, "shirt")
+        large = self.make_template(
+            "Shirt L-XL", {"Size": ["L", "XL"]}, "shirt", first_barcode=10
+        )
+        self.assertEqual(
+            sorted(large.product_variant_ids.mapped("default_code")),
+            ["SHIRT-L", "SHIRT-XL"],
+        )
+        for template in (small, large):
+            self.family_wizard(template).action_generate()
+        self.assertEqual(small.amazon_parent_sku, "SHIRT-PARENT")
+        self.assertEqual(large.amazon_parent_sku, f"TMPL{large.id}-PARENT")
+        Listing = self.env["amazon.listing"]
+        for template in (small, large):
+            parent = Listing.search([("sku", "=", template.amazon_parent_sku)])
+            self.assertEqual(len(parent), 1)
+            self.assertEqual(parent.family_template_id, template)
+            self.assertEqual(parent.attributes["item_name"][0]["value"], template.name)
+            self.assertEqual(parent.child_ids.product_id, template.product_variant_ids)
+        # A parent SKU set by hand to another family's is refused by name.
+        large.amazon_parent_sku = "SHIRT-PARENT"
+        with self.assertRaisesRegex(UserError, "Shirt S-M"):
+            self.family_wizard(large).action_generate()
 
     def test_a_template_no_theme_fits_is_named(self):
         engraved = self.make_template("Pen", {"Engraving": ["None", "Initials"]}, "pen")

@@ -112,6 +112,16 @@ class ListingCase(SandboxCase):
             [("product_id", "in", products.ids)], order="sku"
         )
 
+    def poll_until_done(self, feeds):
+        """Poll the feeds as the cron does until Amazon (the sandbox, whose
+        feeds take several polls) has processed each of them."""
+        for _ in range(6):
+            self.env.flush_all()
+            self.env["amazon.listing.feed"]._cron_poll()
+            if all(f.state in ("DONE", "FATAL") for f in feeds):
+                return
+        self.fail(f"feeds still {feeds.mapped('state')}")
+
     def on_amazon(self, sku, included=("attributes", "summaries")):
         self.env.flush_all()
         with self.account._client() as client:
@@ -413,14 +423,6 @@ class TestListingEdit(ListingCase):
 
 @tagged("post_install", "-at_install")
 class TestBulkFeed(ListingCase):
-    def poll_until_done(self, feed):
-        for _ in range(6):
-            self.env.flush_all()
-            self.env["amazon.listing.feed"]._cron_poll()
-            if feed.state in ("DONE", "FATAL"):
-                return
-        self.fail(f"feed {feed.amazon_feed_id} still {feed.state}")
-
     def test_bulk_generate_validate_and_submit_one_feed(self):
         good = self.make_product("BULK-1", EANS[0]) | self.make_product(
             "BULK-2", EANS[1]

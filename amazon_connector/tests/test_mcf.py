@@ -20,30 +20,12 @@ class TestMcf(SandboxCase):
         cls.account.fba_warehouse_id = cls.env["stock.warehouse"].create(
             {"name": "FBA test", "code": "FBAT", "company_id": cls.env.company.id}
         )
-        with cls.account.sudo()._client() as client:
-            rows = []
-            for page in client.inventory_summaries_pages(
-                details=True, marketplace_ids=["ATVPDKIKX0DER"]
-            ):
-                rows += page["payload"]["inventorySummaries"]
-        # FBA stock as getInventorySummaries says (independent of MCF code).
-        cls.stock = {
-            r["sellerSku"]: r["inventoryDetails"]["fulfillableQuantity"] for r in rows
-        }
+        cls.stock = cls.fba_stock_at_amazon()
         cls.sku = next(s for s, q in sorted(cls.stock.items()) if q >= 2)
         cls.product = cls.env["product.product"].create(
             {"name": "MCF product", "is_storable": True, "default_code": cls.sku}
         )
-        cls.customer = cls.env["res.partner"].create(
-            {
-                "name": "Web Shop Customer",
-                "street": "1 Test Street",
-                "city": "Seattle",
-                "zip": "98101",
-                "country_id": cls.env.ref("base.us").id,
-                "state_id": cls.env.ref("base.state_us_48").id,
-            }
-        )
+        cls.customer = cls.web_customer()
 
     def _delivery(self, quantity=1):
         warehouse = self.account.warehouse_id

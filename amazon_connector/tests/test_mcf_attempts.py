@@ -33,16 +33,7 @@ class TestMcfAttempts(SandboxCase):
         super().setUpClass()
         cls.account._ensure_fba_warehouse()
         cls.warehouse = cls.account.warehouse_id
-        with cls.account.sudo()._client() as client:
-            rows = []
-            for page in client.inventory_summaries_pages(
-                details=True, marketplace_ids=["ATVPDKIKX0DER"]
-            ):
-                rows += page["payload"]["inventorySummaries"]
-        # FBA stock as getInventorySummaries says (independent of MCF code).
-        stock = {
-            r["sellerSku"]: r["inventoryDetails"]["fulfillableQuantity"] for r in rows
-        }
+        stock = cls.fba_stock_at_amazon()
         cls.sku = next(s for s, q in sorted(stock.items()) if q >= 3)
         cls.at_amazon = stock[cls.sku]
         cls.product = cls.env["product.product"].create(
@@ -57,23 +48,14 @@ class TestMcfAttempts(SandboxCase):
         cls.env["stock.quant"]._update_available_quantity(
             cls.product, cls.warehouse.lot_stock_id, 50
         )
-        cls.customer = cls.env["res.partner"].create(
-            {
-                "name": "Zoë Webshopper",
-                "street": "77 Privacy Lane",
-                "city": "Seattle",
-                "zip": "98101",
-                "country_id": cls.env.ref("base.us").id,
-                "state_id": cls.env.ref("base.state_us_48").id,
-            }
-        )
+        cls.customer = cls.web_customer("Zoë Webshopper", "77 Privacy Lane")
         cls.clerk = new_test_user(
             cls.env(context=dict(cls.env.context, no_reset_password=True)),
             login="mcf_attempts_shipper",
             groups="stock.group_stock_user,amazon_pii.group_amazon_shipping",
         )
 
-    def delivery(self, quantity=1, partner=None):
+    def delivery(self, quantity=1, partner=None, uom=None):
         home = self.warehouse.lot_stock_id
         customers = self.env.ref("stock.stock_location_customers")
         picking = self.env["stock.picking"].create(
@@ -88,6 +70,7 @@ class TestMcfAttempts(SandboxCase):
                             "name": self.product.name,
                             "product_id": self.product.id,
                             "product_uom_qty": quantity,
+                            "product_uom": (uom or self.product.uom_id).id,
                             "location_id": home.id,
                             "location_dest_id": customers.id,
                         }
@@ -294,6 +277,37 @@ class TestMcfAttempts(SandboxCase):
             lambda m: f"2 units of {self.sku}" in (m.body or "")
         )
         self.assertEqual(len(note), 1)
+
+    def test_a_delivery_in_packs_sends_and_validates_amazons_units(self):
+        # Bug caught: the move's quantity in its own unit (1 pack) sent to
+        # Amazon, which counts the SKU's units (2), and validated as such.
+        pack = self.env["uom.uom"].create(
+            {
+                "name": "Pack of 2",
+                "category_id": self.product.uom_id.category_id.id,
+                "uom_type": "bigger",
+                "factor_inv": 2,
+            }
+        )
+        picking = self.delivery(1, uom=pack)
+        picking._amazon_mcf_send("Standard")
+        items = self.at_sandbox(picking.amazon_mcf_order_id)["fulfillmentOrderItems"]
+        self.assertEqual([i["quantity"] for i in items], [2])
+        self.assertEqual(
+            self.sandbox.mcf_damage(picking.amazon_mcf_order_id, self.sku, 1), 1
+        )
+        self.sandbox.advance_clock(13 * 3600)
+        self.poll()
+        self.assertEqual(picking.state, "done")
+        # One unit shipped is half a pack; the other unit is the backorder.
+        self.assertEqual(picking.move_ids.quantity, 0.5)
+        self.assertEqual(picking.move_ids.product_uom, pack)
+        backorder = self.env["stock.picking"].search(
+            [("backorder_id", "=", picking.id)]
+        )
+        self.assertEqual(len(backorder), 1)
+        self.assertEqual(backorder.move_ids.product_qty, 1)
+        self.assertIn(f"1 units of {self.sku}", backorder.activity_ids.note)
 
     # -- 5. fees of different currencies ----------------------------------------------
     def test_the_wizard_never_shows_a_sum_across_currencies(self):

@@ -24,16 +24,7 @@ class TestMcfRule(SandboxCase):
         super().setUpClass()
         cls.account._ensure_fba_warehouse()
         cls.fba = cls.account.fba_warehouse_id
-        with cls.account.sudo()._client() as client:
-            rows = []
-            for page in client.inventory_summaries_pages(
-                details=True, marketplace_ids=["ATVPDKIKX0DER"]
-            ):
-                rows += page["payload"]["inventorySummaries"]
-        # FBA stock as getInventorySummaries says (independent of the rule).
-        stock = {
-            r["sellerSku"]: r["inventoryDetails"]["fulfillableQuantity"] for r in rows
-        }
+        stock = cls.fba_stock_at_amazon()
         cls.sku, cls.at_amazon = next(
             (s, q) for s, q in sorted(stock.items()) if q >= 2
         )
@@ -45,16 +36,7 @@ class TestMcfRule(SandboxCase):
                 "list_price": 20.0,
             }
         )
-        cls.customer = cls.env["res.partner"].create(
-            {
-                "name": "Web Shop Customer",
-                "street": "1 Test Street",
-                "city": "Seattle",
-                "zip": "98101",
-                "country_id": cls.env.ref("base.us").id,
-                "state_id": cls.env.ref("base.state_us_48").id,
-            }
-        )
+        cls.customer = cls.web_customer()
 
     def undo(self, picking):
         """*Cancel MCF order*, clicked by shipping staff."""

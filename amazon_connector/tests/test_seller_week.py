@@ -133,16 +133,7 @@ class TestSellersWeek(SandboxCase):
             if row["known"]
         }
         sku = next(s for s, units in sorted(fba_stock.items()) if units >= MCF_UNITS)
-        customer = self.env["res.partner"].create(
-            {
-                "name": "Web Shop Customer",
-                "street": "1 Test Street",
-                "city": "Seattle",
-                "zip": "98101",
-                "country_id": self.env.ref("base.us").id,
-                "state_id": self.env.ref("base.state_us_48").id,
-            }
-        )
+        customer = self.web_customer()
         order = self.env["sale.order"].create(
             {
                 "partner_id": customer.id,

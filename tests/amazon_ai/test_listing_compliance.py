@@ -130,6 +130,21 @@ def test_restrictions_apply_to_the_listings_condition_with_amazons_links():
     assert lc.restriction_findings({"restrictions": []}, "B0X", "new_new") == []
 
 
+def test_restrictions_not_read_are_a_warning_that_says_why():
+    # Bug caught: the function was misnamed, so every failed reading of
+    # Amazon's restrictions crashed the check instead of warning.
+    found = lc.unread_finding("Amazon answered 503")
+    assert (found.rule, found.severity, found.attribute) == (
+        "restriction.unread",
+        "warning",
+        lc.RESTRICTION,
+    )
+    assert found.params == {"error": "Amazon answered 503"}
+    listing = lc.listing_text(attributes("Lunch box", ["Keeps food fresh"], ""), US)
+    evaluated = lc.evaluate(listing, restrictions=[found])
+    assert [f.rule for f, _fp in evaluated] == ["restriction.unread"]
+
+
 def test_evaluate_runs_text_images_and_restrictions_errors_first():
     listing = lc.listing_text(
         attributes("Lunch box", ["Kills 99.9% of germs"], "Eco-friendly box."), US

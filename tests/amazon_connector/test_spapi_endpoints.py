@@ -140,3 +140,26 @@ def test_tracking_provider_only_on_the_configured_hosts():
         "track.example.com",
         "other.example",
     )
+
+
+def test_language_model_endpoint_on_the_configured_hosts_only():
+    hosts = ("ollama.example.com", "127.0.0.1")
+    good = "https://ollama.example.com/v1"
+    assert check_account_url(good, "llm", None, provider_hosts=hosts) == good
+    # An Ollama beside Odoo the configuration names: plain http, no switch.
+    local = "http://127.0.0.1:11434/v1"
+    assert check_account_url(local, "llm", None, provider_hosts=hosts) == local
+    with pytest.raises(PermanentError, match="names it"):
+        check_account_url(
+            "http://localhost:11434/v1", "llm", None, provider_hosts=hosts
+        )
+    for bad in (
+        "https://evil.example/v1",
+        "http://ollama.example.com/v1",
+        "https://ollama.example.com:8443/v1",
+        # Bug: a port that is not a number escaped as ValueError (a 500).
+        "https://ollama.example.com:port/v1",
+        "https://key:secret@ollama.example.com/v1",
+    ):
+        with pytest.raises(PermanentError, match="language model endpoint URL"):
+            check_account_url(bad, "llm", None, provider_hosts=hosts)

@@ -23,6 +23,8 @@ class Stores:
                         {
                             "value": product["title"],
                             "marketplace_id": MARKETPLACES[0][0],
+                            # As Amazon returns a text: with its language.
+                            "language_tag": "en_US",
                         }
                     ],
                     "purchasable_offer": [

@@ -89,6 +89,13 @@ ACCOUNT_URL_KINDS = {
     "endpoint": "SP-API endpoint",
     "lwa": "Login with Amazon",
     "tracking": "tracking provider",
+    "llm": "language model endpoint",
+}
+# The server configuration options naming the hosts of the kinds whose hosts
+# are the seller's choice, not Amazon's.
+HOST_OPTIONS = {
+    "tracking": "tracking provider hosts",
+    "llm": "amazon_llm_endpoint_hosts",
 }
 
 
@@ -104,7 +111,7 @@ def account_hosts(kind, region, provider_hosts=()):
         return tuple(_hostname(url) for url in urls if url)
     if kind == "lwa":
         return LWA_HOSTS.get(region, ())
-    if kind == "tracking":
+    if kind in HOST_OPTIONS:
         return tuple(h.strip().lower() for h in provider_hosts if h and h.strip())
     raise ValueError(f"unknown account URL kind {kind!r}")
 
@@ -115,10 +122,12 @@ def check_account_url(url, kind, region, *, allow_local=False, provider_hosts=()
 
     - ``kind`` ``"endpoint"``: https to the region's SP-API host or Amazon's
       sandbox host of the region; ``"lwa"``: https to Login with Amazon's
-      token path on a host of the region; ``"tracking"``: https to one of
-      ``provider_hosts`` (the server configuration's list).
+      token path on a host of the region; ``"tracking"`` and ``"llm"`` (a
+      listing copy language model): https to one of ``provider_hosts`` (the
+      server configuration's list).
     - A loopback host (local sandbox, http or https) only with ``allow_local``
-      (the server configuration's switch).
+      (the server configuration's switch), or, for ``"llm"``, when
+      ``provider_hosts`` names it (an Ollama beside Odoo).
     - Never credentials in the URL, never a port other than 443 on a remote
       host.
     """
@@ -134,11 +143,14 @@ def check_account_url(url, kind, region, *, allow_local=False, provider_hosts=()
         raise PermanentError(
             f"{what} URL refused: no user or password in the URL", operation="config"
         )
+    allowed = account_hosts(kind, region, provider_hosts)
     if is_loopback(host):
-        if not allow_local:
+        if not (allow_local or (kind == "llm" and host.lower() in allowed)):
+            named = f"names it ({HOST_OPTIONS['llm']}) or " if kind == "llm" else ""
             raise PermanentError(
                 f"{what} URL refused: a local (loopback) host is allowed only "
-                "when the server's configuration file enables local endpoints",
+                f"when the server's configuration file {named}enables local "
+                "endpoints",
                 operation="config",
             )
         return check_url(url, what)
@@ -146,14 +158,13 @@ def check_account_url(url, kind, region, *, allow_local=False, provider_hosts=()
         raise PermanentError(
             f"{what} URL refused: https on the standard port only", operation="config"
         )
-    allowed = account_hosts(kind, region, provider_hosts)
     if host.lower() not in allowed:
-        if kind == "tracking":
+        if kind in HOST_OPTIONS:
             reason = (
-                "host not among the tracking provider hosts of the server's "
+                f"host not among the {HOST_OPTIONS[kind]} of the server's "
                 "configuration file"
                 if allowed
-                else "the server's configuration file names no tracking provider host"
+                else f"the server's configuration file names no {HOST_OPTIONS[kind]}"
             )
         else:
             reason = f"not an Amazon host of the {(region or '').upper()} region"

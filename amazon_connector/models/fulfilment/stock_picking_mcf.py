@@ -232,7 +232,9 @@ class StockPickingMcf(models.Model):
                         account=account.name,
                     )
                 )
-            lines.append((move.id, sku, move.product_uom_qty))
+            # Amazon counts the SKU's own units: a move in packs of 6 sends 6
+            # times its quantity (the product's unit of measure).
+            lines.append((move.id, sku, move.product_qty))
         return lines
 
     def _amazon_mcf_address(self):
@@ -703,10 +705,11 @@ class StockPickingMcf(models.Model):
         return True
 
     def _amazon_mcf_shipped_units(self, status, moves):
-        """{move: units Amazon shipped}: its SHIPPED shipments' items (by
-        our item id, the move's id); without them, "Complete" means every
-        unit and "CompletePartialled" the ordered less the unfulfillable and
-        cancelled units of each item."""
+        """{move: units Amazon shipped}, in the product's unit of measure (as
+        Amazon counts them): its SHIPPED shipments' items (by our item id,
+        the move's id); without them, "Complete" means every unit and
+        "CompletePartialled" the ordered less the unfulfillable and cancelled
+        units of each item."""
         items = {item.item_id: item for item in status.items} if status else {}
         result = {}
         for move in moves:
@@ -714,7 +717,7 @@ class StockPickingMcf(models.Model):
             if status is None or (
                 not status.shipped_quantities and status.status == "Complete"
             ):
-                units = move.product_uom_qty
+                units = move.product_qty
             elif status.shipped_quantities:
                 units = status.shipped_quantities.get(key, 0)
             elif key in items:
@@ -722,7 +725,7 @@ class StockPickingMcf(models.Model):
                 units = item.quantity - item.unfulfillable - item.cancelled
             else:
                 units = 0
-            result[move] = max(0, min(units, move.product_uom_qty))
+            result[move] = max(0, min(units, move.product_qty))
         return result
 
     def _amazon_mcf_validate(self, status=None):
@@ -741,9 +744,11 @@ class StockPickingMcf(models.Model):
         items = {item.item_id: item for item in status.items} if status else {}
         short = []
         for move in moves:
-            move.quantity = shipped[move]
+            move.quantity = move.product_id.uom_id._compute_quantity(
+                shipped[move], move.product_uom
+            )
             move.picked = bool(shipped[move])
-            missing = move.product_uom_qty - shipped[move]
+            missing = move.product_qty - shipped[move]
             if missing > 0:
                 item = items.get(str(move.id))
                 sku = (item and item.sku) or self._amazon_mcf_sku(

@@ -472,8 +472,20 @@ class AmazonListing(models.Model):
             lambda listing: listing._validate_one(), self.env._("Validation")
         )
 
+    def _in_open_feed(self):
+        """Whether a feed holding this listing is not processed yet (its
+        report decides the listing's state: nothing else may change it)."""
+        self.ensure_one()
+        return bool(self.feed_id) and self.feed_id.state not in FINAL
+
+    def _in_flight(self):
+        """Whether Amazon is being sent this listing right now: its own
+        submission claimed it, or a feed holding it is still processed."""
+        self.ensure_one()
+        return self.state == "sending" or self._in_open_feed()
+
     def _check_no_feed(self):
-        if self.feed_id and self.feed_id.state not in FINAL:
+        if self._in_open_feed():
             raise UserError(
                 self.env._(
                     "Listing %(sku)s is in feed %(feed)s, which Amazon is still "

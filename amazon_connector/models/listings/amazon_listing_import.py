@@ -8,7 +8,6 @@ from ...core.listings import amazon_issue
 from ...core.spapi import SPAPIError
 from ...core.spapi.pagination import iter_items
 from .amazon_listing import INCLUDED
-from .amazon_listing_feed import FINAL
 
 PAGE_SIZE = 20  # searchListingsItems' maximum
 
@@ -72,7 +71,7 @@ class AmazonListingImport(models.AbstractModel):
             if type_name and type_name not in types:
                 types[type_name] = self._import_type(account, marketplace, type_name)
             listing = existing.get(sku, Listing)
-            if listing.feed_id and listing.feed_id.state not in FINAL:
+            if listing and listing._in_open_feed():
                 continue  # its feed's report comes first
             vals = listing._vals_from_item(item)
             if type_name and types[type_name] and not listing.product_type_id:

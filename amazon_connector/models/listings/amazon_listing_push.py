@@ -14,7 +14,6 @@ from odoo.tools import float_compare
 
 from ...core import listings as core
 from ...core.spapi import SPAPIError
-from .amazon_listing_feed import FINAL
 
 _logger = logging.getLogger(__name__)
 
@@ -73,7 +72,7 @@ class AmazonListing(models.Model):
         feed still processing wait for its result."""
         changes = []
         for listing in self:
-            if listing.feed_id and listing.feed_id.state not in FINAL:
+            if listing._in_open_feed():
                 continue
             price, quantity, notes = listing._offer_values()
             problems = [

@@ -234,9 +234,7 @@ class AmazonListingBulkEdit(models.TransientModel):
                 ),
                 None,
             )
-        if listing.state == "sending" or (
-            listing.feed_id and listing.feed_id.state not in FINAL
-        ):
+        if listing._in_flight():
             return (
                 "busy",
                 self.env._(
@@ -338,9 +336,7 @@ class AmazonListingBulkEdit(models.TransientModel):
             groups, busy = {}, []
             for listing_id, attributes in ready_keys:
                 listing = Listing.browse(listing_id)
-                if listing.state == "sending" or (
-                    listing.feed_id and listing.feed_id.state not in FINAL
-                ):
+                if listing._in_flight():
                     busy.append(listing_id)  # claimed since the check
                     continue
                 listing.attributes = attributes

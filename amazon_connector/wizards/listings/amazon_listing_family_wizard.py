@@ -136,15 +136,44 @@ class AmazonListingWizardFamilies(models.TransientModel):
     @api.model
     def _parent_sku(self, template):
         """The template's parent SKU, chosen once: the variants' common
-        reference prefix, else the template's id, with ``-PARENT``."""
+        reference prefix, else the template's id, with ``-PARENT``. A prefix
+        another family or listing already holds (two templates whose
+        references both start with SHIRT-) falls back to the id: sharing it
+        would make one family's parent overwrite the other's."""
         if template.amazon_parent_sku:
             return template.amazon_parent_sku
         codes = [c for c in template.product_variant_ids.mapped("default_code") if c]
         prefix = os.path.commonprefix(codes).rstrip("-_ ./") if codes else ""
-        sku = f"{prefix or f'TMPL{template.id}'}-PARENT"
+        sku = f"{prefix}-PARENT"
+        if not prefix or self._parent_sku_taken(template, sku):
+            sku = f"TMPL{template.id}-PARENT"
         # Written by the listing staff for the catalogue: only this field.
         template.sudo().amazon_parent_sku = sku
         return sku
+
+    @api.model
+    def _parent_sku_taken(self, template, sku):
+        """Whether another template's family, or a listing that is not this
+        template's parent, already uses ``sku`` (in any company: SKUs are
+        the seller's, and one seller may keep several companies)."""
+        Template = self.env["product.template"].sudo().with_context(active_test=False)
+        if Template.search_count(
+            [("amazon_parent_sku", "=", sku), ("id", "!=", template.id)], limit=1
+        ):
+            return True
+        return bool(
+            self.env["amazon.listing"]
+            .sudo()
+            .search_count(
+                [
+                    ("sku", "=", sku),
+                    "|",
+                    ("product_id", "!=", False),
+                    ("family_template_id", "not in", (False, template.id)),
+                ],
+                limit=1,
+            )
+        )
 
     def _generate(self):
         self.ensure_one()
@@ -236,6 +265,17 @@ class AmazonListingWizardFamilies(models.TransientModel):
                 ("sku", "=", sku),
             ]
         )
+        if parent.family_template_id and parent.family_template_id != template:
+            raise UserError(
+                self.env._(
+                    "The parent SKU %(sku)s of %(template)s is the parent of "
+                    "%(other)s's family: give %(template)s another Amazon "
+                    "parent SKU (product form, Amazon tab).",
+                    sku=sku,
+                    template=template.display_name,
+                    other=parent.family_template_id.display_name,
+                )
+            )
         variant = template.product_variant_ids[:1]
         data = self._product_data(variant, parent)
         data.title = template.name
