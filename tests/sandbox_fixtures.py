@@ -34,15 +34,21 @@ def require_models():
         pytest.skip(how_to())
 
 
-def fetch_token(sandbox, refresh_token=None, **overrides):
+NOTIFICATIONS_SCOPE = "sellingpartnerapi::notifications"
+
+
+def fetch_token(sandbox, refresh_token=None, scope=None, **overrides):
+    """An LWA token: the seller's (refresh token), or grantless with ``scope``."""
     creds = sandbox.credentials
-    form = {
-        "grant_type": "refresh_token",
-        "refresh_token": refresh_token or creds["refresh_token"],
-        "client_id": creds["client_id"],
-        "client_secret": creds["client_secret"],
-        **overrides,
-    }
+    if scope:
+        form = {"grant_type": "client_credentials", "scope": scope}
+    else:
+        form = {
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token or creds["refresh_token"],
+        }
+    form.update(client_id=creds["client_id"], client_secret=creds["client_secret"])
+    form.update(overrides)
     verify = sandbox.ssl_context or True
     return httpx.post(
         sandbox.token_url, data=form, timeout=10, verify=verify, trust_env=False
@@ -50,11 +56,13 @@ def fetch_token(sandbox, refresh_token=None, **overrides):
 
 
 class SpClient:
-    """Calls SP-API operations on a sandbox with a fresh LWA access token."""
+    """Calls SP-API operations on a sandbox with a fresh LWA access token: a
+    seller's, or a grantless one when ``scope`` is given."""
 
-    def __init__(self, sandbox, refresh_token=None, timeout=10.0):
+    def __init__(self, sandbox, refresh_token=None, timeout=10.0, scope=None):
         self.sandbox = sandbox
         self.refresh_token = refresh_token
+        self.scope = scope
         verify = sandbox.ssl_context or True
         self.http = httpx.Client(
             base_url=sandbox.base_url, timeout=timeout, verify=verify, trust_env=False
@@ -62,7 +70,7 @@ class SpClient:
         self.renew()
 
     def renew(self):
-        reply = fetch_token(self.sandbox, self.refresh_token)
+        reply = fetch_token(self.sandbox, self.refresh_token, self.scope)
         reply.raise_for_status()
         self.token = reply.json()["access_token"]
 

@@ -7,6 +7,7 @@ import uuid
 import httpx
 import pytest
 from sandbox_fixtures import (  # noqa: F401
+    NOTIFICATIONS_SCOPE,
     US,
     SpClient,
     require_models,
@@ -16,7 +17,12 @@ from sandbox_fixtures import (  # noqa: F401
 
 from tests.sandbox import fba
 from tests.sandbox.fixture import running_sandbox
-from tests.sandbox.models import DEFAULT_MODELS_DIR, Catalog, parse_usage_plan
+from tests.sandbox.models import (
+    DEFAULT_MODELS_DIR,
+    GRANTLESS,
+    Catalog,
+    parse_usage_plan,
+)
 from tests.sandbox.validation import SchemaSet, to_json_schema
 
 pytestmark = pytest.mark.usefixtures("models")
@@ -93,10 +99,14 @@ def build_request(op, case):
 
 @pytest.fixture(scope="module")
 def static_box():
+    """Seller's and grantless clients of a --static-only sandbox, by whether
+    an operation is grantless (Amazon's static cases need the right token
+    as much as its live endpoints do)."""
     with running_sandbox(orders=5, static_only=True, rate_scale=1000) as box:
-        client = SpClient(box)
-        yield client
-        client.close()
+        clients = {False: SpClient(box), True: SpClient(box, scope=NOTIFICATIONS_SCOPE)}
+        yield clients
+        for client in clients.values():
+            client.close()
 
 
 def _replay(client, op, case):
@@ -120,7 +130,7 @@ def test_the_wrapped_operations_carry_static_cases(catalog):
 @pytest.mark.parametrize(("op_id", "index"), static_cases())
 def test_every_static_case_is_served_exactly(catalog, static_box, op_id, index):
     op = catalog.by_id[op_id]
-    _replay(static_box, op, op.static_cases[index])
+    _replay(static_box[op_id in GRANTLESS], op, op.static_cases[index])
 
 
 def test_exact_static_cases_are_served_next_to_generated_data(catalog, sp):
@@ -134,7 +144,7 @@ def test_exact_static_cases_are_served_next_to_generated_data(catalog, sp):
 
 
 def test_static_only_mode_rejects_unmatched_requests(static_box):
-    reply = static_box.get(
+    reply = static_box[False].get(
         "/orders/2026-01-01/orders", createdAfter="2026-01-01T00:00:00Z"
     )
     assert reply.status_code == 400
@@ -275,12 +285,16 @@ def test_strict_conversion_closes_objects_but_not_allof_parts():
 def _exercise_every_operation(sp, sandbox):
     """One successful call of each wrapped operation; returns (operationId, reply)."""
     calls = []
+    grantless = SpClient(sandbox, scope=NOTIFICATIONS_SCOPE)
 
     def call(op_id, method, path, **kwargs):
-        reply = sp.call(method, path, **kwargs)
+        client = grantless if op_id in GRANTLESS else sp
+        reply = client.call(method, path, **kwargs)
         assert reply.status_code < 300, (op_id, reply.text[:400])
         calls.append((op_id, reply))
         return reply
+
+    _exercise_notifications(call)
 
     orders = "/orders/2026-01-01/orders"
     everything = ",".join(EVERYTHING)
@@ -491,6 +505,49 @@ def _exercise_every_operation(sp, sandbox):
     )
     _exercise_mcf(call, sandbox, inventory.json())
     return calls
+
+
+def _exercise_notifications(call):
+    """Notifications API: a destination (no SQS endpoint: any ARN is taken)
+    and an ORDER_CHANGE subscription, read and deleted."""
+    spec = {"sqs": {"arn": "arn:aws:sqs:us-east-1:123456789012:conformance"}}
+    destination = call(
+        "createDestination",
+        "POST",
+        "/notifications/v1/destinations",
+        json={"name": "conformance", "resourceSpecification": spec},
+    ).json()["payload"]["destinationId"]
+    call("getDestinations", "GET", "/notifications/v1/destinations")
+    call("getDestination", "GET", f"/notifications/v1/destinations/{destination}")
+    subscriptions = "/notifications/v1/subscriptions"
+    directive = {
+        "eventFilter": {
+            "eventFilterType": "ORDER_CHANGE",
+            "marketplaceIds": [US],
+            "orderChangeTypes": ["OrderStatusChange"],
+        }
+    }
+    created = call(
+        "createSubscription",
+        "POST",
+        f"{subscriptions}/ORDER_CHANGE",
+        json={
+            "payloadVersion": "1.0",
+            "destinationId": destination,
+            "processingDirective": directive,
+        },
+    ).json()["payload"]
+    call("getSubscription", "GET", f"{subscriptions}/ORDER_CHANGE")
+    call(
+        "getSubscriptions",
+        "GET",
+        subscriptions,
+        params={"notificationTypes": "ORDER_CHANGE"},
+    )
+    by_id = f"{subscriptions}/ORDER_CHANGE/{created['subscriptionId']}"
+    call("getSubscriptionById", "GET", by_id)
+    call("deleteSubscriptionById", "DELETE", by_id)
+    call("deleteDestination", "DELETE", f"/notifications/v1/destinations/{destination}")
 
 
 def _exercise_mcf(call, sandbox, inventory):

@@ -70,10 +70,25 @@ def _mcf_damage(state, request):
     return Reply(200, {"unfulfillable": units})
 
 
+def _notifications(state, query):
+    """What the publisher made, oldest first (``seller``, ``type`` and
+    ``orderId`` narrow it): ids, times, lost/duplicate flags and bodies."""
+    seller = (query.get("seller") or [None])[-1]
+    if seller is not None and seller not in state.seller_stores:
+        return Reply(404, error_body("NotFound", "No such seller"))
+    found = state.notifications.published(
+        seller,
+        (query.get("type") or [None])[-1],
+        (query.get("orderId") or [None])[-1],
+    )
+    return Reply(200, {"notifications": found})
+
+
 READERS = {
     "/_sandbox/stats": lambda state, _query: Reply(200, state.stats.snapshot()),
     "/_sandbox/credentials": lambda state, _query: Reply(200, state.credentials()),
     "/_sandbox/fba-inventory": _fba_inventory,
+    "/_sandbox/notifications": _notifications,
 }
 
 
@@ -99,6 +114,7 @@ def sandbox_route(state, request):
                 return Reply(
                     400, error_body("InvalidInput", "advanceSeconds: a number")
                 )
+            state.notifications.wake()
         return Reply(200, {"now": state.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")})
     if path == "/_sandbox/product-types/release":
         if method == "POST":

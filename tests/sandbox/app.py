@@ -11,6 +11,7 @@ import uuid
 from . import handlers, validation
 from .errors import ApiError, error_body
 from .messages import Reply
+from .models import GRANTLESS
 
 log = logging.getLogger("sandbox")
 
@@ -54,6 +55,7 @@ class SpApi:
         try:
             token = request.headers.get("x-amz-access-token")
             seller = state.tokens.seller_for(token)
+            self._authorize(op, seller, token)
             if not state.limiter.allow(seller, op.op_id, op.usage_plan):
                 state.stats.bump(op.op_id, "throttled")
                 raise ApiError(
@@ -67,6 +69,10 @@ class SpApi:
                 if fault in ("500", "503", "timeout"):
                     return self._fault_reply(fault, headers)
             reply = self._serve(request, op, path_params, seller)
+            if request.method != "GET" and reply.status < 300:
+                # A seller's action may change what notifications say: the
+                # publisher looks now rather than at its next tick.
+                state.notifications.wake()
             if fault == "truncated":
                 # An empty body cannot be cut short: answer 503 instead.
                 reply.fault = "truncated" if reply.payload() else None
@@ -80,6 +86,22 @@ class SpApi:
                 self._check_error(op, reply)
         reply.headers = {**headers, **reply.headers}
         return reply
+
+    def _authorize(self, op, seller, token):
+        """Grantless operations take only a client_credentials token with
+        their scope; every other operation only a seller's token (Amazon
+        answers both mistakes 403 Unauthorized)."""
+        scope = GRANTLESS.get(op.op_id)
+        if scope is None and seller != "grantless":
+            return
+        if scope is not None and scope in self.state.tokens.scopes_for(token):
+            return
+        raise ApiError(
+            403,
+            "Unauthorized",
+            "Access to requested resource is denied.",
+            "",
+        )
 
     def _check_error(self, op, reply):
         """Error bodies follow the model too; a mismatch is counted, not raised."""

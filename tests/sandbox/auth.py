@@ -14,6 +14,10 @@ from .errors import ApiError
 
 ACCESS_PREFIX = "Atza" + "|"
 REFRESH_PREFIX = "Atzr" + "|"
+# The scopes LWA grants with ``client_credentials`` (grantless operations).
+NOTIFICATIONS_SCOPE = "sellingpartnerapi::notifications"
+ROTATION_SCOPE = "sellingpartnerapi::client_credential:rotation"
+SCOPES = (NOTIFICATIONS_SCOPE, ROTATION_SCOPE)
 
 
 def _lwa_error(status, error, description):
@@ -45,7 +49,8 @@ class TokenIssuer:
         self.sellers = dict(sellers)  # refresh token -> selling partner id
         self.ttl = ttl
         self._clock = clock
-        self._tokens = {}  # access token -> (seller id or None, expires at)
+        # access token -> (seller id or None, expires at, grantless scopes)
+        self._tokens = {}
         self._lock = threading.Lock()
 
     def token_endpoint(self, body, content_type):
@@ -71,7 +76,7 @@ class TokenIssuer:
             form.get("client_secret", "")
         ):
             return _lwa_error(401, "invalid_client", "Client authentication failed")
-        seller = None
+        seller, scopes = None, frozenset()
         if grant == "refresh_token":
             refresh = form.get("refresh_token", "")
             seller = self.sellers.get(refresh)
@@ -81,11 +86,15 @@ class TokenIssuer:
                     "invalid_grant",
                     "The request has an invalid grant parameter : refresh_token",
                 )
-        elif not form.get("scope"):
-            return _lwa_error(400, "invalid_scope", "The request has an invalid scope")
+        else:
+            scopes = frozenset(form.get("scope", "").split())
+            if not scopes or not scopes <= set(SCOPES):
+                return _lwa_error(
+                    400, "invalid_scope", "The request has an invalid scope"
+                )
         token = ACCESS_PREFIX + secrets.token_urlsafe(48)
         with self._lock:
-            self._tokens[token] = (seller, self._clock() + self.ttl)
+            self._tokens[token] = (seller, self._clock() + self.ttl, scopes)
         reply = {"access_token": token, "token_type": "bearer", "expires_in": self.ttl}
         if grant == "refresh_token":
             reply["refresh_token"] = form["refresh_token"]
@@ -136,7 +145,7 @@ class TokenIssuer:
                 "Access to requested resource is denied.",
                 "The access token you provided is revoked, malformed or invalid.",
             )
-        seller, expires = entry
+        seller, expires, _scopes = entry
         if self._clock() >= expires:
             raise ApiError(
                 403,
@@ -146,6 +155,14 @@ class TokenIssuer:
             )
         return seller or "grantless"
 
+    def scopes_for(self, token):
+        """The grantless scopes of a token (empty for a seller's token)."""
+        with self._lock:
+            entry = self._tokens.get(token)
+        return entry[2] if entry else frozenset()
+
     def expire_all(self):
         with self._lock:
-            self._tokens = {k: (s, 0.0) for k, (s, _) in self._tokens.items()}
+            self._tokens = {
+                k: (s, 0.0, scopes) for k, (s, _, scopes) in self._tokens.items()
+            }

@@ -105,6 +105,32 @@ def parser():
         action="store_true",
         help="skip validating generated responses (CPU-bound benchmarks only)",
     )
+    add(
+        "--sqs-endpoint",
+        help="SQS endpoint (e.g. a moto server, tests/sandbox/sqs.py) where "
+        "notifications go; none: notifications are recorded, not sent",
+    )
+    add("--sqs-access-key", default="testing", help="(testing)")
+    add("--sqs-secret-key", default="testing", help="(testing)")
+    add("--sqs-region", default="us-east-1", help="region of the endpoint (us-east-1)")
+    add(
+        "--notification-loss",
+        type=float,
+        default=0.0,
+        help="share of brand-new orders whose first ORDER_CHANGE is never sent (0)",
+    )
+    add(
+        "--notification-duplicates",
+        type=float,
+        default=0.0,
+        help="share of notifications sent twice with the same NotificationId (0)",
+    )
+    add(
+        "--notification-delay",
+        type=float,
+        default=0.0,
+        help="real seconds before a notification is sent (0)",
+    )
     add("--log-level", default="WARNING")
     return p
 
@@ -132,6 +158,21 @@ def options_from(argv=None):
     opts.new_orders = max(0.0, min(opts.new_orders, 1.0))
     opts.malformed = max(0, opts.malformed)
     opts.sellers = max(1, opts.sellers)
+    opts.notification_loss = max(0.0, min(opts.notification_loss, 1.0))
+    opts.notification_duplicates = max(0.0, min(opts.notification_duplicates, 1.0))
+    opts.notification_delay = max(0.0, min(opts.notification_delay, 600.0))
+    if opts.sqs_endpoint:
+        from urllib.parse import urlsplit
+
+        try:
+            sqs_host = urlsplit(opts.sqs_endpoint).hostname or ""
+            sqs_loopback = sqs_host == "localhost" or (
+                ipaddress.ip_address(sqs_host).is_loopback
+            )
+        except ValueError:
+            sqs_loopback = False
+        if not sqs_loopback:
+            parser().error("--sqs-endpoint must be on a loopback address")
     if opts.rate_scale <= 0:
         parser().error("--rate-scale must be positive")
     return opts
@@ -187,9 +228,11 @@ def main(argv=None):
     )
     thread.daemon = True
     thread.start()
+    state.notifications.start()
     print(f"READY {state.base_url}", flush=True)
     while not stop.wait(0.1):
         pass
+    state.notifications.stop()
     server.shutdown()
     server.server_close()
     return 0

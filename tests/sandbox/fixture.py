@@ -4,7 +4,9 @@
         sandbox.base_url, sandbox.credentials, sandbox.stats(), sandbox.dataset()
 
 Keyword options map to command-line flags (``rate_scale=2`` -> ``--rate-scale
-2``; ``True`` -> a bare flag; ``tls=True`` -> ``--tls-dir`` in a temp folder).
+2``; ``True`` -> a bare flag; ``tls=True`` -> ``--tls-dir`` in a temp folder;
+``sqs=<tests.sandbox.sqs.running_sqs() object>`` -> ``--sqs-endpoint`` and its
+credentials and region, so notifications reach that SQS server).
 """
 
 import contextlib
@@ -120,6 +122,27 @@ class Sandbox:
         except urllib.error.HTTPError as refused:
             return refused.code, json.loads(refused.read() or b"null")
 
+    def notifications(self, seller=None, notification_type=None, order_id=None):
+        """What the notification publisher made, oldest first: each
+        ``{notificationId, notificationType, seller, subscriptionId,
+        destinationId, amazonOrderId | sku, orderStatus, newOrder, eventTime,
+        publishTime (simulated, as in the body), detectedAt and sentAt (wall
+        clock, epoch seconds, one sentAt per copy sent), lost, duplicate,
+        delivered, error, invalid (schema problems), body}``."""
+        query = urllib.parse.urlencode(
+            {
+                k: v
+                for k, v in (
+                    ("seller", seller),
+                    ("type", notification_type),
+                    ("orderId", order_id),
+                )
+                if v
+            }
+        )
+        path = "/_sandbox/notifications" + (f"?{query}" if query else "")
+        return self.get(path)["notifications"]
+
     def now(self):
         """The sandbox's simulated time (ISO 8601), the 'now' of its orders."""
         return self.get("/_sandbox/clock")["now"]
@@ -177,6 +200,12 @@ def _drain(stream, sink):
 def running_sandbox(**options):
     """Yield a started :class:`Sandbox`; stop it on exit."""
     tls = options.pop("tls", False)
+    sqs = options.pop("sqs", None)
+    if sqs is not None:
+        options.setdefault("sqs_endpoint", sqs.endpoint_url)
+        options.setdefault("sqs_access_key", sqs.access_key_id)
+        options.setdefault("sqs_secret_key", sqs.secret_access_key)
+        options.setdefault("sqs_region", sqs.region)
     temp = None
     if tls and not options.get("tls_dir"):
         temp = tempfile.TemporaryDirectory(prefix="spapi-sandbox-tls-")

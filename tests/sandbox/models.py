@@ -30,7 +30,10 @@ SHIPPING = "models/shipping-api-model/shippingV2.json"
 PRICING = "models/product-pricing-api-model/productPricing_2022-05-01.json"
 INVENTORY = "models/fba-inventory-api-model/fbaInventory.json"
 OUTBOUND = "models/fulfillment-outbound-api-model/fulfillmentOutbound_2020-07-01.json"
+NOTIFICATIONS = "models/notifications-api-model/notifications.json"
 _MCF = "/fba/outbound/2020-07-01/fulfillmentOrders"
+_SUBSCRIPTIONS = "/notifications/v1/subscriptions"
+_DESTINATIONS = "/notifications/v1/destinations"
 
 # (operationId, method, path, model file, fallback usage plan (rate, burst)).
 # The fallback plan only applies when the models folder is absent.
@@ -157,7 +160,65 @@ ROUTES = (
         OUTBOUND,
         (2, 30),
     ),
+    ("getSubscriptions", "GET", _SUBSCRIPTIONS, NOTIFICATIONS, (1, 5)),
+    (
+        "getSubscription",
+        "GET",
+        _SUBSCRIPTIONS + "/{notificationType}",
+        NOTIFICATIONS,
+        (1, 5),
+    ),
+    (
+        "createSubscription",
+        "POST",
+        _SUBSCRIPTIONS + "/{notificationType}",
+        NOTIFICATIONS,
+        (1, 5),
+    ),
+    (
+        "getSubscriptionById",
+        "GET",
+        _SUBSCRIPTIONS + "/{notificationType}/{subscriptionId}",
+        NOTIFICATIONS,
+        (1, 5),
+    ),
+    (
+        "deleteSubscriptionById",
+        "DELETE",
+        _SUBSCRIPTIONS + "/{notificationType}/{subscriptionId}",
+        NOTIFICATIONS,
+        (1, 5),
+    ),
+    ("getDestinations", "GET", _DESTINATIONS, NOTIFICATIONS, (1, 5)),
+    ("createDestination", "POST", _DESTINATIONS, NOTIFICATIONS, (1, 5)),
+    (
+        "getDestination",
+        "GET",
+        _DESTINATIONS + "/{destinationId}",
+        NOTIFICATIONS,
+        (1, 5),
+    ),
+    (
+        "deleteDestination",
+        "DELETE",
+        _DESTINATIONS + "/{destinationId}",
+        NOTIFICATIONS,
+        (1, 5),
+    ),
 )
+
+# Grantless operations (Amazon's "Grantless Operations" table and each
+# operation's description): they take an LWA token of the client_credentials
+# grant with this scope, never a seller's token; every other operation takes
+# a seller's token only.
+GRANTLESS = {
+    "getDestinations": "sellingpartnerapi::notifications",
+    "createDestination": "sellingpartnerapi::notifications",
+    "getDestination": "sellingpartnerapi::notifications",
+    "deleteDestination": "sellingpartnerapi::notifications",
+    "getSubscriptionById": "sellingpartnerapi::notifications",
+    "deleteSubscriptionById": "sellingpartnerapi::notifications",
+}
 
 # First numeric row of the table after "Usage Plan" ("| 0.5 | 30 |" or
 # "|Default| 5 | 10 |"): Amazon writes both layouts.

@@ -5,6 +5,7 @@ import hmac
 import itertools
 import secrets
 import threading
+import uuid
 from dataclasses import dataclass
 
 from . import dataset as datasets
@@ -12,6 +13,7 @@ from .auth import TokenIssuer
 from .clock import SimClock
 from .faults import FaultInjector
 from .models import Catalog
+from .notifications import Notifications
 from .ratelimit import RateLimiter
 from .stats import Stats
 from .stores import Stores
@@ -83,6 +85,11 @@ class State:
             self.seller_stores[seller] = Stores(data, seller, self.documents)
         self.base_url = ""
         self._url_key = secrets.token_bytes(16)
+        # The application's id as Amazon names it in notifications.
+        self.application_id = "amzn1.sp.solution." + str(
+            uuid.uuid5(uuid.NAMESPACE_URL, "sandbox-app:" + options.client_id)
+        )
+        self.notifications = Notifications(self)
 
     def stores_for(self, seller):
         return self.seller_stores.get(seller, self.stores)
@@ -114,6 +121,7 @@ class State:
             "seller_id": opts.seller_id,
             "token_url": f"{self.base_url}/auth/o2/token",
             "endpoint": self.base_url,
+            "application_id": self.application_id,
             "sellers": [
                 {"refresh_token": token, "seller_id": seller}
                 for token, seller in self.sellers.items()

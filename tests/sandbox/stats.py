@@ -4,6 +4,17 @@ import threading
 from collections import defaultdict
 
 FIELDS = ("calls", "throttled", "faults", "errors", "static", "invalid_responses")
+# Notifications: published (made), sent (copies delivered to SQS), lost
+# (--notification-loss), duplicates (sent twice), invalid (failed their
+# schema: a sandbox bug, never sent), undelivered (no endpoint, queue...).
+NOTIFICATION_FIELDS = (
+    "published",
+    "sent",
+    "lost",
+    "duplicates",
+    "invalid",
+    "undelivered",
+)
 
 
 class Stats:
@@ -13,6 +24,8 @@ class Stats:
         self._faults = defaultdict(int)
         self._lwa = defaultdict(int)  # token endpoint: "issued" / error codes
         self.invalid = []  # (operation, problems) of responses that failed the model
+        self._notifications = dict.fromkeys(NOTIFICATION_FIELDS, 0)
+        self.invalid_notifications = []  # (type, problems) that failed the schema
 
     def bump(self, op_id, field, amount=1):
         with self._lock:
@@ -33,6 +46,17 @@ class Stats:
             if len(self.invalid) < 50:
                 self.invalid.append({"operation": op_id, "problems": problems[:5]})
 
+    def notification(self, field, amount=1):
+        with self._lock:
+            self._notifications[field] += amount
+
+    def invalid_notification(self, notification_type, problems):
+        with self._lock:
+            if len(self.invalid_notifications) < 50:
+                self.invalid_notifications.append(
+                    {"notificationType": notification_type, "problems": problems[:5]}
+                )
+
     def snapshot(self):
         with self._lock:
             ops = {name: dict(values) for name, values in sorted(self._ops.items())}
@@ -43,4 +67,6 @@ class Stats:
                 "faultKinds": dict(self._faults),
                 "lwa": dict(self._lwa),
                 "invalidResponses": list(self.invalid),
+                "notifications": dict(self._notifications),
+                "invalidNotifications": list(self.invalid_notifications),
             }

@@ -232,6 +232,7 @@ _FALLBACK_TYPES = {
         "withoutStatus",
         "keywords",
         "sellerSkus",
+        "notificationTypes",
     },
     "integer": {"maxResultsPerPage", "pageSize"},
     "boolean": {"details", "enableContentEncodingUrlHeader"},
