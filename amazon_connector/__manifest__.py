@@ -13,7 +13,7 @@
         "account",
     ],
     "external_dependencies": {
-        "python": ["python-amazon-sp-api", "jsonschema", "httpx"],
+        "python": ["python-amazon-sp-api", "jsonschema", "httpx", "boto3"],
     },
     "data": [
         "security/amazon_connector_security.xml",
@@ -26,6 +26,7 @@
         "data/amazon_alert_data.xml",
         "data/fulfilment/amazon_mcf_cron.xml",
         "data/fulfilment/amazon_mcf_rule_cron.xml",
+        "data/amazon_notification_cron.xml",
         "views/accounts/amazon_marketplace_views.xml",
         "views/accounts/amazon_account_views.xml",
         "views/accounts/amazon_sync_views.xml",
@@ -47,6 +48,7 @@
         "views/fulfilment/stock_picking_label_void_views.xml",
         "views/fulfilment/stock_picking_to_ship_views.xml",
         "views/listings/amazon_listing_bulk_edit_views.xml",
+        "views/notifications/amazon_notification_views.xml",
     ],
     "assets": {
         "web.assets_backend": ["amazon_connector/static/src/scss/amazon_overview.scss"],

@@ -94,20 +94,29 @@ def main():
         sys.exit("The demo needs the local SP-API sandbox (tests/sandbox).")
     sys.path.insert(0, str(ROOT))
     from tests.sandbox.fixture import running_sandbox
+    from tests.sandbox.sqs import running_sqs
 
-    print(f"Starting the local SP-API sandbox ({args.orders} orders) ...", flush=True)
-    with running_sandbox(
-        orders=args.orders,
-        now="now",
-        new_orders=0.2,
-        rate_scale=RATE_SCALE,
-        no_response_validation=True,
-    ) as sandbox:
-        print(f"  sandbox at {sandbox.base_url}", flush=True)
-        return run_demo(args, sandbox)
+    print(
+        f"Starting the local SP-API sandbox ({args.orders} orders) and an SQS "
+        "server for its notifications ...",
+        flush=True,
+    )
+    with (
+        running_sqs() as sqs,
+        running_sandbox(
+            orders=args.orders,
+            now="now",
+            new_orders=0.2,
+            rate_scale=RATE_SCALE,
+            no_response_validation=True,
+            sqs=sqs,
+        ) as sandbox,
+    ):
+        print(f"  sandbox at {sandbox.base_url}, SQS at {sqs.endpoint_url}", flush=True)
+        return run_demo(args, sandbox, sqs)
 
 
-def run_demo(args, sandbox):
+def run_demo(args, sandbox, sqs):
     db = odoo_env.ensure_postgres()
     run_dir = odoo_env.RUN_DIR
     run_dir.mkdir(exist_ok=True)
@@ -161,6 +170,12 @@ def run_demo(args, sandbox):
         "client_id": creds["client_id"],
         "client_secret": creds["client_secret"],
         "refresh_token": creds["refresh_token"],
+        # Amazon's notifications reach Odoo through this queue (issue 22).
+        "queue_url": sqs.create_queue("amazon-notifications")[0],
+        "sqs_keys": {
+            "sqs_access_key_id": sqs.access_key_id,
+            "sqs_secret_access_key": sqs.secret_access_key,
+        },
         "products": [
             (p["sku"], p["title"], float(p["priceUsd"]))
             for p in sandbox.dataset()["products"]
@@ -214,7 +229,9 @@ def run_demo(args, sandbox):
             f"  prints the current one (or add the secret {totp_secret}\n"
             f"  to an authenticator app)\n"
             f"  Amazon > Orders: the orders of the sandbox seller; the local\n"
-            f"  SP-API sandbox at {sandbox.base_url} keeps producing orders\n"
+            f"  SP-API sandbox at {sandbox.base_url} keeps producing orders,\n"
+            f"  and its notifications bring each new one within seconds\n"
+            f"  (Amazon > Notifications)\n"
             f"  log {log_file}; stop with Ctrl-C\n",
             flush=True,
         )

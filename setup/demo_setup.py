@@ -26,8 +26,9 @@ def main(env, options):
 
     ``options``: ``seller_id``, ``endpoint``, ``token_url``, ``client_id``,
     ``client_secret``, ``refresh_token`` (the sandbox's), ``rate_scale``,
-    ``products``, a list of ``(sku, title, price)``, and
-    ``admin_totp_secret``, the administrator's two-factor secret.
+    ``products``, a list of ``(sku, title, price)``,
+    ``admin_totp_secret``, the administrator's two-factor secret, and
+    ``queue_url`` and ``sqs_keys``, the local SQS queue of notifications.
     """
     admin = env.ref("base.user_admin")
     admin.groups_id += env.ref("amazon_pii.group_amazon_pii_officer")
@@ -42,6 +43,7 @@ def main(env, options):
     env.cr.commit()
     for account in accounts:
         _first_sync(env, account)
+    _listen(env, accounts, options)
     _read_fba_stock(env, accounts)
     _count_stock(env)
     _import_listings(env, accounts[0])
@@ -152,6 +154,21 @@ def _create_accounts(env, options, box):
             }
             for region, (label, codes) in REGIONS.items()
         ]
+    )
+
+
+def _listen(env, accounts, options):
+    """Amazon's notifications on: the queue and its keys on each account,
+    then *Set up notifications* (the sandbox publishes to the queue)."""
+    for account in accounts:
+        account.notification_queue_url = options["queue_url"]
+        env["amazon.pii.vault"].store_secrets(account, options["sqs_keys"])
+        env.cr.commit()
+        account.action_notifications_setup()
+        env.cr.commit()
+    print(
+        f"Notifications set up: {len(accounts.notification_subscription_ids)} "
+        "subscriptions; new orders now arrive within seconds."
     )
 
 

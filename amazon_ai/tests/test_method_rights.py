@@ -61,6 +61,10 @@ RIGHTS = {
     ("amazon.account", "action_sync_fba_stock"): ("manager", "account", []),
     ("amazon.account", "action_view_fba_stock"): ("amazon", "account", []),
     ("amazon.account", "action_sync_orders"): ("manager", "account", []),
+    # Amazon notifications (issue 22)
+    ("amazon.account", "action_notifications_setup"): ("manager", "account", []),
+    ("amazon.account", "action_notifications_check"): ("amazon", "account", []),
+    ("amazon.account", "action_notifications_remove"): ("manager", "account", []),
     ("amazon.account", "action_test_connection"): ("manager", "account", []),
     ("amazon.account", "action_view_failed_work"): ("amazon", "account", []),
     ("amazon.account", "action_view_listings"): ("amazon", "account", []),

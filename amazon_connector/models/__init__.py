@@ -5,3 +5,4 @@ from . import orders
 from . import listings
 from . import shipments
 from . import fulfilment
+from . import notifications

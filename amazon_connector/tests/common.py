@@ -59,11 +59,15 @@ class SandboxCase(TransactionCase):
 
     sandbox_options = {"orders": 40, "seed": 11}
     needs_reference = False  # True: skips without Amazon's reference data
+    with_sqs = False  # True: a local SQS server (moto) the sandbox publishes to
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         options = {"rate_scale": 50, "clock_rate": 0, **cls.sandbox_options}
+        if cls.with_sqs:
+            cls.sqs = cls.enterClassContext(sandbox_module("sqs").running_sqs())
+            options["sqs"] = cls.sqs
         cls.sandbox = cls.enterClassContext(
             running_sandbox(cls.needs_reference, **options)
         )

@@ -170,6 +170,8 @@ SECRETS = tuple(
         ("tracking_share_key", "API key of the seller's tracking provider"),
         ("risk_hash_key", "key of the risk model's buyer and address hashes"),
         ("copy_llm_key", "API key of the seller's language model endpoint"),
+        ("sqs_access_key_id", "AWS access key reading the notification queue"),
+        ("sqs_secret_access_key", "AWS secret key reading the notification queue"),
     )
 )
 

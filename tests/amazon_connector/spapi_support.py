@@ -154,6 +154,18 @@ MODEL_OF = {
     "getFulfillmentOrder": _MCF,
     "cancelFulfillmentOrder": _MCF,
     "getPackageTrackingDetails": _MCF,
+    **{
+        operation: "notifications-api-model/notifications.json"
+        for operation in (
+            "getSubscriptions",
+            "getSubscription",
+            "createSubscription",
+            "deleteSubscriptionById",
+            "getDestinations",
+            "createDestination",
+            "deleteDestination",
+        )
+    },
 }
 # First table row after "Usage Plan(s):": "| 0.0056 | 20 |" or "|Default| 5 | 10 |".
 PLAN_ROW = re.compile(

@@ -29,7 +29,7 @@ class Lwa:
             return reply(200, {"access_token": token, "expires_in": self.lifetime})
 
 
-def provider(lwa, clock=None, cache=None, seller="S1", refresh=REFRESH):
+def provider(lwa, clock=None, cache=None, seller="S1", refresh=REFRESH, scope=None):
     clock = clock or FakeClock()
     transport = Transport(
         http=httpx.Client(transport=httpx.MockTransport(lwa)),
@@ -47,7 +47,28 @@ def provider(lwa, clock=None, cache=None, seller="S1", refresh=REFRESH):
         refresh_token=refresh,
         cache=cache or TokenCache(),
         clock=clock,
+        scope=scope,
     )
+
+
+def test_grantless_token_is_the_applications_and_cached_apart():
+    lwa = Lwa()
+    cache = TokenCache()
+    seller = provider(lwa, cache=cache)
+    grantless = provider(
+        lwa, cache=cache, refresh=None, scope="sellingpartnerapi::notifications"
+    )
+    assert seller.access_token() == ACCESS + "1"
+    # Bug caught: the seller's cached token handed out for a grantless
+    # operation (Amazon refuses it), or the refresh token sent with it.
+    assert grantless.access_token() == ACCESS + "2"
+    assert "grant_type=client_credentials" in lwa.forms[1]
+    assert "scope=sellingpartnerapi%3A%3Anotifications" in lwa.forms[1]
+    assert "refresh_token" not in lwa.forms[1]
+    assert "client_secret=" in lwa.forms[1]
+    assert grantless.access_token() == ACCESS + "2"
+    assert seller.access_token() == ACCESS + "1"
+    assert len(lwa.forms) == 2
 
 
 def test_refresh_grant_form_and_cache():

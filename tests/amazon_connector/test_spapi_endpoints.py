@@ -10,6 +10,7 @@ from amazon_connector.core.spapi.endpoints import (
     check_account_url,
     check_url,
     is_loopback,
+    sqs_queue,
 )
 
 
@@ -163,3 +164,31 @@ def test_language_model_endpoint_on_the_configured_hosts_only():
     ):
         with pytest.raises(PermanentError, match="language model endpoint URL"):
             check_account_url(bad, "llm", None, provider_hosts=hosts)
+
+
+def test_notification_queue_is_an_sqs_queue_url():
+    url = "https://sqs.eu-west-1.amazonaws.com/123456789012/amazon-notifications"
+    assert check_account_url(url, "sqs", None) == url
+    assert sqs_queue(url) == (
+        "https://sqs.eu-west-1.amazonaws.com",
+        "eu-west-1",
+        "arn:aws:sqs:eu-west-1:123456789012:amazon-notifications",
+    )
+    local = "http://127.0.0.1:5000/123456789012/amazon-notifications"
+    with pytest.raises(PermanentError, match="enables local"):
+        check_account_url(local, "sqs", None)
+    assert check_account_url(local, "sqs", None, allow_local=True) == local
+    assert sqs_queue(local)[1:] == (
+        "us-east-1",
+        "arn:aws:sqs:us-east-1:123456789012:amazon-notifications",
+    )
+    for bad in (
+        # Bug caught: a lookalike host receiving the AWS credentials.
+        "https://sqs.eu-west-1.amazonaws.com.evil.example/123456789012/q",
+        "https://evil.example/123456789012/q",
+        "http://sqs.eu-west-1.amazonaws.com/123456789012/q",
+        "https://sqs.eu-west-1.amazonaws.com/notanaccount/q",
+        "https://sqs.eu-west-1.amazonaws.com/123456789012/",
+    ):
+        with pytest.raises(PermanentError, match="notification queue URL"):
+            check_account_url(bad, "sqs", None)

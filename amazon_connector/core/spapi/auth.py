@@ -69,7 +69,9 @@ TOKEN_CACHE = TokenCache()
 
 
 class LwaTokenProvider:
-    """Gives a valid access token for one seller authorization."""
+    """Gives a valid access token for one seller authorization, or, with
+    ``scope``, a grantless one of the application (LWA's
+    ``client_credentials`` grant: the Notifications API's destinations)."""
 
     def __init__(
         self,
@@ -82,6 +84,7 @@ class LwaTokenProvider:
         refresh_token,
         cache=TOKEN_CACHE,
         clock=time.monotonic,
+        scope=None,
     ):
         self._transport = transport
         self._lwa_url = lwa_url
@@ -90,7 +93,10 @@ class LwaTokenProvider:
         self._refresh_token = refresh_token
         self._cache = cache
         self._clock = clock
-        self._key = account_key(seller_id, client_id, refresh_token)
+        self._scope = scope
+        self._key = account_key(
+            seller_id, client_id, f"grantless {scope}" if scope else refresh_token
+        )
         self._last = None
 
     def __repr__(self):
@@ -121,12 +127,11 @@ class LwaTokenProvider:
         self._cache.drop(self._key, self._last)
 
     def _grant(self):
-        form = {
-            "grant_type": "refresh_token",
-            "refresh_token": self._refresh_token,
-            "client_id": self._client_id,
-            "client_secret": self._client_secret,
-        }
+        if self._scope:
+            form = {"grant_type": "client_credentials", "scope": self._scope}
+        else:
+            form = {"grant_type": "refresh_token", "refresh_token": self._refresh_token}
+        form.update(client_id=self._client_id, client_secret=self._client_secret)
         try:
             response = self._transport.request(LWA, "POST", self._lwa_url, data=form)
         except PermanentError as exc:

@@ -33,6 +33,7 @@ _LI = "/listings/2021-08-01/items/{sellerId}"
 _PTD = "/definitions/2020-09-01/productTypes"
 _FEEDS = "/feeds/2021-06-30"
 _MCF = "/fba/outbound/2020-07-01"
+_NOTIF = "/notifications/v1"
 _LI_Q = ("marketplaceIds", "includedData", "mode", "issueLocale")
 
 # operation -> (HTTP method, path template, query parameter names)
@@ -169,7 +170,36 @@ ROUTES = {
         (),
     ),
     "getPackageTrackingDetails": ("GET", _MCF + "/tracking", ("packageNumber",)),
+    # Notifications v1 (issue 22): destinations are the application's
+    # (grantless), subscriptions the seller's.
+    "getSubscriptions": (
+        "GET",
+        _NOTIF + "/subscriptions",
+        ("notificationTypes", "payloadVersion", "pageSize", "nextToken"),
+    ),
+    "getSubscription": (
+        "GET",
+        _NOTIF + "/subscriptions/{notificationType}",
+        ("payloadVersion",),
+    ),
+    "createSubscription": ("POST", _NOTIF + "/subscriptions/{notificationType}", ()),
+    "deleteSubscriptionById": (
+        "DELETE",
+        _NOTIF + "/subscriptions/{notificationType}/{subscriptionId}",
+        (),
+    ),
+    "getDestinations": ("GET", _NOTIF + "/destinations", ()),
+    "createDestination": ("POST", _NOTIF + "/destinations", ()),
+    "deleteDestination": ("DELETE", _NOTIF + "/destinations/{destinationId}", ()),
 }
+# The Notifications API's grantless operations and their LWA scope.
+GRANTLESS = {
+    "getDestinations",
+    "createDestination",
+    "deleteDestination",
+    "deleteSubscriptionById",  # grantless too, in Amazon's table
+}
+NOTIFICATIONS_SCOPE = "sellingpartnerapi::notifications"
 
 # Hosts of presigned documents and schemas besides the API endpoint itself:
 # Amazon's S3 buckets only, not any *.amazonaws.com name (anyone's EC2 or API
@@ -250,7 +280,18 @@ def client_for(
         cache=token_cache,
         clock=clock,
     )
-    return SellerClient(config, endpoint, transport, token)
+    grantless = LwaTokenProvider(
+        transport=transport,
+        lwa_url=lwa_url,
+        seller_id=config.seller_id,
+        client_id=config.lwa_client_id,
+        client_secret=config.lwa_client_secret,
+        refresh_token=None,
+        cache=token_cache,
+        clock=clock,
+        scope=NOTIFICATIONS_SCOPE,
+    )
+    return SellerClient(config, endpoint, transport, token, grantless)
 
 
 def _camel(name):
@@ -278,11 +319,12 @@ _PLACEHOLDER = re.compile(r"{(\w+)}")
 class SellerClient:
     """SP-API operations for one seller; thread-safe; close() when done."""
 
-    def __init__(self, config, endpoint, transport, token):
+    def __init__(self, config, endpoint, transport, token, grantless=None):
         self.config = config
         self.endpoint = endpoint
         self._transport = transport
         self._token = token
+        self._grantless = grantless
 
     def __repr__(self):
         return f"SellerClient(seller={self.config.seller_id!r}, {self.endpoint})"
@@ -331,7 +373,7 @@ class SellerClient:
             params=params or None,
             json_body=body,
             headers=headers,
-            token=self._token,
+            token=self._grantless if operation in GRANTLESS else self._token,
             expected=expected,
         )
         return response.json()
@@ -624,4 +666,57 @@ class SellerClient:
     def get_package_tracking_details(self, package_number):
         return self._call(
             "getPackageTrackingDetails", query={"package_number": package_number}
+        )
+
+    # -- Notifications v1 -------------------------------------------------------
+    # Destinations with the application's grantless token; subscriptions with
+    # the seller's. Each returns Amazon's ``payload``.
+
+    def get_destinations(self):
+        return self._call("getDestinations").get("payload") or []
+
+    def create_destination(self, name, sqs_arn):
+        body = {"name": name, "resourceSpecification": {"sqs": {"arn": sqs_arn}}}
+        return self._call("createDestination", body=body)["payload"]
+
+    def delete_destination(self, destination_id):
+        self._call("deleteDestination", {"destinationId": destination_id})
+
+    def get_subscriptions(self, **query):
+        return self._call("getSubscriptions", query=query).get("payload") or {}
+
+    def get_subscription(self, notification_type, payload_version=None):
+        """The seller's subscription to ``notification_type``, or None when
+        there is none (Amazon's 404 is the answer here)."""
+        try:
+            reply = self._call(
+                "getSubscription",
+                {"notificationType": notification_type},
+                query={"payload_version": payload_version},
+                expected=(404,),
+            )
+        except PermanentError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return reply.get("payload")
+
+    def create_subscription(
+        self, notification_type, payload_version, destination_id, directive=None
+    ):
+        body = _without_none(
+            {
+                "payloadVersion": payload_version,
+                "destinationId": destination_id,
+                "processingDirective": directive,
+            }
+        )
+        return self._call(
+            "createSubscription", {"notificationType": notification_type}, body=body
+        )["payload"]
+
+    def delete_subscription(self, notification_type, subscription_id):
+        self._call(
+            "deleteSubscriptionById",
+            {"notificationType": notification_type, "subscriptionId": subscription_id},
         )

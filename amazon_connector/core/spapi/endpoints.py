@@ -13,6 +13,7 @@ order ids to a host of its choosing.
 """
 
 import ipaddress
+import re
 from urllib.parse import urlsplit
 
 from sp_api.base.marketplaces import Marketplaces
@@ -90,7 +91,11 @@ ACCOUNT_URL_KINDS = {
     "lwa": "Login with Amazon",
     "tracking": "tracking provider",
     "llm": "language model endpoint",
+    "sqs": "notification queue",
 }
+# An Amazon SQS queue URL: https://sqs.<region>.amazonaws.com/<account>/<name>.
+SQS_HOST = re.compile(r"sqs\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com")
+SQS_PATH = re.compile(r"/(\d{12})/([A-Za-z0-9_-]{1,80})")
 # The server configuration options naming the hosts of the kinds whose hosts
 # are the seller's choice, not Amazon's.
 HOST_OPTIONS = {
@@ -113,6 +118,8 @@ def account_hosts(kind, region, provider_hosts=()):
         return LWA_HOSTS.get(region, ())
     if kind in HOST_OPTIONS:
         return tuple(h.strip().lower() for h in provider_hosts if h and h.strip())
+    if kind == "sqs":
+        return ()  # any region's SQS host: checked by SQS_HOST
     raise ValueError(f"unknown account URL kind {kind!r}")
 
 
@@ -124,7 +131,8 @@ def check_account_url(url, kind, region, *, allow_local=False, provider_hosts=()
       sandbox host of the region; ``"lwa"``: https to Login with Amazon's
       token path on a host of the region; ``"tracking"`` and ``"llm"`` (a
       listing copy language model): https to one of ``provider_hosts`` (the
-      server configuration's list).
+      server configuration's list); ``"sqs"``: an Amazon SQS queue URL,
+      https to ``sqs.<region>.amazonaws.com/<account>/<queue>``.
     - A loopback host (local sandbox, http or https) only with ``allow_local``
       (the server configuration's switch), or, for ``"llm"``, when
       ``provider_hosts`` names it (an Ollama beside Odoo).
@@ -143,6 +151,11 @@ def check_account_url(url, kind, region, *, allow_local=False, provider_hosts=()
         raise PermanentError(
             f"{what} URL refused: no user or password in the URL", operation="config"
         )
+    if kind == "sqs" and not SQS_PATH.fullmatch(parts.path.rstrip("/")):
+        raise PermanentError(
+            f"{what} URL refused: the path is /<AWS account number>/<queue name>",
+            operation="config",
+        )
     allowed = account_hosts(kind, region, provider_hosts)
     if is_loopback(host):
         if not (allow_local or (kind == "llm" and host.lower() in allowed)):
@@ -158,7 +171,14 @@ def check_account_url(url, kind, region, *, allow_local=False, provider_hosts=()
         raise PermanentError(
             f"{what} URL refused: https on the standard port only", operation="config"
         )
-    if host.lower() not in allowed:
+    if kind == "sqs":
+        if not SQS_HOST.fullmatch(host.lower()):
+            raise PermanentError(
+                f"{what} URL refused: not an Amazon SQS host "
+                "(sqs.<region>.amazonaws.com)",
+                operation="config",
+            )
+    elif host.lower() not in allowed:
         if kind in HOST_OPTIONS:
             reason = (
                 f"host not among the {HOST_OPTIONS[kind]} of the server's "
@@ -174,3 +194,15 @@ def check_account_url(url, kind, region, *, allow_local=False, provider_hosts=()
             f"{what} URL refused: the token path is {LWA_PATH}", operation="config"
         )
     return check_url(url, what)
+
+
+def sqs_queue(url, local_region="us-east-1"):
+    """``(endpoint URL, AWS region, queue ARN)`` of a queue URL that
+    :func:`check_account_url` accepted (kind ``"sqs"``). A local SQS server
+    (moto) names no region: ``local_region`` is its default."""
+    parts = urlsplit(url)
+    account, name = SQS_PATH.fullmatch(parts.path.rstrip("/")).groups()
+    found = SQS_HOST.fullmatch(parts.hostname.lower())
+    region = found.group(1) if found else local_region
+    endpoint = f"{parts.scheme}://{parts.netloc}"
+    return endpoint, region, f"arn:aws:sqs:{region}:{account}:{name}"

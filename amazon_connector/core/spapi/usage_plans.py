@@ -43,4 +43,12 @@ USAGE_PLANS = {
     "getFulfillmentOrder": (2.0, 30),
     "cancelFulfillmentOrder": (2.0, 30),
     "getPackageTrackingDetails": (2.0, 30),
+    # Notifications v1
+    "getSubscriptions": (1.0, 5),
+    "getSubscription": (1.0, 5),
+    "createSubscription": (1.0, 5),
+    "deleteSubscriptionById": (1.0, 5),
+    "getDestinations": (1.0, 5),
+    "createDestination": (1.0, 5),
+    "deleteDestination": (1.0, 5),
 }

@@ -662,7 +662,14 @@ class AmazonAccount(models.Model):
 
     def _cron_sync_orders(self):
         for account in self.filtered(lambda a: a.active and a.sync_orders):
+            if account._orders_search_waits():
+                continue
             self.env["amazon.order.sync"].run(account)
+
+    def _orders_search_waits(self):
+        """Whether this run of the order search may be left out (Amazon's
+        notifications bring the orders; see amazon_account_notifications)."""
+        return False
 
     def action_view_orders(self):
         self.check_access("read")

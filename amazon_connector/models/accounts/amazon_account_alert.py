@@ -27,6 +27,7 @@ ALERT_KINDS = [
     ("feed", "Listings feed refused"),
     ("confirmation", "Shipment confirmation gave up"),
     ("work", "Background work gave up"),
+    ("notifications", "Amazon notifications stopped"),
 ]
 
 

@@ -29,6 +29,7 @@ URL_FIELDS = {
     "endpoint_url": "endpoint",
     "lwa_url": "lwa",
     "tracking_share_url": "tracking",
+    "notification_queue_url": "sqs",
 }
 
 
@@ -51,7 +52,13 @@ class AmazonAccount(models.Model):
     # The URL policy of the account, kept apart from its business fields.
     _inherit = "amazon.account"  # pylint: disable=consider-merging-classes-inherited
 
-    @api.constrains("endpoint_url", "lwa_url", "tracking_share_url", "region")
+    @api.constrains(
+        "endpoint_url",
+        "lwa_url",
+        "tracking_share_url",
+        "notification_queue_url",
+        "region",
+    )
     def _check_account_urls(self):
         for account in self.sudo():
             for field in URL_FIELDS:

@@ -23,6 +23,7 @@ KINDS = [
     ("tracking_share", "Tracking share"),
     ("listing_push", "Price and stock push"),
     ("feed", "Listings feed"),
+    ("notification", "Amazon notification"),
 ]
 STATES = [
     ("queued", "Queued"),
@@ -34,7 +35,7 @@ STATES = [
 # Automatic attempts before an item gives up: 2 min doubling, capped at a day,
 # so eight attempts span about eight hours; parked orders are retried daily
 # for a week before they wait for a person.
-MAX_ATTEMPTS = {"order": 14, "confirmation": 8, "tracking_share": 5}
+MAX_ATTEMPTS = {"order": 14, "confirmation": 8, "tracking_share": 5, "notification": 5}
 DEFAULT_MAX_ATTEMPTS = 8
 # A claim ("sending") that never settled (the worker died mid-call) is due
 # again after this lease; the flow then asks the remote side before resending.
@@ -45,6 +46,7 @@ ALERT_OF_KIND = {
     "tracking_share": "work",
     "listing_push": "work",
     "feed": "work",
+    "notification": "work",
 }
 ALERT_OF_KINDS = {
     alert: [k for k, a in ALERT_OF_KIND.items() if a == alert]
@@ -57,6 +59,7 @@ CRONS = {
     "tracking_share": "amazon_connector.ir_cron_amazon_confirm_shipments",
     "listing_push": "amazon_connector.ir_cron_amazon_listing_offers",
     "feed": "amazon_connector.ir_cron_amazon_listing_feeds",
+    "notification": "amazon_connector.ir_cron_amazon_notifications",
 }
 
 
