@@ -29,6 +29,12 @@ from tests.sandbox.models import DEFAULT_MODELS_DIR, ROOT
 from tests.sandbox.sqs import running_sqs
 
 DESTINATIONS = "/notifications/v1/destinations"
+ORDER_CHANGE_DIRECTIVE = {
+    "eventFilter": {
+        "eventFilterType": "ORDER_CHANGE",
+        "orderChangeTypes": ["OrderStatusChange", "BuyerRequestedChange"],
+    }
+}
 SUBSCRIPTIONS = "/notifications/v1/subscriptions"
 SELLER = "A1SANDBOXSELLER"
 SCHEMAS = DEFAULT_MODELS_DIR / "schemas" / "notifications"
@@ -87,6 +93,8 @@ class Channel:
 
     def subscribe(self, kind="ORDER_CHANGE", version="1.0", client=None, **extra):
         body = {"payloadVersion": version, "destinationId": self.destination, **extra}
+        if kind == "ORDER_CHANGE":
+            body.setdefault("processingDirective", ORDER_CHANGE_DIRECTIVE)
         reply = (client or self.seller).call(
             "POST", f"{SUBSCRIPTIONS}/{kind}", json=body
         )
@@ -294,10 +302,23 @@ def test_subscription_requests_amazon_refuses(channel):
     unknown = channel.seller.call(
         "POST",
         f"{SUBSCRIPTIONS}/ORDER_CHANGE",
-        json={"payloadVersion": "1.0", "destinationId": str(uuid.uuid4())},
+        json={
+            "payloadVersion": "1.0",
+            "destinationId": str(uuid.uuid4()),
+            "processingDirective": ORDER_CHANGE_DIRECTIVE,
+        },
     )
     assert unknown.status_code == 400
     assert errors(unknown)["details"].startswith("No destination with id")
+    # ORDER_CHANGE without a processing directive: refused, as sellers
+    # report Amazon does (the connector sends Amazon's tutorial filter).
+    bare = channel.seller.call(
+        "POST",
+        f"{SUBSCRIPTIONS}/ORDER_CHANGE",
+        json={"payloadVersion": "1.0", "destinationId": channel.destination},
+    )
+    assert bare.status_code == 400
+    assert "Processing Directive is required" in errors(bare)["details"]
     assert channel.subscribe(version="2.0").status_code == 400
     assert channel.subscribe("NO_SUCH_TYPE").status_code == 400
     # LISTINGS_ITEM_ISSUES_CHANGE 1.0 was withdrawn in 2024: only 2023-12-13.

@@ -46,6 +46,17 @@ TYPES = {
         "ReportProcessingFinishedNotification.json",
     ),
 }
+# What a subscription asks of Amazon beyond the type: ORDER_CHANGE needs an
+# event filter naming the changes wanted (Amazon's tutorial "Subscribe to
+# the ORDER_CHANGE notification"; refused without a processing directive).
+DIRECTIVES = {
+    "ORDER_CHANGE": {
+        "eventFilter": {
+            "eventFilterType": "ORDER_CHANGE",
+            "orderChangeTypes": ["OrderStatusChange", "BuyerRequestedChange"],
+        }
+    }
+}
 SCHEMAS_ENV = "AMAZON_NOTIFICATION_SCHEMAS"
 DEFAULT_SCHEMAS_DIR = (
     Path(__file__).resolve().parents[3]

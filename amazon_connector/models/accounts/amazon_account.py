@@ -430,19 +430,8 @@ class AmazonAccount(models.Model):
                 )
             )
         account = self.sudo()
-        try:
-            # Checked at every use: the server's configuration may have
-            # stopped allowing what was saved (docs/data-protection.md #7).
-            endpoint_url = account._checked_url("endpoint_url")
-            lwa_url = account._checked_url("lwa_url")
-        except PermanentError as exc:
-            raise UserError(
-                self.env._(
-                    "Amazon account %(name)s: %(problem)s",
-                    name=self.name,
-                    problem=exc.message,
-                )
-            ) from None
+        endpoint_url = account._usable_url("endpoint_url")
+        lwa_url = account._usable_url("lwa_url")
         params = self.env["ir.config_parameter"].sudo()
         return AccountConfig(
             seller_id=account.seller_id,

@@ -15,7 +15,7 @@ import re
 from urllib.parse import urlsplit
 
 from odoo import api, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import config, str2bool
 
 from odoo.addons.amazon_pii.core import purpose as purpose_rules
@@ -83,6 +83,22 @@ class AmazonAccount(models.Model):
             allow_local=local_endpoints_allowed(),
             provider_hosts=tracking_provider_hosts(),
         )
+
+    def _usable_url(self, field):
+        """:meth:`_checked_url` for a call about to leave: a refused URL is a
+        UserError naming the account (checked at every use: the server's
+        configuration may have stopped allowing what was saved,
+        docs/data-protection.md #7)."""
+        try:
+            return self._checked_url(field)
+        except PermanentError as exc:
+            raise UserError(
+                self.env._(
+                    "Amazon account %(name)s: %(problem)s",
+                    name=self.name,
+                    problem=exc.message,
+                )
+            ) from None
 
     def _check_url_change(self):
         """Same rule as a credential change (``amazon.pii.vault.store_secrets``):

@@ -20,6 +20,7 @@ sends, and the order search as their safety net (issue 22).
   says why; it goes quiet again when notifications come back.
 """
 
+import logging
 from datetime import timedelta
 
 import boto3
@@ -33,6 +34,10 @@ from ...core.spapi import PermanentError, SPAPIError
 from ...core.spapi.endpoints import sqs_queue
 
 SQS_SECRETS = ("sqs_access_key_id", "sqs_secret_access_key")
+# botocore logs request headers (the AWS key id) and response bodies (an
+# ORDER_CHANGE's postal code) at DEBUG: never, whatever Odoo's log level.
+for _name in ("botocore", "boto3"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
 NOTIFICATION_STATES = [
     ("off", "Not set up"),
     ("waiting", "Set up, none received yet"),
@@ -82,7 +87,11 @@ class AmazonAccount(models.Model):
         copy=False,
     )
     notifications_last_on = fields.Datetime(
-        "Last notification", readonly=True, copy=False
+        "Last notification",
+        compute="_compute_notifications_last_on",
+        # Read from the notifications (Amazon > Notifications), not stored:
+        # the account row is the order sync's lock, kept free.
+        help="When the last notification of this account was acted on.",
     )
     orders_interval_notified = fields.Integer(
         "Search orders every (while notifications arrive)",
@@ -110,16 +119,7 @@ class AmazonAccount(models.Model):
         """``(boto3 SQS client, queue URL)`` of this account's queue."""
         self.ensure_one()
         account = self.sudo()
-        try:
-            url = account._checked_url("notification_queue_url")
-        except PermanentError as exc:
-            raise UserError(
-                self.env._(
-                    "Amazon account %(name)s: %(problem)s",
-                    name=self.name,
-                    problem=exc.message,
-                )
-            ) from None
+        url = account._usable_url("notification_queue_url")
         if not url:
             raise UserError(
                 self.env._(
@@ -167,16 +167,43 @@ class AmazonAccount(models.Model):
         return accounts[:1]
 
     # -- the order search as the safety net ------------------------------------------
+    def _compute_notifications_last_on(self):
+        done = (
+            self.env["amazon.notification"]
+            .sudo()
+            ._read_group(
+                [("account_id", "in", self.ids), ("state", "=", "done")],
+                ["account_id"],
+                ["handled_on:max"],
+            )
+        )
+        last = {account.id: when for account, when in done}
+        for account in self:
+            account.notifications_last_on = last.get(account.id, False)
+
+    def _notifications_arriving(self):
+        """Whether Amazon's notifications of this account arrive now: set
+        up (a queue), and one acted on within the long interval."""
+        self.ensure_one()
+        account = self.sudo()
+        if not account.notification_queue_url or not account.notifications_last_on:
+            return False
+        quiet = timedelta(minutes=max(1, account.orders_interval_notified))
+        return account.notifications_last_on > fields.Datetime.now() - quiet
+
     def _orders_search_waits(self):
         """While notifications arrive, the order cron (every ``orders_interval``
         minutes) searches only once ``orders_interval_notified`` minutes passed
-        since the last search: no write to the cron itself, which a running
-        sync holds locked."""
+        since the last search that ran: no write to the cron itself, which a
+        running sync holds locked. Read from the notifications themselves, not
+        a stored flag: a stopped consumer makes the search due again."""
         self.ensure_one()
-        if self.notifications_state != "healthy":
+        if self.notifications_state != "healthy" or not self._notifications_arriving():
             return super()._orders_search_waits()
         last = self.env["amazon.sync.log"].search(
-            [("account_id", "=", self.id)], order="started desc", limit=1
+            [("account_id", "=", self.id), ("state", "in", ("done", "partial"))],
+            order="started desc",
+            limit=1,
         )
         due = timedelta(minutes=max(1, self.orders_interval_notified))
         return bool(last) and last.started > fields.Datetime.now() - due
@@ -188,17 +215,15 @@ class AmazonAccount(models.Model):
             return max(self.orders_interval, self.orders_interval_notified)
         return self.orders_interval
 
-    def _notifications_seen(self, when):
-        """A notification of this account was handled (in a work unit). The
-        time is written at most once a minute: the account row is the order
-        sync's lock, kept free."""
+    def _notifications_mark(self):
+        """Set the account's notification state from what arrived (a work
+        unit holding the account's row: the order sync's lock). Arriving
+        again closes the alert; stopped: the order search is due at once and
+        the responsible user is told."""
         for account in self:
-            was = account.notifications_state
-            last = account.notifications_last_on
-            if was == "healthy" and last and when - last < timedelta(minutes=1):
-                continue
-            account.write({"notifications_last_on": when})
-            if was in ("waiting", "silent"):
+            arriving = account._notifications_arriving()
+            state = account.notifications_state
+            if arriving and state in ("waiting", "silent"):
                 account.notifications_state = "healthy"
                 account._alert_resolved(
                     "notifications",
@@ -208,32 +233,25 @@ class AmazonAccount(models.Model):
                         minutes=account._orders_every(),
                     ),
                 )
-
-    def _notifications_check_health(self):
-        """Accounts whose notifications stopped: the order search returns to
-        its normal interval, runs now, and the responsible user is told."""
-        now = fields.Datetime.now()
-        for account in self.filtered(lambda a: a.notifications_state == "healthy"):
-            quiet = timedelta(minutes=max(1, account.orders_interval_notified))
-            last = account.notifications_last_on
-            if last and last > now - quiet:
-                continue
-            account.notifications_state = "silent"
-            if account.cron_id:
-                account.cron_id.sudo()._trigger()  # what was missed, now
-            account._alert(
-                "notifications",
-                self.env._("Amazon notifications stopped"),
-                self.env._(
-                    "No notification of %(account)s arrived since %(when)s: "
-                    "orders are searched every %(minutes)s minutes again until "
-                    "they do. Check the queue and the subscriptions on the "
-                    "account's Notifications tab (Check subscriptions).",
-                    account=account.name,
-                    when=fields.Datetime.to_string(last),
-                    minutes=account._orders_every(),
-                ),
-            )
+            elif not arriving and state == "healthy":
+                account.notifications_state = "silent"
+                if account.cron_id:
+                    account.cron_id.sudo()._trigger()  # what was missed, now
+                account._alert(
+                    "notifications",
+                    self.env._("Amazon notifications stopped"),
+                    self.env._(
+                        "No notification of %(account)s arrived since %(when)s: "
+                        "orders are searched every %(minutes)s minutes again "
+                        "until they do. Check the queue and the subscriptions "
+                        "on the account's Notifications tab (Check "
+                        "subscriptions).",
+                        account=account.name,
+                        when=fields.Datetime.to_string(account.notifications_last_on)
+                        or "-",
+                        minutes=account._orders_every(),
+                    ),
+                )
 
     # -- Amazon's destination and subscriptions --------------------------------------
     def _check_notifications_manager(self):
@@ -247,6 +265,7 @@ class AmazonAccount(models.Model):
         """Create (or reuse) Amazon's destination for the queue and subscribe
         the seller to each notification type the connector acts on."""
         self._check_notifications_manager()
+        self.check_access("write")
         for account in self:
             client_sqs, url = account._sqs()
             client_sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
@@ -303,7 +322,9 @@ class AmazonAccount(models.Model):
                 continue
             if existing:
                 client.delete_subscription(kind, existing["subscriptionId"])
-            created = client.create_subscription(kind, version, destination)
+            created = client.create_subscription(
+                kind, version, destination, notifications.DIRECTIVES.get(kind)
+            )
             rows[kind] = (created["subscriptionId"], version, "active")
         return rows
 
@@ -353,6 +374,7 @@ class AmazonAccount(models.Model):
         """Delete the seller's subscriptions, and Amazon's destination when no
         other account uses it; the order search returns to its interval."""
         self._check_notifications_manager()
+        self.check_access("write")
         for account in self:
             destination = account.notification_destination_id
             with account._client() as client:

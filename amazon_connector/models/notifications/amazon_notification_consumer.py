@@ -102,13 +102,31 @@ def _record(env, vals, account_ids):
 
 
 def _settle(env, row_id, reason):
-    """Unit: the notification's effect is committed: done."""
+    """Unit: the notification's effect is committed: done. Returns its type
+    and whether its account's notification state is to be looked at."""
     row = env["amazon.notification"].browse(row_id)
-    now = fields.Datetime.now()
-    row.write({"state": "done", "handled_on": now, "reason": reason or False})
+    row.write(
+        {
+            "state": "done",
+            "handled_on": fields.Datetime.now(),
+            "reason": reason or False,
+        }
+    )
     row._work_item(create=False)._succeeded()
-    row.account_id._notifications_seen(now)
-    return row.type
+    return (
+        row.type,
+        row.account_id.id if row.account_id.notifications_state != "healthy" else False,
+    )
+
+
+def _mark(env, account_id):
+    """Unit, holding the account's row: its notification state."""
+    env["amazon.account"].browse(account_id)._notifications_mark()
+
+
+def _retry_done(env, item_ids):
+    """Unit: work items whose notification needs nothing any more."""
+    env["amazon.work.item"].browse(item_ids)._succeeded()
 
 
 def _act_unit(env, row_id):
@@ -116,12 +134,6 @@ def _act_unit(env, row_id):
     it (the cron's own began before the row was committed); the effects
     commit in the units the flows run themselves."""
     return env["amazon.notification"].browse(row_id)._act()
-
-
-def _check_health(env, account_ids):
-    """Unit: accounts whose notifications stopped (read fresh: this run's
-    units recorded notifications after the cron's snapshot)."""
-    env["amazon.account"].browse(account_ids)._notifications_check_health()
 
 
 def _failed(env, row_id, reason):
@@ -157,11 +169,19 @@ class AmazonNotificationConsumer(models.AbstractModel):
         )
         queues = {}
         for account in accounts:
-            queues.setdefault(account.notification_queue_url, account.browse())
-            queues[account.notification_queue_url] |= account
-        for group in queues.values():
-            self._consume(group, deadline, wait, counts)
-        self.env["amazon.work"]._run(_check_health, accounts.ids)
+            # One queue however its URL was typed (a trailing slash): two
+            # groups would each ignore, and delete, the other's messages.
+            key = account.notification_queue_url.strip().rstrip("/")
+            queues.setdefault(key, account.browse())
+            queues[key] |= account
+        for index, group in enumerate(queues.values()):
+            # Each queue its share of the time left: a later queue is not
+            # left one short poll a minute.
+            left = max(0.0, deadline - time.monotonic())
+            share = time.monotonic() + left / (len(queues) - index)
+            self._consume(group, share, wait, counts)
+        for account in accounts:
+            self._mark(account.id)
         if counts:
             _logger.info("Amazon notifications: %s", dict(counts))
         return counts
@@ -248,28 +268,52 @@ class AmazonNotificationConsumer(models.AbstractModel):
         try:
             outcome = work._run(_act_unit, row_id)
         except RetryableError as exc:
+            if exc.status != 429:  # Amazon down: a failed attempt, not forever
+                return self._failed(row_id, exc, counts)
             counts["throttled"] += 1
             return int(min(MAX_VISIBILITY, max(BUSY_VISIBILITY, exc.retry_after or 0)))
         except Exception as exc:  # noqa: BLE001 - parked with its reason, never lost
-            reason = redact.text(f"{type(exc).__name__}: {exc}")[:2000]
-            again, seconds = work._run(_failed, row_id, reason)
-            counts["retrying" if again else "parked"] += 1
-            return seconds if again else DELETE
+            return self._failed(row_id, exc, counts)
         if outcome is BUSY:
             counts["busy"] += 1
             return BUSY_VISIBILITY
-        kind = work._run(_settle, row_id, outcome)
+        return self._settle(row_id, outcome, counts)
+
+    def _failed(self, row_id, exc, counts):
+        """A failed attempt on the one retry state; DELETE when it gave up."""
+        reason = redact.text(f"{type(exc).__name__}: {exc}")[:2000]
+        again, seconds = self.env["amazon.work"]._run(_failed, row_id, reason)
+        counts["retrying" if again else "parked"] += 1
+        return seconds if again else DELETE
+
+    def _settle(self, row_id, outcome, counts):
+        """The effect is committed: the row says so; DELETE."""
+        kind, account_id = self.env["amazon.work"]._run(_settle, row_id, outcome)
         counts[kind] += 1
+        if account_id:
+            self._mark(account_id)
         return DELETE
 
+    def _mark(self, account_id):
+        """The account's notification state, in a unit holding its row
+        without waiting: a busy row (the order sync) is looked at next run."""
+        self.env["amazon.work"]._run(
+            _mark, account_id, rows=[("amazon.account", [account_id])]
+        )
+
     def _retry_due(self, counts):
-        """Notifications whose retry is due ("Retry now", or a message the
-        queue lost): acted on again from their rows."""
+        """Parked notifications a person asked to retry ("Retry now"): their
+        message is gone, they are acted on from their rows. A notification
+        still retrying comes back with its message (its visibility is the
+        retry's backoff): acting here too would spend two attempts a round."""
         Item = self.env["amazon.work.item"].sudo()
         # First thing of the run: the cron's snapshot still sees every row.
+        done = []
         for item in Item.search(Item._due_domain("notification"), limit=100):
             row = self.env["amazon.notification"].browse(item.res_id).exists()
-            if not row or row.state == "done":
-                item._succeeded()
-                continue
-            self._act(row.id, counts)
+            if not row or row.state in ("done", "ignored"):
+                done.append(item.id)
+            elif row.state == "parked":
+                self._act(row.id, counts)
+        if done:
+            self.env["amazon.work"]._run(_retry_done, done)

@@ -158,6 +158,11 @@ def delete_destination(ctx, values):
 
 def _directive(kind, directive):
     if directive is None:
+        if kind == "ORDER_CHANGE":
+            # Sellers report Amazon refusing an ORDER_CHANGE subscription
+            # without one (abuzuhri/Amazon-SP-API-CSharp#621); Amazon's
+            # tutorial subscribes with an eventFilter of orderChangeTypes.
+            raise _invalid("Processing Directive is required for ORDER_CHANGE")
         return None
     if "filterExpression" in directive:
         raise _invalid("filterExpression is not evaluated by the sandbox")
