@@ -249,9 +249,10 @@ def _report(env, accounts):
         f"{len(invoices.filtered(lambda m: m.invoice_date == today))} of "
         f"{len(invoices)} invoices dated today"
     )
-    cron = accounts[0].cron_id
-    every = f"every {cron.interval_number} {cron.interval_type}" if cron else ""
     print(
         f"{len(orders)} Amazon orders in Odoo now. The sandbox releases more "
-        f"over the next two days; the order sync cron imports them {every}."
+        "over the next two days: Amazon's notifications bring each within "
+        "seconds, the order search runs hourly as the safety net (move the "
+        "sandbox's clock to see one now: POST /_sandbox/clock "
+        '{"advanceSeconds": 3600}).'
     )
