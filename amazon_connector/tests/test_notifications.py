@@ -10,6 +10,7 @@ and its call counters."""
 
 import json
 import time
+import uuid
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -256,12 +257,12 @@ class TestNotifications(SandboxCase):
             patch.object(consumer, "_settle", die_before_settle),
             patch.object(consumer_module, "RECEIVE_VISIBILITY", 1),
         ):
+            killed = False
             try:
                 self.consume()
             except Killed:
-                pass
-            else:
-                self.fail("the consumer was not stopped")
+                killed = True
+            self.assertTrue(killed, "the consumer was not stopped")
         self.env.invalidate_all()
         # The effect is committed, the message still in the queue.
         self.assertEqual(
@@ -390,6 +391,99 @@ class TestNotifications(SandboxCase):
                 lambda a: a.amazon_alert == "notifications"
             )
         )
+
+    # -- 9. listing and FBA events -----------------------------------------------------
+    def envelope(self, kind, payload):
+        """A notification as Amazon sends ``kind`` (its schema's envelope)."""
+        return json.dumps(
+            {
+                "NotificationVersion": "1.0",
+                "NotificationType": kind,
+                "PayloadVersion": "1.0",
+                "EventTime": "2026-11-01T10:00:00.000Z",
+                "Payload": payload,
+                "NotificationMetadata": {
+                    "ApplicationId": "amzn1.sp.solution.test",
+                    "SubscriptionId": str(uuid.uuid4()),
+                    "PublishTime": "2026-11-01T10:00:01.000Z",
+                    "NotificationId": str(uuid.uuid4()),
+                },
+            }
+        )
+
+    def test_a_listing_event_refreshes_that_sku_and_an_fba_event_asks_a_read(self):
+        us = self.env.ref("amazon_connector.marketplace_us")
+        sku = self.data["products"][0]["sku"]
+        listing = self.env["amazon.listing"].create(
+            {"account_id": self.account.id, "marketplace_id": us.id, "sku": sku}
+        )
+        self.assertFalse(listing.amazon_status)
+        seller = self.account.seller_id
+        self.sqs.send_raw(
+            self.queue_url,
+            self.envelope(
+                "LISTINGS_ITEM_STATUS_CHANGE",
+                {
+                    "SellerId": seller,
+                    "MarketplaceId": us.amazon_id,
+                    "Asin": "B000TEST01",
+                    "Sku": sku,
+                    "CreatedDate": "2026-11-01T09:00:00.000Z",
+                    "Status": ["BUYABLE", "DISCOVERABLE"],
+                },
+            ),
+        )
+        fba = self.env.ref("amazon_connector.ir_cron_amazon_fba_stock")
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", fba.id)])
+        self.sqs.send_raw(
+            self.queue_url,
+            self.envelope(
+                "FBA_INVENTORY_AVAILABILITY_CHANGES",
+                {
+                    "SellerId": seller,
+                    "FNSKU": "X000TEST01",
+                    "ASIN": "B000TEST01",
+                    "SKU": sku,
+                    "FulfillmentInventoryByMarketplace": [
+                        {
+                            "MarketplaceId": us.amazon_id,
+                            "ItemName": "Test",
+                            "FulfillmentInventory": {
+                                "InboundQuantityBreakdown": {
+                                    "Working": 0,
+                                    "Shipped": 0,
+                                    "Receiving": 0,
+                                },
+                                "Fulfillable": 7,
+                                "Unfulfillable": 0,
+                                "Researching": 0,
+                                "ReservedQuantityBreakdown": {
+                                    "WarehouseProcessing": 0,
+                                    "WarehouseTransfer": 0,
+                                    "PendingCustomerOrder": 1,
+                                },
+                                "FutureSupplyBuyable": 0,
+                                "PendingCustomerOrderInTransit": 0,
+                            },
+                            "Stores": [],
+                        }
+                    ],
+                },
+            ),
+        )
+        reads = self.calls("getListingsItem")
+        counts = self.consume()
+        self.assertEqual(counts["LISTINGS_ITEM_STATUS_CHANGE"], 1)
+        self.assertEqual(counts["FBA_INVENTORY_AVAILABILITY_CHANGES"], 1)
+        # Bug caught: the event recorded but the listing left as it was.
+        self.assertEqual(self.calls("getListingsItem") - reads, 1)
+        self.assertTrue(listing.on_amazon)
+        self.assertTrue(listing.amazon_status)  # Amazon's (the sandbox's) status
+        self.assertEqual(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", fba.id)]),
+            triggers + 1,
+        )
+        self.assert_queue_empty()
 
     # -- 8. who may change where notifications come from -------------------------------
     def test_only_administrators_with_2fa_change_the_queue_and_its_keys(self):
