@@ -368,7 +368,17 @@ class AmazonAccount(models.Model):
                     else:
                         rows[kind] = (found["subscriptionId"], version, "active")
             account._notification_store(rows)
-        return True
+        states = [state for _id, _version, state in rows.values()]
+        return self._notify(
+            self.env._("Subscriptions read from Amazon"),
+            self.env._(
+                "%(active)s of %(total)s notification types subscribed to this "
+                "account's queue.",
+                active=states.count("active"),
+                total=len(states),
+            ),
+            "success" if all(s == "active" for s in states) else "warning",
+        )
 
     def action_notifications_remove(self):
         """Delete the seller's subscriptions, and Amazon's destination when no

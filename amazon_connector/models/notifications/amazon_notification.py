@@ -27,7 +27,16 @@ STATES = [
     ("parked", "Parked"),
     ("ignored", "Ignored"),
 ]
-TYPE_SELECTION = [(kind, kind) for kind in notifications.TYPES]
+# What a seller reads for each of Amazon's notification types.
+TYPE_SELECTION = [
+    ("ORDER_CHANGE", "Order changes"),
+    ("ANY_OFFER_CHANGED", "Offer changes"),
+    ("FBA_INVENTORY_AVAILABILITY_CHANGES", "FBA stock changes"),
+    ("LISTINGS_ITEM_STATUS_CHANGE", "Listing status changes"),
+    ("LISTINGS_ITEM_ISSUES_CHANGE", "Listing issue changes"),
+    ("REPORT_PROCESSING_FINISHED", "Reports finished"),
+]
+assert {key for key, _label in TYPE_SELECTION} == set(notifications.TYPES)
 
 
 def _refresh_listing(env, listing_id):
@@ -48,7 +57,6 @@ class AmazonNotification(models.Model):
     _name = "amazon.notification"
     _description = "Amazon Notification"
     _order = "received_on desc, id desc"
-    _rec_name = "notification_id"
 
     notification_id = fields.Char(
         "Notification ID", required=True, readonly=True, index=True
@@ -74,7 +82,9 @@ class AmazonNotification(models.Model):
         readonly=True, default=fields.Datetime.now, required=True
     )
     handled_on = fields.Datetime(readonly=True)
-    state = fields.Selection(STATES, default="received", required=True, readonly=True)
+    state = fields.Selection(
+        STATES, "Status", default="received", required=True, readonly=True
+    )
     reason = fields.Text(readonly=True)
     duplicates = fields.Integer(
         readonly=True, help="Deliveries of the same notification after the first."
@@ -87,6 +97,13 @@ class AmazonNotification(models.Model):
             "One row per Amazon notification.",
         ),
     ]
+
+    @api.depends("type", "subject", "notification_id")
+    def _compute_display_name(self):
+        labels = dict(self._fields["type"]._description_selection(self.env))
+        for row in self:
+            kind = labels.get(row.type) or self.env._("Unreadable message")
+            row.display_name = f"{kind}: {row.subject or row.notification_id}"
 
     @api.model
     def _vals_from(self, note, message_id):
@@ -180,6 +197,6 @@ class AmazonNotification(models.Model):
         events: Amazon reads FBA stock per account, not per SKU)."""
         self.env["amazon.work"]._run(_ask_fba_read)
         return self.env._(
-            "FBA stock of %(sku)s changed: the FBA stock read was asked for.",
+            "FBA stock of %(sku)s changed: the account's FBA stock is read again.",
             sku=self.sku,
         )
