@@ -146,14 +146,14 @@ class TestNotifications(SandboxCase):
             reply["payload"]["destinationId"], self.account.notification_destination_id
         )
         with self.account._client() as client:
-            destinations = client.get_destinations()
+            destinations = client.get_destinations()["payload"]
         self.assertEqual(
             [d["resource"]["sqs"]["arn"] for d in destinations], [self.queue_arn]
         )
         # Set up again: nothing doubled (the destination is reused).
         self.account.action_notifications_setup()
         with self.account._client() as client:
-            self.assertEqual(len(client.get_destinations()), 1)
+            self.assertEqual(len(client.get_destinations()["payload"]), 1)
         self.assertEqual(len(self.account.notification_subscription_ids), 6)
 
     # -- 2. an order change without a search -----------------------------------------

@@ -42,6 +42,8 @@ LABELS = {
     "tracking_share_key": "Tracking provider API key",
     "risk_hash_key": "Risk model hash key",
     "copy_llm_key": "Language model API key",
+    "sqs_access_key_id": "AWS access key ID (notification queue)",
+    "sqs_secret_access_key": "AWS secret access key (notification queue)",
     "shipping_label": "Shipping label",
 }
 

@@ -12,6 +12,7 @@ from dataclasses import replace
 import pytest
 from spapi_support import MODEL_OF, MODELS, config_for, find_operation, fresh_client
 
+from amazon_connector.core import notifications
 from amazon_connector.core.spapi import PermanentError
 from amazon_connector.core.spapi.transport import PII_OPERATIONS
 from tests.sandbox.fixture import running_sandbox
@@ -61,6 +62,28 @@ BY_ID_OR_BATCH = {
     ),
     "getListingsRestrictions": lambda client, query, _body: (
         client.get_listings_restrictions(query.pop("asin", "B0000ASIN1"), **query)
+    ),
+    # Notifications v1: Amazon's static cases name no parameter.
+    "getDestinations": lambda client, _query, _body: client.get_destinations(),
+    "createDestination": lambda client, _query, body: client.create_destination(
+        (body or {}).get("name", "Odoo"), "arn:aws:sqs:us-east-1:123456789012:q"
+    ),
+    "deleteDestination": lambda client, query, _body: client.delete_destination(
+        query.get("destination_id", "d-1")
+    ),
+    "getSubscriptions": lambda client, query, _body: client.get_subscriptions(**query),
+    "getSubscription": lambda client, query, _body: client.get_subscription(
+        query.get("notification_type", "ORDER_CHANGE")
+    ),
+    "createSubscription": lambda client, query, _body: client.create_subscription(
+        query.get("notification_type", "ORDER_CHANGE"),
+        "1.0",
+        "d-1",
+        notifications.DIRECTIVES["ORDER_CHANGE"],
+    ),
+    "deleteSubscriptionById": lambda client, query, _body: client.delete_subscription(
+        query.get("notification_type", "ORDER_CHANGE"),
+        query.get("subscription_id", "s-1"),
     ),
 }
 

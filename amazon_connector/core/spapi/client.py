@@ -670,26 +670,26 @@ class SellerClient:
 
     # -- Notifications v1 -------------------------------------------------------
     # Destinations with the application's grantless token; subscriptions with
-    # the seller's. Each returns Amazon's ``payload``.
+    # the seller's (their deletion is grantless too).
 
     def get_destinations(self):
-        return self._call("getDestinations").get("payload") or []
+        return self._call("getDestinations")
 
     def create_destination(self, name, sqs_arn):
         body = {"name": name, "resourceSpecification": {"sqs": {"arn": sqs_arn}}}
-        return self._call("createDestination", body=body)["payload"]
+        return self._call("createDestination", body=body)
 
     def delete_destination(self, destination_id):
         self._call("deleteDestination", {"destinationId": destination_id})
 
     def get_subscriptions(self, **query):
-        return self._call("getSubscriptions", query=query).get("payload") or {}
+        return self._call("getSubscriptions", query=query)
 
     def get_subscription(self, notification_type, payload_version=None):
         """The seller's subscription to ``notification_type``, or None when
         there is none (Amazon's 404 is the answer here)."""
         try:
-            reply = self._call(
+            return self._call(
                 "getSubscription",
                 {"notificationType": notification_type},
                 query={"payload_version": payload_version},
@@ -699,7 +699,6 @@ class SellerClient:
             if exc.status == 404:
                 return None
             raise
-        return reply.get("payload")
 
     def create_subscription(
         self, notification_type, payload_version, destination_id, directive=None
@@ -713,7 +712,7 @@ class SellerClient:
         )
         return self._call(
             "createSubscription", {"notificationType": notification_type}, body=body
-        )["payload"]
+        )
 
     def delete_subscription(self, notification_type, subscription_id):
         self._call(

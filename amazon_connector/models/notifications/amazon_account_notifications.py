@@ -303,12 +303,12 @@ class AmazonAccount(models.Model):
 
     def _notification_destination(self, client, arn):
         """Amazon's destination id for ``arn``: the existing one, else new."""
-        for destination in client.get_destinations():
+        for destination in client.get_destinations().get("payload") or ():
             resource = (destination.get("resource") or {}).get("sqs") or {}
             if resource.get("arn") == arn:
                 return destination["destinationId"]
         name = f"Odoo {self.env.cr.dbname}"[:256]
-        return client.create_destination(name, arn)["destinationId"]
+        return client.create_destination(name, arn)["payload"]["destinationId"]
 
     def _notification_subscribe(self, client, destination):
         """``{type: (subscription id, version, state)}`` after subscribing each
@@ -316,7 +316,7 @@ class AmazonAccount(models.Model):
         destination is moved to this one)."""
         rows = {}
         for kind, (version, _schema) in notifications.TYPES.items():
-            existing = client.get_subscription(kind, version)
+            existing = (client.get_subscription(kind, version) or {}).get("payload")
             if existing and existing.get("destinationId") == destination:
                 rows[kind] = (existing["subscriptionId"], version, "active")
                 continue
@@ -325,7 +325,7 @@ class AmazonAccount(models.Model):
             created = client.create_subscription(
                 kind, version, destination, notifications.DIRECTIVES.get(kind)
             )
-            rows[kind] = (created["subscriptionId"], version, "active")
+            rows[kind] = (created["payload"]["subscriptionId"], version, "active")
         return rows
 
     def _notification_store(self, rows):
@@ -357,7 +357,9 @@ class AmazonAccount(models.Model):
             rows = {}
             with account._client() as client:
                 for kind, (version, _schema) in notifications.TYPES.items():
-                    found = client.get_subscription(kind, version)
+                    found = (client.get_subscription(kind, version) or {}).get(
+                        "payload"
+                    )
                     if not found:
                         rows[kind] = (False, version, "missing")
                     elif (
