@@ -485,6 +485,25 @@ class TestNotifications(SandboxCase):
         )
         self.assert_queue_empty()
 
+    def test_the_overview_does_not_call_an_hourly_search_stale(self):
+        logs = self.env["amazon.sync.log"].search(
+            [("account_id", "=", self.account.id)]
+        )
+        self.assertTrue(logs)
+        logs.write({"started": fields.Datetime.now() - timedelta(minutes=70)})
+        self.account.invalidate_recordset()
+        # Searching every 15 minutes, 70 minutes without one needs a look.
+        self.assertEqual(self.account.overview_sync_health, "attention")
+        _order, event = self.next_change()
+        self.advance_past(event)
+        self.wait_for_messages()
+        self.consume()
+        self.assertEqual(self.account.notifications_state, "healthy")
+        logs.write({"started": fields.Datetime.now() - timedelta(minutes=70)})
+        self.account.invalidate_recordset()
+        # Bug caught: the hourly safety net shown as a sync in trouble.
+        self.assertEqual(self.account.overview_sync_health, "good")
+
     # -- 8. who may change where notifications come from -------------------------------
     def test_only_administrators_with_2fa_change_the_queue_and_its_keys(self):
         quiet = self.env(context=dict(self.env.context, no_reset_password=True))

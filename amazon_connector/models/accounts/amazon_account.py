@@ -660,6 +660,11 @@ class AmazonAccount(models.Model):
         notifications bring the orders; see amazon_account_notifications)."""
         return False
 
+    def _orders_every(self):
+        """Minutes between two order searches of this account now."""
+        self.ensure_one()
+        return self.orders_interval
+
     def action_view_orders(self):
         self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(

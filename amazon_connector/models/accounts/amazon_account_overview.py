@@ -173,7 +173,12 @@ class AmazonAccount(models.Model):
         return self._overview_action("listing_error")
 
     # -- last sync -----------------------------------------------------------
-    @api.depends("sync_orders", "orders_interval")
+    @api.depends(
+        "sync_orders",
+        "orders_interval",
+        "orders_interval_notified",
+        "notifications_state",
+    )
     def _compute_overview_sync(self):
         last_ids = dict(
             self.env["amazon.sync.log"]._read_group(
@@ -190,7 +195,8 @@ class AmazonAccount(models.Model):
             account.overview_last_sync_state = log.state
             stale = max(
                 STALE_MINIMUM,
-                timedelta(minutes=STALE_INTERVALS * account.orders_interval),
+                # Hourly while notifications arrive: not stale after an hour.
+                timedelta(minutes=STALE_INTERVALS * account._orders_every()),
             )
             if not account.sync_orders:
                 health = "off"

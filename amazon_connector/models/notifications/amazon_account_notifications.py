@@ -209,11 +209,9 @@ class AmazonAccount(models.Model):
         return bool(last) and last.started > fields.Datetime.now() - due
 
     def _orders_every(self):
-        """Minutes between order searches now (for the texts)."""
-        self.ensure_one()
         if self.notifications_state == "healthy":
             return max(self.orders_interval, self.orders_interval_notified)
-        return self.orders_interval
+        return super()._orders_every()
 
     def _notifications_mark(self):
         """Set the account's notification state from what arrived (a work
