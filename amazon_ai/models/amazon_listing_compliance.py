@@ -258,14 +258,23 @@ class AmazonListing(models.Model):
         for key in now_read:
             by_account.setdefault(key[0], []).append(key)
         for account, keys in by_account.items():
-            with account._client() as client:
+            try:
+                client = account._client()
+            except (SPAPIError, UserError) as exc:
+                # No credentials yet: the text and image rules still run;
+                # the warning says why Amazon's restrictions were not read.
+                for key in keys:
+                    for listing in due[key]:
+                        readings[listing.id]["restrictions_error"] = str(exc)
+                continue
+            with client:
                 for key in keys:
                     reading = due[key][0]._amazon_read_restrictions(client, *key[1:])
                     for listing in due[key]:
                         readings[listing.id] = reading
         deferred = self.env._(
             "not read in this check: Amazon answers %(count)s readings at a "
-            "time and %(more)s listings were due; check these again to read them.",
+            "time and %(more)s were due; check these listings again to read them.",
             count=RESTRICTIONS_READS_PER_CHECK,
             more=len(order),
         )

@@ -323,6 +323,21 @@ class TestListingCompliance(FamilyCase):
         self.assertEqual([args[0] for args, _kw in reads.calls], ["B0X3"])
         self.assertFalse(self.findings(listings[3], "restriction.unread"))
 
+    def test_without_credentials_the_rules_still_run_and_say_why(self):
+        # Bug caught: an account without credentials yet made "Check
+        # compliance" fail as a whole (the text rules are useful before
+        # the seller connects Amazon).
+        listing = self.generated("CMP-NC", EANS[0], GERMS)
+        listing.asin = "B0GATED001"
+        Account = type(self.account)
+        refusal = UserError("Amazon account X has no client ID")
+        with patch.object(Account, "_client", side_effect=refusal):
+            listing.action_amazon_check_compliance()
+        unread = self.findings(listing, "restriction.unread")
+        self.assertEqual(len(unread), 1)
+        self.assertIn("has no client ID", unread.message)
+        self.assertEqual(len(self.findings(listing, "claim.pesticide")), 1)
+
     def test_a_family_whose_parent_is_held_back_holds_its_children(self):
         # Bug caught: the parent left out of the feed for a compliance error
         # while its children went, each refused by Amazon for the missing
