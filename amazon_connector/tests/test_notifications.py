@@ -15,7 +15,7 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import fields
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from odoo.addons.amazon_pii.tests.common import new_test_user
@@ -155,6 +155,16 @@ class TestNotifications(SandboxCase):
         with self.account._client() as client:
             self.assertEqual(len(client.get_destinations()["payload"]), 1)
         self.assertEqual(len(self.account.notification_subscription_ids), 6)
+        # A queue these keys cannot read: said before Amazon is told to use
+        # it (bug caught: botocore's error as a traceback, or a destination
+        # created for a queue nobody reads).
+        self.account.notification_queue_url = self.queue_url + "-missing"
+        with self.account._client() as client:
+            before = client.get_destinations()["payload"]
+        with self.assertRaisesRegex(UserError, "cannot be read with its AWS keys"):
+            self.account.action_notifications_setup()
+        with self.account._client() as client:
+            self.assertEqual(client.get_destinations()["payload"], before)
 
     # -- 2. an order change without a search -----------------------------------------
     def test_an_order_change_reaches_odoo_without_a_search_call(self):

@@ -25,12 +25,13 @@ from datetime import timedelta
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ...core import notifications
-from ...core.spapi import PermanentError, SPAPIError
+from ...core.spapi import PermanentError, SPAPIError, redact
 from ...core.spapi.endpoints import sqs_queue
 
 SQS_SECRETS = ("sqs_access_key_id", "sqs_secret_access_key")
@@ -266,7 +267,20 @@ class AmazonAccount(models.Model):
         self.check_access("write")
         for account in self:
             client_sqs, url = account._sqs()
-            client_sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+            try:
+                # The queue answers these keys before Amazon is told to use it.
+                client_sqs.get_queue_attributes(
+                    QueueUrl=url, AttributeNames=["QueueArn"]
+                )
+            except (BotoCoreError, ClientError) as exc:
+                raise UserError(
+                    self.env._(
+                        "The notification queue of %(account)s cannot be read "
+                        "with its AWS keys: %(problem)s",
+                        account=account.name,
+                        problem=redact.text(exc),
+                    )
+                ) from None
             arn = sqs_queue(url)[2]
             try:
                 with account._client() as client:
