@@ -379,6 +379,15 @@ def test_responses_match_amazons_models(box, catalog):
     assert sandbox.stats()["totals"]["invalid_responses"] == 0
 
 
+def test_a_marketplace_without_sandbox_data_still_has_a_market(box):
+    sandbox, sp = box
+    fba_asin = sandbox.dataset()["products"][0]["asin"]  # SBX-001 is FBA
+    body = _summaries(sp, [fba_asin], "A1AM78C64UM0Y8")[0]  # Mexico
+    offers = [o for e in body["lowestPricedOffers"] for o in e["offers"]]
+    assert offers and SELLER not in {o["sellerId"] for o in offers}  # no stock
+    assert sandbox.stats()["totals"]["invalid_responses"] == 0
+
+
 def _competitor_offers(body):
     return [
         offer

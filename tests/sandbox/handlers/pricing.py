@@ -53,6 +53,8 @@ class _Own:
         self._units = {}
 
     def fba_units(self, marketplace):
+        if marketplace not in fba.REGIONS:
+            return {}  # no FBA pool there: no units
         if marketplace not in self._units:
             now = self.ctx.now
             rows = fba.pool(
