@@ -485,6 +485,48 @@ def _exercise_every_operation(sp, sandbox):
         "/batches/products/pricing/2022-05-01/items/competitiveSummary",
         json=pricing,
     )
+    foep = {
+        "requests": [
+            {
+                "uri": "/products/pricing/2022-05-01/offer/featuredOfferExpectedPrice",
+                "method": "GET",
+                "marketplaceId": marketplace,
+                "sku": sku,
+            }
+            for sku in ("SBX-001", "SBX-002", "NO-SUCH-SKU")
+            for marketplace in (US, "A1VC38T7YXB528")
+        ]
+    }
+    call(
+        "getFeaturedOfferExpectedPriceBatch",
+        "POST",
+        "/batches/products/pricing/2022-05-01/offer/featuredOfferExpectedPrice",
+        json=foep,
+    )
+    estimates = [
+        {
+            "IdType": id_type,
+            "IdValue": id_value,
+            "FeesEstimateRequest": {
+                "MarketplaceId": US,
+                "IsAmazonFulfilled": afn,
+                "PriceToEstimateFees": {
+                    "ListingPrice": {"CurrencyCode": "USD", "Amount": 19.99},
+                    "Shipping": {"CurrencyCode": "USD", "Amount": 0},
+                },
+                "Identifier": f"fees-{index}",
+            },
+        }
+        for index, (id_type, id_value, afn) in enumerate(
+            (
+                ("SellerSKU", "SBX-001", True),
+                ("ASIN", "B0SANDBOX1", False),
+                ("ASIN", "0123456789", True),
+                ("SellerSKU", "NO-SUCH-SKU", False),
+            )
+        )
+    ]
+    call("getMyFeesEstimates", "POST", "/products/fees/v0/feesEstimate", json=estimates)
     for asin in ("B0GATED001", "B0USEDG001", "B0NOTEL001", "B0NOTFOUND"):
         call(
             "getListingsRestrictions",

@@ -148,6 +148,10 @@ MODEL_OF = {
     "getTracking": "shipping-api-model/shippingV2.json",
     "cancelShipment": "shipping-api-model/shippingV2.json",
     "getCompetitiveSummary": "product-pricing-api-model/productPricing_2022-05-01.json",
+    "getFeaturedOfferExpectedPriceBatch": (
+        "product-pricing-api-model/productPricing_2022-05-01.json"
+    ),
+    "getMyFeesEstimates": "product-fees-api-model/productFeesV0.json",
     "getInventorySummaries": "fba-inventory-api-model/fbaInventory.json",
     "getFulfillmentPreview": _MCF,
     "createFulfillmentOrder": _MCF,

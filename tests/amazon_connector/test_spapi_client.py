@@ -19,6 +19,7 @@ from spapi_support import (
 )
 
 from amazon_connector.core.spapi import AccountConfig, PermanentError, client_for
+from amazon_connector.core.spapi.client import FOEP_URI
 
 sys.path.insert(0, str(ROOT / "setup"))
 from secret_patterns import find_secrets
@@ -204,6 +205,59 @@ def test_schema_download_verifies_checksum():
         assert client.download_schema(link) == {"$id": "x"}
     with pytest.raises(PermanentError, match="checksum"):
         client.download_schema(link)
+
+
+def test_featured_offer_expected_price_and_fees_requests():
+    foep = {"responses": [{"status": {"statusCode": 200}, "headers": {}}]}
+    fees = [{"Status": "Success"}]
+    fake = FakeAmazon(reply(200, foep), reply(200, fees))
+    client = make_client(fake)
+    entry = {
+        "uri": FOEP_URI,
+        "method": "GET",
+        "marketplaceId": "ATVPDKIKX0DER",
+        "sku": "SKU 1",
+    }
+    assert client.get_featured_offer_expected_price_batch([entry] * 40) == foep
+    estimate = {
+        "IdType": "SellerSKU",
+        "IdValue": "SKU 1",
+        "FeesEstimateRequest": {
+            "MarketplaceId": "ATVPDKIKX0DER",
+            "IsAmazonFulfilled": True,
+            "PriceToEstimateFees": {
+                "ListingPrice": {"CurrencyCode": "USD", "Amount": 19.99}
+            },
+            "Identifier": "e-1",
+        },
+    }
+    assert client.get_my_fees_estimates(iter([estimate] * 20)) == fees
+    batch, estimates = fake.calls
+    assert sent(batch)[:2] == (
+        "POST",
+        "/batches/products/pricing/2022-05-01/offer/featuredOfferExpectedPrice",
+    )
+    assert json.loads(batch.content) == {"requests": [entry] * 40}
+    assert sent(estimates)[:2] == ("POST", "/products/fees/v0/feesEstimate")
+    assert json.loads(estimates.content) == [estimate] * 20  # a bare array
+
+
+@pytest.mark.parametrize(
+    ("method", "limit"),
+    [
+        ("get_featured_offer_expected_price_batch", 40),
+        ("get_my_fees_estimates", 20),
+        ("get_competitive_summary", 20),
+    ],
+)
+def test_batches_over_amazons_size_are_refused_before_any_call(method, limit):
+    fake = FakeAmazon()
+    client = make_client(fake)
+    with pytest.raises(ValueError, match=f"at most {limit}"):
+        getattr(client, method)([{}] * (limit + 1))
+    with pytest.raises(ValueError, match="at least one"):
+        getattr(client, method)([])
+    assert fake.calls == []
 
 
 def test_shipping_pricing_and_definitions_requests():

@@ -60,6 +60,12 @@ BY_ID_OR_BATCH = {
     "getCompetitiveSummary": lambda client, _query, body: (
         client.get_competitive_summary(body["requests"])
     ),
+    "getFeaturedOfferExpectedPriceBatch": lambda client, _query, body: (
+        client.get_featured_offer_expected_price_batch(body["requests"])
+    ),
+    "getMyFeesEstimates": lambda client, _query, body: client.get_my_fees_estimates(
+        body
+    ),
     "getListingsRestrictions": lambda client, query, _body: (
         client.get_listings_restrictions(query.pop("asin", "B0000ASIN1"), **query)
     ),

@@ -28,6 +28,7 @@ PTD = (
 FEEDS = "models/feeds-api-model/feeds_2021-06-30.json"
 SHIPPING = "models/shipping-api-model/shippingV2.json"
 PRICING = "models/product-pricing-api-model/productPricing_2022-05-01.json"
+FEES = "models/product-fees-api-model/productFeesV0.json"
 INVENTORY = "models/fba-inventory-api-model/fbaInventory.json"
 OUTBOUND = "models/fulfillment-outbound-api-model/fulfillmentOutbound_2020-07-01.json"
 NOTIFICATIONS = "models/notifications-api-model/notifications.json"
@@ -130,6 +131,14 @@ ROUTES = (
         PRICING,
         (0.033, 1),
     ),
+    (
+        "getFeaturedOfferExpectedPriceBatch",
+        "POST",
+        "/batches/products/pricing/2022-05-01/offer/featuredOfferExpectedPrice",
+        PRICING,
+        (0.033, 1),
+    ),
+    ("getMyFeesEstimates", "POST", "/products/fees/v0/feesEstimate", FEES, (0.5, 1)),
     (
         "getInventorySummaries",
         "GET",

@@ -237,7 +237,13 @@ _FALLBACK_TYPES = {
     "integer": {"maxResultsPerPage", "pageSize"},
     "boolean": {"details", "enableContentEncodingUrlHeader"},
 }
-_FALLBACK_BODY = {"confirmShipment": "payload", "getCompetitiveSummary": "requests"}
+_FALLBACK_BODY = {
+    "confirmShipment": "payload",
+    "getCompetitiveSummary": "requests",
+    "getFeaturedOfferExpectedPriceBatch": (
+        "getFeaturedOfferExpectedPriceBatchRequestBody"
+    ),
+}
 _FALLBACK_HEADERS = ("x-amzn-IdempotencyKey",)
 
 

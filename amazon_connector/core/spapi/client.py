@@ -141,6 +141,13 @@ ROUTES = {
         "/batches/products/pricing/2022-05-01/items/competitiveSummary",
         (),
     ),
+    "getFeaturedOfferExpectedPriceBatch": (
+        "POST",
+        "/batches/products/pricing/2022-05-01/offer/featuredOfferExpectedPrice",
+        (),
+    ),
+    # Product Fees v0: the body is a JSON array of FeesEstimateByIdRequest.
+    "getMyFeesEstimates": ("POST", "/products/fees/v0/feesEstimate", ()),
     "getInventorySummaries": (
         "GET",
         "/fba/inventory/v1/summaries",
@@ -314,6 +321,27 @@ def _without_none(body):
 
 
 _PLACEHOLDER = re.compile(r"{(\w+)}")
+
+# Batch sizes Amazon accepts (the operations' documentation; the models
+# carry only the first as maxItems).
+COMPETITIVE_SUMMARY_BATCH = 20
+FOEP_BATCH = 40
+FEES_ESTIMATES_BATCH = 20
+FOEP_URI = "/products/pricing/2022-05-01/offer/featuredOfferExpectedPrice"
+COMPETITIVE_SUMMARY_URI = "/products/pricing/2022-05-01/items/competitiveSummary"
+
+
+def _batch(requests, limit, operation):
+    """``requests`` as a list, refused before any call when Amazon would."""
+    requests = list(requests)
+    if not requests:
+        raise ValueError(f"{operation}: a batch needs at least one request")
+    if len(requests) > limit:
+        raise ValueError(
+            f"{operation}: {len(requests)} requests in one batch, Amazon "
+            f"accepts at most {limit}"
+        )
+    return requests
 
 
 class SellerClient:
@@ -617,11 +645,34 @@ class SellerClient:
             "cancelShipment", {"shipmentId": shipment_id}, headers=headers
         )
 
-    # -- Product Pricing 2022-05-01, FBA Inventory v1 ---------------------
+    # -- Product Pricing 2022-05-01, Product Fees v0, FBA Inventory v1 ----
 
     def get_competitive_summary(self, requests):
-        """``requests``: batch entries (asin, marketplaceId, includedData, ...)."""
-        return self._call("getCompetitiveSummary", body={"requests": list(requests)})
+        """``requests``: batch entries (asin, marketplaceId, includedData,
+        method, uri); at most 20, Amazon's limit (ValueError beyond)."""
+        requests = _batch(requests, COMPETITIVE_SUMMARY_BATCH, "getCompetitiveSummary")
+        return self._call("getCompetitiveSummary", body={"requests": requests})
+
+    def get_featured_offer_expected_price_batch(self, requests):
+        """Featured offer expected prices (FOEP) of the seller's own offers.
+
+        ``requests``: entries ``{"uri": FOEP_URI, "method": "GET",
+        "marketplaceId": ..., "sku": ...}`` (optionally ``segment``); at most
+        40, Amazon's limit (ValueError beyond). Each response carries its own
+        status: an unknown SKU is a 400 inside a 200 batch."""
+        requests = _batch(requests, FOEP_BATCH, "getFeaturedOfferExpectedPriceBatch")
+        return self._call(
+            "getFeaturedOfferExpectedPriceBatch", body={"requests": requests}
+        )
+
+    def get_my_fees_estimates(self, requests):
+        """Product Fees v0 ``getMyFeesEstimates``: ``requests`` is a list of
+        FeesEstimateByIdRequest (``IdType``, ``IdValue``,
+        ``FeesEstimateRequest``); at most 20, Amazon's limit (ValueError
+        beyond). Returns Amazon's list of FeesEstimateResult, one per request
+        (``Status`` Success, ClientError or ServiceError)."""
+        requests = _batch(requests, FEES_ESTIMATES_BATCH, "getMyFeesEstimates")
+        return self._call("getMyFeesEstimates", body=requests)
 
     def get_inventory_summaries(self, *, marketplace_ids=None, **query):
         marketplaces = self._marketplaces(marketplace_ids)

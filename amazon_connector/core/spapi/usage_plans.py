@@ -35,6 +35,9 @@ USAGE_PLANS = {
     "cancelShipment": (80.0, 100),
     # Product Pricing 2022-05-01
     "getCompetitiveSummary": (0.033, 1),
+    "getFeaturedOfferExpectedPriceBatch": (0.033, 1),
+    # Product Fees v0
+    "getMyFeesEstimates": (0.5, 1),
     # FBA Inventory v1
     "getInventorySummaries": (2.0, 2),
     # Fulfillment Outbound 2020-07-01

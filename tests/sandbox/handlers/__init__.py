@@ -2,6 +2,7 @@
 
 from . import (
     definitions,
+    fees,
     feeds,
     fulfillment,
     inventory,
@@ -34,6 +35,10 @@ HANDLERS = {
     "getTracking": shipping.get_tracking,
     "cancelShipment": shipping.cancel_shipment,
     "getCompetitiveSummary": pricing.get_competitive_summary,
+    "getFeaturedOfferExpectedPriceBatch": (
+        pricing.get_featured_offer_expected_price_batch
+    ),
+    "getMyFeesEstimates": fees.get_my_fees_estimates,
     "getInventorySummaries": inventory.get_inventory_summaries,
     "getFulfillmentPreview": fulfillment.get_fulfillment_preview,
     "createFulfillmentOrder": fulfillment.create_fulfillment_order,
