@@ -29,6 +29,9 @@
         # listing copy proposals (issue 21, item 3)
         "security/listing_copy_security.xml",
         "views/listing_copy_views.xml",
+        # pricing suggestions (issue 23)
+        "security/pricing_security.xml",
+        "views/pricing_views.xml",
     ],
     "assets": {
         "web.assets_tests": ["amazon_ai/static/tests/tours/*.js"],

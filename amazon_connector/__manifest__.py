@@ -49,6 +49,8 @@
         "views/fulfilment/stock_picking_to_ship_views.xml",
         "views/listings/amazon_listing_bulk_edit_views.xml",
         "views/notifications/amazon_notification_views.xml",
+        "data/pricing/amazon_market_cron.xml",
+        "views/pricing/amazon_market_views.xml",
     ],
     "assets": {
         "web.assets_backend": ["amazon_connector/static/src/scss/amazon_overview.scss"],

@@ -26,3 +26,10 @@ from . import amazon_listing_compliance
 from . import amazon_listing_proposal
 from . import amazon_listing_copy
 from . import amazon_account_copy_llm
+
+# pricing suggestions (issue 23)
+from . import amazon_pricing_rule
+from . import amazon_price_suggestion
+from . import amazon_listing_pricing
+from . import amazon_account_pricing
+from . import amazon_price_history

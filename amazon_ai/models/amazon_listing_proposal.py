@@ -18,6 +18,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..core import listing_copy
+from .model_card import table_card_html
 
 # Amazon attribute -> the proposal's key, in the order they are shown.
 FIELDS = [
@@ -288,16 +289,5 @@ def _card_html(env, card):
         (_("Never used"), "; ".join(card.get("never_used") or ())),
         (_("Checks"), card.get("checks")),
     ]
-    body = Markup("").join(
-        Markup("<tr><th>%s</th><td>%s</td></tr>") % (label, value or "-")
-        for label, value in rows
-    )
-    limits = Markup("").join(
-        Markup("<li>%s</li>") % limit for limit in card.get("known_limits") or ()
-    )
-    return Markup(
-        '<table class="table table-sm o_amazon_copy_card">%s</table>'
-    ) % body + Markup("<p><strong>%s</strong></p><ul>%s</ul>") % (
-        escape(_("Known limits")),
-        limits,
-    )
+    rows = [(label, value or "-") for label, value in rows]
+    return table_card_html(env, rows, card.get("known_limits"), "o_amazon_copy_card")

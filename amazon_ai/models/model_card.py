@@ -29,18 +29,24 @@ def card_html(env, card, own_rows, css_class, after_data=()):
         (_("Method"), card.get("method")),
         *own_rows,
     ]
+    return table_card_html(env, rows, card.get("known_limits"), css_class)
+
+
+def table_card_html(env, rows, known_limits, css_class):
+    """``rows`` ([(label, value)]) as a table of ``css_class``, then the
+    card's known limits as a list."""
     body = Markup("").join(
         Markup("<tr><th>%s</th><td>%s</td></tr>")
         % (label, value if value is not None else "-")
         for label, value in rows
     )
     limits = Markup("").join(
-        Markup("<li>%s</li>") % limit for limit in card.get("known_limits") or ()
+        Markup("<li>%s</li>") % limit for limit in known_limits or ()
     )
     return Markup('<table class="table table-sm %s">%s</table>') % (
         css_class,
         body,
     ) + Markup("<p><strong>%s</strong></p><ul>%s</ul>") % (
-        escape(_("Known limits")),
+        escape(env._("Known limits")),
         limits,
     )

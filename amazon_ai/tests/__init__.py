@@ -8,3 +8,4 @@ from . import test_fulfilment_recommendation
 from . import test_auto_ship
 from . import test_listing_compliance
 from . import test_listing_copy
+from . import test_pricing

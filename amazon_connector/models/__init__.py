@@ -6,3 +6,4 @@ from . import listings
 from . import shipments
 from . import fulfilment
 from . import notifications
+from . import pricing

@@ -34,3 +34,4 @@ from . import test_mcf_attempts
 from . import test_listing_bulk_edit
 from . import test_listing_families
 from . import test_notifications
+from . import test_market

@@ -53,6 +53,20 @@ def _ask_fba_read(env):
         cron._trigger()
 
 
+def _mark_market_changed(env, account_id, asin, marketplace_codes, changed_on):
+    """Unit: the ASIN's listings are due for a market reading, and the
+    sweep runs soon."""
+    domain = [("account_id", "=", account_id), ("asin", "=", asin)]
+    if marketplace_codes:
+        domain.append(("marketplace_id.amazon_id", "in", marketplace_codes))
+    listings = env["amazon.listing"].search(domain)
+    listings.write({"market_changed_on": changed_on})
+    cron = env.ref("amazon_connector.ir_cron_amazon_market", raise_if_not_found=False)
+    if cron and listings:
+        cron._trigger()
+    return len(listings)
+
+
 class AmazonNotification(models.Model):
     _name = "amazon.notification"
     _description = "Amazon Notification"
@@ -142,6 +156,7 @@ class AmazonNotification(models.Model):
             "LISTINGS_ITEM_STATUS_CHANGE": self._act_listing,
             "LISTINGS_ITEM_ISSUES_CHANGE": self._act_listing,
             "FBA_INVENTORY_AVAILABILITY_CHANGES": self._act_fba_stock,
+            "ANY_OFFER_CHANGED": self._act_offers,
         }.get(self.type)
         if act is None:
             return self.env._(
@@ -191,6 +206,28 @@ class AmazonNotification(models.Model):
             if work._run(_refresh_listing, listing.id) is BUSY:
                 return BUSY
         return self.env._("Listing %(sku)s refreshed from Amazon.", sku=self.sku)
+
+    def _act_offers(self):
+        """The offers on an ASIN changed: its listings' market is read first
+        by the next sweep (the sweep keeps Amazon's usage plan)."""
+        changed_on = self.event_time or fields.Datetime.now()
+        count = self.env["amazon.work"]._run(
+            _mark_market_changed,
+            self.account_id.id,
+            self.asin,
+            self._marketplace_codes(),
+            changed_on,
+        )
+        if not count:
+            return self.env._(
+                "No listing of ASIN %(asin)s in Odoo: nothing to read.", asin=self.asin
+            )
+        return self.env._(
+            "Offers on ASIN %(asin)s changed: the market of %(count)s listing(s) "
+            "is read first by the next sweep.",
+            asin=self.asin,
+            count=count,
+        )
 
     def _act_fba_stock(self):
         """The account's FBA stock is read again soon (one read for many

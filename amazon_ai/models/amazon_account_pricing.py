@@ -1,0 +1,130 @@
+"""Per account: the kill switch of automatic repricing, and the model card of
+the pricing suggestions (linked from every suggestion)."""
+
+from odoo import api, fields, models
+
+from .amazon_listing_pricing import AMAZON_LIMIT_USD, AUTO_MIN_INTERVAL
+from .model_card import table_card_html
+
+
+class AmazonAccount(models.Model):
+    _inherit = "amazon.account"  # pylint: disable=consider-merging-classes-inherited
+
+    repricing_enabled = fields.Boolean(
+        "Automatic repricing",
+        default=True,
+        tracking=True,
+        help="Off: no listing of this account is repriced automatically, "
+        "whatever its rule says (suggestions are still made). The kill switch.",
+    )
+    pricing_card_html = fields.Html(
+        "Pricing model card", compute="_compute_pricing_card_html", sanitize=False
+    )
+
+    def action_stop_repricing(self):
+        """The kill switch: automatic repricing stops at once for the account."""
+        self.write({"repricing_enabled": False})
+        for account in self:
+            account.message_post(
+                body=self.env._(
+                    "Automatic repricing stopped by %(user)s.", user=self.env.user.name
+                )
+            )
+        return True
+
+    def action_resume_repricing(self):
+        self.write({"repricing_enabled": True})
+        for account in self:
+            account.message_post(
+                body=self.env._(
+                    "Automatic repricing resumed by %(user)s.", user=self.env.user.name
+                )
+            )
+        return True
+
+    @api.depends("repricing_enabled")
+    def _compute_pricing_card_html(self):
+        for account in self:
+            account.pricing_card_html = _pricing_card_html(self.env)
+
+
+def _pricing_card_html(env):
+    _ = env._
+    hours = int(AUTO_MIN_INTERVAL.total_seconds() // 3600)
+    rows = [
+        (
+            _("Purpose"),
+            _(
+                "Suggest a price per Amazon listing that serves the seller's "
+                "strategy inside the seller's guardrails and Amazon's limits."
+            ),
+        ),
+        (
+            _("Inputs"),
+            _(
+                "Amazon's market reading of the listing (featured offer and "
+                "whether it is ours, lowest new FBA and merchant prices of other "
+                "sellers, featured offer expected price, WasPrice), Amazon's fee "
+                "estimate at our price, the product's cost in Odoo, the listing's "
+                "pricing rule."
+            ),
+        ),
+        (
+            _("Method"),
+            _(
+                "Rules, not a learned model: each strategy computes a target "
+                "price, then the guardrails hold it. Win the featured offer: "
+                "Amazon's expected featured price, else one step under another "
+                "seller's featured offer, else under the lowest other price; a "
+                "featured offer already ours is never cut. Hold margin: the "
+                "price of the target margin, up to just under another seller's "
+                "featured offer. Match lowest FBA: the lowest other FBA price."
+            ),
+        ),
+        (
+            _("Limits"),
+            _(
+                "Floor = cost + Amazon's fees at that price + minimum margin. "
+                "Ceiling = the seller's maximum, never above Amazon's Automate "
+                "Pricing limit (6 x the recent sales price, or %(usd)s USD in the "
+                "marketplace's currency, whichever is higher). Changes under "
+                "0.5%% of the price are not suggested. Automatic repricing: at "
+                "most the rule's share per day from the day's first price, at "
+                "most one change per %(hours)s hour(s), never without Amazon's "
+                "fees and the product's cost, stopped by the account's kill "
+                "switch.",
+                usd=int(AMAZON_LIMIT_USD),
+                hours=hours,
+            ),
+        ),
+        (
+            _("Data freshness"),
+            _(
+                "Markets are read every minute within Amazon's usage plan (20 "
+                "ASINs per call, one call every 30 seconds): changed offers "
+                "first, then best sellers, then the longest unread; a reading "
+                "is at most an hour old for most catalogues. Fees are read "
+                "again weekly or when our price moves."
+            ),
+        ),
+        (
+            _("Personal data"),
+            _("None: prices and counts of offers only; no buyer data is used."),
+        ),
+    ]
+    limits = [
+        _(
+            "Amazon's featured offer also weighs delivery speed and seller "
+            "performance: a price at the expected featured price is likely, "
+            "not certain, to win."
+        ),
+        _(
+            "Competitors' prices are landed prices (price + shipping); our own "
+            "offer is compared by its listing price."
+        ),
+        _(
+            "Business prices, quantity discounts and promotions are not taken "
+            "into account."
+        ),
+    ]
+    return table_card_html(env, rows, limits, "o_amazon_pricing_card")

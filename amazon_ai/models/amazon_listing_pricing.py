@@ -1,0 +1,334 @@
+"""Pricing suggestions and automatic repricing on listings.
+
+After each market reading (``_market_read``, inside the connector's recording
+unit) every listing with a pricing rule gets a suggestion from
+``core.pricing``: the strategy's price held inside the guardrails (floor =
+cost + Amazon's fees + minimum margin; ceiling = the seller's maximum, never
+above Amazon's Automate Pricing limit). A listing whose rule reprices
+automatically, on an account whose kill switch is off, has the suggestion
+applied at once within the daily change limit, and the price push cron is
+asked to run: the new price reaches Amazon through the one price push.
+
+A price set by pricing (``repriced_price``) replaces the pricelist's price
+for that listing until a person sets the listing back to the pricelist.
+"""
+
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..core import pricing
+from .amazon_price_texts import reason_texts
+
+# The "$200" of Amazon's Automate Pricing rule.
+AMAZON_LIMIT_USD = 200.0
+# No automatic change sooner than this after the last one (no flapping on a
+# market that moves every few minutes).
+AUTO_MIN_INTERVAL = timedelta(hours=1)
+
+
+class AmazonListing(models.Model):
+    _inherit = "amazon.listing"  # pylint: disable=consider-merging-classes-inherited
+
+    repriced_price = fields.Float(
+        "Price set by pricing",
+        readonly=True,
+        copy=False,
+        digits=(16, 2),
+        help="An accepted suggestion or automatic repricing set this price; it "
+        "is pushed instead of the pricelist's until you set the listing back "
+        "to the pricelist.",
+    )
+    price_suggestion_ids = fields.One2many(
+        "amazon.price.suggestion", "listing_id", "Price suggestions"
+    )
+    pending_suggestion_count = fields.Integer(
+        "Pending suggestions", compute="_compute_pending_suggestions", store=True
+    )
+    pricing_floor = fields.Float(
+        "Floor",
+        readonly=True,
+        copy=False,
+        digits=(16, 2),
+        help="Cost + Amazon's fees + minimum margin, at the last market reading.",
+    )
+    pricing_margin = fields.Float(
+        "Unit margin",
+        readonly=True,
+        copy=False,
+        digits=(16, 2),
+        help="Our price minus cost and Amazon's fees, at the last market reading.",
+    )
+    below_floor = fields.Boolean(
+        readonly=True, copy=False, help="Our price on Amazon is below the floor."
+    )
+    featured_lost_on = fields.Datetime(
+        "Featured offer lost on",
+        readonly=True,
+        copy=False,
+        help="When a market reading first found the featured offer no longer "
+        "ours; cleared when it is ours again.",
+    )
+
+    @api.depends("price_suggestion_ids.state")
+    def _compute_pending_suggestions(self):
+        for listing in self:
+            listing.pending_suggestion_count = len(
+                listing.price_suggestion_ids.filtered(lambda s: s.state == "pending")
+            )
+
+    def _offer_values(self):
+        price, quantity, notes = super()._offer_values()
+        if self.sync_price and self.repriced_price > 0:
+            price = self.marketplace_id.currency_id.round(self.repriced_price)
+        return price, quantity, notes
+
+    def action_price_from_pricelist(self):
+        """Back to the pricelist's price (pushed by the next push)."""
+        self.check_access("write")
+        for listing in self.filtered("repriced_price"):
+            listing.sudo().repriced_price = 0.0
+            listing.message_post(
+                body=self.env._(
+                    "Price back to the pricelist's (pricing's price removed)."
+                )
+            )
+        return True
+
+    def action_accept_price_suggestions(self):
+        """Accept the pending suggestion of each selected listing."""
+        pending = self.price_suggestion_ids.filtered(
+            lambda s: s.state == "pending" and s.suggested_price
+        )
+        if not pending:
+            raise UserError(
+                self.env._(
+                    "None of the selected listings has a pending price suggestion."
+                )
+            )
+        return pending.action_accept()
+
+    def action_pricing_rule(self):
+        """This listing's own rule (created from its category's, or new)."""
+        self.ensure_one()
+        Rule = self.env["amazon.pricing.rule"]
+        rule = Rule.search([("listing_id", "=", self.id)], limit=1)
+        action = {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Pricing rule of %(sku)s", sku=self.sku),
+            "res_model": "amazon.pricing.rule",
+            "view_mode": "form",
+        }
+        if rule:
+            return {**action, "res_id": rule.id}
+        inherited = Rule._for_listings(self).get(self.id)
+        defaults = {
+            "default_listing_id": self.id,
+            "default_company_id": self.company_id.id,
+        }
+        if inherited:
+            defaults.update(
+                {
+                    f"default_{name}": inherited[name]
+                    for name in (
+                        "strategy",
+                        "min_margin_percent",
+                        "target_margin_percent",
+                        "max_price",
+                        "max_daily_change_percent",
+                    )
+                }
+            )
+            defaults["default_currency_id"] = inherited.currency_id.id
+        return {**action, "context": defaults}
+
+    def action_price_history(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Price history of %(sku)s", sku=self.sku),
+            "res_model": "amazon.price.history",
+            "view_mode": "graph,list",
+            "domain": [("listing_id", "=", self.id)],
+        }
+
+    # -- after a market reading ----------------------------------------------------
+    def _market_read(self, snapshots):
+        result = super()._market_read(snapshots)
+        rules = self.env["amazon.pricing.rule"]._for_listings(self)
+        by_listing = {s.listing_id.id: s for s in snapshots}
+        applied = self.browse()
+        for listing in self:
+            snapshot = by_listing.get(listing.id)
+            if snapshot is None:
+                continue
+            listing._note_featured(snapshot)
+            rule = rules.get(listing.id)
+            if rule is None:
+                continue
+            if listing._suggest_price(snapshot, rule):
+                applied |= listing
+        if applied:
+            cron = self.env.ref(
+                "amazon_connector.ir_cron_amazon_listing_offers",
+                raise_if_not_found=False,
+            )
+            if cron:
+                cron._trigger()
+        return result
+
+    def _note_featured(self, snapshot):
+        if snapshot.featured_is_ours:
+            self.featured_lost_on = False
+        elif not self.featured_lost_on and self._was_featured(snapshot):
+            self.featured_lost_on = snapshot.taken_on
+
+    def _was_featured(self, snapshot):
+        previous = self.env["amazon.market.snapshot"].search(
+            [("listing_id", "=", self.id), ("id", "!=", snapshot.id)],
+            order="taken_on desc, id desc",
+            limit=1,
+        )
+        return previous.featured_is_ours
+
+    def _current_price(self, snapshot):
+        return snapshot.our_price or self.repriced_price or max(self.pushed_price, 0.0)
+
+    def _pricing_inputs(self, snapshot, rule):
+        """``(core.Market, core.Rules, notes)`` for this listing; ``notes``
+        say what is missing (fees not read yet, no cost)."""
+        currency = self.marketplace_id.currency_id
+        company = self.company_id
+        today = fields.Date.context_today(self)
+        notes = []
+        cost = self.product_id.standard_price
+        if cost:
+            cost = company.currency_id._convert(cost, currency, company, today)
+        else:
+            notes.append(
+                self.env._(
+                    "%(product)s has no cost in Odoo: the floor counts Amazon's "
+                    "fees and the margin only.",
+                    product=self.product_id.display_name,
+                )
+            )
+        fees = pricing.Fees()
+        if snapshot.fees_total and snapshot.fees_price:
+            referral = snapshot.fees_referral
+            fees = pricing.Fees(
+                fixed=max(snapshot.fees_total - referral, 0.0),
+                rate=referral / snapshot.fees_price,
+            )
+        else:
+            notes.append(
+                self.env._(
+                    "Amazon's fees are not read yet: the floor counts cost and "
+                    "margin only."
+                )
+            )
+        max_price = rule.max_price and rule.currency_id._convert(
+            rule.max_price, currency, company, today
+        )
+        usd = self.env.ref("base.USD")
+        limit_minimum = usd._convert(AMAZON_LIMIT_USD, currency, company, today)
+        market = pricing.Market(
+            our_price=self._current_price(snapshot),
+            featured_price=snapshot.featured_price or None,
+            featured_is_ours=snapshot.featured_is_ours,
+            expected_featured_price=snapshot.expected_price or None,
+            lowest_fba=snapshot.lowest_new_fba or None,
+            lowest_price=snapshot.lowest_competitor or None,
+            recent_sales_price=snapshot.recent_sales_price or None,
+        )
+        rules = pricing.Rules(
+            strategy=rule.strategy,
+            cost=cost,
+            fees=fees,
+            min_margin_percent=rule.min_margin_percent,
+            max_price=max_price or None,
+            amazon_limit_minimum=limit_minimum,
+            target_margin_percent=rule.target_margin_percent,
+            step=currency.rounding,
+            currency=currency.name,
+        )
+        return market, rules, notes
+
+    def _suggest_price(self, snapshot, rule):
+        """One suggestion from this reading (older pending ones are
+        superseded); applied at once under automatic repricing. Returns
+        whether a new price was applied."""
+        self.ensure_one()
+        market, rules, notes = self._pricing_inputs(snapshot, rule)
+        # Unattended changes need the fees and the cost: without them the
+        # floor is not the seller's floor, and a person decides.
+        automatic = (
+            rule.auto_reprice and self.account_id.repricing_enabled and not notes
+        )
+        found = pricing.suggest(market, rules)
+        if automatic and found.price is not None:
+            found = pricing.automatic(
+                market,
+                rules,
+                **self._automatic_state(market.our_price, rule),
+                now=fields.Datetime.now(),
+                min_interval=AUTO_MIN_INTERVAL,
+            )
+        apply = automatic and found.price is not None
+        current = market.our_price
+        floor = found.floor or 0.0
+        self.write(
+            {
+                "pricing_floor": floor,
+                "pricing_margin": pricing.unit_margin(current, rules)
+                if current
+                else 0.0,
+                "below_floor": bool(current and floor and current < floor - 1e-9),
+            }
+        )
+        Suggestion = self.env["amazon.price.suggestion"]
+        Suggestion.search(
+            [("listing_id", "=", self.id), ("state", "=", "pending")]
+        ).write({"state": "superseded"})
+        texts = reason_texts(self.env, found.reasons) + notes
+        suggestion = Suggestion.create(
+            {
+                "listing_id": self.id,
+                "snapshot_id": snapshot.id,
+                "strategy": rule.strategy,
+                "origin": "automatic" if apply else "suggested",
+                "state": "pending" if found.price is not None else "kept",
+                "current_price": current,
+                "suggested_price": found.price or 0.0,
+                "reason": "\n".join(texts),
+                "wins_featured": {True: "yes", False: "no"}.get(
+                    found.wins_featured, "unknown"
+                ),
+                "margin": found.margin or 0.0,
+                "margin_percent": found.margin_percent or 0.0,
+                "floor": floor,
+                "ceiling": found.ceiling or 0.0,
+                "limited_by": found.limited_by or False,
+            }
+        )
+        if apply:
+            suggestion._apply(self.env.ref("base.user_root"))
+        return apply
+
+    def _automatic_state(self, current, rule):
+        """The day's first price and the last automatic change's time."""
+        start_of_day = fields.Datetime.to_datetime(fields.Date.today())
+        changes = self.env["amazon.price.suggestion"].search(
+            [
+                ("listing_id", "=", self.id),
+                ("origin", "=", "automatic"),
+                ("state", "=", "applied"),
+            ],
+            order="decided_on desc, id desc",
+        )
+        today = changes.filtered(lambda s: s.decided_on >= start_of_day)
+        return {
+            "day_start_price": today[-1].current_price if today else current,
+            "max_daily_change_percent": rule.max_daily_change_percent,
+            "last_change_at": changes[:1].decided_on or None,
+        }

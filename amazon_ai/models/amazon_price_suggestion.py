@@ -1,0 +1,150 @@
+"""A price suggestion for one listing after one market reading, with its
+reason in words and the expected effect (featured offer, margin); and the
+record of every price change pricing made (accepted by a person or applied
+by automatic repricing), with the same reason.
+
+Suggestions are read-only to everyone over RPC: accepting and rejecting check
+the listing's write right and then write as superuser, so who decided and
+what was suggested cannot be forged.
+"""
+
+from odoo import fields, models
+from odoo.exceptions import UserError
+
+STATES = [
+    ("pending", "Pending"),
+    ("applied", "Applied"),
+    ("rejected", "Rejected"),
+    ("superseded", "Superseded"),
+    ("kept", "No change"),
+]
+EFFECTS = [("yes", "Yes"), ("no", "No"), ("unknown", "Unknown")]
+
+
+class AmazonPriceSuggestion(models.Model):
+    _name = "amazon.price.suggestion"
+    _description = "Amazon Price Suggestion"
+    _order = "create_date desc, id desc"
+
+    listing_id = fields.Many2one(
+        "amazon.listing", required=True, ondelete="cascade", index=True, readonly=True
+    )
+    account_id = fields.Many2one(related="listing_id.account_id", store=True)
+    company_id = fields.Many2one(related="listing_id.company_id", store=True)
+    product_id = fields.Many2one(related="listing_id.product_id")
+    marketplace_id = fields.Many2one(related="listing_id.marketplace_id")
+    currency_id = fields.Many2one(related="listing_id.marketplace_id.currency_id")
+    snapshot_id = fields.Many2one(
+        "amazon.market.snapshot", "Market reading", readonly=True, ondelete="set null"
+    )
+    strategy = fields.Selection(
+        selection=lambda self: (
+            self.env["amazon.pricing.rule"]._fields["strategy"].selection
+        ),
+        readonly=True,
+    )
+    origin = fields.Selection(
+        [("suggested", "Suggested"), ("automatic", "Automatic repricing")],
+        required=True,
+        default="suggested",
+        readonly=True,
+    )
+    state = fields.Selection(
+        STATES, required=True, default="pending", readonly=True, index=True
+    )
+    current_price = fields.Monetary("Price then", readonly=True)
+    suggested_price = fields.Monetary(readonly=True)
+    change = fields.Monetary(compute="_compute_change")
+    reason = fields.Text(readonly=True)
+    wins_featured = fields.Selection(
+        EFFECTS, "Featured offer expected", readonly=True, default="unknown"
+    )
+    margin = fields.Monetary("Unit margin", readonly=True)
+    margin_percent = fields.Float("Margin (%)", readonly=True)
+    floor = fields.Monetary(readonly=True)
+    ceiling = fields.Monetary(readonly=True)
+    limited_by = fields.Selection(
+        [
+            ("floor", "Floor"),
+            ("ceiling", "Seller's maximum"),
+            ("amazon_limit", "Amazon's Automate Pricing limit"),
+            ("daily_cap", "Maximum change per day"),
+        ],
+        readonly=True,
+    )
+    decided_by = fields.Many2one("res.users", readonly=True)
+    decided_on = fields.Datetime(readonly=True)
+    card_html = fields.Html(
+        "Model card", related="account_id.pricing_card_html", sanitize=False
+    )
+
+    def _compute_change(self):
+        for row in self:
+            row.change = (
+                row.suggested_price - row.current_price if row.suggested_price else 0.0
+            )
+
+    def action_accept(self):
+        """Apply these pending suggestions: the listing's price becomes the
+        suggested one and goes out through the price push now."""
+        pending = self.filtered(lambda s: s.state == "pending" and s.suggested_price)
+        if not pending:
+            raise UserError(
+                self.env._("None of the selected suggestions is pending with a price.")
+            )
+        pending.listing_id.check_access("write")
+        listings = pending.sudo()._apply(self.env.user)
+        listings.with_env(self.env)._push_changes()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Prices"),
+                "message": self.env._(
+                    "%(count)s price(s) applied and sent to Amazon (see each "
+                    "listing's issues if Amazon refused one).",
+                    count=len(listings),
+                ),
+                "type": "success",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def action_reject(self):
+        pending = self.filtered(lambda s: s.state == "pending")
+        pending.listing_id.check_access("write")
+        pending.sudo().write(
+            {
+                "state": "rejected",
+                "decided_by": self.env.uid,
+                "decided_on": fields.Datetime.now(),
+            }
+        )
+        return True
+
+    def _apply(self, user):
+        """Set each listing's price to its suggestion (superuser: the caller
+        checked the right); record who, when and why in the listing's
+        chatter. Returns the listings."""
+        now = fields.Datetime.now()
+        for suggestion in self:
+            listing = suggestion.listing_id
+            listing.write({"repriced_price": suggestion.suggested_price})
+            suggestion.write(
+                {"state": "applied", "decided_by": user.id, "decided_on": now}
+            )
+            listing.message_post(
+                body=self.env._(
+                    "Price %(old)s → %(new)s %(currency)s (%(origin)s by %(user)s): "
+                    "%(reason)s",
+                    old=suggestion.current_price,
+                    new=suggestion.suggested_price,
+                    currency=suggestion.currency_id.name,
+                    origin=dict(
+                        self._fields["origin"]._description_selection(self.env)
+                    )[suggestion.origin],
+                    user=user.name,
+                    reason=suggestion.reason,
+                )
+            )
+        return self.listing_id

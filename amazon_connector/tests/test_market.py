@@ -1,0 +1,185 @@
+"""Reading listings' markets from the sandbox's living market: the sweep's
+order and usage plan, snapshots checked against the sandbox's own market
+model, offer-change notifications, bad ASINs parked, 18 months kept."""
+
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import fields
+from odoo.tests import tagged
+
+from .common import amazon_time, sandbox_module
+from .test_listings import ListingCase
+
+SUMMARY = "getCompetitiveSummary"
+FOEP = "getFeaturedOfferExpectedPriceBatch"
+FEES = "getMyFeesEstimates"
+
+
+@tagged("post_install", "-at_install")
+class TestMarket(ListingCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.market = sandbox_module("market")
+        cls.canada = cls.env.ref("amazon_connector.marketplace_ca")
+        cls.account.sync_listings = True
+        Import = cls.env["amazon.listing.import"]
+        cls.env.flush_all()
+        Import._run(cls.account, cls.us)
+        Import._run(cls.account, cls.canada)
+        cls.listings = cls.env["amazon.listing"].search(
+            [("account_id", "=", cls.account.id)]
+        )
+
+    def calls(self, operation):
+        return self.sandbox.stats()["operations"].get(operation, {}).get("calls", 0)
+
+    def test_sweep_reads_changed_then_best_sellers_within_the_plan(self):
+        """One sweep makes one call of each kind and reads 20 ASIN and
+        marketplace pairs: the listing Amazon said changed first, then the
+        best seller; the next sweep reads the rest. Bugs: reading every
+        listing at once (over Amazon's 0.033/s plan), ignoring offer-change
+        notifications, ignoring sales."""
+        pairs = {(lst.asin, lst.marketplace_id.id) for lst in self.listings}
+        self.assertGreater(len(pairs), 20, "the dataset must exceed one call")
+        ordered = self.listings.sorted("id")
+        changed, best = ordered[-1], ordered[-2]
+        product = self.make_product("BEST-SELLER")
+        best.product_id = product
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.env["res.partner"].create({"name": "Shop"}).id,
+                "order_line": [
+                    (0, 0, {"product_id": product.id, "product_uom_qty": 9})
+                ],
+            }
+        )
+        order.action_confirm()
+        note = self.env["amazon.notification"].create(
+            {
+                "notification_id": "offer-change-1",
+                "type": "ANY_OFFER_CHANGED",
+                "account_id": self.account.id,
+                "asin": changed.asin,
+                "subject": changed.asin,
+                "marketplace_codes": changed.marketplace_id.amazon_id,
+                "event_time": fields.Datetime.now(),
+            }
+        )
+        self.assertIn(changed.asin, note._act())
+        changed.invalidate_recordset()
+        self.assertTrue(changed.market_changed_on)
+        before = {op: self.calls(op) for op in (SUMMARY, FOEP, FEES)}
+
+        self.env["amazon.listing"]._cron_read_market()
+        self.listings.invalidate_recordset()
+
+        self.assertEqual(self.calls(SUMMARY) - before[SUMMARY], 1)
+        self.assertEqual(self.calls(FOEP) - before[FOEP], 1)
+        self.assertLessEqual(self.calls(FEES) - before[FEES], 1)
+        read = self.listings.filtered("market_snapshot_id")
+        self.assertEqual(len({(r.asin, r.marketplace_id.id) for r in read}), 20)
+        self.assertIn(changed, read)
+        self.assertIn(best, read)
+        self.env["amazon.listing"]._cron_read_market()
+        self.listings.invalidate_recordset()
+        self.assertEqual(
+            self.listings.filtered(lambda r: not r.market_snapshot_id),
+            self.listings.browse(),
+        )
+        self.assertEqual(self.calls(SUMMARY) - before[SUMMARY], 2)
+        # Fresh and unchanged: a third sweep has nothing to read.
+        self.env["amazon.listing"]._cron_read_market()
+        self.assertEqual(self.calls(SUMMARY) - before[SUMMARY], 2)
+
+    def test_snapshot_is_the_sandbox_market(self):
+        """Stored figures equal what the sandbox's market model computes for
+        that hour (its own code, not the connector's mapping). Bugs: our own
+        offer counted as a competitor, shipping left out of landed prices,
+        the wrong reference price taken for recent sales."""
+        listing = self.listings.filtered(lambda r: r.marketplace_id == self.us).sorted(
+            "sku"
+        )[:3]
+        listing._read_market()
+        listing.invalidate_recordset()
+        at = amazon_time(self.sandbox.now())
+        anchors = self.market.anchors(self.data["products"])
+        for lst in listing:
+            snap = lst.market_snapshot_id
+            self.assertEqual(len(snap), 1, lst.sku)
+            others = self.market.competitors(
+                lst.asin, lst.marketplace_id.amazon_id, at, anchor=anchors.get(lst.asin)
+            )
+            new = [o for o in others if o["condition"] == "New"]
+            fba = [self.market.landed(o) for o in new if o["fulfillmentType"] == "AFN"]
+            mfn = [self.market.landed(o) for o in new if o["fulfillmentType"] == "MFN"]
+            self.assertAlmostEqual(
+                snap.lowest_new_fba, float(min(fba)) if fba else 0.0, 2
+            )
+            self.assertAlmostEqual(
+                snap.lowest_new_mfn, float(min(mfn)) if mfn else 0.0, 2
+            )
+            refs = self.market.reference_prices(
+                lst.asin, lst.marketplace_id.amazon_id, at, anchor=anchors.get(lst.asin)
+            )
+            self.assertAlmostEqual(snap.recent_sales_price, float(refs["WasPrice"]), 2)
+            if not snap.featured_is_ours:
+                threshold = refs["CompetitivePriceThreshold"]
+                winner = self.market.featured(others, threshold)
+                expected = float(self.market.landed(winner)) if winner else 0.0
+                self.assertAlmostEqual(snap.featured_price, expected, 2, lst.sku)
+            if snap.our_price:
+                # Fees estimated at the price Amazon shows for our offer.
+                self.assertGreater(snap.fees_total, 0, lst.sku)
+                self.assertAlmostEqual(snap.fees_price, snap.our_price, 2)
+
+    def test_a_bad_asin_is_parked_and_the_rest_read(self):
+        """An ASIN Amazon refuses gets its reason on the listing; the other
+        listings of the same call still get their snapshot."""
+        batch = self.listings.filtered(lambda r: r.marketplace_id == self.us)[:3]
+        bad = batch[0]
+        bad.asin = "NOT-AN-ASIN"
+        batch._read_market()
+        batch.invalidate_recordset()
+        self.assertFalse(bad.market_snapshot_id)
+        self.assertTrue(bad.market_error)
+        self.assertEqual(len((batch - bad).market_snapshot_id), 2)
+        self.assertFalse((batch - bad).filtered("market_error"))
+
+    def test_snapshots_are_kept_eighteen_months(self):
+        lst = self.listings[0]
+        Snapshot = self.env["amazon.market.snapshot"]
+        now = fields.Datetime.now()
+        old, kept = Snapshot.create(
+            [
+                {"listing_id": lst.id, "taken_on": now - relativedelta(months=19)},
+                {"listing_id": lst.id, "taken_on": now - relativedelta(months=17)},
+            ]
+        )
+        Snapshot._gc_old_snapshots()
+        self.assertFalse(old.exists())
+        self.assertTrue(kept.exists())
+
+    def test_market_changes_with_time(self):
+        """Two readings hours apart differ for some listing (the sandbox's
+        market lives), and each reading is its own snapshot (history)."""
+        batch = self.listings.filtered(lambda r: r.marketplace_id == self.us)[:10]
+        batch._read_market()
+        batch.invalidate_recordset()
+        first = {lst.id: lst.market_snapshot_id for lst in batch}
+        self.sandbox.advance_clock(timedelta(hours=5).total_seconds())
+        batch._read_market()
+        batch.invalidate_recordset()
+        moved = [
+            lst
+            for lst in batch
+            if (first[lst.id].lowest_competitor, first[lst.id].featured_price)
+            != (
+                lst.market_snapshot_id.lowest_competitor,
+                lst.market_snapshot_id.featured_price,
+            )
+        ]
+        self.assertTrue(moved)
+        self.assertEqual(len(batch[0].market_snapshot_ids), 2)
