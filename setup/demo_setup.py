@@ -18,6 +18,7 @@ REGIONS = {
     "eu": ("Europe", ("uk", "de", "fr")),
     "fe": ("Far East", ("jp",)),
 }
+COST_SHARE = 0.6  # the demo products' cost, as a share of their price
 STOCK_ON_HAND = 20  # units of every product: orders still to ship can ship
 
 
@@ -47,6 +48,7 @@ def main(env, options):
     _read_fba_stock(env, accounts)
     _count_stock(env)
     _import_listings(env, accounts[0])
+    _price_listings(env, accounts[0])
     _report(env, accounts)
 
 
@@ -98,6 +100,8 @@ def _create_catalogue(env, products):
                 "name": title,
                 "default_code": sku,
                 "list_price": price,
+                # What the seller paid: the floor of the pricing suggestions.
+                "standard_price": round(price * COST_SHARE, 2),
                 "is_storable": True,
                 "weight": 0.5,
             }
@@ -218,6 +222,39 @@ def _import_listings(env, account):
     print(
         f"Listings imported: {len(created)} "
         f"({len(created.filtered('product_id'))} matched to a product)"
+    )
+
+
+def _price_listings(env, account):
+    """A pricing rule for the whole catalogue (win the featured offer, 10%
+    minimum margin, suggestions only) and a first reading of the market:
+    Amazon > Pricing shows where each listing stands and what to change."""
+    env["amazon.pricing.rule"].create(
+        {
+            "categ_id": env.ref("product.product_category_all").id,
+            "strategy": "win",
+            "min_margin_percent": 10,
+        }
+    )
+    Listing = env["amazon.listing"].with_company(account.company_id)
+    while True:
+        # Each reading commits in its own unit: a fresh transaction sees it.
+        env.cr.commit()
+        env.invalidate_all()
+        due = Listing._market_due(account)
+        if not due:
+            break
+        due._read_market()
+    listings = Listing.search(
+        [("account_id", "=", account.id), ("market_snapshot_id", "!=", False)]
+    )
+    pending = env["amazon.price.suggestion"].search_count(
+        [("listing_id", "in", listings.ids), ("state", "=", "pending")]
+    )
+    print(
+        f"Pricing: the market of {len(listings)} listings read "
+        f"({len(listings.filtered('featured_is_ours'))} hold the featured offer); "
+        f"{pending} price suggestions wait in Amazon > Pricing"
     )
 
 

@@ -19,6 +19,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..core import pricing
+from .amazon_price_suggestion import trigger_push
 from .amazon_price_texts import reason_texts
 
 # The "$200" of Amazon's Automate Pricing rule.
@@ -170,12 +171,7 @@ class AmazonListing(models.Model):
             if listing._suggest_price(snapshot, rule):
                 applied |= listing
         if applied:
-            cron = self.env.ref(
-                "amazon_connector.ir_cron_amazon_listing_offers",
-                raise_if_not_found=False,
-            )
-            if cron:
-                cron._trigger()
+            trigger_push(self.env)
         return result
 
     def _note_featured(self, snapshot):

@@ -86,24 +86,30 @@ class AmazonPriceSuggestion(models.Model):
 
     def action_accept(self):
         """Apply these pending suggestions: the listing's price becomes the
-        suggested one and goes out through the price push now."""
+        suggested one, and the price push is asked to send it now.
+
+        Applied in a unit of its own and pushed by the push cron's own
+        transaction: pushing from this request would write the listing in
+        two transactions at once (this one holding its row), and a push
+        from a later transaction sees the new price, this one's snapshot
+        would not."""
         pending = self.filtered(lambda s: s.state == "pending" and s.suggested_price)
         if not pending:
             raise UserError(
                 self.env._("None of the selected suggestions is pending with a price.")
             )
         pending.listing_id.check_access("write")
-        listings = pending.sudo()._apply(self.env.user)
-        listings.with_env(self.env)._push_changes()
+        count = self.env["amazon.work"]._run(_accept, pending.ids)
+        self.invalidate_recordset()
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "title": self.env._("Prices"),
                 "message": self.env._(
-                    "%(count)s price(s) applied and sent to Amazon (see each "
-                    "listing's issues if Amazon refused one).",
-                    count=len(listings),
+                    "%(count)s price(s) applied; the price push sends them to "
+                    "Amazon now (a listing's issues say if Amazon refuses one).",
+                    count=count,
                 ),
                 "type": "success",
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
@@ -148,3 +154,26 @@ class AmazonPriceSuggestion(models.Model):
                 )
             )
         return self.listing_id
+
+
+def _accept(env, suggestion_ids):
+    """Unit: the person's accepted suggestions applied (those still
+    pending: another person may have decided meanwhile), the push cron
+    asked to run. Returns how many were applied."""
+    suggestions = (
+        env["amazon.price.suggestion"]
+        .browse(suggestion_ids)
+        .filtered(lambda s: s.state == "pending")
+    )
+    listings = suggestions._apply(env.user)
+    trigger_push(env)
+    return len(listings)
+
+
+def trigger_push(env):
+    """The price push cron runs soon (in a transaction of its own)."""
+    cron = env.ref(
+        "amazon_connector.ir_cron_amazon_listing_offers", raise_if_not_found=False
+    )
+    if cron:
+        cron._trigger()

@@ -106,7 +106,11 @@ class TestPricing(ListingCase):
         self.assertTrue(suggestion.card_html)
 
         suggestion.action_accept()
+        # The unit wrote through its own environment: the cron's is fresh.
+        self.env.invalidate_all()
         self.assertEqual(suggestion.state, "applied")
+        self.env.invalidate_all()
+        self.env["amazon.listing"]._cron_push_offers()
         self.assertEqual(suggestion.decided_by, self.env.user)
         self.assertAlmostEqual(
             self.price_on_amazon(listing), suggestion.suggested_price, 2
@@ -150,6 +154,7 @@ class TestPricing(ListingCase):
         self.assertIn(
             "%.2f" % applied.suggested_price, listing.message_ids[:1].body or ""
         )
+        self.env.invalidate_all()
         self.env["amazon.listing"]._cron_push_offers()
         self.assertAlmostEqual(
             self.price_on_amazon(listing), applied.suggested_price, 2
@@ -168,6 +173,7 @@ class TestPricing(ListingCase):
             len(self.suggestions(listing, state="applied", origin="automatic")), 1
         )
         self.assertEqual(len(self.suggestions(listing, state="pending")), 1)
+        self.env.invalidate_all()
         self.env["amazon.listing"]._cron_push_offers()
         self.assertAlmostEqual(
             self.price_on_amazon(listing), applied.suggested_price, 2

@@ -122,6 +122,9 @@ class TestSellersWeek(SandboxCase):
         self.env["stock.picking"]._cron_amazon_mcf_poll()
         self.env["amazon.listing"]._cron_push_offers()
         self.env.invalidate_all()
+        # The market sweep reads what Amazon shows for each listing.
+        self.env["amazon.listing"]._cron_read_market()
+        self.env.invalidate_all()
 
     def sell_through_mcf(self):
         """A web shop sale (a manual sale order, no Amazon order) whose
@@ -171,6 +174,24 @@ class TestSellersWeek(SandboxCase):
             if entry.get("fulfillmentChannelCode") == "DEFAULT":
                 return entry.get("quantity")
         return None
+
+    def assert_prices(self, label):
+        """6. The price Amazon shows for our offer (the market reading) is
+        the price Odoo pushed, for every listing read with an offer."""
+        read = self.env["amazon.listing"].search(
+            [
+                ("account_id", "=", self.account.id),
+                ("market_snapshot_id.our_price", ">", 0),
+            ]
+        )
+        self.assertTrue(read, f"{label}: no market reading shows our offer")
+        for listing in read:
+            self.assertAlmostEqual(
+                listing.market_snapshot_id.our_price,
+                listing.pushed_price,
+                2,
+                f"{label} {listing.sku}",
+            )
 
     def assert_invariants(self, day):
         label = f"day {day}"
@@ -299,6 +320,7 @@ class TestSellersWeek(SandboxCase):
             self.sandbox.advance_clock(DAY)
             self.work_the_day(day)
             self.assert_invariants(day)
+            self.assert_prices(f"day {day}")
         # Over the week, orders were shipped from Odoo and outside it, and
         # stock left the warehouse once per shipped unit.
         shipped_here = self.amazon_orders().picking_ids.filtered(
