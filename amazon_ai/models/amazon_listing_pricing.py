@@ -13,6 +13,7 @@ A price set by pricing (``repriced_price``) replaces the pricelist's price
 for that listing until a person sets the listing back to the pricelist.
 """
 
+import math
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -272,41 +273,54 @@ class AmazonListing(models.Model):
             )
         apply = automatic and found.price is not None
         current = market.our_price
-        floor = found.floor or 0.0
+        # No price reaches the minimum margin (fees and margin take it all):
+        # the floor is infinite, every price is below it.
+        impossible = found.floor is not None and not math.isfinite(found.floor)
+        floor = 0.0 if impossible else found.floor or 0.0
         self.write(
             {
                 "pricing_floor": floor,
                 "pricing_margin": pricing.unit_margin(current, rules)
                 if current
                 else 0.0,
-                "below_floor": bool(current and floor and current < floor - 1e-9),
+                "below_floor": impossible
+                or bool(current and floor and current < floor - 1e-9),
             }
         )
+        texts = reason_texts(self.env, found.reasons) + notes
+        vals = {
+            "listing_id": self.id,
+            "snapshot_id": snapshot.id,
+            "strategy": rule.strategy,
+            "origin": "automatic" if apply else "suggested",
+            "state": "pending" if found.price is not None else "kept",
+            "current_price": current,
+            "suggested_price": found.price or 0.0,
+            "reason": "\n".join(texts),
+            "wins_featured": {True: "yes", False: "no"}.get(
+                found.wins_featured, "unknown"
+            ),
+            "margin": found.margin or 0.0,
+            "margin_percent": found.margin_percent or 0.0,
+            "floor": floor,
+            "ceiling": found.ceiling or 0.0,
+            "limited_by": found.limited_by or False,
+        }
         Suggestion = self.env["amazon.price.suggestion"]
+        last = Suggestion.search(
+            [("listing_id", "=", self.id), ("state", "in", ("pending", "kept"))],
+            order="id desc",
+            limit=1,
+        )
+        if not apply and last and last._same_advice(vals):
+            # The same advice as the last reading's: refreshed in place, so
+            # a listing read every hour does not pile up identical rows.
+            last.write(vals)
+            return False
         Suggestion.search(
             [("listing_id", "=", self.id), ("state", "=", "pending")]
         ).write({"state": "superseded"})
-        texts = reason_texts(self.env, found.reasons) + notes
-        suggestion = Suggestion.create(
-            {
-                "listing_id": self.id,
-                "snapshot_id": snapshot.id,
-                "strategy": rule.strategy,
-                "origin": "automatic" if apply else "suggested",
-                "state": "pending" if found.price is not None else "kept",
-                "current_price": current,
-                "suggested_price": found.price or 0.0,
-                "reason": "\n".join(texts),
-                "wins_featured": {True: "yes", False: "no"}.get(
-                    found.wins_featured, "unknown"
-                ),
-                "margin": found.margin or 0.0,
-                "margin_percent": found.margin_percent or 0.0,
-                "floor": floor,
-                "ceiling": found.ceiling or 0.0,
-                "limited_by": found.limited_by or False,
-            }
-        )
+        suggestion = Suggestion.create(vals)
         if apply:
             suggestion._apply(self.env.ref("base.user_root"))
         return apply

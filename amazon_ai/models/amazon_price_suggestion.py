@@ -8,7 +8,9 @@ the listing's write right and then write as superuser, so who decided and
 what was suggested cannot be forged.
 """
 
-from odoo import fields, models
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 STATES = [
@@ -19,6 +21,9 @@ STATES = [
     ("kept", "No change"),
 ]
 EFFECTS = [("yes", "Yes"), ("no", "No"), ("unknown", "Unknown")]
+
+
+KEEP_MONTHS = 18
 
 
 class AmazonPriceSuggestion(models.Model):
@@ -78,6 +83,25 @@ class AmazonPriceSuggestion(models.Model):
         "Model card", related="account_id.pricing_card_html", sanitize=False
     )
 
+    @api.autovacuum
+    def _gc_old_suggestions(self):
+        """Decided and outdated suggestions older than the market history
+        (18 months) go; applied ones are the record of price changes and
+        go with them."""
+        limit = fields.Datetime.now() - relativedelta(months=KEEP_MONTHS)
+        self.sudo().search([("create_date", "<", limit)]).unlink()
+
+    def _same_advice(self, vals):
+        """Whether ``vals`` (a new reading's suggestion) advise what this one
+        does: the same state and price, from the same price."""
+        self.ensure_one()
+        rounding = self.currency_id.rounding or 0.01
+        return (
+            self.state == vals["state"]
+            and abs(self.suggested_price - vals["suggested_price"]) < rounding / 2
+            and abs(self.current_price - vals["current_price"]) < rounding / 2
+        )
+
     def _compute_change(self):
         for row in self:
             row.change = (
@@ -99,6 +123,15 @@ class AmazonPriceSuggestion(models.Model):
                 self.env._("None of the selected suggestions is pending with a price.")
             )
         pending.listing_id.check_access("write")
+        unpushed = pending.listing_id.filtered(lambda lst: not lst.sync_price)
+        if unpushed:
+            raise UserError(
+                self.env._(
+                    "%(skus)s do not push their price to Amazon (Push price is "
+                    "off on the listing): turn it on to apply a suggested price.",
+                    skus=", ".join(unpushed.mapped("sku")),
+                )
+            )
         count = self.env["amazon.work"]._run(_accept, pending.ids)
         self.invalidate_recordset()
         return {

@@ -237,6 +237,29 @@ class TestPricing(ListingCase):
         self.assertFalse(self.suggestions(other))
         self.assertTrue(other.market_snapshot_id, "read all the same")
 
+    def test_the_same_advice_is_refreshed_not_repeated(self):
+        """Hourly readings of an unchanged market keep one suggestion row,
+        refreshed (its market reading is the latest); a changed market makes
+        a new one and supersedes the old. Bug: a row per listing and hour
+        (240,000 rows a day for 10,000 listings)."""
+        listing = self.unfeatured_listing()
+        first = self.suggestions(listing)
+        self.assertEqual(len(first), 1)
+        listing._read_market()
+        self.env.invalidate_all()
+        again = self.suggestions(listing)
+        self.assertEqual(again, first)
+        self.assertEqual(first.snapshot_id, listing.market_snapshot_id)
+        self.assertEqual(len(listing.market_snapshot_ids), 2)
+        self.rule.min_margin_percent = 90  # the floor moves the advice
+        listing._read_market()
+        self.env.invalidate_all()
+        self.assertEqual(len(self.suggestions(listing)), 2)
+        self.assertEqual(first.state, "superseded")
+        # Fees and a 90% margin take every price: no price, flagged.
+        self.assertTrue(listing.below_floor)
+        self.assertEqual(self.suggestions(listing)[:1].state, "kept")
+
     def test_suggestions_cannot_be_forged_and_record_who_decided(self):
         listing = self.unfeatured_listing()
         suggestion = self.suggestions(listing, state="pending")

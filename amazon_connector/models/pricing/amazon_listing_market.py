@@ -23,7 +23,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ...core import market as core
-from ...core.spapi import SPAPIError
+from ...core.spapi import PermanentError, RetryableError, SPAPIError
 
 _logger = logging.getLogger(__name__)
 
@@ -184,7 +184,11 @@ class AmazonListing(models.Model):
                 summaries, refused = core.summary_bodies(
                     client.get_competitive_summary(core.summary_requests(pairs))
                 )
-            except SPAPIError as exc:
+            except PermanentError as exc:
+                # Amazon refuses the call as such: said on each listing, and
+                # tried again after the hour like any other reading. A
+                # retryable failure (throttled, Amazon down) propagates: the
+                # listings stay due for the next sweep.
                 summaries, refused = {}, dict.fromkeys(pairs, str(exc))
             for lst in self:
                 key = (lst.asin, lst.marketplace_id.amazon_id)
@@ -279,17 +283,31 @@ class AmazonListing(models.Model):
         return True
 
     def action_read_market(self):
-        """Read the selected listings' market now (the first 20 ASINs)."""
+        """Read the selected listings' market now (the first 20 ASINs and
+        40 SKUs of each account: one call of each kind)."""
         listings = self.filtered_domain(READABLE)
         done = 0
         for account, group in listings.grouped("account_id").items():
-            chosen = self.browse()
+            chosen, pairs = self.browse(), set()
             for lst in group:
-                trial = chosen | lst
-                if len(set(trial.mapped("asin"))) > core.SUMMARY_BATCH:
+                pair = (lst.asin, lst.marketplace_id.amazon_id)
+                if len(chosen) == core.FOEP_BATCH or (
+                    pair not in pairs and len(pairs) == core.SUMMARY_BATCH
+                ):
                     break
-                chosen = trial
-            chosen.with_company(account.company_id)._read_market()
+                pairs.add(pair)
+                chosen |= lst
+            try:
+                chosen.with_company(account.company_id)._read_market()
+            except RetryableError as exc:
+                raise UserError(
+                    self.env._(
+                        "Amazon could not give the market of %(account)s now "
+                        "(%(error)s): try again in a minute.",
+                        account=account.name,
+                        error=exc,
+                    )
+                ) from exc
             done += len(chosen)
         return {
             "type": "ir.actions.client",
