@@ -38,10 +38,16 @@ imports odoo.
 
 import math
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 STRATEGIES = ("win", "margin", "lowest_fba")
 AMAZON_LIMIT_FACTOR = 6  # Automate Pricing: max price <= 6 x recent sales price
+WIN_HEADROOM_PERCENT = 2.0
+AMAZON_LIMIT_USD = 200.0  # ... or this much (in the marketplace's currency)
+# No automatic change sooner than this after the last one (no flapping on a
+# market that moves every few minutes).
+AUTO_MIN_INTERVAL = timedelta(hours=1)
 _EPS = 1e-9
 
 
@@ -50,13 +56,29 @@ class Fees:
     fixed: float = 0.0  # per-unit fees that do not depend on the price
     rate: float = 0.0  # referral fee as a share of the price (0.15)
     minimum_referral: float = 0.0  # Amazon's minimum referral fee per unit
+    step: float = 0.01  # Amazon charges whole cents (whole yen)
 
     def referral(self, price):
-        return max(self.rate * price, self.minimum_referral)
+        """The referral fee at ``price``, rounded half up to the step as
+        Amazon charges it (a floor counted on the exact share can be a cent
+        short of the margin)."""
+        exact = Decimal(str(max(self.rate * price, self.minimum_referral)))
+        step = Decimal(str(self.step))
+        return float(exact.quantize(step, rounding=ROUND_HALF_UP))
 
     def at(self, price):
         """Total fees per unit at ``price``."""
         return self.fixed + self.referral(price)
+
+
+def referral_rate(referral, price, step=0.01):
+    """The referral share behind a fee Amazon charged ``referral`` at
+    ``price``: the fee was rounded to the step, so the share is counted at
+    the top of what that fee allows (a share read low makes a floor a cent
+    short at another price; found by the pricing benchmark)."""
+    if not price:
+        return 0.0
+    return (referral + step / 2.0) / price
 
 
 @dataclass(frozen=True)
@@ -81,6 +103,9 @@ class Rules:
     target_margin_percent: float = 0.0  # for "margin"
     step: float = 0.01  # the currency's smallest step (1 for JPY)
     dead_band_percent: float = 0.5  # smaller changes are not suggested
+    # "win" prices this far under Amazon's expected featured price: exactly
+    # at it, a competitor's next move takes the offer back half the time.
+    win_headroom_percent: float = WIN_HEADROOM_PERCENT
     currency: str = ""  # ISO code shown in the reasons ("EUR"); may be empty
 
 
@@ -153,10 +178,23 @@ def floor_price(rules):
     """The lowest price leaving ``min_margin_percent`` after cost and fees,
     rounded UP to the step (at least one step); inf when no price can (the
     referral rate and the margin take the whole price)."""
-    exact = _price_for_margin(rules, rules.min_margin_percent)
+    return price_for_margin(rules, rules.min_margin_percent)
+
+
+def price_for_margin(rules, margin_percent):
+    """The lowest price on the step leaving ``margin_percent`` (at least one
+    step), or inf."""
+    exact = _price_for_margin(rules, margin_percent)
     if math.isinf(exact):
         return exact
-    return max(round_up(exact, rules.step), rules.step)
+    price = max(round_up(exact, rules.step), rules.step)
+    # The formula counts the exact referral share; Amazon rounds the fee to
+    # the cent, which may leave the price a step short: step up until the
+    # margin holds with the fee as charged (one or two steps at most).
+    share = margin_percent / 100.0
+    while unit_margin(price, rules) < share * price - _EPS:
+        price = round(price + rules.step, _decimals(rules.step))
+    return price
 
 
 def amazon_limit(market, rules):
@@ -205,17 +243,31 @@ def _target_win(market, rules):
     foep = market.expected_featured_price
     current = _current(market)
     shown = current if current is not None else market.featured_price
+    if foep is not None:
+        aim = round_down(foep * (1.0 - rules.win_headroom_percent / 100.0), step)
     if market.featured_is_ours and shown is not None:
-        if foep is not None and current is not None and foep > current + _EPS:
-            return round_down(foep, step), (
+        if foep is not None and current is not None and aim > current + _EPS:
+            return aim, (
                 (
                     "raise_to_foep",
-                    {"price": _money(shown, rules), "foep": _money(foep, rules)},
+                    {
+                        "price": _money(shown, rules),
+                        "foep": _money(foep, rules),
+                        "headroom": _pct(rules.win_headroom_percent),
+                    },
                 ),
             )
         return None, (("already_featured", {"price": _money(shown, rules)}),)
     if foep is not None:
-        return round_down(foep, step), (("foep", {"foep": _money(foep, rules)}),)
+        return aim, (
+            (
+                "foep",
+                {
+                    "foep": _money(foep, rules),
+                    "headroom": _pct(rules.win_headroom_percent),
+                },
+            ),
+        )
     featured = _other_featured(market)
     if featured is not None:
         target = round_down(featured - step, step)
@@ -229,8 +281,8 @@ def _target_win(market, rules):
 
 
 def _target_margin(market, rules):
-    exact = _price_for_margin(rules, rules.target_margin_percent)
-    if math.isinf(exact):
+    target = price_for_margin(rules, rules.target_margin_percent)
+    if math.isinf(target):
         return None, (
             (
                 "margin_impossible",
@@ -240,7 +292,6 @@ def _target_margin(market, rules):
                 },
             ),
         )
-    target = round_up(exact, rules.step)
     reasons = [
         (
             "target_margin",
@@ -540,9 +591,10 @@ def _keep(market, rules, found, reason):
 
 
 REASONS_EN = {
-    "foep": "Amazon expects the featured offer at {foep} or less.",
+    "foep": "Amazon expects the featured offer at {foep} or less: priced "
+    "{headroom}% under it, room for the competitors' next move.",
     "raise_to_foep": "The featured offer is yours at {price} and Amazon expects "
-    "it up to {foep}: raised to take the margin while keeping the offer.",
+    "it up to {foep}: raised to {headroom}% under that, keeping the offer.",
     "already_featured": "The featured offer is already yours at {price}: no cut.",
     "under_featured": "Another seller holds the featured offer at {featured}: "
     "one step under it.",

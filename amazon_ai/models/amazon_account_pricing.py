@@ -3,7 +3,7 @@ the pricing suggestions (linked from every suggestion)."""
 
 from odoo import api, fields, models
 
-from .amazon_listing_pricing import AMAZON_LIMIT_USD, AUTO_MIN_INTERVAL
+from ..core.pricing import AMAZON_LIMIT_USD, AUTO_MIN_INTERVAL
 from .model_card import table_card_html
 
 

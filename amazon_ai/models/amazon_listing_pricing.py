@@ -14,7 +14,6 @@ for that listing until a person sets the listing back to the pricelist.
 """
 
 import math
-from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -22,12 +21,6 @@ from odoo.exceptions import UserError
 from ..core import pricing
 from .amazon_price_suggestion import trigger_push
 from .amazon_price_texts import reason_texts
-
-# The "$200" of Amazon's Automate Pricing rule.
-AMAZON_LIMIT_USD = 200.0
-# No automatic change sooner than this after the last one (no flapping on a
-# market that moves every few minutes).
-AUTO_MIN_INTERVAL = timedelta(hours=1)
 
 
 class AmazonListing(models.Model):
@@ -215,7 +208,10 @@ class AmazonListing(models.Model):
             referral = snapshot.fees_referral
             fees = pricing.Fees(
                 fixed=max(snapshot.fees_total - referral, 0.0),
-                rate=referral / snapshot.fees_price,
+                rate=pricing.referral_rate(
+                    referral, snapshot.fees_price, currency.rounding
+                ),
+                step=currency.rounding,
             )
         else:
             notes.append(
@@ -228,7 +224,7 @@ class AmazonListing(models.Model):
             rule.max_price, currency, company, today
         )
         usd = self.env.ref("base.USD")
-        limit_minimum = usd._convert(AMAZON_LIMIT_USD, currency, company, today)
+        limit_minimum = usd._convert(pricing.AMAZON_LIMIT_USD, currency, company, today)
         market = pricing.Market(
             our_price=self._current_price(snapshot),
             featured_price=snapshot.featured_price or None,
@@ -269,7 +265,7 @@ class AmazonListing(models.Model):
                 rules,
                 **self._automatic_state(market.our_price, rule),
                 now=fields.Datetime.now(),
-                min_interval=AUTO_MIN_INTERVAL,
+                min_interval=pricing.AUTO_MIN_INTERVAL,
             )
         apply = automatic and found.price is not None
         current = market.our_price

@@ -11,13 +11,15 @@ def _reason(env, code, p):  # noqa: C901 - one sentence per code
     _ = env._
     if code == "foep":
         return _(
-            "Amazon expects the featured offer at %(foep)s or less.",
+            "Amazon expects the featured offer at %(foep)s or less: priced "
+            "%(headroom)s%% under it, room for the competitors' next move.",
             **p,
         )
     if code == "raise_to_foep":
         return _(
             "The featured offer is yours at %(price)s and Amazon expects it up "
-            "to %(foep)s: raised to take the margin while keeping the offer.",
+            "to %(foep)s: raised to %(headroom)s%% under that, keeping the "
+            "offer.",
             **p,
         )
     if code == "already_featured":

@@ -8,7 +8,14 @@ SKUs per featured offer expected price batch, 20 fee estimates per call).
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+# A listing read within the hour whose offers did not change is not due; fees
+# are estimated again after a week (or when our price moves); "best sellers"
+# are counted over 30 days.
+MARKET_FRESH = timedelta(hours=1)
+FEES_FRESH = timedelta(days=7)
+SALES_WINDOW = timedelta(days=30)
 SUMMARY_BATCH = 20
 FOEP_BATCH = 40
 FEES_BATCH = 20

@@ -72,7 +72,6 @@ listing.
 """
 
 import argparse
-import ast
 import random
 import sys
 import time
@@ -105,42 +104,13 @@ MAX_DAILY_CHANGE_PERCENT = 10.0
 MERCHANT_STOCK = 1000
 FEES_MOVED = 0.01  # the connector re-reads fees when our price moved > 1 %
 EPS = 1e-9
-PRICING_MODEL = ROOT / "amazon_ai/models/amazon_listing_pricing.py"
-MARKET_MODEL = ROOT / "amazon_connector/models/pricing/amazon_listing_market.py"
+HEADROOM = [pricing.WIN_HEADROOM_PERCENT]  # --headroom replaces it for a run
 
 
-# -- the Odoo layer's constants (its modules import odoo: read, not imported)
-
-
-def _constant(node):
-    if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "timedelta":
-        return timedelta(**{k.arg: ast.literal_eval(k.value) for k in node.keywords})
-    return ast.literal_eval(node)
-
-
-def module_constants(path, names):
-    found = {}
-    for node in ast.parse(path.read_text(encoding="utf-8")).body:
-        if (
-            isinstance(node, ast.Assign)
-            and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Name)
-            and node.targets[0].id in names
-        ):
-            found[node.targets[0].id] = _constant(node.value)
-    missing = set(names) - set(found)
-    if missing:
-        sys.exit(f"{path}: {', '.join(sorted(missing))} not found")
-    return found
-
-
-_ODOO = {
-    **module_constants(PRICING_MODEL, ("AMAZON_LIMIT_USD", "AUTO_MIN_INTERVAL")),
-    **module_constants(MARKET_MODEL, ("FEES_FRESH",)),
-}
-AMAZON_LIMIT_USD = _ODOO["AMAZON_LIMIT_USD"]
-AUTO_MIN_INTERVAL = _ODOO["AUTO_MIN_INTERVAL"]
-FEES_FRESH = _ODOO["FEES_FRESH"]
+# The constants the Odoo layer uses, from the pure modules it imports them from.
+AMAZON_LIMIT_USD = pricing.AMAZON_LIMIT_USD
+AUTO_MIN_INTERVAL = pricing.AUTO_MIN_INTERVAL
+FEES_FRESH = core.FEES_FRESH
 
 
 # -- listings -------------------------------------------------------------------
@@ -274,7 +244,10 @@ def pricing_inputs(lst, figures):
     have_fees = bool(lst.fees and lst.fees[0] and lst.fees[2])
     if have_fees:
         total, referral, price, _at = lst.fees
-        fees = pricing.Fees(fixed=max(total - referral, 0.0), rate=referral / price)
+        fees = pricing.Fees(
+            fixed=max(total - referral, 0.0),
+            rate=pricing.referral_rate(referral, price, STEP),
+        )
     market = pricing.Market(
         our_price=figures.our_price or lst.price,  # repriced or pushed price
         featured_price=figures.featured_price or None,
@@ -293,6 +266,7 @@ def pricing_inputs(lst, figures):
         amazon_limit_minimum=AMAZON_LIMIT_USD,  # USD marketplace: no conversion
         step=STEP,
         currency=CURRENCY,
+        win_headroom_percent=HEADROOM[0],
     )
     return market, rules, have_fees and lst.cost > 0
 
@@ -512,9 +486,17 @@ def main():
     parser.add_argument("--days", type=int, default=14)
     parser.add_argument("--seed", type=int, default=23, help="costs' draw (23)")
     parser.add_argument(
+        "--headroom",
+        type=float,
+        default=pricing.WIN_HEADROOM_PERCENT,
+        help="'win' prices this %% under Amazon's expected featured price "
+        "(default: core.pricing's)",
+    )
+    parser.add_argument(
         "--listings", type=int, default=0, help="first N listings by SKU (all)"
     )
     args = parser.parse_args()
+    HEADROOM[0] = args.headroom
     if args.days < 1:
         parser.error("--days must be at least 1")
     started = time.perf_counter()

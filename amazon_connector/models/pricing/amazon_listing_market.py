@@ -17,7 +17,6 @@ suggestions) act on the new snapshots.
 """
 
 import logging
-from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -27,9 +26,6 @@ from ...core.spapi import PermanentError, RetryableError, SPAPIError
 
 _logger = logging.getLogger(__name__)
 
-MARKET_FRESH = timedelta(hours=1)
-FEES_FRESH = timedelta(days=7)
-SALES_WINDOW = timedelta(days=30)
 READABLE = [("on_amazon", "=", True), ("asin", "!=", False)]
 
 
@@ -107,7 +103,7 @@ class AmazonListing(models.Model):
         the longest unread."""
         now = now or fields.Datetime.now()
         listings = self.search([("account_id", "=", account.id), *READABLE])
-        fresh_since = now - MARKET_FRESH
+        fresh_since = now - core.MARKET_FRESH
 
         def changed(lst):
             return bool(lst.market_changed_on) and (
@@ -121,7 +117,7 @@ class AmazonListing(models.Model):
                 or lst.market_read_on < fresh_since
             )
         )
-        sold = self._units_sold(due.product_id, now - SALES_WINDOW)
+        sold = self._units_sold(due.product_id, now - core.SALES_WINDOW)
         ordered = due.sorted(
             lambda lst: (
                 not changed(lst),
@@ -262,7 +258,7 @@ class AmazonListing(models.Model):
         """``[(listing, price)]`` whose fees should be estimated again at the
         price Amazon shows: never read, our price moved by more than 1%, or
         read over a week ago."""
-        stale = fields.Datetime.now() - FEES_FRESH
+        stale = fields.Datetime.now() - core.FEES_FRESH
         due = []
         for lst in self:
             last = lst.market_snapshot_id
