@@ -117,7 +117,10 @@ def parser():
         "--notification-loss",
         type=float,
         default=0.0,
-        help="share of brand-new orders whose first ORDER_CHANGE is never sent (0)",
+        help=(
+            "share of brand-new orders whose first ORDER_CHANGE is never sent, "
+            "and of ANY_OFFER_CHANGED notifications (0)"
+        ),
     )
     add(
         "--notification-duplicates",

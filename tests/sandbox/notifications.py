@@ -17,19 +17,47 @@ change's notification well within a second:
   fulfillable to reserved, its shipping takes them out of reserved, a
   cancellation puts them back); one notification per SKU and region,
   listing the region's marketplaces.
+- ``ANY_OFFER_CHANGED`` (1.0, ``OfferChangeType`` ``External``): the living
+  market (``market.py``) moves per simulated hour. For each (ASIN,
+  marketplace) where the seller has an offer (each ASIN of its listings, in
+  each marketplace ``market.own_offer`` gives an offer), when the clock
+  enters a later hour and the market's observable summary
+  (``offer_summary``: the featured offer's seller and price, and per
+  condition and fulfilment channel the number of offers and the lowest
+  one) differs from the hour last looked at, one notification at the new
+  hour (``TimeOfOfferChange`` and ``EventTime`` the hour's start) with
+  Amazon's Summary (counts, lowest prices, Buy Box price,
+  CompetitivePriceThreshold...) and the top 20 offers of the condition that
+  changed, ours among them when in stock (``IsBuyBoxWinner`` the featured
+  offer). Both hours are summarised with the seller's offer as it is now:
+  only competitors' changes are told, never the seller's own edits. A clock
+  jump of many hours makes at most one notification per pair, describing
+  the latest hour (a change that reverted within the jump is not told):
+  the cost of a move is two market snapshots per pair, whatever its length.
+  The ``marketplaceIds`` eventFilter applies.
 
 What already was when the subscription was created is not notified, only
 changes after it. Each body is validated against Amazon's JSON schema of its
 type (``schemas/notifications``) before it is sent: one that fails is a
 sandbox bug, counted in ``/_sandbox/stats`` and logged, never sent.
 
+Amazon's ANY_OFFER_CHANGED schema requires keys the sandbox's market has
+no value for; they carry neutral values: MinimumAdvertisedPrice 0 (no
+floor), SalesRankings ``[]``, each offer's Points 0, ShipsFrom the
+marketplace's country; ListPrice is the catalogue price the market is built
+around, SuggestedLowerPricePlusShipping our featured offer expected price
+plus shipping (the CompetitivePriceThreshold when there is none);
+SellerFeedbackRating and ShipsFrom's state are drawn from the seller id.
+
 Like Amazon (SQS is at-least-once; ORDER_CHANGE is not guaranteed for every
 new order), ``--notification-loss F`` drops a share F of brand-new orders'
-first notification, ``--notification-duplicates F`` sends a share F twice
-with the same NotificationId (the copy ``DUPLICATE_GAP`` seconds later), and
-``--notification-delay S`` holds every notification S real seconds. Loss and
-duplicates are drawn from ``--seed``, the order (or SKU) and the event, so a
-run is reproducible. ``GET /_sandbox/notifications`` tells what was published,
+first notification and of ANY_OFFER_CHANGED notifications (the connector's
+market sweep must not depend on each one), ``--notification-duplicates F``
+sends a share F twice with the same NotificationId (the copy
+``DUPLICATE_GAP`` seconds later), and ``--notification-delay S`` holds every
+notification S real seconds. Loss and duplicates are drawn from ``--seed``,
+the order (SKU; ASIN, marketplace and hour) and the event, so a run is
+reproducible. ``GET /_sandbox/notifications`` tells what was published,
 lost or duplicated, with wall-clock times for latency measurements.
 """
 
@@ -41,10 +69,11 @@ import logging
 import threading
 import time
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 
-from . import fba
-from .dataset import iso
+from . import fba, market
+from .dataset import BY_MARKETPLACE, iso
 from .orders_view import (
     _quantity_shown,
     _windows,
@@ -78,6 +107,7 @@ SCHEMAS = {
     "FBA_INVENTORY_AVAILABILITY_CHANGES": (
         "FBAInventoryAvailabilityChangeNotification.json"
     ),
+    "ANY_OFFER_CHANGED": "AnyOfferChangedNotification.json",
 }
 # Types whose subscriptions take an eventFilter (Amazon's EventFilter enum).
 EVENT_FILTERS = {"ORDER_CHANGE", "ANY_OFFER_CHANGED"}
@@ -93,6 +123,12 @@ ORDER_PROGRAMS = {"PRIME": "Prime", "AMAZON_BUSINESS": "Business"}
 REGION_MARKETPLACES = {}
 for _market, _region in fba.REGIONS.items():
     REGION_MARKETPLACES.setdefault(_region, []).append(_market)
+# ANY_OFFER_CHANGED: what the sandbox's market changes are (competitors'
+# prices and stock, never the seller's own edits, which are not notified).
+OFFER_CHANGE_TYPE = "External"
+MAX_OFFERS = 20  # Amazon's top 20 offers of the condition
+CHANNELS = {"AFN": "Amazon", "MFN": "Merchant"}
+SHIPS_FROM = {"US": ("WA", "NJ", "KY", "TX", "CA"), "CA": ("ON", "BC", "QC")}
 
 
 def stamp_ms(moment):
@@ -197,6 +233,114 @@ class FbaWatch:
         return found
 
 
+def hour_start(bucket):
+    """The simulated moment an hour of the market (``market.bucket_of``) starts."""
+    return datetime.fromtimestamp(bucket * market.BUCKET_SECONDS, timezone.utc)
+
+
+def offer_summary(snap):
+    """What a subscriber can observe of one (ASIN, marketplace) market: the
+    featured offer's seller and price, and per (condition, fulfilment
+    channel) the number of offers and the lowest one (landed, listing and
+    shipping price). Two hours with the same summary are not a change."""
+    featured = snap.featured
+    if featured is not None:
+        keys = ("sellerId", "listingPrice", "shippingPrice")
+        featured = tuple(featured[key] for key in keys)
+    groups = {}
+    for offer in snap.offers:  # by landed price: a group's first is its lowest
+        key = (offer["condition"], offer["fulfillmentType"])
+        count, lowest = groups.get(key, (0, offer))
+        groups[key] = (count + 1, lowest)
+    return (
+        featured,
+        tuple(
+            (key, count, market.landed(low), low["listingPrice"], low["shippingPrice"])
+            for key, (count, low) in sorted(groups.items())
+        ),
+    )
+
+
+def changed_condition(before, after):
+    """``"New"`` when the New side of two summaries differs (the featured
+    offer is always New), else ``"Used"``."""
+
+    def new_side(summary):
+        featured, groups = summary
+        return featured, tuple(row for row in groups if row[0][0] == "New")
+
+    return "New" if new_side(before) != new_side(after) else "Used"
+
+
+class OfferWatch:
+    """The ANY_OFFER_CHANGED side of one subscription: the hour of the market
+    last looked at, and per (ASIN, marketplace) the seller's offer and the
+    market's summary (``offer_summary``) then.
+
+    The seller's pairs: each ASIN of its listings, in each marketplace where
+    it has an offer (``market.own_offer``: Amazon notifies only items the
+    seller offers). When the clock has moved into a later hour, a pair is
+    told once when its summary at the new hour differs from its summary at
+    the hour last looked at, both with the seller's offer as it is now (so
+    only competitors' changes count: the seller's own edits are not
+    notified). A jump of many hours therefore makes at most one notification
+    per pair, describing the latest hour; a change that reverted within the
+    jump is not told."""
+
+    def __init__(self, now):
+        self.bucket = market.bucket_of(now)  # changes before it are not told
+        self.seen = {}  # (asin, marketplace) -> (own offer key, summary)
+
+    @staticmethod
+    def own_key(offer):
+        keys = ("sku", "condition", "fulfillmentType", "listingPrice", "shippingPrice")
+        return (*(offer[key] for key in keys), market.available(offer))
+
+    def offers(self, state, stores, seller, now):
+        """``(hour, [(asin, marketplace, own offer, anchor)])`` when the clock
+        is in a later hour than the last look, else None. Reads the seller's
+        listings and FBA pool: call it under ``state.lock``."""
+        from .handlers.pricing import OwnOffers, market_anchors
+
+        bucket = market.bucket_of(now)
+        if bucket <= self.bucket:
+            return None
+        own, anchors = OwnOffers(state, stores, seller, now), market_anchors(state)
+        asins = sorted({r["asin"] for r in own.listings.values() if r.get("asin")})
+        rows = []
+        for asin in asins:
+            for marketplace in BY_MARKETPLACE:
+                offer = own.best_offer(asin, marketplace)
+                if offer is not None:
+                    rows.append((asin, marketplace, offer, anchors.get(asin)))
+        return bucket, rows
+
+    def changes(self, bucket, rows):
+        """``[(snapshot at hour bucket, ItemCondition, anchor)]`` of the pairs
+        whose summary changed since the hour last looked at. Pure market
+        computation (about a millisecond a pair once the market's reference
+        prices of the half-day are cached): no lock needed."""
+        previous, self.bucket = self.bucket, bucket
+        found, seen = [], {}
+        for asin, marketplace, offer, anchor in rows:
+            key = self.own_key(offer)
+            known = self.seen.get((asin, marketplace))
+            if known is not None and known[0] == key:
+                before = known[1]
+            else:  # a new pair, or the seller's offer changed meanwhile
+                then = hour_start(previous)
+                before = offer_summary(
+                    market.snapshot(asin, marketplace, then, offer, anchor)
+                )
+            snap = market.snapshot(asin, marketplace, hour_start(bucket), offer, anchor)
+            after = offer_summary(snap)
+            seen[(asin, marketplace)] = (key, after)
+            if after != before:
+                found.append((snap, changed_condition(before, after), anchor))
+        self.seen = seen
+        return found
+
+
 class Notifications:
     """Destinations, subscriptions, the publisher thread and its record."""
 
@@ -244,6 +388,8 @@ class Notifications:
             subscription["watch"] = OrderWatch(stores, iso(now))
         elif notification_type == "FBA_INVENTORY_AVAILABILITY_CHANGES":
             subscription["watch"] = FbaWatch(stores, now)
+        elif notification_type == "ANY_OFFER_CHANGED":
+            subscription["watch"] = OfferWatch(now)
         self.subscriptions[subscription["subscriptionId"]] = subscription
         return subscription
 
@@ -299,7 +445,7 @@ class Notifications:
             if stamp == self._last_stamp and not self._dirty:
                 return
             self._last_stamp, self._dirty = stamp, False
-            found = []
+            found, markets = [], []
             for subscription in list(self.subscriptions.values()):
                 watch = subscription.get("watch")
                 if watch is None:
@@ -311,9 +457,22 @@ class Notifications:
                             found.append(
                                 self._order_change(subscription, order, event, new)
                             )
+                elif isinstance(watch, OfferWatch):
+                    seller = subscription["seller"]
+                    looked = watch.offers(state, stores, seller, now)
+                    if looked is not None:
+                        markets.append((subscription, watch, looked))
                 else:
                     for region, row in watch.changes(stores, now):
                         found.append(self._fba_change(subscription, region, row, now))
+        # The market is computed outside the lock (the publisher thread alone
+        # uses the watches): SP-API calls are not held up meanwhile.
+        for subscription, watch, (bucket, rows) in markets:
+            for snap, condition, anchor in watch.changes(bucket, rows):
+                if self._wanted(subscription, snap.marketplace):
+                    found.append(
+                        self._offer_change(subscription, snap, condition, anchor)
+                    )
         for record, body in found:
             self._publish(record, body)
 
@@ -470,6 +629,132 @@ class Notifications:
         record.update(sku=row["sellerSku"], fulfillable=row["fulfillable"])
         record["marketplaceIds"] = list(REGION_MARKETPLACES[region])
         key = (subscription["seller"], region, row["sellerSku"], iso(now))
+        record["duplicate"] = fraction(self.seed, "dup", *key) < self.duplicates
+        return record, body
+
+    def _offer_change(self, subscription, snap, condition, anchor=None):
+        """An ANY_OFFER_CHANGED 1.0 body of ``snap`` (the market at the new
+        hour), ``condition`` the side that changed (New or Used), ``anchor``
+        the catalogue price the market is built around (the ListPrice)."""
+        asin, marketplace = snap.asin, snap.marketplace
+        at = hour_start(snap.bucket)
+        stamp = stamp_ms(at)
+        threshold = snap.threshold
+        featured = snap.featured
+
+        def money(amount):
+            return {
+                "Amount": market.amount_json(amount, marketplace),
+                "CurrencyCode": market.currency(marketplace),
+            }
+
+        def prices(offer):
+            return {
+                "LandedPrice": money(market.landed(offer)),
+                "ListingPrice": money(offer["listingPrice"]),
+                "Shipping": money(offer["shippingPrice"]),
+            }
+
+        counts, eligible, lowest = {}, {}, {}
+        for offer in snap.offers:  # by landed price
+            key = (offer["condition"].lower(), CHANNELS[offer["fulfillmentType"]])
+            counts[key] = counts.get(key, 0) + 1
+            lowest.setdefault(key, offer)
+            if market.eligible(offer, threshold):
+                eligible[key] = eligible.get(key, 0) + 1
+        found = market.foep(snap)
+        if found.price is not None:  # the highest price that would be featured
+            suggested = found.price + snap.own["shippingPrice"]
+        else:
+            suggested = threshold
+        summary = {
+            "NumberOfOffers": [
+                {"Condition": c, "FulfillmentChannel": f, "OfferCount": n}
+                for (c, f), n in sorted(counts.items())
+            ],
+            "LowestPrices": [
+                {"Condition": c, "FulfillmentChannel": f, **prices(offer)}
+                for (c, f), offer in sorted(lowest.items())
+            ],
+            "BuyBoxPrices": (
+                [{"Condition": "new", **prices(featured)}] if featured else []
+            ),
+            # The catalogue price the market is built around.
+            "ListPrice": money(market.base_price(asin, marketplace, anchor)),
+            # Required by Amazon's schema; the sandbox has no MAP: 0, no floor.
+            "MinimumAdvertisedPrice": money(0),
+            "SuggestedLowerPricePlusShipping": money(suggested),
+            "TotalBuyBoxEligibleOffers": sum(eligible.values()),
+            "SalesRankings": [],
+            "NumberOfBuyBoxEligibleOffers": [
+                {"Condition": c, "FulfillmentChannel": f, "OfferCount": n}
+                for (c, f), n in sorted(eligible.items())
+            ],
+            "CompetitivePriceThreshold": money(threshold),
+        }
+        country = BY_MARKETPLACE[marketplace][2]
+        offers = []
+        shown = [o for o in snap.offers if o["condition"] == condition][:MAX_OFFERS]
+        for offer in shown:
+            seller_id, afn = offer["sellerId"], offer["fulfillmentType"] == "AFN"
+            states = SHIPS_FROM.get(country, ("",))
+            offers.append(
+                {
+                    "SellerId": seller_id,
+                    "SubCondition": offer["subCondition"],
+                    "SellerFeedbackRating": {
+                        "FeedbackCount": 20 + int(fraction("fb", seller_id) * 5000),
+                        "SellerPositiveFeedbackRating": 85
+                        + int(fraction("fb%", seller_id) * 15),
+                    },
+                    "ShippingTime": {
+                        "MinimumHours": 24 if afn else 48,
+                        "MaximumHours": 48 if afn else 96,
+                        "AvailabilityType": "NOW",
+                        "AvailableDate": stamp,
+                    },
+                    "ListingPrice": money(offer["listingPrice"]),
+                    "Points": {"PointsNumber": 0},  # no Amazon Points here
+                    "Shipping": money(offer["shippingPrice"]),
+                    "ShipsFrom": {
+                        "Country": country,
+                        "State": states[int(fraction("from", seller_id) * len(states))],
+                    },
+                    "IsFulfilledByAmazon": afn,
+                    "PrimeInformation": {
+                        "IsOfferPrime": afn,
+                        "IsOfferNationalPrime": afn,
+                    },
+                    "IsExpeditedShippingAvailable": afn,
+                    "IsFeaturedMerchant": market.eligible(offer, threshold),
+                    "IsBuyBoxWinner": offer is featured,
+                    "ShipsDomestically": True,
+                    "ShipsInternationally": False,
+                }
+            )
+        payload = {
+            "AnyOfferChangedNotification": {
+                "SellerId": subscription["seller"],
+                "OfferChangeTrigger": {
+                    "MarketplaceId": marketplace,
+                    "ASIN": asin,
+                    "ItemCondition": condition,
+                    "TimeOfOfferChange": stamp,
+                    "OfferChangeType": OFFER_CHANGE_TYPE,
+                },
+                "Summary": summary,
+                "Offers": offers,
+            }
+        }
+        record, body = self._envelope(subscription, at, payload)
+        record.update(
+            asin=asin,
+            marketplaceIds=[marketplace],
+            itemCondition=condition,
+            featuredSeller=featured["sellerId"] if featured else None,
+        )
+        key = (subscription["seller"], asin, marketplace, snap.bucket)
+        record["lost"] = fraction(self.seed, "loss", *key) < self.loss
         record["duplicate"] = fraction(self.seed, "dup", *key) < self.duplicates
         return record, body
 

@@ -30,36 +30,44 @@ BAD_REQUEST = {"statusCode": 400, "reasonPhrase": "Client Error"}
 # -- what the market needs from the sandbox's state -------------------------
 
 
-def _anchors(ctx):
-    """Catalogue prices of every seller's ASINs: one market per sandbox."""
+def market_anchors(state):
+    """Catalogue prices of every seller's ASINs: one market per sandbox (the
+    notifications publisher reads the same market)."""
     found = {}
-    for stores in ctx.state.seller_stores.values():
+    for stores in state.seller_stores.values():
         for asin, price in market.anchors(stores.data["products"]).items():
             found.setdefault(asin, price)
     return found
 
 
-class _Own:
-    """The caller's listings and FBA stock, read once per batch."""
+def _anchors(ctx):
+    return market_anchors(ctx.state)
 
-    def __init__(self, ctx):
-        self.ctx = ctx
-        with ctx.state.lock:
+
+class OwnOffers:
+    """A seller's listings and FBA stock, read once per batch (or per look
+    of the notifications publisher, which holds ``state.lock``)."""
+
+    def __init__(self, state, stores, seller, now):
+        self.stores, self.seller, self.now = stores, seller, now
+        with state.lock:
             self.listings = {
                 sku: listing
-                for (seller, sku), listing in ctx.stores.listings.items()
-                if seller == ctx.seller
+                for (owner, sku), listing in stores.listings.items()
+                if owner == seller
             }
         self._units = {}
+
+    @classmethod
+    def of(cls, ctx):
+        return cls(ctx.state, ctx.stores, ctx.seller, ctx.now)
 
     def fba_units(self, marketplace):
         if marketplace not in fba.REGIONS:
             return {}  # no FBA pool there: no units
         if marketplace not in self._units:
-            now = self.ctx.now
-            rows = fba.pool(
-                self.ctx.data, marketplace, now, mcf_orders(self.ctx.stores, now)
-            )
+            now, stores = self.now, self.stores
+            rows = fba.pool(stores.data, marketplace, now, mcf_orders(stores, now))
             self._units[marketplace] = {r["sellerSku"]: r["fulfillable"] for r in rows}
         return self._units[marketplace]
 
@@ -67,7 +75,7 @@ class _Own:
         units = None
         if listing.get("afn"):
             units = self.fba_units(marketplace).get(listing["sku"], 0)
-        return market.own_offer(listing, marketplace, self.ctx.seller, units)
+        return market.own_offer(listing, marketplace, self.seller, units)
 
     def best_offer(self, asin, marketplace):
         """The caller's offer on ``asin``: its cheapest one in stock, else
@@ -212,7 +220,7 @@ def _summary_error(request, code, message):
 
 
 def get_competitive_summary(ctx, values):
-    own, anchors, now = _Own(ctx), _anchors(ctx), ctx.now
+    own, anchors, now = OwnOffers.of(ctx), _anchors(ctx), ctx.now
     responses = []
     for request in values["requests"]["requests"]:
         asin, marketplace = request["asin"], request["marketplaceId"]
@@ -261,7 +269,7 @@ def _foep(request, own, anchors, now):
         "marketplaceId": marketplace,
         "asin": asin,
         "sku": sku,
-        "sellerId": own.ctx.seller,
+        "sellerId": own.seller,
         "fulfillmentType": "AFN" if listing.get("afn") else "MFN",
     }
     snap = market.snapshot(asin, marketplace, now, offer, anchors.get(asin))
@@ -304,6 +312,6 @@ def get_featured_offer_expected_price_batch(ctx, values):
             f"requests: {len(requests)} requests in one batch, "
             f"at most {FOEP_BATCH} are allowed",
         )
-    own, anchors, now = _Own(ctx), _anchors(ctx), ctx.now
+    own, anchors, now = OwnOffers.of(ctx), _anchors(ctx), ctx.now
     responses = [_foep(request, own, anchors, now) for request in requests]
     return Reply(200, {"responses": responses})
