@@ -29,8 +29,9 @@ class Killed(BaseException):
     """Odoo stopped (a worker killed) right after the effect's commit."""
 
 
-@tagged("post_install", "-at_install")
-class TestNotifications(SandboxCase):
+class NotificationCase(SandboxCase):
+    """The NA account listening on a local queue (moto), and helpers."""
+
     # Orders placed after the start: the sandbox's clock places and ships
     # them as it moves (the orders before it have all their events behind).
     sandbox_options = {"orders": 60, "seed": 21, "new_orders": 0.5}
@@ -131,6 +132,13 @@ class TestNotifications(SandboxCase):
         self.assertTrue(sent, f"no ORDER_CHANGE published for {order['orderId']}")
         body = sent[-1]["body"]
         return body if isinstance(body, str) else json.dumps(body)
+
+
+@tagged("post_install", "-at_install")
+class TestNotifications(NotificationCase):
+    # The market's hourly ANY_OFFER_CHANGED (some 60 an hour) would crowd the
+    # queue these tests count: TestOfferNotifications has them.
+    sandbox_options = {**NotificationCase.sandbox_options, "quiet_market": True}
 
     # -- 1. set-up --------------------------------------------------------------------
     def test_setup_subscribes_each_type_to_the_queue_at_amazon(self):
@@ -533,3 +541,71 @@ class TestNotifications(SandboxCase):
             with self.assertRaises(AccessError):
                 self.account.with_user(user).write({"sqs_secret_access_key": "x"})
         self.assertEqual(self.account.sudo().notification_queue_url, self.queue_url)
+
+
+@tagged("post_install", "-at_install")
+class TestOfferNotifications(NotificationCase):
+    """Amazon's ANY_OFFER_CHANGED from the sandbox's living market."""
+
+    sandbox_options = {"orders": 20, "seed": 21}
+
+    def test_offer_changes_put_their_listings_first_in_the_market_sweep(self):
+        """The sandbox's market moves at the hour: its ANY_OFFER_CHANGED
+        notifications (one per changed ASIN of the seller's, Amazon's
+        schema) mark those listings changed, and the next sweep reads them
+        before 15 never-read listings created earlier. Bugs: the
+        notification recorded but not acted on, the sweep ignoring it."""
+        us = self.env.ref("amazon_connector.marketplace_us")
+        Listing = self.env["amazon.listing"]
+        unnotified = Listing.create(
+            [
+                {
+                    "account_id": self.account.id,
+                    "marketplace_id": us.id,
+                    "sku": f"QUIET-{n:02d}",
+                    "asin": f"B0QUIET{n:03d}",
+                    "on_amazon": True,
+                }
+                for n in range(15)
+            ]
+        )
+        catalogue = Listing.create(
+            [
+                {
+                    "account_id": self.account.id,
+                    "marketplace_id": us.id,
+                    "sku": product["sku"],
+                    "asin": product["asin"],
+                    "on_amazon": True,
+                }
+                for product in self.data["products"]
+            ]
+        )
+        self.env.flush_all()
+        # Into the next hour: the sandbox publishes the market's changes.
+        now = amazon_time(self.sandbox.now())
+        to_next_hour = 3600 - (now.minute * 60 + now.second) + 60
+        self.sandbox.advance_clock(to_next_hour)
+        self.wait_for_messages(count=3, seconds=10)
+        time.sleep(1)  # the rest of the hour's messages
+        counts = self.consume(budget=5)
+        self.assertGreater(counts["ANY_OFFER_CHANGED"], 0)
+        changed = catalogue.filtered("market_changed_on")
+        rows = self.env["amazon.notification"].search(
+            [("type", "=", "ANY_OFFER_CHANGED"), ("state", "=", "done")]
+        )
+        notified = set(
+            rows.filtered(
+                lambda r: "ATVPDKIKX0DER" in (r.marketplace_codes or "")
+            ).mapped("asin")
+        )
+        self.assertTrue(notified, "no US offer change notified")
+        self.assertEqual(
+            set(changed.mapped("asin")), notified & set(catalogue.mapped("asin"))
+        )
+        self.assertFalse(unnotified.filtered("market_changed_on"))
+        due = Listing._market_due(self.account)
+        self.assertLessEqual(changed, due)
+        self.assertEqual(len(due), 20)
+        # Without the notifications the older, never-read listings came first.
+        self.assertLess(max(unnotified.ids), min(catalogue.ids))

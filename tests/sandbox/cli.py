@@ -123,6 +123,12 @@ def parser():
         ),
     )
     add(
+        "--quiet-market",
+        action="store_true",
+        help="publish no ANY_OFFER_CHANGED (the market's hourly changes): for "
+        "tests about other notifications, whose queue they would crowd",
+    )
+    add(
         "--notification-duplicates",
         type=float,
         default=0.0,

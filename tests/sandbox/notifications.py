@@ -354,6 +354,7 @@ class Notifications:
         self.loss = float(getattr(opts, "notification_loss", 0) or 0)
         self.duplicates = float(getattr(opts, "notification_duplicates", 0) or 0)
         self.delay = float(getattr(opts, "notification_delay", 0) or 0)
+        self.market_changes = not getattr(opts, "quiet_market", False)
         self.seed = opts.seed
         self.destinations = {}  # destinationId -> Destination (model shape)
         self.subscriptions = {}  # subscriptionId -> record (see subscribe)
@@ -458,6 +459,8 @@ class Notifications:
                                 self._order_change(subscription, order, event, new)
                             )
                 elif isinstance(watch, OfferWatch):
+                    if not self.market_changes:
+                        continue
                     seller = subscription["seller"]
                     looked = watch.offers(state, stores, seller, now)
                     if looked is not None:
