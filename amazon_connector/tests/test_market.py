@@ -175,11 +175,33 @@ class TestMarket(ListingCase):
         moved = [
             lst
             for lst in batch
-            if (first[lst.id].lowest_competitor, first[lst.id].featured_price)
+            if (
+                first[lst.id].lowest_competitor,
+                first[lst.id].featured_price,
+            )
             != (
                 lst.market_snapshot_id.lowest_competitor,
                 lst.market_snapshot_id.featured_price,
             )
         ]
         self.assertTrue(moved)
-        self.assertEqual(len(batch[0].market_snapshot_ids), 2)
+        for lst in moved:
+            self.assertEqual(len(lst.market_snapshot_ids), 2, lst.sku)
+
+    def test_an_unchanged_market_confirms_its_snapshot(self):
+        """Read twice in the same hour (the sandbox's market and our price
+        unchanged): one snapshot per listing, its "last read so" moved on.
+        Bug: a row per listing and reading (15 million rows in 18 months for
+        10,000 listings read hourly)."""
+        batch = self.listings.filtered(lambda r: r.marketplace_id == self.us)[:5]
+        batch._read_market()
+        self.env.invalidate_all()
+        first = batch.market_snapshot_id
+        self.assertEqual(len(first), len(batch))
+        self.sandbox.advance_clock(60)
+        batch._read_market()
+        self.env.invalidate_all()
+        self.assertEqual(batch.market_snapshot_id, first)
+        self.assertEqual(len(batch.market_snapshot_ids), len(batch))
+        for snap in first:
+            self.assertGreater(snap.confirmed_on, snap.taken_on)

@@ -324,11 +324,12 @@ class AmazonListing(models.Model):
 
 
 def _record_market(env, listing_ids, readings, errors, taken_on):
-    """Unit: snapshots of what Amazon said, errors on the listings it did
-    not answer for, then the ``_market_read`` hook."""
+    """Unit: snapshots of what Amazon said (a new one when the market
+    changed), errors on the listings it did not answer for, then the
+    ``_market_read`` hook with each listing's current snapshot."""
     listings = env["amazon.listing"].browse(listing_ids).exists()
     Snapshot = env["amazon.market.snapshot"]
-    created = Snapshot.browse()
+    read = Snapshot.browse()
     for lst in listings:
         if lst.id in errors:
             lst.write(
@@ -344,9 +345,15 @@ def _record_market(env, listing_ids, readings, errors, taken_on):
                 }
             )
             continue
-        snapshot = Snapshot.create(
-            Snapshot._values(lst, figures, taken_on, lst.market_snapshot_id)
-        )
+        last = lst.market_snapshot_id
+        vals = Snapshot._values(lst, figures, taken_on, last)
+        if last and last._same_figures(vals):
+            # The market as it was: the reading confirms the last snapshot
+            # (a stable listing read hourly adds no row for 18 months).
+            last.confirmed_on = taken_on
+            snapshot = last
+        else:
+            snapshot = Snapshot.create(vals)
         lst.write(
             {
                 "market_snapshot_id": snapshot.id,
@@ -354,6 +361,6 @@ def _record_market(env, listing_ids, readings, errors, taken_on):
                 "market_error": False,
             }
         )
-        created |= snapshot
-    listings._market_read(created)
-    return created.ids
+        read |= snapshot
+    listings._market_read(read)
+    return read.ids

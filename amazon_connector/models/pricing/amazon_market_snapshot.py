@@ -13,6 +13,26 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 
 KEEP_MONTHS = 18
+# What a reading compares to decide whether the market changed.
+FIGURES = (
+    "our_price",
+    "featured_price",
+    "featured_is_ours",
+    "featured_fulfilment",
+    "lowest_new_fba",
+    "lowest_new_mfn",
+    "lowest_used",
+    "lowest_competitor",
+    "offer_count",
+    "expected_price",
+    "expected_status",
+    "recent_sales_price",
+    "competitive_price",
+    "competitive_threshold",
+    "fees_total",
+    "fees_referral",
+    "fees_price",
+)
 
 
 class AmazonMarketSnapshot(models.Model):
@@ -29,7 +49,15 @@ class AmazonMarketSnapshot(models.Model):
     marketplace_id = fields.Many2one(related="listing_id.marketplace_id", store=True)
     currency_id = fields.Many2one(related="marketplace_id.currency_id")
     product_id = fields.Many2one(related="listing_id.product_id")
-    taken_on = fields.Datetime(required=True, readonly=True, index=True)
+    taken_on = fields.Datetime(
+        required=True, readonly=True, index=True, help="First read so."
+    )
+    confirmed_on = fields.Datetime(
+        "Last read so",
+        readonly=True,
+        help="The latest reading that found the same market (readings of an "
+        "unchanged market add no snapshot).",
+    )
     our_price = fields.Monetary(
         readonly=True, help="Our offer's listing price as Amazon showed it."
     )
@@ -90,6 +118,7 @@ class AmazonMarketSnapshot(models.Model):
         return {
             "listing_id": listing.id,
             "taken_on": taken_on,
+            "confirmed_on": taken_on,
             "our_price": figures.our_price or 0.0,
             "featured_price": figures.featured_price or 0.0,
             "featured_is_ours": figures.featured_is_ours,
@@ -108,6 +137,19 @@ class AmazonMarketSnapshot(models.Model):
             "fees_referral": fees[1] or 0.0,
             "fees_price": fees[2] or 0.0,
         }
+
+    def _same_figures(self, vals):
+        """Whether ``vals`` (a new reading) show the market this snapshot
+        shows: every figure equal to the cent, the same featured seller."""
+        self.ensure_one()
+        for name in FIGURES:
+            old, new = self[name], vals.get(name)
+            if isinstance(old, float) or isinstance(new, float):
+                if abs((old or 0.0) - (new or 0.0)) >= 0.005:
+                    return False
+            elif (old or False) != (new or False):
+                return False
+        return True
 
     @api.autovacuum
     def _gc_old_snapshots(self):
