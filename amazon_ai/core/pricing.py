@@ -90,6 +90,9 @@ class Market:
     lowest_fba: float | None  # lowest New FBA landed price of OTHER sellers
     lowest_price: float | None  # lowest New landed price of other sellers
     recent_sales_price: float | None  # reference of the Automate Pricing limit
+    # Amazon's CompetitivePriceThreshold: an offer priced above it is not
+    # featured (Fair Pricing); None when Amazon did not give it.
+    competitive_threshold: float | None = None
 
 
 @dataclass(frozen=True)
@@ -338,6 +341,9 @@ def wins_featured(price, market):
     (no market information, or ours raised without a FOEP)."""
     if price is None:
         return None
+    threshold = market.competitive_threshold
+    if threshold is not None and price > threshold + _EPS:
+        return False
     featured = market.featured_price
     if market.featured_is_ours and featured is not None and price <= featured + _EPS:
         return True
@@ -396,6 +402,20 @@ def _build(market, rules, price, **fields):
     if shown is not None:
         margin = round(unit_margin(shown, rules), 6)
         margin_percent = round(100.0 * margin / shown, 6)
+    threshold = market.competitive_threshold
+    if shown is not None and threshold is not None and shown > threshold + _EPS:
+        # Fair Pricing: said whatever the strategy, so the seller sees why
+        # the offer is not featured at this price.
+        fields["reasons"] = (
+            *fields.get("reasons", ()),
+            (
+                "above_threshold",
+                {
+                    "price": _money(shown, rules),
+                    "threshold": _money(threshold, rules),
+                },
+            ),
+        )
     return Suggestion(
         price=price,
         wins_featured=wins_featured(shown, market),
@@ -632,6 +652,9 @@ REASONS_EN = {
     "daily_cap": "Moved at most {percent}% from today's first price {start}: {price}.",
     "daily_cap_reached": "Today's allowance of {percent}% from the first price "
     "{start} is used up: kept.",
+    "above_threshold": "{price} is above Amazon's competitive price threshold "
+    "{threshold}: Amazon does not feature an offer priced so far above what "
+    "customers recently paid (Fair Pricing Policy).",
 }
 
 

@@ -13,7 +13,6 @@ class AmazonAccount(models.Model):
     repricing_enabled = fields.Boolean(
         "Automatic repricing",
         default=True,
-        tracking=True,
         help="Off: no listing of this account is repriced automatically, "
         "whatever its rule says (suggestions are still made). The kill switch.",
     )

@@ -26,11 +26,11 @@ from .amazon_price_texts import reason_texts
 class AmazonListing(models.Model):
     _inherit = "amazon.listing"  # pylint: disable=consider-merging-classes-inherited
 
-    repriced_price = fields.Float(
+    repriced_price = fields.Monetary(
         "Price set by pricing",
         readonly=True,
         copy=False,
-        digits=(16, 2),
+        currency_field="market_currency_id",
         help="An accepted suggestion or automatic repricing set this price; it "
         "is pushed instead of the pricelist's until you set the listing back "
         "to the pricelist.",
@@ -41,18 +41,18 @@ class AmazonListing(models.Model):
     pending_suggestion_count = fields.Integer(
         "Pending suggestions", compute="_compute_pending_suggestions", store=True
     )
-    pricing_floor = fields.Float(
+    pricing_floor = fields.Monetary(
         "Floor",
         readonly=True,
         copy=False,
-        digits=(16, 2),
+        currency_field="market_currency_id",
         help="Cost + Amazon's fees + minimum margin, at the last market reading.",
     )
-    pricing_margin = fields.Float(
+    pricing_margin = fields.Monetary(
         "Unit margin",
         readonly=True,
         copy=False,
-        digits=(16, 2),
+        currency_field="market_currency_id",
         help="Our price minus cost and Amazon's fees, at the last market reading.",
     )
     below_floor = fields.Boolean(
@@ -65,6 +65,22 @@ class AmazonListing(models.Model):
         help="When a market reading first found the featured offer no longer "
         "ours; cleared when it is ours again.",
     )
+
+    pricing_rule_id = fields.Many2one(
+        "amazon.pricing.rule",
+        "Pricing rule",
+        compute="_compute_pricing_rule",
+        help="The listing's own rule, else its product category's (or the "
+        "nearest parent category's).",
+    )
+    has_own_pricing_rule = fields.Boolean(compute="_compute_pricing_rule")
+
+    def _compute_pricing_rule(self):
+        rules = self.env["amazon.pricing.rule"]._for_listings(self)
+        for listing in self:
+            rule = rules.get(listing.id, self.env["amazon.pricing.rule"])
+            listing.pricing_rule_id = rule
+            listing.has_own_pricing_rule = rule.listing_id == listing
 
     @api.depends("price_suggestion_ids.state")
     def _compute_pending_suggestions(self):
@@ -104,39 +120,38 @@ class AmazonListing(models.Model):
             )
         return pending.action_accept()
 
-    def action_pricing_rule(self):
-        """This listing's own rule (created from its category's, or new)."""
+    def action_own_pricing_rule(self):
+        """Give this listing a rule of its own, a copy of the one it follows
+        (its category's) or the defaults, and open it. Created by this click:
+        a form left unsaved would be kept by the browser's save on leaving."""
         self.ensure_one()
         Rule = self.env["amazon.pricing.rule"]
         rule = Rule.search([("listing_id", "=", self.id)], limit=1)
-        action = {
+        if not rule:
+            inherited = Rule._for_listings(self).get(self.id)
+            vals = {"listing_id": self.id, "company_id": self.company_id.id}
+            if inherited:
+                vals.update(
+                    {
+                        name: inherited[name]
+                        for name in (
+                            "strategy",
+                            "min_margin_percent",
+                            "target_margin_percent",
+                            "max_price",
+                            "max_daily_change_percent",
+                        )
+                    },
+                    currency_id=inherited.currency_id.id,
+                )
+            rule = Rule.create(vals)
+        return {
             "type": "ir.actions.act_window",
             "name": self.env._("Pricing rule of %(sku)s", sku=self.sku),
             "res_model": "amazon.pricing.rule",
             "view_mode": "form",
+            "res_id": rule.id,
         }
-        if rule:
-            return {**action, "res_id": rule.id}
-        inherited = Rule._for_listings(self).get(self.id)
-        defaults = {
-            "default_listing_id": self.id,
-            "default_company_id": self.company_id.id,
-        }
-        if inherited:
-            defaults.update(
-                {
-                    f"default_{name}": inherited[name]
-                    for name in (
-                        "strategy",
-                        "min_margin_percent",
-                        "target_margin_percent",
-                        "max_price",
-                        "max_daily_change_percent",
-                    )
-                }
-            )
-            defaults["default_currency_id"] = inherited.currency_id.id
-        return {**action, "context": defaults}
 
     def action_price_history(self):
         self.ensure_one()
@@ -233,6 +248,7 @@ class AmazonListing(models.Model):
             lowest_fba=snapshot.lowest_new_fba or None,
             lowest_price=snapshot.lowest_competitor or None,
             recent_sales_price=snapshot.recent_sales_price or None,
+            competitive_threshold=snapshot.competitive_threshold or None,
         )
         rules = pricing.Rules(
             strategy=rule.strategy,

@@ -91,6 +91,16 @@ class AmazonPriceSuggestion(models.Model):
         limit = fields.Datetime.now() - relativedelta(months=KEEP_MONTHS)
         self.sudo().search([("create_date", "<", limit)]).unlink()
 
+    @api.depends("listing_id.sku", "suggested_price", "state")
+    def _compute_display_name(self):
+        for row in self:
+            price = (
+                f"{row.suggested_price:.2f} {row.currency_id.name or ''}".strip()
+                if row.suggested_price
+                else self.env._("no change")
+            )
+            row.display_name = f"{row.listing_id.sku}: {price}"
+
     def _same_advice(self, vals):
         """Whether ``vals`` (a new reading's suggestion) advise what this one
         does: the same state and price, from the same price."""
@@ -172,20 +182,28 @@ class AmazonPriceSuggestion(models.Model):
             suggestion.write(
                 {"state": "applied", "decided_by": user.id, "decided_on": now}
             )
-            listing.message_post(
-                body=self.env._(
-                    "Price %(old)s → %(new)s %(currency)s (%(origin)s by %(user)s): "
+            if suggestion.origin == "automatic":
+                body = self.env._(
+                    "Price %(old)s → %(new)s %(currency)s by automatic repricing: "
                     "%(reason)s",
                     old=suggestion.current_price,
                     new=suggestion.suggested_price,
                     currency=suggestion.currency_id.name,
-                    origin=dict(
-                        self._fields["origin"]._description_selection(self.env)
-                    )[suggestion.origin],
+                    reason=suggestion.reason,
+                )
+                author = self.env.ref("base.partner_root")
+            else:
+                body = self.env._(
+                    "Price %(old)s → %(new)s %(currency)s, suggestion accepted by "
+                    "%(user)s: %(reason)s",
+                    old=suggestion.current_price,
+                    new=suggestion.suggested_price,
+                    currency=suggestion.currency_id.name,
                     user=user.name,
                     reason=suggestion.reason,
                 )
-            )
+                author = user.partner_id
+            listing.message_post(body=body, author_id=author.id)
         return self.listing_id
 
 

@@ -147,4 +147,11 @@ def _reason(env, code, p):  # noqa: C901 - one sentence per code
             "is used up: kept.",
             **p,
         )
+    if code == "above_threshold":
+        return _(
+            "%(price)s is above Amazon's competitive price threshold "
+            "%(threshold)s: Amazon does not feature an offer priced so far "
+            "above what customers recently paid (Fair Pricing Policy).",
+            **p,
+        )
     return code

@@ -87,6 +87,11 @@ class AmazonPricingRule(models.Model):
 
     _sql_constraints = [
         (
+            "one_scope",
+            "CHECK((listing_id IS NULL) <> (categ_id IS NULL))",
+            "A pricing rule applies to a listing or to a product category.",
+        ),
+        (
             "listing_uniq",
             "unique(listing_id)",
             "A listing has one pricing rule.",

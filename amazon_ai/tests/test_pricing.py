@@ -6,8 +6,11 @@ repricing within the daily cap, the kill switch, rules by category, rights."""
 import string
 from datetime import timedelta
 
+from psycopg2 import IntegrityError
+
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from odoo.addons.amazon_connector.tests.common import amazon_time, sandbox_module
 from odoo.addons.amazon_connector.tests.test_listings import ListingCase
@@ -224,9 +227,21 @@ class TestPricing(ListingCase):
         rules = self.env["amazon.pricing.rule"]._for_listings(listing | other)
         self.assertEqual(rules.get(listing.id), self.rule)
         self.assertNotIn(other.id, rules)
-        own = self.env["amazon.pricing.rule"].create(
-            {"listing_id": listing.id, "strategy": "lowest_fba"}
-        )
+        self.assertEqual(listing.pricing_rule_id, self.rule)
+        self.assertFalse(listing.has_own_pricing_rule)
+        # "Own rule for this listing": a copy of the category's, by the click.
+        action = listing.action_own_pricing_rule()
+        own = self.env["amazon.pricing.rule"].browse(action["res_id"])
+        self.assertEqual(own.listing_id, listing)
+        self.assertEqual(own.min_margin_percent, self.rule.min_margin_percent)
+        self.assertEqual(listing.action_own_pricing_rule()["res_id"], own.id)
+        own.strategy = "lowest_fba"
+        listing.invalidate_recordset()
+        self.assertTrue(listing.has_own_pricing_rule)
+        # A rule for nothing cannot exist, even when the form's check is
+        # skipped (a create without the fields).
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"):
+            self.env["amazon.pricing.rule"].create({"strategy": "margin"})
         self.assertEqual(
             self.env["amazon.pricing.rule"]._for_listings(listing)[listing.id], own
         )

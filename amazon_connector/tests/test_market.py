@@ -204,4 +204,4 @@ class TestMarket(ListingCase):
         self.assertEqual(batch.market_snapshot_id, first)
         self.assertEqual(len(batch.market_snapshot_ids), len(batch))
         for snap in first:
-            self.assertGreater(snap.confirmed_on, snap.taken_on)
+            self.assertGreaterEqual(snap.confirmed_on, snap.taken_on)

@@ -7,6 +7,7 @@ arithmetic in the test), never by calling the module's own helpers."""
 
 import math
 import random
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -324,6 +325,32 @@ def test_win_keeps_headroom_under_the_foep():
         rules(),
     )
     assert kept.price is None, "already above the headroom price: no cut"
+
+
+def test_a_price_above_the_competitive_threshold_is_said_not_to_win():
+    """Amazon's competitive price threshold 24.00: a "margin" price of 26.00
+    above it cannot be featured (Fair Pricing), whatever the FOEP says, and
+    the reason says why. Bug: promising the featured offer at a price Amazon
+    will not feature."""
+    r = rules(
+        "margin",
+        cost=10.0,
+        fees=Fees(fixed=2.0, rate=0.15),
+        target_margin_percent=40.0,
+    )
+    m = market(
+        our_price=20.00,
+        featured_price=23.00,
+        expected_featured_price=30.00,
+        competitive_threshold=24.00,
+    )
+    s = suggest(m, r)
+    assert s.price is not None and s.price > 24.00
+    assert s.wins_featured is False
+    assert any("threshold 24.00 EUR" in t and "Fair Pricing" in t for t in texts(s))
+    under = suggest(replace(m, competitive_threshold=40.00), r)
+    assert under.wins_featured is True
+    assert not any("Fair Pricing" in t for t in texts(under))
 
 
 def test_referral_rate_read_at_the_top_of_the_rounded_fee():

@@ -136,6 +136,9 @@ class AmazonListing(models.Model):
         vals = {"pushed_on": fields.Datetime.now()}
         if entry.get("price") is not None:
             vals["pushed_price"] = entry["price"]
+            # Our offer changed: the market sweep reads it first, so the
+            # featured offer and margin shown follow the new price.
+            vals["market_changed_on"] = vals["pushed_on"]
         if entry.get("quantity") is not None:
             vals["pushed_quantity"] = entry["quantity"]
         schema = self.product_type_id.schema or None

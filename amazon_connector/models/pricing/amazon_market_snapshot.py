@@ -59,10 +59,15 @@ class AmazonMarketSnapshot(models.Model):
         "unchanged market add no snapshot).",
     )
     our_price = fields.Monetary(
-        readonly=True, help="Our offer's listing price as Amazon showed it."
+        readonly=True,
+        help="Our offer's listing price as Amazon showed it.",
+        aggregator="avg",
     )
     featured_price = fields.Monetary(
-        "Featured offer", readonly=True, help="Landed price (price + shipping)."
+        "Featured offer",
+        readonly=True,
+        help="Landed price (price + shipping).",
+        aggregator="avg",
     )
     featured_is_ours = fields.Boolean("Featured offer is ours", readonly=True)
     featured_fulfilment = fields.Selection(
@@ -71,16 +76,22 @@ class AmazonMarketSnapshot(models.Model):
         readonly=True,
     )
     lowest_new_fba = fields.Monetary(
-        "Lowest new FBA (others)", readonly=True, help="Landed price."
+        "Lowest new FBA (others)", readonly=True, help="Landed price.", aggregator="avg"
     )
     lowest_new_mfn = fields.Monetary(
-        "Lowest new merchant (others)", readonly=True, help="Landed price."
+        "Lowest new merchant (others)",
+        readonly=True,
+        help="Landed price.",
+        aggregator="avg",
     )
-    lowest_used = fields.Monetary("Lowest used (others)", readonly=True)
+    lowest_used = fields.Monetary(
+        "Lowest used (others)", readonly=True, aggregator="avg"
+    )
     lowest_competitor = fields.Monetary(
         "Lowest competitor",
         readonly=True,
         help="Lowest landed price of another seller's new offer.",
+        aggregator="avg",
     )
     offer_count = fields.Integer("Offers", readonly=True)
     expected_price = fields.Monetary(
@@ -88,6 +99,7 @@ class AmazonMarketSnapshot(models.Model):
         readonly=True,
         help="Amazon's featured offer expected price: at or below this listing "
         "price our offer can expect to be featured.",
+        aggregator="avg",
     )
     expected_status = fields.Char("Expected price status", readonly=True)
     recent_sales_price = fields.Monetary(
@@ -95,16 +107,20 @@ class AmazonMarketSnapshot(models.Model):
         help="Amazon's WasPrice: the median price customers paid over the last "
         "90 days. Amazon's Automate Pricing limit and Fair Pricing are read "
         "against it.",
+        aggregator="avg",
     )
-    competitive_price = fields.Monetary(readonly=True)
+    competitive_price = fields.Monetary(readonly=True, aggregator="avg")
     competitive_threshold = fields.Monetary(
-        "Competitive price threshold", readonly=True
+        "Competitive price threshold", readonly=True, aggregator="avg"
     )
     fees_total = fields.Monetary(
-        "Amazon fees", readonly=True, help="Per unit, at the fees' price."
+        "Amazon fees",
+        readonly=True,
+        help="Per unit, at the fees' price.",
+        aggregator="avg",
     )
-    fees_referral = fields.Monetary("Referral fee", readonly=True)
-    fees_price = fields.Monetary("Fees estimated at", readonly=True)
+    fees_referral = fields.Monetary("Referral fee", readonly=True, aggregator="avg")
+    fees_price = fields.Monetary("Fees estimated at", readonly=True, aggregator="avg")
 
     @api.model
     def _values(self, listing, figures, taken_on, previous=None):
