@@ -3,7 +3,7 @@ the pricing suggestions (linked from every suggestion)."""
 
 from odoo import api, fields, models
 
-from ..core.pricing import AMAZON_LIMIT_USD, AUTO_MIN_INTERVAL
+from ..core.pricing import AMAZON_LIMIT_USD, AUTO_MIN_INTERVAL, WIN_HEADROOM_PERCENT
 from .model_card import table_card_html
 
 
@@ -73,11 +73,16 @@ def _pricing_card_html(env):
             _(
                 "Rules, not a learned model: each strategy computes a target "
                 "price, then the guardrails hold it. Win the featured offer: "
-                "Amazon's expected featured price, else one step under another "
-                "seller's featured offer, else under the lowest other price; a "
-                "featured offer already ours is never cut. Hold margin: the "
-                "price of the target margin, up to just under another seller's "
-                "featured offer. Match lowest FBA: the lowest other FBA price."
+                "%(headroom)s%% under Amazon's expected featured price (priced "
+                "at it, the offer was lost again within the hour half the time "
+                "in the evaluation), else one step under another seller's "
+                "featured offer, else under the lowest other price; a featured "
+                "offer already ours is never cut. Hold margin: the price of the "
+                "target margin, up to just under another seller's featured "
+                "offer. Match lowest FBA: the lowest other FBA price. A price "
+                "above Amazon's competitive price threshold is said not to win "
+                "(Fair Pricing).",
+                headroom=format(WIN_HEADROOM_PERCENT, "g"),
             ),
         ),
         (
