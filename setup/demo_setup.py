@@ -236,6 +236,9 @@ def _price_listings(env, account):
             "min_margin_percent": 10,
         }
     )
+    # Imported here: the addons are on the path once Odoo runs this script.
+    from odoo.addons.amazon_connector.core.spapi import RetryableError
+
     Listing = env["amazon.listing"].with_company(account.company_id)
     while True:
         # Each reading commits in its own unit: a fresh transaction sees it.
@@ -244,7 +247,11 @@ def _price_listings(env, account):
         due = Listing._market_due(account)
         if not due:
             break
-        due._read_market()
+        try:
+            due._read_market()
+        except RetryableError as exc:  # the cron reads the rest
+            print(f"Pricing: market reading paused ({exc}); the cron goes on")
+            break
     listings = Listing.search(
         [("account_id", "=", account.id), ("market_snapshot_id", "!=", False)]
     )

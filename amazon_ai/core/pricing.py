@@ -496,7 +496,13 @@ def cap_daily(price, day_start_price, max_change_percent, step):
     """(``price`` moved at most ``max_change_percent`` away from the day's
     first price, whether it was capped). No day-start price or no price:
     unchanged. The bounds are rounded inward to the step."""
-    if price is None or day_start_price is None or max_change_percent is None:
+    if (
+        price is None
+        or not day_start_price
+        or day_start_price <= 0
+        or max_change_percent is None
+    ):
+        # No day-start price (unknown, or 0: no price at all) gives no band.
         return price, False
     share = max_change_percent / 100.0
     low = round_up(day_start_price * (1.0 - share), step)
@@ -562,9 +568,19 @@ def automatic(
                 },
             ),
         )
-    if capped and inside and (price == current or _in_dead_band(price, current, rules)):
-        # Only the cap can bring the price back into the dead band (suggest
-        # already left out smaller changes): today's allowance is used up.
+    against = (
+        capped
+        and inside
+        and current is not None
+        and (price - current) * (found.price - current) < 0
+    )
+    if against or (
+        capped and inside and (price == current or _in_dead_band(price, current, rules))
+    ):
+        # The cap may not move the price the other way than the strategy
+        # (the current price left the day's band by a person's change), and
+        # only the cap can bring it back into the dead band (suggest already
+        # left out smaller changes): today's allowance is used up either way.
         reached = (
             "daily_cap_reached",
             {

@@ -21,9 +21,29 @@ class AmazonAccount(models.Model):
     )
 
     def action_stop_repricing(self):
-        """The kill switch: automatic repricing stops at once for the account."""
-        self.write({"repricing_enabled": False})
-        for account in self:
+        """The kill switch: automatic repricing stops at once for the account,
+        and an automatic price not yet pushed goes back to the price Amazon
+        has. Any Amazon user may pull it (a runaway repricer is everyone's
+        emergency); resuming is a manager's decision."""
+        self.check_access("read")
+        accounts = self.sudo()
+        accounts.write({"repricing_enabled": False})
+        for account in accounts:
+            listings = (
+                self.env["amazon.listing"]
+                .sudo()
+                .search([("account_id", "=", account.id), ("repriced_price", ">", 0)])
+            )
+            for listing in listings:
+                last = listing.price_suggestion_ids.filtered(
+                    lambda s: s.state == "applied"
+                ).sorted(lambda s: (s.decided_on, s.id))[-1:]
+                currency = listing.market_currency_id
+                unpushed = currency.compare_amounts(
+                    listing.repriced_price, listing.pushed_price
+                )
+                if last.origin == "automatic" and unpushed:
+                    listing.repriced_price = max(listing.pushed_price, 0.0)
             account.message_post(
                 body=self.env._(
                     "Automatic repricing stopped by %(user)s.", user=self.env.user.name
@@ -129,6 +149,17 @@ def _pricing_card_html(env):
         _(
             "Business prices, quantity discounts and promotions are not taken "
             "into account."
+        ),
+        _(
+            "Prices on amazon.co.uk, .de, .fr and .co.jp include VAT or "
+            "consumption tax; the floor and margins are counted on that price "
+            "as is (no tax taken out): set the minimum margin high enough to "
+            "cover the tax until taxes per marketplace are configured."
+        ),
+        _(
+            "Amazon's fees are one estimate at our price: a minimum referral "
+            "fee and tiered referral rates are not modelled; the cap's day is "
+            "the UTC day."
         ),
     ]
     return table_card_html(env, rows, limits, "o_amazon_pricing_card")

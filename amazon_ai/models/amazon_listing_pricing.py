@@ -16,7 +16,7 @@ for that listing until a person sets the listing back to the pricelist.
 import math
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..core import pricing
 from .amazon_price_suggestion import trigger_push
@@ -84,10 +84,28 @@ class AmazonListing(models.Model):
 
     @api.depends("price_suggestion_ids.state")
     def _compute_pending_suggestions(self):
-        for listing in self:
-            listing.pending_suggestion_count = len(
-                listing.price_suggestion_ids.filtered(lambda s: s.state == "pending")
+        counts = dict(
+            self.env["amazon.price.suggestion"]._read_group(
+                [("listing_id", "in", self.ids), ("state", "=", "pending")],
+                ["listing_id"],
+                ["__count"],
             )
+        )
+        for listing in self:
+            listing.pending_suggestion_count = counts.get(listing, 0)
+
+    def write(self, vals):
+        # The price pricing set goes to Amazon as is: only the suggestion
+        # flows (superuser, after their own checks) set it, never a client.
+        if "repriced_price" in vals and not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "The price set by pricing changes only by accepting a "
+                    "suggestion or by automatic repricing (listing %(skus)s).",
+                    skus=", ".join(self.mapped("sku")[:5]),
+                )
+            )
+        return super().write(vals)
 
     def _offer_values(self):
         price, quantity, notes = super()._offer_values()
@@ -139,6 +157,7 @@ class AmazonListing(models.Model):
                             "min_margin_percent",
                             "target_margin_percent",
                             "max_price",
+                            "auto_reprice",
                             "max_daily_change_percent",
                         )
                     },
@@ -161,6 +180,7 @@ class AmazonListing(models.Model):
             "res_model": "amazon.price.history",
             "view_mode": "graph,list",
             "domain": [("listing_id", "=", self.id)],
+            "context": {"search_default_recent": 1},
         }
 
     # -- after a market reading ----------------------------------------------------
@@ -200,6 +220,24 @@ class AmazonListing(models.Model):
     def _current_price(self, snapshot):
         return snapshot.our_price or self.repriced_price or max(self.pushed_price, 0.0)
 
+    def _has_rate(self, one, other, company):
+        """Whether Odoo has a rate for both currencies that are not the
+        company's (its own is 1 by definition); without one Odoo converts at
+        1, silently."""
+        Rate = self.env["res.currency.rate"].sudo()
+        for currency in (one, other):
+            if currency == company.currency_id:
+                continue
+            if not Rate.search_count(
+                [
+                    ("currency_id", "=", currency.id),
+                    ("company_id", "in", [company.root_id.id, False]),
+                ],
+                limit=1,
+            ):
+                return False
+        return True
+
     def _pricing_inputs(self, snapshot, rule):
         """``(core.Market, core.Rules, notes)`` for this listing; ``notes``
         say what is missing (fees not read yet, no cost)."""
@@ -207,6 +245,16 @@ class AmazonListing(models.Model):
         company = self.company_id
         today = fields.Date.context_today(self)
         notes = []
+        for needed in {company.currency_id, rule.currency_id, self.env.ref("base.USD")}:
+            if needed != currency and not self._has_rate(needed, currency, company):
+                notes.append(
+                    self.env._(
+                        "No exchange rate between %(from)s and %(to)s in Odoo: "
+                        "cost, maximum price and Amazon's limit may be converted "
+                        "at 1 (Accounting > Currencies).",
+                        **{"from": needed.name, "to": currency.name},
+                    )
+                )
         cost = self.product_id.standard_price
         if cost:
             cost = company.currency_id._convert(cost, currency, company, today)
@@ -271,8 +319,23 @@ class AmazonListing(models.Model):
         market, rules, notes = self._pricing_inputs(snapshot, rule)
         # Unattended changes need the fees and the cost: without them the
         # floor is not the seller's floor, and a person decides.
+        if not market.our_price:
+            notes.append(
+                self.env._(
+                    "Our price on Amazon is not known (no offer in Amazon's "
+                    "reading, nothing pushed yet)."
+                )
+            )
+        if not snapshot.expected_status:
+            notes.append(
+                self.env._("Amazon's expected featured price was not read this time.")
+            )
+        # Unattended changes need every input: a person decides otherwise.
         automatic = (
-            rule.auto_reprice and self.account_id.repricing_enabled and not notes
+            rule.auto_reprice
+            and self.account_id.repricing_enabled
+            and self.sync_price
+            and not notes
         )
         found = pricing.suggest(market, rules)
         if automatic and found.price is not None:
@@ -338,19 +401,23 @@ class AmazonListing(models.Model):
         return apply
 
     def _automatic_state(self, current, rule):
-        """The day's first price and the last automatic change's time."""
+        """The day's first price (before the first change of the day, by a
+        person or automatic) and the last automatic change's time."""
         start_of_day = fields.Datetime.to_datetime(fields.Date.today())
-        changes = self.env["amazon.price.suggestion"].search(
-            [
-                ("listing_id", "=", self.id),
-                ("origin", "=", "automatic"),
-                ("state", "=", "applied"),
-            ],
-            order="decided_on desc, id desc",
+        Suggestion = self.env["amazon.price.suggestion"]
+        applied = [("listing_id", "=", self.id), ("state", "=", "applied")]
+        first_today = Suggestion.search(
+            [*applied, ("decided_on", ">=", start_of_day)],
+            order="decided_on, id",
+            limit=1,
         )
-        today = changes.filtered(lambda s: s.decided_on >= start_of_day)
+        last_automatic = Suggestion.search(
+            [*applied, ("origin", "=", "automatic")],
+            order="decided_on desc, id desc",
+            limit=1,
+        )
         return {
-            "day_start_price": today[-1].current_price if today else current,
+            "day_start_price": first_today.current_price or current,
             "max_daily_change_percent": rule.max_daily_change_percent,
-            "last_change_at": changes[:1].decided_on or None,
+            "last_change_at": last_automatic.decided_on or None,
         }

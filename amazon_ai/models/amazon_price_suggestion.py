@@ -13,6 +13,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.amazon_pii.core.work import BUSY
+
 STATES = [
     ("pending", "Pending"),
     ("applied", "Applied"),
@@ -29,7 +31,7 @@ KEEP_MONTHS = 18
 class AmazonPriceSuggestion(models.Model):
     _name = "amazon.price.suggestion"
     _description = "Amazon Price Suggestion"
-    _order = "create_date desc, id desc"
+    _order = "write_date desc, id desc"
 
     listing_id = fields.Many2one(
         "amazon.listing", required=True, ondelete="cascade", index=True, readonly=True
@@ -89,13 +91,14 @@ class AmazonPriceSuggestion(models.Model):
         (18 months) go; applied ones are the record of price changes and
         go with them."""
         limit = fields.Datetime.now() - relativedelta(months=KEEP_MONTHS)
-        self.sudo().search([("create_date", "<", limit)]).unlink()
+        self.sudo().search([("write_date", "<", limit)]).unlink()
 
     @api.depends("listing_id.sku", "suggested_price", "state")
     def _compute_display_name(self):
         for row in self:
             price = (
-                f"{row.suggested_price:.2f} {row.currency_id.name or ''}".strip()
+                f"{row.currency_id.round(row.suggested_price)} "
+                f"{row.currency_id.name or ''}".strip()
                 if row.suggested_price
                 else self.env._("no change")
             )
@@ -142,7 +145,31 @@ class AmazonPriceSuggestion(models.Model):
                     skus=", ".join(unpushed.mapped("sku")),
                 )
             )
-        count = self.env["amazon.work"]._run(_accept, pending.ids)
+        stale = pending.filtered(
+            lambda s: (
+                s.snapshot_id != s.listing_id.market_snapshot_id
+                or s.current_price != s.listing_id._current_price(s.snapshot_id)
+            )
+        )
+        if stale:
+            raise UserError(
+                self.env._(
+                    "The market of %(skus)s was read again (or its price changed) "
+                    "since these suggestions: read the market now and accept the "
+                    "new suggestion.",
+                    skus=", ".join(stale.listing_id.mapped("sku")[:10]),
+                )
+            )
+        count = self.env["amazon.work"]._run(
+            _accept, pending.ids, rows=[("amazon.listing", pending.listing_id.ids)]
+        )
+        if count is BUSY:
+            raise UserError(
+                self.env._(
+                    "These listings are being read or pushed right now: try again "
+                    "in a moment."
+                )
+            )
         self.invalidate_recordset()
         return {
             "type": "ir.actions.client",

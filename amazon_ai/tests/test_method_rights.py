@@ -91,6 +91,16 @@ RIGHTS = {
     ("amazon.listing.proposal", "action_reject"): ("amazon", "proposal", []),
     ("amazon.listing.proposal.line", "action_accept"): ("amazon", "proposal_line", []),
     ("amazon.listing", "write"): ("amazon", "listing", [{"sku": "OTHER-SKU"}]),
+    # pricing (issue 23)
+    ("amazon.listing", "action_read_market"): ("amazon", "listing", []),
+    ("amazon.listing", "action_accept_price_suggestions"): ("amazon", "listing", []),
+    ("amazon.listing", "action_own_pricing_rule"): ("manager", "listing", []),
+    ("amazon.listing", "action_price_from_pricelist"): ("amazon", "listing", []),
+    ("amazon.listing", "action_price_history"): ("amazon", "listing", []),
+    ("amazon.price.suggestion", "action_accept"): ("amazon", "suggestion", []),
+    ("amazon.price.suggestion", "action_reject"): ("amazon", "suggestion", []),
+    ("amazon.account", "action_stop_repricing"): ("amazon", "account", []),
+    ("amazon.account", "action_resume_repricing"): ("manager", "account", []),
     # listing compliance (issue 21, item 2)
     ("amazon.listing", "action_amazon_check_compliance"): ("amazon", "listing", []),
     ("amazon.listing", "action_amazon_override_compliance"): (
@@ -391,6 +401,14 @@ class TestMethodRights(TransactionCase):
                 {"wizard_id": label_wizard.id, "rate_id": "R1", "carrier_id": "C1"}
             ),
             "listing": listing,
+            "suggestion": env["amazon.price.suggestion"].create(
+                {
+                    "listing_id": listing.id,
+                    "current_price": 12.0,
+                    "suggested_price": 10.0,
+                    "reason": "r",
+                }
+            ),
             "proposal": proposal,
             "proposal_line": proposal.line_ids,
             "feed": feed,

@@ -5,10 +5,11 @@ repricing within the daily cap, the kill switch, rules by category, rights."""
 
 import string
 from datetime import timedelta
+from unittest.mock import patch
 
 from psycopg2 import IntegrityError
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -134,7 +135,7 @@ class TestPricing(ListingCase):
         the kill switch stops it (a suggestion is still made). Bugs: the cap
         ignored, changing on every reading, the kill switch not consulted."""
         listing = self.listings.filtered("is_mfn").sorted("sku")[0]
-        self.env["amazon.pricing.rule"].create(
+        rule = self.env["amazon.pricing.rule"].create(
             {
                 "listing_id": listing.id,
                 "strategy": "win",
@@ -163,10 +164,14 @@ class TestPricing(ListingCase):
             self.price_on_amazon(listing), applied.suggested_price, 2
         )
 
-        listing._read_market()  # minutes later: waits for the interval
+        # Minutes later, the day's allowance widened: only the interval
+        # keeps the price.
+        rule.max_daily_change_percent = 50
+        listing._read_market()
         self.assertEqual(
             len(self.suggestions(listing, state="applied", origin="automatic")), 1
         )
+        self.assertIn("automatic changes wait", self.suggestions(listing)[:1].reason)
 
         self.account.action_stop_repricing()
         self.sandbox.advance_clock(timedelta(hours=2).total_seconds())
@@ -181,6 +186,41 @@ class TestPricing(ListingCase):
         self.assertAlmostEqual(
             self.price_on_amazon(listing), applied.suggested_price, 2
         )
+
+        # Resumed, a new automatic price is applied; the switch pulled before
+        # the push sends it: the price Amazon has stays.
+        self.account.action_resume_repricing()
+        with patch.object(pricing, "AUTO_MIN_INTERVAL", timedelta(0)):
+            listing._read_market()
+        self.env.invalidate_all()
+        applied_all = self.suggestions(listing, state="applied", origin="automatic")
+        self.assertEqual(len(applied_all), 2)
+        self.assertNotAlmostEqual(listing.repriced_price, applied.suggested_price, 2)
+        self.account.action_stop_repricing()
+        self.env.invalidate_all()
+        self.assertAlmostEqual(listing.repriced_price, applied.suggested_price, 2)
+        self.env["amazon.listing"]._cron_push_offers()
+        self.assertAlmostEqual(
+            self.price_on_amazon(listing), applied.suggested_price, 2
+        )
+
+    def test_automatic_repricing_needs_the_price_pushed(self):
+        """A listing that does not push its price (Push price off) is not
+        repriced automatically: a suggestion waits for a person, who is
+        told to turn the push on. Bug: applied prices that never reach
+        Amazon, then all pushed at once when the push is turned on."""
+        listing = self.unfeatured_listing()
+        self.env["amazon.pricing.rule"].create(
+            {"listing_id": listing.id, "strategy": "win", "auto_reprice": True}
+        )
+        listing.sync_price = False
+        listing._read_market()
+        self.env.invalidate_all()
+        self.assertFalse(self.suggestions(listing, state="applied"))
+        pending = self.suggestions(listing, state="pending")
+        self.assertEqual(len(pending), 1)
+        with self.assertRaisesRegex(UserError, "Push price"):
+            pending.action_accept()
 
     def test_guardrails_hold_the_suggestion(self):
         """A seller's maximum under the expected featured price caps the
@@ -289,6 +329,12 @@ class TestPricing(ListingCase):
             self.env["amazon.pricing.rule"].with_user(user).create(
                 {"listing_id": listing.id, "strategy": "win"}
             )
+        with self.assertRaises(AccessError):
+            listing.with_user(user).write({"repriced_price": 0.01})
+        # A suggestion from an older reading than the listing's is refused.
+        listing.market_snapshot_id = suggestion.snapshot_id.copy()
+        with self.assertRaisesRegex(UserError, "read again"):
+            mine.action_accept()
         mine.action_reject()
         self.assertEqual(suggestion.state, "rejected")
         self.assertEqual(suggestion.decided_by, user)

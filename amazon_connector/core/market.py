@@ -16,6 +16,12 @@ from datetime import timedelta
 MARKET_FRESH = timedelta(hours=1)
 FEES_FRESH = timedelta(days=7)
 SALES_WINDOW = timedelta(days=30)
+# A listing unread this long is read before the best sellers (none starves).
+MARKET_OVERDUE = timedelta(hours=3)
+# A changed market is read again at most this often.
+MARKET_CHANGED_GAP = timedelta(minutes=15)
+# Entry statuses that mean "ask again later", not "this ASIN is refused".
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 SUMMARY_BATCH = 20
 FOEP_BATCH = 40
 FEES_BATCH = 20
@@ -135,11 +141,20 @@ def _weight(offer):
     )
 
 
-def read_summary(body, seller_id, figures=None):
+def read_summary(body, seller_id, channel=None, figures=None):
     """Fill ``figures`` from one competitive summary body. The featured offer
     is the New one customers see most (largest glance-view weight across its
-    segments); lowest prices are other sellers' landed prices."""
+    segments); lowest prices are other sellers' landed prices. ``channel``
+    ("AFN" or "MFN", None: either) tells which of our offers is this
+    listing's: a seller's FBA and merchant SKUs of one ASIN are two offers,
+    each with its own price, and only one of them holds the featured offer."""
     figures = figures or Figures()
+
+    def ours(offer):
+        return offer.get("sellerId") == seller_id and (
+            channel is None or offer.get("fulfillmentType") == channel
+        )
+
     featured = [
         offer
         for option in body.get("featuredBuyingOptions") or ()
@@ -149,7 +164,7 @@ def read_summary(body, seller_id, figures=None):
     if featured:
         top = max(featured, key=_weight)
         figures.featured_price = landed(top)
-        figures.featured_is_ours = top.get("sellerId") == seller_id
+        figures.featured_is_ours = ours(top)
         figures.featured_fulfilment = top.get("fulfillmentType")
         if figures.featured_is_ours:
             figures.our_price = _amount(top.get("listingPrice"))
@@ -159,7 +174,7 @@ def read_summary(body, seller_id, figures=None):
         for offer in group.get("offers") or ():
             sellers.add((offer.get("sellerId"), condition))
             if offer.get("sellerId") == seller_id:
-                if condition == "New":
+                if condition == "New" and ours(offer):
                     figures.our_price = _amount(offer.get("listingPrice"))
                 continue
             price = landed(offer)
@@ -230,6 +245,8 @@ def _batch(reply, key, request_key):
         status = (entry.get("status") or {}).get("statusCode")
         if status == 200 and not body.get("errors"):
             found[name] = body
+        elif status in RETRY_STATUSES:
+            continue  # neither read nor refused: asked again next time
         else:
             errors = body.get("errors") or ()
             refused[name] = (

@@ -36,16 +36,37 @@ class TestMarket(ListingCase):
     def calls(self, operation):
         return self.sandbox.stats()["operations"].get(operation, {}).get("calls", 0)
 
-    def test_sweep_reads_changed_then_best_sellers_within_the_plan(self):
+    def test_sweep_reads_within_the_plan_changed_first_then_overdue_then_best_sellers(
+        self,
+    ):
         """One sweep makes one call of each kind and reads 20 ASIN and
-        marketplace pairs: the listing Amazon said changed first, then the
-        best seller; the next sweep reads the rest. Bugs: reading every
-        listing at once (over Amazon's 0.033/s plan), ignoring offer-change
-        notifications, ignoring sales."""
+        marketplace pairs; the next reads the rest; a third has nothing due.
+        Later, the listing whose offers changed comes first, then (markets
+        over three hours old) the longest unread, else the best seller.
+        Bugs: reading every listing at once (over Amazon's 0.033/s plan),
+        ignoring offer changes or sales, starving unsold listings."""
         pairs = {(lst.asin, lst.marketplace_id.id) for lst in self.listings}
         self.assertGreater(len(pairs), 20, "the dataset must exceed one call")
+        Listing = self.env["amazon.listing"]
+        before = {op: self.calls(op) for op in (SUMMARY, FOEP, FEES)}
+        Listing._cron_read_market()
+        self.env.invalidate_all()
+        self.assertEqual(self.calls(SUMMARY) - before[SUMMARY], 1)
+        self.assertEqual(self.calls(FOEP) - before[FOEP], 1)
+        self.assertLessEqual(self.calls(FEES) - before[FEES], 1)
+        read = self.listings.filtered("market_snapshot_id")
+        self.assertEqual(len({(r.asin, r.marketplace_id.id) for r in read}), 20)
+        Listing._cron_read_market()
+        self.env.invalidate_all()
+        self.assertFalse(self.listings.filtered(lambda r: not r.market_snapshot_id))
+        self.assertEqual(self.calls(SUMMARY) - before[SUMMARY], 2)
+        Listing._cron_read_market()  # fresh and unchanged: nothing to read
+        self.assertEqual(self.calls(SUMMARY) - before[SUMMARY], 2)
+
+        now = fields.Datetime.now()
         ordered = self.listings.sorted("id")
-        changed, best = ordered[-1], ordered[-2]
+        changed, best, oldest = ordered[-1], ordered[-2], ordered[-3]
+        changed.market_changed_on = now + timedelta(minutes=90)
         product = self.make_product("BEST-SELLER")
         best.product_id = product
         order = self.env["sale.order"].create(
@@ -57,42 +78,14 @@ class TestMarket(ListingCase):
             }
         )
         order.action_confirm()
-        note = self.env["amazon.notification"].create(
-            {
-                "notification_id": "offer-change-1",
-                "type": "ANY_OFFER_CHANGED",
-                "account_id": self.account.id,
-                "asin": changed.asin,
-                "subject": changed.asin,
-                "marketplace_codes": changed.marketplace_id.amazon_id,
-                "event_time": fields.Datetime.now(),
-            }
-        )
-        self.assertIn(changed.asin, note._act())
-        changed.invalidate_recordset()
-        self.assertTrue(changed.market_changed_on)
-        before = {op: self.calls(op) for op in (SUMMARY, FOEP, FEES)}
-
-        self.env["amazon.listing"]._cron_read_market()
-        self.listings.invalidate_recordset()
-
-        self.assertEqual(self.calls(SUMMARY) - before[SUMMARY], 1)
-        self.assertEqual(self.calls(FOEP) - before[FOEP], 1)
-        self.assertLessEqual(self.calls(FEES) - before[FEES], 1)
-        read = self.listings.filtered("market_snapshot_id")
-        self.assertEqual(len({(r.asin, r.marketplace_id.id) for r in read}), 20)
-        self.assertIn(changed, read)
-        self.assertIn(best, read)
-        self.env["amazon.listing"]._cron_read_market()
-        self.listings.invalidate_recordset()
-        self.assertEqual(
-            self.listings.filtered(lambda r: not r.market_snapshot_id),
-            self.listings.browse(),
-        )
-        self.assertEqual(self.calls(SUMMARY) - before[SUMMARY], 2)
-        # Fresh and unchanged: a third sweep has nothing to read.
-        self.env["amazon.listing"]._cron_read_market()
-        self.assertEqual(self.calls(SUMMARY) - before[SUMMARY], 2)
+        due = Listing._market_due(self.account, now=now + timedelta(hours=2))
+        # The SKU's listings share its product (every marketplace's).
+        self.assertEqual(due[0], changed)
+        self.assertEqual(due[1].product_id, product)
+        oldest.market_read_on = now - timedelta(days=1)
+        due = Listing._market_due(self.account, now=now + timedelta(hours=2))
+        self.assertEqual(due[:2], changed | oldest, "overdue before best seller")
+        self.assertEqual(due[2].product_id, product)
 
     def test_snapshot_is_the_sandbox_market(self):
         """Stored figures equal what the sandbox's market model computes for
@@ -152,15 +145,19 @@ class TestMarket(ListingCase):
         lst = self.listings[0]
         Snapshot = self.env["amazon.market.snapshot"]
         now = fields.Datetime.now()
-        old, kept = Snapshot.create(
+        ago = {months: now - relativedelta(months=months) for months in (19, 17)}
+        old, kept, stable = Snapshot.create(
             [
-                {"listing_id": lst.id, "taken_on": now - relativedelta(months=19)},
-                {"listing_id": lst.id, "taken_on": now - relativedelta(months=17)},
+                {"listing_id": lst.id, "taken_on": ago[19], "confirmed_on": ago[19]},
+                {"listing_id": lst.id, "taken_on": ago[17], "confirmed_on": ago[17]},
+                # A market unchanged for 19 months, read again today.
+                {"listing_id": lst.id, "taken_on": ago[19], "confirmed_on": now},
             ]
         )
         Snapshot._gc_old_snapshots()
         self.assertFalse(old.exists())
         self.assertTrue(kept.exists())
+        self.assertTrue(stable.exists())
 
     def test_market_changes_with_time(self):
         """Two readings hours apart differ for some listing (the sandbox's

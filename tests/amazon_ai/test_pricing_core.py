@@ -763,3 +763,31 @@ def test_every_reason_code_has_english_text():
     """Catches a reason code without a template (a KeyError in the view)."""
     for code, template in REASONS_EN.items():
         assert template.strip(), code
+
+
+def test_the_daily_cap_never_moves_against_the_strategy():
+    """Current 80 (a person cut it after the day began at 100), the strategy
+    wants 77.91, the cap is 10%: the band is 90 to 110, and clamping would
+    raise the price to 90. Kept instead, today's allowance said used up.
+    Bug: automatic repricing raising a price the strategy wants lower
+    (found by the second reading)."""
+    m = market(our_price=80.00, expected_featured_price=79.50, featured_price=81.0)
+    r = rules(cost=30.0, fees=Fees(fixed=2.0, rate=0.15), win_headroom_percent=2)
+    s = automatic(
+        m,
+        r,
+        day_start_price=100.0,
+        max_daily_change_percent=10,
+        last_change_at=None,
+        now=datetime(2026, 12, 1, 12),
+        min_interval=timedelta(hours=1),
+    )
+    assert s.price is None
+    assert s.limited_by == "daily_cap"
+
+
+def test_no_day_start_price_means_no_band():
+    """A day-start price of 0 (no price known) is no band: the suggestion
+    stands (before: the band 0 to 0 clamped it to the floor)."""
+    assert cap_daily(28.91, 0.0, 10, 0.01) == (28.91, False)
+    assert cap_daily(28.91, None, 10, 0.01) == (28.91, False)

@@ -177,3 +177,47 @@ def test_chunks():
         list(range(20, 40)),
         list(range(40, 45)),
     ]
+
+
+def test_two_offers_of_ours_on_one_asin_are_told_apart_by_channel():
+    """Our FBA SKU at 21.00 holds the featured offer, our merchant SKU of the
+    same ASIN sells at 19.50: each listing reads its own price, and only the
+    FBA one holds the featured offer. Bug: the merchant listing told "already
+    featured, no cut" at the FBA price (found by the second reading)."""
+    offer = {
+        "sellerId": "ME",
+        "condition": "New",
+        "listingPrice": {"amount": 21.0, "currencyCode": "USD"},
+        "shippingOptions": [],
+        "fulfillmentType": "AFN",
+    }
+    mine_mfn = {
+        **offer,
+        "fulfillmentType": "MFN",
+        "listingPrice": {"amount": 19.5, "currencyCode": "USD"},
+    }
+    body = {
+        "featuredBuyingOptions": [
+            {
+                "buyingOptionType": "New",
+                "segmentedFeaturedOffers": [
+                    {
+                        **offer,
+                        "featuredOfferSegments": [
+                            {"segmentDetails": {"glanceViewWeightPercentage": 90}}
+                        ],
+                    }
+                ],
+            }
+        ],
+        "lowestPricedOffers": [
+            {
+                "lowestPricedOffersInput": {"itemCondition": "New"},
+                "offers": [mine_mfn, offer],
+            }
+        ],
+    }
+    fba = market.read_summary(body, "ME", "AFN")
+    mfn = market.read_summary(body, "ME", "MFN")
+    assert (fba.our_price, fba.featured_is_ours) == (21.0, True)
+    assert (mfn.our_price, mfn.featured_is_ours) == (19.5, False)

@@ -192,7 +192,9 @@ def read_market(client, listings, seller_id, now, counts):
     if refused:
         raise RuntimeError(f"competitive summary refused: {refused}")
     readings = {
-        lst.sku: core.read_summary(summaries[(lst.asin, US)], seller_id)
+        lst.sku: core.read_summary(
+            summaries[(lst.asin, US)], seller_id, "AFN" if lst.fba else "MFN"
+        )
         for lst in listings
     }
     found, _refused = core.foep_bodies(

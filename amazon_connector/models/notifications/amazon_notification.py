@@ -60,7 +60,10 @@ def _mark_market_changed(env, account_id, asin, marketplace_codes, changed_on):
     if marketplace_codes:
         domain.append(("marketplace_id.amazon_id", "in", marketplace_codes))
     listings = env["amazon.listing"].search(domain)
-    listings.write({"market_changed_on": changed_on})
+    # Notifications arrive late and out of order: a mark only moves forward.
+    listings.filtered(
+        lambda lst: not lst.market_changed_on or lst.market_changed_on < changed_on
+    ).write({"market_changed_on": changed_on})
     cron = env.ref("amazon_connector.ir_cron_amazon_market", raise_if_not_found=False)
     if cron and listings:
         cron._trigger()

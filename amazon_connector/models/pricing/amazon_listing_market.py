@@ -18,8 +18,12 @@ suggestions) act on the new snapshots.
 
 import logging
 
+from psycopg2 import OperationalError
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+
+from odoo.addons.amazon_pii.core.work import BUSY
 
 from ...core import market as core
 from ...core.spapi import PermanentError, RetryableError, SPAPIError
@@ -91,9 +95,15 @@ class AmazonListing(models.Model):
                 continue
             try:
                 due._read_market()
-            except (UserError, SPAPIError) as exc:
+            except (UserError, SPAPIError, OperationalError) as exc:
+                # The next account still gets its turn; these listings stay
+                # due for the next minute.
                 _logger.warning(
-                    "Amazon market reading of account %s: %s", account.id, exc
+                    "Amazon market reading of account %s: %s",
+                    account.id,
+                    exc
+                    if not isinstance(exc, OperationalError)
+                    else type(exc).__name__,
                 )
 
     @api.model
@@ -104,11 +114,20 @@ class AmazonListing(models.Model):
         now = now or fields.Datetime.now()
         listings = self.search([("account_id", "=", account.id), *READABLE])
         fresh_since = now - core.MARKET_FRESH
+        overdue_since = now - core.MARKET_OVERDUE
+        # A changed market is read first, once per few minutes at most: a
+        # busy ASIN (or our own pushes) must not take every call.
+        changed_since = now - core.MARKET_CHANGED_GAP
 
         def changed(lst):
+            read_on = lst.market_read_on
             return bool(lst.market_changed_on) and (
-                not lst.market_read_on or lst.market_changed_on > lst.market_read_on
+                not read_on
+                or (lst.market_changed_on > read_on and read_on < changed_since)
             )
+
+        def overdue(lst):
+            return not lst.market_read_on or lst.market_read_on < overdue_since
 
         due = listings.filtered(
             lambda lst: (
@@ -117,15 +136,19 @@ class AmazonListing(models.Model):
                 or lst.market_read_on < fresh_since
             )
         )
-        sold = self._units_sold(due.product_id, now - core.SALES_WINDOW)
-        ordered = due.sorted(
-            lambda lst: (
-                not changed(lst),
-                -sold.get(lst.product_id.id, 0.0),
-                lst.market_read_on or fields.Datetime.to_datetime("1970-01-01"),
-                lst.id,
-            )
-        )
+        sold = self._units_sold(due.product_id, now - core.SALES_WINDOW, account)
+        # Changed, then overdue (longest unread first, so no listing starves
+        # behind the best sellers), then best sellers, then the oldest read.
+        never = fields.Datetime.to_datetime("1970-01-01")
+
+        def rank(lst):
+            read_on = (lst.market_read_on or never).timestamp()
+            sales = -sold.get(lst.product_id.id, 0.0)
+            late = overdue(lst)
+            first, second = (read_on, sales) if late else (sales, read_on)
+            return (not changed(lst), not late, first, second, lst.id)
+
+        ordered = due.sorted(rank)
         pairs, chosen = set(), self.browse()
         for listing in ordered:
             pair = (listing.asin, listing.marketplace_id.id)
@@ -138,8 +161,9 @@ class AmazonListing(models.Model):
         return chosen
 
     @api.model
-    def _units_sold(self, products, since):
-        """``{product id: units}`` confirmed on sale orders since ``since``."""
+    def _units_sold(self, products, since, account):
+        """``{product id: units}`` confirmed on the account company's sale
+        orders since ``since`` (another company's sales are not its own)."""
         if not products:
             return {}
         groups = self.env["sale.order.line"]._read_group(
@@ -147,6 +171,7 @@ class AmazonListing(models.Model):
                 ("product_id", "in", products.ids),
                 ("state", "=", "sale"),
                 ("order_id.date_order", ">=", since),
+                ("company_id", "=", account.company_id.id),
             ],
             ["product_id"],
             ["product_uom_qty:sum"],
@@ -192,15 +217,32 @@ class AmazonListing(models.Model):
                     errors[lst.id] = refused[key]
                 elif key in summaries:
                     readings[lst.id] = core.read_summary(
-                        summaries[key], account.seller_id
+                        summaries[key], account.seller_id, lst._market_channel()
                     )
             read = self.filtered(lambda lst: lst.id in readings)
             if read:
                 read._read_expected_prices(client, readings)
                 read._read_fees(client, readings)
-        return self.env["amazon.work"]._run(
-            _record_market, self.ids, readings, errors, fields.Datetime.now()
+        # The listings' rows held: a push settling or a person accepting
+        # meanwhile makes this BUSY (the listings stay due) rather than a
+        # serialization failure at commit.
+        recorded = self.env["amazon.work"]._run(
+            _record_market,
+            self.ids,
+            readings,
+            errors,
+            fields.Datetime.now(),
+            rows=[("amazon.listing", self.ids)],
         )
+        return [] if recorded is BUSY else recorded
+
+    def _market_channel(self):
+        """Which of our offers on the ASIN is this listing's: "AFN" (FBA),
+        "MFN" (merchant), None when it sells both ways."""
+        self.ensure_one()
+        if self.is_fba != self.is_mfn:
+            return "AFN" if self.is_fba else "MFN"
+        return None
 
     def _read_expected_prices(self, client, readings):
         """Amazon's featured offer expected price into ``readings``; without
@@ -268,7 +310,8 @@ class AmazonListing(models.Model):
             if (
                 not last.fees_price
                 or abs(price - last.fees_price) > 0.01 * last.fees_price
-                or last.taken_on < stale
+                or not last.fees_read_on
+                or last.fees_read_on < stale
             ):
                 due.append((lst, price))
         return due
@@ -338,12 +381,8 @@ def _record_market(env, listing_ids, readings, errors, taken_on):
             continue
         figures = readings.get(lst.id)
         if figures is None:
-            lst.write(
-                {
-                    "market_error": env._("Amazon returned no market for this ASIN."),
-                    "market_read_on": taken_on,
-                }
-            )
+            # Amazon answered this entry "later" (throttled, unavailable):
+            # not read, due again at the next sweep.
             continue
         last = lst.market_snapshot_id
         vals = Snapshot._values(lst, figures, taken_on, last)

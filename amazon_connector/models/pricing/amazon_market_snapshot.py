@@ -120,6 +120,9 @@ class AmazonMarketSnapshot(models.Model):
         aggregator="avg",
     )
     fees_referral = fields.Monetary("Referral fee", readonly=True, aggregator="avg")
+    fees_read_on = fields.Datetime(
+        "Fees read on", readonly=True, help="When Amazon estimated these fees."
+    )
     fees_price = fields.Monetary("Fees estimated at", readonly=True, aggregator="avg")
 
     @api.model
@@ -128,8 +131,10 @@ class AmazonMarketSnapshot(models.Model):
         are carried over from ``previous`` (fees change rarely and have a
         usage plan of their own)."""
         fees = (figures.fees_total, figures.fees_referral, figures.fees_price)
+        fees_read_on = taken_on if fees[0] is not None else False
         if fees[0] is None and previous:
             fees = (previous.fees_total, previous.fees_referral, previous.fees_price)
+            fees_read_on = previous.fees_read_on
         ref = figures.reference
         return {
             "listing_id": listing.id,
@@ -152,6 +157,7 @@ class AmazonMarketSnapshot(models.Model):
             "fees_total": fees[0] or 0.0,
             "fees_referral": fees[1] or 0.0,
             "fees_price": fees[2] or 0.0,
+            "fees_read_on": fees_read_on,
         }
 
     def _same_figures(self, vals):
@@ -172,4 +178,14 @@ class AmazonMarketSnapshot(models.Model):
         """Snapshots older than 18 months go (Amazon's figures, kept as long
         as a seller compares seasons)."""
         limit = fields.Datetime.now() - relativedelta(months=KEEP_MONTHS)
-        self.sudo().search([("taken_on", "<", limit)]).unlink()
+        # By the last reading that found it: a stable market's current
+        # snapshot is as old as the market, and stays.
+        self.sudo().search(
+            [
+                "|",
+                ("confirmed_on", "<", limit),
+                "&",
+                ("confirmed_on", "=", False),
+                ("taken_on", "<", limit),
+            ]
+        ).unlink()
