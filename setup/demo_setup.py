@@ -240,7 +240,7 @@ def _price_listings(env, account):
     from odoo.addons.amazon_connector.core.spapi import RetryableError
 
     Listing = env["amazon.listing"].with_company(account.company_id)
-    while True:
+    for _call in range(10):  # the catalogue fits one or two calls
         # Each reading commits in its own unit: a fresh transaction sees it.
         env.cr.commit()
         env.invalidate_all()

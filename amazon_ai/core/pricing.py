@@ -568,11 +568,16 @@ def automatic(
                 },
             ),
         )
+    # The cap may neither move the price the other way than the strategy nor
+    # further than it asked (clamping a price that left the day's band).
     against = (
         capped
         and inside
         and current is not None
-        and (price - current) * (found.price - current) < 0
+        and (
+            (price - current) * (found.price - current) < 0
+            or abs(price - current) > abs(found.price - current) + _EPS
+        )
     )
     if against or (
         capped and inside and (price == current or _in_dead_band(price, current, rules))

@@ -35,15 +35,20 @@ class AmazonAccount(models.Model):
                 .search([("account_id", "=", account.id), ("repriced_price", ">", 0)])
             )
             for listing in listings:
-                last = listing.price_suggestion_ids.filtered(
+                applied = listing.price_suggestion_ids.filtered(
                     lambda s: s.state == "applied"
-                ).sorted(lambda s: (s.decided_on, s.id))[-1:]
+                ).sorted(lambda s: (s.decided_on, s.id))
+                last = applied[-1:]
                 currency = listing.market_currency_id
                 unpushed = currency.compare_amounts(
                     listing.repriced_price, listing.pushed_price
                 )
                 if last.origin == "automatic" and unpushed:
-                    listing.repriced_price = max(listing.pushed_price, 0.0)
+                    # Back to the price before that change: the one an
+                    # earlier decision set, else the pricelist's.
+                    listing.repriced_price = (
+                        last.current_price if len(applied) > 1 else 0.0
+                    )
             account.message_post(
                 body=self.env._(
                     "Automatic repricing stopped by %(user)s.", user=self.env.user.name

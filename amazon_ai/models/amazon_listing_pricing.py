@@ -94,18 +94,29 @@ class AmazonListing(models.Model):
         for listing in self:
             listing.pending_suggestion_count = counts.get(listing, 0)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("repriced_price"):
+                self._refuse_repriced(vals.get("sku") or "")
+        return super().create(vals_list)
+
     def write(self, vals):
-        # The price pricing set goes to Amazon as is: only the suggestion
-        # flows (superuser, after their own checks) set it, never a client.
-        if "repriced_price" in vals and not self.env.su:
+        if "repriced_price" in vals:
+            self._refuse_repriced(", ".join(self.mapped("sku")[:5]))
+        return super().write(vals)
+
+    def _refuse_repriced(self, skus):
+        """The price pricing set goes to Amazon as is: only the suggestion
+        flows (superuser, after their own checks) set it, never a client."""
+        if not self.env.su:
             raise AccessError(
                 self.env._(
                     "The price set by pricing changes only by accepting a "
                     "suggestion or by automatic repricing (listing %(skus)s).",
-                    skus=", ".join(self.mapped("sku")[:5]),
+                    skus=skus,
                 )
             )
-        return super().write(vals)
 
     def _offer_values(self):
         price, quantity, notes = super()._offer_values()

@@ -331,6 +331,15 @@ class TestPricing(ListingCase):
             )
         with self.assertRaises(AccessError):
             listing.with_user(user).write({"repriced_price": 0.01})
+        with self.assertRaises(AccessError):
+            self.env["amazon.listing"].with_user(user).create(
+                {
+                    "account_id": self.account.id,
+                    "marketplace_id": self.us.id,
+                    "sku": "FORGED-PRICE",
+                    "repriced_price": 0.01,
+                }
+            )
         # A suggestion from an older reading than the listing's is refused.
         listing.market_snapshot_id = suggestion.snapshot_id.copy()
         with self.assertRaisesRegex(UserError, "read again"):

@@ -791,3 +791,23 @@ def test_no_day_start_price_means_no_band():
     stands (before: the band 0 to 0 clamped it to the floor)."""
     assert cap_daily(28.91, 0.0, 10, 0.01) == (28.91, False)
     assert cap_daily(28.91, None, 10, 0.01) == (28.91, False)
+
+
+def test_the_daily_cap_never_moves_further_than_the_strategy():
+    """Current 80 after a person's change, day start 100, cap 10% (band 90 to
+    110), the strategy wants 85.26 (2% under the FOEP 87): clamping would set
+    90, above Amazon's expected featured price. Kept instead. Bug found by
+    the second reading of the cap's fix."""
+    m = market(our_price=80.00, expected_featured_price=87.00, featured_price=88.0)
+    r = rules(cost=30.0, fees=Fees(fixed=2.0, rate=0.15), win_headroom_percent=2)
+    s = automatic(
+        m,
+        r,
+        day_start_price=100.0,
+        max_daily_change_percent=10,
+        last_change_at=None,
+        now=datetime(2026, 12, 1, 12),
+        min_interval=timedelta(hours=1),
+    )
+    assert s.price is None
+    assert s.limited_by == "daily_cap"

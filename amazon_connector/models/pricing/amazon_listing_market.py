@@ -389,7 +389,10 @@ def _record_market(env, listing_ids, readings, errors, taken_on):
         if last and last._same_figures(vals):
             # The market as it was: the reading confirms the last snapshot
             # (a stable listing read hourly adds no row for 18 months).
-            last.confirmed_on = taken_on
+            confirm = {"confirmed_on": taken_on}
+            if figures.fees_total is not None:
+                confirm["fees_read_on"] = taken_on  # fees read again, the same
+            last.write(confirm)
             snapshot = last
         else:
             snapshot = Snapshot.create(vals)
