@@ -131,9 +131,10 @@ def _pricing_card_html(env):
             _(
                 "Markets are read every minute within Amazon's usage plan (20 "
                 "ASINs per call, one call every 30 seconds): changed offers "
-                "first, then best sellers, then the longest unread; a reading "
-                "is at most an hour old for most catalogues. Fees are read "
-                "again weekly or when our price moves."
+                "first, then markets unread for three hours, then best "
+                "sellers, then the longest unread; up to 1,200 ASINs an hour "
+                "per account. Fees are read again weekly or when our price "
+                "moves."
             ),
         ),
         (

@@ -5,11 +5,13 @@ every 30 seconds per seller (0.033/s, burst 1). The sweep cron runs every
 minute and makes one call of each kind per account: half the plan, leaving
 the rest to a person's "Read market now". One call reads 20 ASINs (and 40
 SKUs), so an account's market is read at up to 1,200 ASINs an hour, in this
-order: listings whose offers Amazon said changed (ANY_OFFER_CHANGED) since
-their last reading, then the best sellers of the last 30 days, then the
-longest unread. A listing read within the hour whose market did not change
-waits. Fees (Product Fees v0) are read again when our price moved or a week
-has passed.
+order: listings whose offers changed (ANY_OFFER_CHANGED, or our own price
+push) since their last reading, at most every 15 minutes each; then those
+unread for three hours, longest first (none starves behind the best
+sellers); then the best sellers of the last 30 days; then the longest
+unread. A listing read within the hour whose market did not change waits.
+Fees (Product Fees v0) are read again when our price moved or a week has
+passed.
 
 Calls are made outside any unit; what Amazon said is written in one unit
 (``amazon.work._run``) that also lets ``_market_read`` (amazon_ai's pricing
@@ -109,8 +111,7 @@ class AmazonListing(models.Model):
     @api.model
     def _market_due(self, account, now=None):
         """The listings the next call should read: at most 20 ASIN and
-        marketplace pairs, changed markets first, then best sellers, then
-        the longest unread."""
+        marketplace pairs (40 SKUs), in the order the module says."""
         now = now or fields.Datetime.now()
         listings = self.search([("account_id", "=", account.id), *READABLE])
         fresh_since = now - core.MARKET_FRESH
