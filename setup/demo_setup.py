@@ -41,6 +41,7 @@ def main(env, options):
     params.set_param("amazon_pii.incident_contact_id", admin.id)
     params.set_param("amazon_connector.rate_scale", options["rate_scale"])
     accounts = _create_accounts(env, options, box)
+    _configure_taxes(env, accounts)
     env.cr.commit()
     for account in accounts:
         _first_sync(env, account)
@@ -159,6 +160,58 @@ def _create_accounts(env, options, box):
             for region, (label, codes) in REGIONS.items()
         ]
     )
+
+
+# The demo's VAT: what the sandbox charges (tests/sandbox/orders_view.py).
+DEMO_VAT = {"UK": 20, "DE": 19, "FR": 20, "JP": 10}
+
+
+def _configure_taxes(env, accounts):
+    """Price-included VAT per European and Japanese marketplace, with a
+    reverse-charge fiscal position for VAT-registered business buyers: the
+    orders' invoices then show the VAT Amazon charged (the account's Taxes
+    page says so)."""
+    Tax = env["account.tax"]
+    zero = Tax.create(
+        {"name": "0% (reverse charge)", "amount": 0, "type_tax_use": "sale"}
+    )
+    taxes = {
+        code: Tax.create(
+            {
+                "name": f"{code} VAT {rate}% (incl.)",
+                "amount": rate,
+                "type_tax_use": "sale",
+                "price_include_override": "tax_included",
+            }
+        )
+        for code, rate in DEMO_VAT.items()
+    }
+    business = env["account.fiscal.position"].create(
+        {
+            "name": "EU/UK business buyers (reverse charge)",
+            "tax_ids": [
+                fields.Command.create({"tax_src_id": tax.id, "tax_dest_id": zero.id})
+                for code, tax in taxes.items()
+                if code != "JP"
+            ],
+        }
+    )
+    settings = []
+    for account in accounts:
+        for marketplace in account.marketplace_ids:
+            code = marketplace.code
+            if code in taxes:
+                settings.append(
+                    {
+                        "account_id": account.id,
+                        "marketplace_id": marketplace.id,
+                        "tax_id": taxes[code].id,
+                        "business_fiscal_position_id": (
+                            business.id if code != "JP" else False
+                        ),
+                    }
+                )
+    env["amazon.account.tax"].create(settings)
 
 
 def _listen(env, accounts, options):
@@ -286,12 +339,15 @@ def _report(env, accounts):
     )
     invoices = orders.invoice_ids.filtered(lambda m: m.state == "posted")
     today = fields.Date.context_today(accounts[0])
+    taxed = orders.filtered("amazon_tax_checked")
     print(
         f"Check: {len(shipped_open)} shipped orders with an open delivery; "
         f"{len(listings.filtered(lambda lst: lst.pushed_quantity == 0))} of "
         f"{len(listings)} merchant listings pushed with quantity 0; "
         f"{len(invoices.filtered(lambda m: m.invoice_date == today))} of "
-        f"{len(invoices)} invoices dated today"
+        f"{len(invoices)} invoices dated today; "
+        f"{len(taxed.filtered('amazon_tax_mismatch'))} of {len(taxed)} orders "
+        "with VAT whose tax differs from Amazon's"
     )
     print(
         f"{len(orders)} Amazon orders in Odoo now. The sandbox releases more "

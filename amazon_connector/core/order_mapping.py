@@ -86,6 +86,8 @@ SOURCE_PATHS = (
     "orderItems[].product.price",
     "orderItems[].proceeds",
     "orderItems[].tax",
+    "tax.taxRegistrations[].entityType",
+    "tax.taxRegistrations[].taxRegistrationType",
     "orderItems[].fulfillment.quantityFulfilled",
     "packages[].carrier",
     "packages[].trackingNumber",
@@ -95,6 +97,19 @@ SOURCE_PATHS = (
 )
 MARKETPLACE_FACILITATOR = "MARKETPLACE_FACILITATOR"
 ZERO = Decimal(0)
+# Line kinds a price-included sales tax applies to when the seller collects
+# it (never Amazon's own tax lines).
+TAXABLE_KINDS = ("item", "discount", "shipping", "gift_wrap", "cod_fee", "other")
+# Proceeds category (and TAX detailed subtype) -> kind of the line whose
+# price includes that part of Amazon's tax.
+TAXABLE_CATEGORIES = {
+    "ITEM": "item",
+    "DISCOUNT": "discount",
+    "SHIPPING": "shipping",
+    "GIFT_WRAP": "gift_wrap",
+    "COD_FEE": "cod_fee",
+    "OTHER": "other",
+}
 
 
 class OrderDataError(ValueError):
@@ -117,6 +132,10 @@ class OrderLine:
     quantity: Decimal
     price_unit: Decimal
     key: str
+    # Amazon's seller-collected tax included in this line's price (folded
+    # plans only) and whether the marketplace's sales tax applies to it.
+    tax: Decimal = ZERO
+    taxed: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,6 +161,12 @@ class OrderPlan:
     tax_city: str | None
     shipped: dict
     packages: tuple
+    # Price-included tax (see plan_order's ``fold_tax``): the seller-collected
+    # tax Amazon charged, now inside the lines' prices.
+    included_tax: Decimal = ZERO
+    # The buyer gave a VAT registration (business orders; the number itself
+    # is PII and goes to the vault).
+    buyer_vat_registered: bool = False
 
 
 # What malformed JSON can raise deep in the mapping; turned into an
@@ -193,13 +218,19 @@ def _shape_checked(order):
         ) from None
 
 
-def plan_order(order):
-    """The non-PII plan of ``order``; OrderDataError for malformed input."""
+def plan_order(order, fold_tax=False):
+    """The non-PII plan of ``order``; OrderDataError for malformed input.
+
+    ``fold_tax``: the marketplace has a price-included sales tax in Odoo, so
+    the tax the seller collects (not the tax Amazon collects as marketplace
+    facilitator) goes inside the prices of the lines it was charged on
+    instead of a "Tax" line; Odoo then computes the tax out of them, and the
+    importer compares its result with ``included_tax``."""
     with _shape_checked(order):
-        return _plan_order(order)
+        return _plan_order(order, fold_tax)
 
 
-def _plan_order(order):
+def _plan_order(order, fold_tax):
     order_id = order.get("orderId")
     if not order_id:
         raise OrderDataError("(unknown)", "missing orderId")
@@ -214,6 +245,9 @@ def _plan_order(order):
     address = (order.get("recipient") or {}).get("deliveryAddress") or {}
     grand = (order.get("proceeds") or {}).get("grandTotal")
     grand_total = money.amount(grand, "grandTotal") if grand else None
+    lines = _lines(order, items, money)
+    if fold_tax:
+        lines = _fold_tax(order, items, money, lines)
     plan = OrderPlan(
         order_id=order_id,
         marketplace_id=(order.get("salesChannel") or {}).get("marketplaceId"),
@@ -230,7 +264,9 @@ def _plan_order(order):
         priced=grand_total is not None or any(_unit_price(i) for i in items),
         grand_total=grand_total,
         seller_order_id=_seller_order_id(order),
-        lines=_lines(order, items, money),
+        lines=lines,
+        included_tax=sum((line.tax for line in lines), ZERO),
+        buyer_vat_registered=_buyer_vat_registered(order),
         tax_country=address.get("countryCode") or None,
         tax_state=address.get("stateOrRegion") or None,
         tax_city=address.get("city") or None,
@@ -388,6 +424,144 @@ def _lines(order, items, money):
     charges = {**amounts, **taxes}
     lines.extend(_charge_line(kind, value) for kind, value in charges.items() if value)
     return tuple(lines)
+
+
+def _fold_tax(order, items, money, lines):
+    """``lines`` with the seller-collected tax inside the prices it was
+    charged on: per item by Amazon's detailed breakdown (ITEM, SHIPPING...),
+    else shared by the item's amounts; the order's tax beyond its items' by
+    the order-level charges. Tax left with no line to carry it stays a "Tax"
+    line (Odoo will then compute less than Amazon: the importer flags it)."""
+    by_key = {line.key: line for line in lines}
+    added = {}  # line key -> tax folded into it
+    folded = ZERO
+    for item in items:
+        if _tax_kind(item) != "tax":
+            continue
+        item_id = item["orderItemId"]
+        subtotals = money.subtotals(item.get("proceeds"), f"item {item_id}")
+        tax = subtotals.get("TAX", ZERO)
+        if not tax:
+            continue
+        for category, share in _tax_shares(item, subtotals, tax, money).items():
+            kind = TAXABLE_CATEGORIES.get(category, "other")
+            key = {"item": f"item:{item_id}", "discount": f"discount:{item_id}"}.get(
+                kind, kind
+            )
+            if key not in by_key:
+                key = f"item:{item_id}"  # a discount's tax without its line
+            added[key] = added.get(key, ZERO) + share
+        folded += tax
+    tax_line = by_key.get("tax")
+    rest = (tax_line.price_unit if tax_line else ZERO) - folded
+    charges = {
+        kind: by_key[kind].price_unit
+        for kind in ("shipping", "gift_wrap", "cod_fee", "other")
+        if kind in by_key
+    }
+    if rest and charges and _order_tax_kind(items) == "tax":
+        for kind, share in _pro_rata(rest, charges).items():
+            added[kind] = added.get(kind, ZERO) + share
+        rest = ZERO
+    order_taxed = _order_tax_kind(items) == "tax"
+    seller_items = {i["orderItemId"] for i in items if _tax_kind(i) == "tax"}
+    result = []
+    for line in lines:
+        if line.kind == "tax":
+            if rest:
+                result.append(_charge_line("tax", rest))
+            continue
+        if line.key.startswith("rounding:"):
+            continue  # made again from the item's new total below
+        taxed = line.kind in TAXABLE_KINDS and (
+            line.amazon_item_id in seller_items if line.amazon_item_id else order_taxed
+        )
+        share = added.get(line.key, ZERO)
+        if line.kind != "item":
+            result.append(
+                _replace(
+                    line, price_unit=line.price_unit + share, tax=share, taxed=taxed
+                )
+            )
+            continue
+        rounding = by_key.get(f"rounding:{line.amazon_item_id}")
+        gross = line.price_unit * line.quantity + share
+        if rounding:
+            gross += rounding.price_unit
+        price_unit, remainder = _per_unit(gross, line.quantity)
+        result.append(_replace(line, price_unit=price_unit, tax=share, taxed=taxed))
+        if remainder:
+            result.append(
+                _replace(
+                    rounding or line,
+                    kind="other",
+                    title=f"Rounding: {line.title}",
+                    quantity=Decimal(1),
+                    price_unit=remainder,
+                    key=f"rounding:{line.amazon_item_id}",
+                    tax=ZERO,
+                    taxed=taxed,
+                )
+            )
+    return tuple(result)
+
+
+def _tax_shares(item, subtotals, tax, money):
+    """{category: part of the item's tax} by Amazon's detailed breakdown,
+    else shared by the item's taxable amounts (the tax of a discounted item
+    is on its price less the discount)."""
+    item_id = item["orderItemId"]
+    for entry in (item.get("proceeds") or {}).get("breakdowns") or ():
+        if entry.get("type") != "TAX" or not entry.get("detailedBreakdowns"):
+            continue
+        shares = {}
+        for detail in entry["detailedBreakdowns"]:
+            kind = detail.get("subtype") or "OTHER"
+            value = money.amount(detail.get("value") or {}, f"item {item_id} TAX")
+            shares[kind] = shares.get(kind, ZERO) + value
+        if sum(shares.values(), ZERO) == tax:
+            return shares
+        raise OrderDataError(
+            money.order_id,
+            f"item {item_id}: the tax's detailed breakdown does not add up "
+            "to its subtotal",
+        )
+    amounts = {
+        category: value
+        for category, value in subtotals.items()
+        if category in TAXABLE_CATEGORIES and value
+    }
+    if "ITEM" not in amounts:
+        amounts = {"ITEM": Decimal(1)}  # no price shown: all on the item
+    return _pro_rata(tax, amounts)
+
+
+def _pro_rata(total, weights):
+    """``total`` shared by ``weights`` at its own precision; the last share
+    takes the rounding so the shares add up exactly."""
+    base = sum(weights.values(), ZERO)
+    step = Decimal(1).scaleb(total.as_tuple().exponent)
+    shares, given = {}, ZERO
+    names = list(weights)
+    for name in names[:-1]:
+        share = (total * weights[name] / base).quantize(step) if base else ZERO
+        shares[name] = share
+        given += share
+    shares[names[-1]] = total - given
+    return shares
+
+
+def _replace(line, **changes):
+    return OrderLine(**{**line.__dict__, **changes})
+
+
+def _buyer_vat_registered(order):
+    """Whether the buyer gave Amazon a VAT registration."""
+    return any(
+        registration.get("entityType") in (None, "BUYER")
+        and registration.get("taxRegistrationType") in (None, "VAT")
+        for registration in (order.get("tax") or {}).get("taxRegistrations") or ()
+    )
 
 
 def _item_lines(item, subtotals, money):

@@ -35,3 +35,4 @@ from . import test_listing_bulk_edit
 from . import test_listing_families
 from . import test_notifications
 from . import test_market
+from . import test_marketplace_taxes

@@ -645,3 +645,147 @@ def test_a_non_object_order_is_refused():
     for value in (None, [], "x", 3):
         with pytest.raises(OrderDataError):
             plan_order(value)
+
+
+# --- price-included tax (fold_tax) -------------------------------------------
+
+
+def total(plan):
+    return sum((line.quantity * line.price_unit for line in plan.lines), Decimal(0))
+
+
+def test_amazons_uk_example_folds_its_tax_by_the_detailed_breakdown():
+    # Amazon's getOrder example (amazon.co.uk): ITEM 89.97, SHIPPING 10.00,
+    # TAX 4.00 of which 3.00 on the item and 1.00 on the shipping.
+    if not MODEL.exists():
+        pytest.skip(f"Orders API 2026-01-01 model not found at {MODEL}")
+    model = json.loads(MODEL.read_text(encoding="utf-8"))
+    operation = model["paths"]["/orders/2026-01-01/orders/{orderId}"]["get"]
+    uk = operation["responses"]["200"]["examples"]["application/json"]["order"]
+    assert uk["salesChannel"]["marketplaceName"] == "Amazon.co.uk"
+    plain, folded = plan_order(uk), plan_order(uk, fold_tax=True)
+    # Bug caught: folding that loses or adds money (the total is Amazon's).
+    assert total(folded) == total(plain) == folded.grand_total
+    # Bug caught: tax folded somewhere else than Amazon says it was charged.
+    shipping = [line for line in folded.lines if line.kind == "shipping"]
+    assert [(s.price_unit, s.tax, s.taxed) for s in shipping] == [
+        (Decimal("11.00"), Decimal("1.00"), True)
+    ]
+    assert not [line for line in folded.lines if line.kind == "tax"]
+    assert folded.included_tax == Decimal("4.00")
+    assert plain.included_tax == 0 and not any(li.taxed for li in plain.lines)
+
+
+def eu_item(item_id, tax, details=None, **kwargs):
+    source = item(item_id, **kwargs)
+    entry = {"type": "TAX", "subtotal": usd(tax)}
+    if details:
+        entry["detailedBreakdowns"] = [
+            {"subtype": kind, "value": usd(value)} for kind, value in details
+        ]
+    source["proceeds"]["breakdowns"].append(entry)
+    return source
+
+
+def test_without_detail_a_discounted_items_tax_is_shared_with_its_discount():
+    # 19% VAT on 100.00 - 10.00 = 17.10, no detailed breakdown.
+    source = order(
+        [
+            eu_item(
+                "I1", "17.10", breakdowns=[("ITEM", "100.00"), ("DISCOUNT", "-10.00")]
+            )
+        ],
+        "107.10",
+    )
+    plan = plan_order(source, fold_tax=True)
+    by_key = {line.key: line for line in plan.lines}
+    # Bug caught: all the tax on the item line (Odoo, taxing the discount
+    # line too, would then compute 16.92 + ... and flag a false mismatch).
+    assert (by_key["item:I1"].tax, by_key["discount:I1"].tax) == (
+        Decimal("19.00"),
+        Decimal("-1.90"),
+    )
+    assert by_key["discount:I1"].price_unit == Decimal("-11.90")
+    assert total(plan) == Decimal("107.10") and plan.included_tax == Decimal("17.10")
+
+
+def test_uneven_units_keep_their_rounding_line_taxed():
+    # 3 units, 89.97 + 17.09 VAT = 107.06: 35.69 a unit and -0.01.
+    source = order(
+        [eu_item("I1", "17.09", qty=3, unit="29.99", breakdowns=[("ITEM", "89.97")])],
+        "107.06",
+    )
+    plan = plan_order(source, fold_tax=True)
+    by_key = {line.key: line for line in plan.lines}
+    assert by_key["item:I1"].price_unit == Decimal("35.69")
+    assert by_key["rounding:I1"].price_unit == Decimal("-0.01")
+    assert by_key["rounding:I1"].taxed and by_key["item:I1"].taxed
+    assert total(plan) == Decimal("107.06")
+
+
+def test_order_level_tax_goes_into_the_order_level_shipping():
+    source = order(
+        [eu_item("I1", "3.80", breakdowns=[("ITEM", "20.00")])],
+        "29.74",
+        breakdowns=[("ITEM", "20.00"), ("SHIPPING", "4.99"), ("TAX", "4.75")],
+    )
+    plan = plan_order(source, fold_tax=True)
+    by_key = {line.key: line for line in plan.lines}
+    assert by_key["shipping"].price_unit == Decimal("5.94")
+    assert by_key["shipping"].tax == Decimal("0.95") and by_key["shipping"].taxed
+    assert "tax" not in by_key and total(plan) == Decimal("29.74")
+
+
+def test_tax_with_no_line_to_carry_it_stays_a_tax_line():
+    source = order(
+        [eu_item("I1", "3.80", breakdowns=[("ITEM", "20.00")])],
+        "24.75",
+        breakdowns=[("ITEM", "20.00"), ("TAX", "4.75")],
+    )
+    plan = plan_order(source, fold_tax=True)
+    by_key = {line.key: line for line in plan.lines}
+    # The 0.95 Amazon charged beyond the item is not in a taxed price: the
+    # importer's comparison will show Odoo computing less.
+    assert by_key["tax"].price_unit == Decimal("0.95") and not by_key["tax"].taxed
+    assert plan.included_tax == Decimal("3.80") and total(plan) == Decimal("24.75")
+
+
+def test_facilitator_tax_is_never_folded():
+    mf = {"taxCollections": [{"model": "MARKETPLACE_FACILITATOR"}]}
+    source = order(
+        [item(breakdowns=[("ITEM", "20.00"), ("TAX", "1.60")], tax=mf)], "21.60"
+    )
+    plan = plan_order(source, fold_tax=True)
+    by_key = {line.key: line for line in plan.lines}
+    # Bug caught: Amazon's own tax put in the seller's taxed revenue.
+    assert by_key["mf_tax"].price_unit == Decimal("1.60")
+    assert not by_key["item:I1"].taxed and plan.included_tax == 0
+
+
+def test_a_detailed_breakdown_that_does_not_add_up_is_refused():
+    source = order(
+        [
+            eu_item(
+                "I1", "4.00", details=[("ITEM", "3.00")], breakdowns=[("ITEM", "20.00")]
+            )
+        ],
+        "24.00",
+    )
+    with pytest.raises(OrderDataError, match="111-0000000-0000001.*detailed breakdown"):
+        plan_order(source, fold_tax=True)
+    assert plan_order(source).included_tax == 0  # unfolded plans never read it
+
+
+def test_business_buyers_vat_registration_is_seen_without_its_number():
+    registration = {
+        "entityType": "BUYER",
+        "taxRegistrationType": "VAT",
+        "taxRegistrationNumber": "DE123456789",
+    }
+    plan = plan_order(order(tax={"taxRegistrations": [registration]}))
+    assert plan.buyer_vat_registered
+    assert "DE123456789" not in json.dumps(dataclasses.asdict(plan), default=str)
+    merchant = {**registration, "entityType": "MERCHANT"}
+    assert not plan_order(
+        order(tax={"taxRegistrations": [merchant]})
+    ).buyer_vat_registered

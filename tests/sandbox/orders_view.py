@@ -8,7 +8,18 @@ from .dataset import iso, money, parse_time
 
 # Amazon shows prices once payment is authorized, and drops them on cancellation.
 PRICED = ("UNSHIPPED", "PARTIALLY_SHIPPED", "SHIPPED")
+# Sales tax Amazon collects and remits as marketplace facilitator.
 TAX_RATE = {"US": Decimal("0.08"), "CA": Decimal("0.13")}
+# VAT (consumption tax in Japan) the seller collects: charged on top of the
+# items, discounts and shipping, with a detailed breakdown per subtype, as in
+# Amazon's own getOrder example for amazon.co.uk. Business buyers with a VAT
+# number in another country than the seller's pay none (reverse charge).
+VAT_RATE = {
+    "GB": Decimal("0.20"),
+    "DE": Decimal("0.19"),
+    "FR": Decimal("0.20"),
+    "JP": Decimal("0.10"),
+}
 VAT_PREFIX = {"DE": "DE", "FR": "FR", "GB": "GB"}
 
 
@@ -33,6 +44,18 @@ def _item_totals(order, line):
     return currency, item, discount, tax
 
 
+def vat_rate(order):
+    """The VAT rate the seller charges on ``order`` (0: none)."""
+    if order["business"] and order["country"] in VAT_PREFIX:
+        return Decimal(0)  # a VAT-registered business buyer: reverse charge
+    return VAT_RATE.get(order["country"], Decimal(0))
+
+
+def _vat(amount, order):
+    """VAT on ``amount`` rounded as the order's currency is."""
+    return Decimal(money(amount * vat_rate(order), order["currency"])["amount"])
+
+
 def _proceeds(order):
     """Order-level categories aggregate the items' rounded subtotals (as
     Amazon's model says), so the breakdowns add up to the grand total."""
@@ -43,6 +66,9 @@ def _proceeds(order):
         for entry in _item_proceeds(order, line)["breakdowns"]:
             amount = Decimal(entry["subtotal"]["amount"])
             totals[entry["type"]] = totals.get(entry["type"], Decimal(0)) + amount
+    if _vat(shipping, order):
+        # The shipping is the order's, so is its VAT: beyond the items' tax.
+        totals["TAX"] = totals.get("TAX", Decimal(0)) + _vat(shipping, order)
     breakdowns = [
         {"type": kind, "subtotal": money(amount, currency)}
         for kind, amount in totals.items()
@@ -57,6 +83,20 @@ def _item_proceeds(order, line):
     breakdowns = [{"type": "ITEM", "subtotal": money(item, currency)}]
     if tax:
         breakdowns.append({"type": "TAX", "subtotal": money(tax, currency)})
+    vat = {"ITEM": _vat(item, order), "DISCOUNT": -_vat(discount, order)}
+    if vat["ITEM"]:
+        details = [
+            {"subtype": kind, "value": money(value, currency)}
+            for kind, value in vat.items()
+            if value
+        ]
+        breakdowns.append(
+            {
+                "type": "TAX",
+                "subtotal": money(sum(vat.values()), currency),
+                "detailedBreakdowns": details,
+            }
+        )
     if discount:
         breakdowns.append({"type": "DISCOUNT", "subtotal": money(-discount, currency)})
     # The total of the rounded subtotals, as the seller is paid.
@@ -277,7 +317,7 @@ def render(order, moment, included=()):
         view["tax"] = {
             "taxRegistrations": [
                 {
-                    "entityType": "BUSINESS",
+                    "entityType": "BUYER",
                     "legalName": order["buyer"].get("buyerCompanyName", ""),
                     "taxRegistrationType": "VAT",
                     "taxRegistrationNumber": VAT_PREFIX[order["country"]]

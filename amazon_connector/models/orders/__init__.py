@@ -3,6 +3,7 @@ from . import amazon_order_import
 from . import amazon_order_sync
 from . import res_partner
 from . import sale_order
+from . import sale_order_tax
 from . import sale_order_linkage
 from . import sale_order_erasure
 from . import amazon_order_status_note

@@ -150,16 +150,17 @@ class AmazonOrderImport(models.AbstractModel):
 
     # -- one order ---------------------------------------------------------
     def _apply(self, cache, raw, order, force):
-        plan = order_mapping.plan_order(raw)
+        setting = cache.tax_setting(raw)
+        plan = order_mapping.plan_order(raw, fold_tax=bool(setting))
         seen = order and order.amazon_last_update
         if seen and not force and seen >= plan.last_updated:
             return "unchanged", order, plan  # seen again through the overlap
         pii = order_mapping.pii_values(raw, registry.FIELDS)
         created = not order
         if created:
-            order = self._create_order(cache, plan)
+            order = self._create_order(cache, plan, setting)
         else:
-            self._update_order(cache, order, plan)
+            self._update_order(cache, order, plan, setting)
         if pii and not order.amazon_buyer_data_purged:
             self.env["amazon.pii.vault"].store([(order, pii)])
         self._follow_status(cache.account, order, plan)
@@ -183,15 +184,25 @@ class AmazonOrderImport(models.AbstractModel):
             "amazon_sync_error": False,
         }
 
-    def _create_order(self, cache, plan):
+    def _tax_header(self, plan, setting):
+        """Amazon's tax the order's is compared with (sale_order_tax.py)."""
+        return {
+            "amazon_tax_checked": bool(setting),
+            "amazon_tax": float(plan.included_tax) if setting else 0.0,
+        }
+
+    def _create_order(self, cache, plan, setting):
         account = cache.account
         marketplace = cache.marketplace(plan.marketplace_id)
         currency = cache.currency(plan.currency) or marketplace.currency_id
         if not currency.active:
             currency.sudo().active = True  # Odoo refuses documents otherwise
         partner = self._buyer(cache, plan, marketplace)
+        taxes, position = self._line_taxes(plan, setting)
         vals = {
             **self._header(cache, plan),
+            **self._tax_header(plan, setting),
+            "fiscal_position_id": position.id,
             "amazon_account_id": account.id,
             "amazon_order_id": plan.order_id,
             "amazon_marketplace_id": marketplace.id,
@@ -208,7 +219,9 @@ class AmazonOrderImport(models.AbstractModel):
             "client_order_ref": plan.order_id,
             "origin": plan.seller_order_id,
             "date_order": plan.created,
-            "order_line": [Command.create(v) for v in self._line_vals(cache, plan)],
+            "order_line": [
+                Command.create(v) for v in self._line_vals(cache, plan, taxes)
+            ],
         }
         order = self.env["sale.order"].create(vals)
         unknown = [
@@ -247,7 +260,14 @@ class AmazonOrderImport(models.AbstractModel):
             )
         )
 
-    def _line_vals(self, cache, plan):
+    def _line_taxes(self, plan, setting):
+        """Odoo taxes of the lines Amazon's tax was folded into, and the
+        order's fiscal position (VAT-registered business buyers)."""
+        if not setting:
+            return self.env["account.tax"], self.env["account.fiscal.position"]
+        return setting._taxes_for(plan.buyer_vat_registered)
+
+    def _line_vals(self, cache, plan, taxes):
         account = cache.account
         vals_list = []
         for line in plan.lines:
@@ -265,27 +285,34 @@ class AmazonOrderImport(models.AbstractModel):
                     "name": label,
                     "product_uom_qty": float(line.quantity),
                     "price_unit": float(line.price_unit),
-                    # Amounts are as Amazon charged them; its taxes are lines.
-                    "tax_id": [Command.clear()],
+                    # Amounts are as Amazon charged them: Amazon's tax is in
+                    # the taxed lines' prices (price-included tax), else lines.
+                    "tax_id": [Command.set(taxes.ids if line.taxed else [])],
                     "amazon_item_id": line.amazon_item_id,
                     "amazon_line_key": line.key,
                 }
             )
         return vals_list
 
-    def _update_order(self, cache, order, plan):
+    def _update_order(self, cache, order, plan, setting):
         order.write(self._header(cache, plan))
         if order.state not in ("draft", "sent"):
             return  # confirmed lines are the deliveries' and invoices' now
+        taxes, position = self._line_taxes(plan, setting)
+        vals = {**self._tax_header(plan, setting), "fiscal_position_id": position.id}
+        if any(order[name] != value for name, value in vals.items()):
+            order.write(vals)
         by_key = {line.amazon_line_key: line for line in order.order_line}
         commands = []
-        for vals in self._line_vals(cache, plan):
+        for vals in self._line_vals(cache, plan, taxes):
             line = by_key.pop(vals["amazon_line_key"], None)
+            line_taxes = vals["tax_id"][0][2]
             if line is None:
                 commands.append(Command.create(vals))
             elif (
                 line.price_unit != vals["price_unit"]
                 or line.product_uom_qty != vals["product_uom_qty"]
+                or set(line.tax_id.ids) != set(line_taxes)
             ):
                 commands.append(
                     Command.update(
@@ -293,6 +320,7 @@ class AmazonOrderImport(models.AbstractModel):
                         {
                             "price_unit": vals["price_unit"],
                             "product_uom_qty": vals["product_uom_qty"],
+                            "tax_id": [Command.set(line_taxes)],
                         },
                     )
                 )
@@ -468,6 +496,9 @@ class _PageCache:
         self._marketplaces = {
             m.amazon_id: m for m in env["amazon.marketplace"].search([])
         }
+        self._tax_settings = {
+            s.marketplace_id.amazon_id: s for s in account.sudo().tax_setting_ids
+        }
         self._currencies = {}
         self._countries = {}
         self._states = {}
@@ -482,6 +513,14 @@ class _PageCache:
                 None, f"unknown marketplace {amazon_id!r}"
             )
         return marketplace
+
+    def tax_setting(self, raw):
+        """The tax setting of the marketplace ``raw`` was sold on (empty:
+        none), whatever the shape of ``raw`` (a malformed order is refused
+        by the planning that follows)."""
+        channel = raw.get("salesChannel") if isinstance(raw, dict) else None
+        amazon_id = channel.get("marketplaceId") if isinstance(channel, dict) else None
+        return self._tax_settings.get(amazon_id) or self.env["amazon.account.tax"]
 
     def currency(self, code):
         if code and code not in self._currencies:
