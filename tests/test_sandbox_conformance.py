@@ -546,6 +546,12 @@ def _exercise_every_operation(sp, sandbox):
         },
     )
     _exercise_mcf(call, sandbox, inventory.json())
+    call(
+        "listTransactions",
+        "GET",
+        "/finances/2024-06-19/transactions",
+        params={"postedAfter": "2026-09-01T00:00:00Z"},
+    )
     return calls
 
 

@@ -158,6 +158,7 @@ MODEL_OF = {
     "getFulfillmentOrder": _MCF,
     "cancelFulfillmentOrder": _MCF,
     "getPackageTrackingDetails": _MCF,
+    "listTransactions": "finances-api-model/finances_2024-06-19.json",
     **{
         operation: "notifications-api-model/notifications.json"
         for operation in (
@@ -173,7 +174,8 @@ MODEL_OF = {
 }
 # First table row after "Usage Plan(s):": "| 0.0056 | 20 |" or "|Default| 5 | 10 |".
 PLAN_ROW = re.compile(
-    r"Usage Plans?:.*?\|\s*(?:Default\s*\|\s*)?([\d.]+)\s*\|\s*(\d+)\s*\|", re.DOTALL
+    r"Usage Plans?:.*?\|\s*(?:Default\s*\|\s*)?([\d.]+)\s*\|\s*(\d+)\s*\|",
+    re.DOTALL | re.IGNORECASE,  # Finances 2024-06-19 writes "Usage plan:"
 )
 
 

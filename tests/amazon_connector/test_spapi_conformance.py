@@ -69,6 +69,7 @@ BY_ID_OR_BATCH = {
     "getListingsRestrictions": lambda client, query, _body: (
         client.get_listings_restrictions(query.pop("asin", "B0000ASIN1"), **query)
     ),
+    "listTransactions": lambda client, query, _body: client.list_transactions(**query),
     # Notifications v1: Amazon's static cases name no parameter.
     "getDestinations": lambda client, _query, _body: client.get_destinations(),
     "createDestination": lambda client, _query, body: client.create_destination(

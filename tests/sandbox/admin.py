@@ -3,7 +3,7 @@ presigned-URL lookalikes for feed documents and schema downloads."""
 
 import json
 
-from . import documents, fba
+from . import documents, fba, finances
 from .errors import error_body
 from .handlers import fulfillment, inventory
 from .messages import Reply
@@ -48,6 +48,19 @@ def _fba_inventory(state, query):
     return Reply(200, {"items": fba.pool(stores.data, market, now, orders)})
 
 
+def _finances(state, query):
+    """The settlement truth of ``tests/sandbox/finances.py`` at the clock's
+    now: groups with their period, released transactions' ids, sum, carried
+    balance and payout, and the ids still deferred (no PII: ids and sums)."""
+    seller = (query.get("seller") or [state.options.seller_id])[-1]
+    if seller not in state.seller_stores:
+        return Reply(404, error_body("NotFound", "No such seller"))
+    now = state.clock.now()
+    with state.lock:
+        found = finances.truth(state.seller_stores[seller].data, seller, now)
+    return Reply(200, found)
+
+
 def _mcf_damage(state, request):
     """MCF: the fulfilment centre finds units of an order's SKU unsellable
     (``{"sellerFulfillmentOrderId", "sellerSku", "units"[, "seller"]}``)."""
@@ -88,6 +101,7 @@ READERS = {
     "/_sandbox/stats": lambda state, _query: Reply(200, state.stats.snapshot()),
     "/_sandbox/credentials": lambda state, _query: Reply(200, state.credentials()),
     "/_sandbox/fba-inventory": _fba_inventory,
+    "/_sandbox/finances": _finances,
     "/_sandbox/notifications": _notifications,
 }
 

@@ -69,6 +69,15 @@ class Sandbox:
         query = f"?marketplace={marketplace}" + (f"&seller={seller}" if seller else "")
         return self.get("/_sandbox/fba-inventory" + query)["items"]
 
+    def finances(self, seller=None):
+        """The settlement truth (``tests/sandbox/finances.py``) at the clock's
+        now: ``{"groups": [{groupId, marketplaceId, currencyCode, start, end,
+        closed, transactionIds, sum, carriedIn, payout, payoutTransactionId,
+        carriedOut}], "deferred": [ids], ...}``; a closed group's payout is
+        minus its sum."""
+        query = f"?seller={seller}" if seller else ""
+        return self.get("/_sandbox/finances" + query)
+
     def confirmations(self, order_id=None, seller=None):
         """Accepted shipment confirmations (oldest first), each with seller,
         orderId, source ("confirmShipment" or "label"), time and the

@@ -32,6 +32,7 @@ FEES = "models/product-fees-api-model/productFeesV0.json"
 INVENTORY = "models/fba-inventory-api-model/fbaInventory.json"
 OUTBOUND = "models/fulfillment-outbound-api-model/fulfillmentOutbound_2020-07-01.json"
 NOTIFICATIONS = "models/notifications-api-model/notifications.json"
+FINANCES = "models/finances-api-model/finances_2024-06-19.json"
 _MCF = "/fba/outbound/2020-07-01/fulfillmentOrders"
 _SUBSCRIPTIONS = "/notifications/v1/subscriptions"
 _DESTINATIONS = "/notifications/v1/destinations"
@@ -169,6 +170,13 @@ ROUTES = (
         OUTBOUND,
         (2, 30),
     ),
+    (
+        "listTransactions",
+        "GET",
+        "/finances/2024-06-19/transactions",
+        FINANCES,
+        (0.5, 10),
+    ),
     ("getSubscriptions", "GET", _SUBSCRIPTIONS, NOTIFICATIONS, (1, 5)),
     (
         "getSubscription",
@@ -230,10 +238,10 @@ GRANTLESS = {
 }
 
 # First numeric row of the table after "Usage Plan" ("| 0.5 | 30 |" or
-# "|Default| 5 | 10 |"): Amazon writes both layouts.
+# "|Default| 5 | 10 |"): Amazon writes both layouts, and "Usage plan" too.
 _PLAN = re.compile(
     r"Usage Plans?:.*?\n\|\s*(?:Default\s*\|)?\s*([0-9.]+)\s*\|\s*([0-9.]+)\s*\|",
-    re.DOTALL,
+    re.DOTALL | re.IGNORECASE,
 )
 
 

@@ -177,6 +177,20 @@ ROUTES = {
         (),
     ),
     "getPackageTrackingDetails": ("GET", _MCF + "/tracking", ("packageNumber",)),
+    # Finances 2024-06-19: the seller's transactions (and their payouts).
+    "listTransactions": (
+        "GET",
+        "/finances/2024-06-19/transactions",
+        (
+            "postedAfter",
+            "postedBefore",
+            "marketplaceId",
+            "transactionStatus",
+            "relatedIdentifierName",
+            "relatedIdentifierValue",
+            "nextToken",
+        ),
+    ),
     # Notifications v1 (issue 22): destinations are the application's
     # (grantless), subscriptions the seller's.
     "getSubscriptions": (
@@ -690,6 +704,32 @@ class SellerClient:
             ),
             "nextToken",
             "getInventorySummaries",
+        )
+
+    # -- Finances 2024-06-19 ------------------------------------------------
+
+    def list_transactions(self, **query):
+        """One page of ``listTransactions``: ``posted_after`` (a datetime;
+        required unless a related identifier is given), ``posted_before``,
+        ``marketplace_id`` (none for every store: Amazon asks to leave it out
+        for US merchant-fulfilled orders), ``transaction_status``
+        (RELEASED, DEFERRED, DEFERRED_RELEASED), ``related_identifier_name``
+        (ORDER_ID or FINANCIAL_EVENT_GROUP_ID) with
+        ``related_identifier_value``, ``next_token``. Returns Amazon's body:
+        ``payload.transactions`` and ``payload.nextToken``."""
+        return self._call("listTransactions", query=query)
+
+    def list_transactions_pages(self, *, next_token=None, **query):
+        """Every page of ``listTransactions`` for the same filters, each once
+        (Amazon wants the same arguments again with each token; a page may be
+        empty); ``next_token`` resumes from a page's ``payload.nextToken``."""
+        return iter_pages(
+            lambda **token: self.list_transactions(
+                **query, next_token=token.get("nextToken")
+            ),
+            "nextToken",
+            "listTransactions",
+            start_token=next_token,
         )
 
     # -- Fulfillment Outbound 2020-07-01 (Multi-Channel Fulfilment) -------

@@ -1,21 +1,25 @@
 """Iterate over every page of a paginated operation exactly once.
 
-SP-API uses two shapes: the token in ``pagination.nextToken`` (Orders
-2026-01-01, Listings Items, FBA Inventory) or at the top level
-``nextToken`` (older APIs); the request parameter that sends it back is
-named per operation (``paginationToken``, ``pageToken``, ``nextToken``).
+SP-API uses three shapes: the token in ``pagination.nextToken`` (Orders
+2026-01-01, Listings Items, FBA Inventory), in ``payload.nextToken``
+(Finances 2024-06-19) or at the top level ``nextToken`` (older APIs); the
+request parameter that sends it back is named per operation
+(``paginationToken``, ``pageToken``, ``nextToken``).
 """
 
 from .errors import PermanentError
 
 
 def next_token(page):
-    """The token for the next page, in either shape, else None."""
+    """The token for the next page, in any of the shapes, else None."""
     if not isinstance(page, dict):
         return None
     nested = page.get("pagination")
     if isinstance(nested, dict) and nested.get("nextToken"):
         return nested["nextToken"]
+    payload = page.get("payload")
+    if isinstance(payload, dict) and payload.get("nextToken"):
+        return payload["nextToken"]
     return page.get("nextToken") or None
 
 

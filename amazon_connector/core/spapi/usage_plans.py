@@ -46,6 +46,8 @@ USAGE_PLANS = {
     "getFulfillmentOrder": (2.0, 30),
     "cancelFulfillmentOrder": (2.0, 30),
     "getPackageTrackingDetails": (2.0, 30),
+    # Finances 2024-06-19
+    "listTransactions": (0.5, 10),
     # Notifications v1
     "getSubscriptions": (1.0, 5),
     "getSubscription": (1.0, 5),
