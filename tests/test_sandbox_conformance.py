@@ -3,6 +3,7 @@ requests validated (Amazon's 400 shape), generated responses valid."""
 
 import json
 import uuid
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -16,6 +17,7 @@ from sandbox_fixtures import (  # noqa: F401
 )
 
 from tests.sandbox import fba
+from tests.sandbox.dataset import MARKETPLACES, parse_time
 from tests.sandbox.fixture import running_sandbox
 from tests.sandbox.models import (
     DEFAULT_MODELS_DIR,
@@ -253,6 +255,23 @@ def test_usage_plans_come_from_the_models(catalog):
             None,
             "locale",
         ),
+        (
+            "POST",
+            "/reports/2021-06-30/reports",
+            None,
+            {"marketplaceIds": [US]},
+            "reportType",
+        ),
+        (
+            "POST",
+            "/reports/2021-06-30/reports",
+            None,
+            {
+                "reportType": "GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA",
+                "marketplaceIds": [],
+            },
+            "marketplaceIds",
+        ),
     ],
 )
 def test_invalid_requests_get_amazons_400(sp, method, path, params, body, where):
@@ -404,6 +423,7 @@ def _exercise_every_operation(sp, sandbox):
         "GET",
         f"/feeds/2021-06-30/documents/{status['resultFeedDocumentId']}",
     )
+    _exercise_reports(call, sandbox)
     address = {
         "name": "Müller Lager",
         "addressLine1": "Königstraße 1",
@@ -553,6 +573,36 @@ def _exercise_every_operation(sp, sandbox):
         params={"postedAfter": "2026-09-01T00:00:00Z"},
     )
     return calls
+
+
+def _exercise_reports(call, sandbox):
+    """createReport, getReport until DONE (the clock moved on), getReportDocument."""
+    now = sandbox.now()
+    start = (parse_time(now) - timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    report = call(
+        "createReport",
+        "POST",
+        "/reports/2021-06-30/reports",
+        json={
+            "reportType": "GET_FLAT_FILE_RETURNS_DATA_BY_RETURN_DATE",
+            "marketplaceIds": [m[0] for m in MARKETPLACES],
+            "dataStartTime": start,
+            "dataEndTime": now,
+        },
+    ).json()
+    for _ in range(20):
+        status = call(
+            "getReport", "GET", f"/reports/2021-06-30/reports/{report['reportId']}"
+        ).json()
+        if status["processingStatus"] not in ("IN_QUEUE", "IN_PROGRESS"):
+            break
+        sandbox.advance_clock(60)
+    assert status["processingStatus"] == "DONE", status
+    call(
+        "getReportDocument",
+        "GET",
+        f"/reports/2021-06-30/documents/{status['reportDocumentId']}",
+    )
 
 
 def _exercise_notifications(call):

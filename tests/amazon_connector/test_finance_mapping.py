@@ -1,7 +1,7 @@
 """finance_mapping: Finances API 2024-06-19 transactions planned for
 accounting. Amazon's own model gives the transaction types and the example;
 the other transactions are hand-written in the shape of real replies (see
-/work/h12-finance-vocabulary.md for the sources). Each assertion names, in a
+docs/finances-vocabulary.md for the sources). Each assertion names, in a
 comment, the bug it catches."""
 
 import copy

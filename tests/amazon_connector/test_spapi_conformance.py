@@ -57,6 +57,16 @@ BY_ID_OR_BATCH = {
     "getFeedDocument": lambda client, query, _body: client.get_feed_document(
         query["feed_document_id"]
     ),
+    "createReport": lambda client, _query, body: client.create_report(
+        body["reportType"],
+        marketplace_ids=body.get("marketplaceIds"),
+        data_start_time=body.get("dataStartTime"),
+        data_end_time=body.get("dataEndTime"),
+    ),
+    "getReport": lambda client, query, _body: client.get_report(query["report_id"]),
+    "getReportDocument": lambda client, query, _body: client.get_report_document(
+        query["report_document_id"]
+    ),
     "getCompetitiveSummary": lambda client, _query, body: (
         client.get_competitive_summary(body["requests"])
     ),

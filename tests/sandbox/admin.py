@@ -3,7 +3,7 @@ presigned-URL lookalikes for feed documents and schema downloads."""
 
 import json
 
-from . import documents, fba, finances
+from . import documents, fba, finances, returns
 from .errors import error_body
 from .handlers import fulfillment, inventory
 from .messages import Reply
@@ -97,12 +97,26 @@ def _notifications(state, query):
     return Reply(200, {"notifications": found})
 
 
+def _returns(state, query):
+    """Every return and returnless refund of a seller (default: the first)
+    begun by the clock's now, with its refund (``posted`` when it is)."""
+    seller = (query.get("seller") or [state.options.seller_id])[-1]
+    if seller not in state.seller_stores:
+        return Reply(404, error_body("NotFound", "No such seller"))
+    now = state.clock.now()
+    with state.lock:
+        found = returns.all_returns(state.seller_stores[seller].order_list, now)
+    stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return Reply(200, {"now": stamp, "seller": seller, "returns": found})
+
+
 READERS = {
     "/_sandbox/stats": lambda state, _query: Reply(200, state.stats.snapshot()),
     "/_sandbox/credentials": lambda state, _query: Reply(200, state.credentials()),
     "/_sandbox/fba-inventory": _fba_inventory,
     "/_sandbox/finances": _finances,
     "/_sandbox/notifications": _notifications,
+    "/_sandbox/returns": _returns,
 }
 
 

@@ -5,7 +5,7 @@ No HTTP, no sandbox state: ``ledger(data, seller, now)`` replays what the
 sandbox served.
 
 Transactions (``transactionType``; names in ``TYPES`` and ``BREAKDOWNS``, as
-the shared vocabulary file /work/h12-finance-vocabulary.md lists them):
+the shared vocabulary file docs/finances-vocabulary.md lists them):
 
 - ``Shipment``, one per shipment of an order the marketplace sold (channel
   AMAZON), posted at the ship time: the dataset's PARTIALLY_SHIPPED /

@@ -61,6 +61,12 @@ class Sandbox:
         """The generated truth (PII, anomaly labels) of a seller (default: first)."""
         return self.get("/_sandbox/dataset" + (f"?seller={seller}" if seller else ""))
 
+    def returns(self, seller=None):
+        """``{now, seller, returns}``: every return and returnless refund of
+        a seller (default: the first) begun by the simulated now, with its
+        refund (``tests/sandbox/returns.py``)."""
+        return self.get("/_sandbox/returns" + (f"?seller={seller}" if seller else ""))
+
     def fba_inventory(self, marketplace, seller=None):
         """The FBA pool (``tests/sandbox/fba.py``) of ``marketplace``'s region
         at the clock's now: ``[{sellerSku, known, fulfillable, reserved,

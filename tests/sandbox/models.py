@@ -33,6 +33,7 @@ INVENTORY = "models/fba-inventory-api-model/fbaInventory.json"
 OUTBOUND = "models/fulfillment-outbound-api-model/fulfillmentOutbound_2020-07-01.json"
 NOTIFICATIONS = "models/notifications-api-model/notifications.json"
 FINANCES = "models/finances-api-model/finances_2024-06-19.json"
+REPORTS = "models/reports-api-model/reports_2021-06-30.json"
 _MCF = "/fba/outbound/2020-07-01/fulfillmentOrders"
 _SUBSCRIPTIONS = "/notifications/v1/subscriptions"
 _DESTINATIONS = "/notifications/v1/destinations"
@@ -115,6 +116,15 @@ ROUTES = (
     ),
     ("createFeed", "POST", "/feeds/2021-06-30/feeds", FEEDS, (0.0083, 15)),
     ("getFeed", "GET", "/feeds/2021-06-30/feeds/{feedId}", FEEDS, (2, 15)),
+    ("createReport", "POST", "/reports/2021-06-30/reports", REPORTS, (0.0167, 15)),
+    ("getReport", "GET", "/reports/2021-06-30/reports/{reportId}", REPORTS, (2, 15)),
+    (
+        "getReportDocument",
+        "GET",
+        "/reports/2021-06-30/documents/{reportDocumentId}",
+        REPORTS,
+        (0.0167, 15),
+    ),
     ("getRates", "POST", "/shipping/v2/shipments/rates", SHIPPING, (80, 100)),
     ("purchaseShipment", "POST", "/shipping/v2/shipments", SHIPPING, (80, 100)),
     ("getTracking", "GET", "/shipping/v2/tracking", SHIPPING, (80, 100)),

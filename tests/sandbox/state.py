@@ -71,6 +71,7 @@ class State:
         self.product_type_releases = 0
         self.documents = {}  # shared: presigned URLs carry no seller
         self.feed_numbers = itertools.count(1)  # feed ids unique across sellers
+        self.report_numbers = itertools.count(1)  # report ids, likewise
         self.stores = Stores(self.data, options.seller_id, self.documents)
         # Each extra seller has a business of its own: another seed, same size.
         self.seller_stores = {options.seller_id: self.stores}

@@ -1,5 +1,5 @@
 """Mutable sandbox state built from the dataset: orders by id, listings,
-inventory, feed documents, feeds, shipments and confirmations."""
+inventory, feed documents, feeds, reports, shipments and confirmations."""
 
 from decimal import Decimal
 
@@ -53,6 +53,7 @@ class Stores:
             }
         self.documents = documents  # feedDocumentId -> {"contentType", "content"}
         self.feeds = {}  # feedId -> feed record
+        self.reports = {}  # reportId -> report record (handlers/reports.py)
         self.shipments = {}  # shipmentId -> shipment record
         self.rate_requests = {}  # requestToken -> rates
         self.idempotency = {}  # idempotency key -> purchase reply

@@ -32,6 +32,7 @@ _O26 = "/orders/2026-01-01"
 _LI = "/listings/2021-08-01/items/{sellerId}"
 _PTD = "/definitions/2020-09-01/productTypes"
 _FEEDS = "/feeds/2021-06-30"
+_REPORTS = "/reports/2021-06-30"
 _MCF = "/fba/outbound/2020-07-01"
 _NOTIF = "/notifications/v1"
 _LI_Q = ("marketplaceIds", "includedData", "mode", "issueLocale")
@@ -130,6 +131,15 @@ ROUTES = {
     "getFeedDocument": (
         "GET",
         _FEEDS + "/documents/{feedDocumentId}",
+        ("enableContentEncodingUrlHeader",),
+    ),
+    "createReport": ("POST", _REPORTS + "/reports", ()),
+    "getReport": ("GET", _REPORTS + "/reports/{reportId}", ()),
+    # enableContentEncodingUrlHeader is never sent: the document comes as
+    # stored (Content-Encoding identity) and GZIP is unpacked here, bounded.
+    "getReportDocument": (
+        "GET",
+        _REPORTS + "/documents/{reportDocumentId}",
         ("enableContentEncodingUrlHeader",),
     ),
     "getRates": ("POST", "/shipping/v2/shipments/rates", ()),
@@ -328,6 +338,12 @@ def _value(value):
     if isinstance(value, (list, tuple, set, frozenset)):
         return ",".join(str(item) for item in value)
     return str(value)
+
+
+def _body_time(value):
+    if isinstance(value, datetime):
+        return amazon_time.format(value)
+    return value
 
 
 def _without_none(body):
@@ -607,20 +623,74 @@ class SellerClient:
 
     def download_feed_document(self, document):
         """Bytes of a ``getFeedDocument`` result, decompressed when GZIP."""
-        content = self._download("download.feed", document["url"])
+        return self._download_document("download.feed", document, "feed")
+
+    def _download_document(self, operation, document, what):
+        """Bytes behind a feed or report document's presigned URL (hosts of
+        the allow-list only, at most ``MAX_DOCUMENT_BYTES`` once unpacked),
+        decompressed when its ``compressionAlgorithm`` is GZIP."""
+        content = self._download(operation, document["url"])
         if document.get("compressionAlgorithm") == "GZIP":
             try:
                 with gzip.GzipFile(fileobj=io.BytesIO(content)) as unpacked:
                     content = unpacked.read(MAX_DOCUMENT_BYTES + 1)
             except (OSError, EOFError):
                 raise PermanentError(
-                    "feed document is not valid GZIP", operation="download.feed"
+                    f"{what} document is not valid GZIP", operation=operation
                 ) from None
             if len(content) > MAX_DOCUMENT_BYTES:
-                raise PermanentError(
-                    "feed document too large", operation="download.feed"
-                )
+                raise PermanentError(f"{what} document too large", operation=operation)
         return content
+
+    # -- Reports 2021-06-30 -----------------------------------------------
+
+    def create_report(
+        self,
+        report_type,
+        *,
+        marketplace_ids=None,
+        data_start_time=None,
+        data_end_time=None,
+        report_options=None,
+    ):
+        """``{"reportId"}`` of a new report; Amazon makes it later: poll
+        ``get_report`` until ``processingStatus`` is DONE (then
+        ``reportDocumentId``), CANCELLED (no data) or FATAL. Times are
+        datetimes (sent as ISO 8601 UTC) or text sent as given."""
+        body = {
+            "reportType": report_type,
+            "marketplaceIds": list(self._marketplaces(marketplace_ids) or ()),
+            "dataStartTime": _body_time(data_start_time),
+            "dataEndTime": _body_time(data_end_time),
+            "reportOptions": report_options,
+        }
+        return self._call("createReport", body=_without_none(body))
+
+    def get_report(self, report_id):
+        return self._call("getReport", {"reportId": report_id})
+
+    def get_report_document(self, report_document_id):
+        """``{"reportDocumentId", "url", "compressionAlgorithm"?}``; the URL is
+        a secret that expires after five minutes: download at once."""
+        return self._call("getReportDocument", {"reportDocumentId": report_document_id})
+
+    def download_report_document(self, document):
+        """Bytes of a ``getReportDocument`` result, decompressed when GZIP."""
+        return self._download_document("download.report", document, "report")
+
+    def download_report_text(self, document, encoding="utf-8"):
+        """The report's text: ``encoding`` (Amazon's flat files are UTF-8 in
+        most marketplaces; pass the marketplace's when it differs), a leading
+        byte order mark dropped; undecodable bytes are a PermanentError."""
+        content = self.download_report_document(document)
+        try:
+            text = content.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            raise PermanentError(
+                f"report document is not valid {encoding}",
+                operation="download.report",
+            ) from None
+        return text.removeprefix("\ufeff")
 
     # -- Shipping API v2 --------------------------------------------------
 

@@ -28,6 +28,10 @@ USAGE_PLANS = {
     "createFeed": (0.0083, 15),
     "getFeed": (2.0, 15),
     "getFeedDocument": (0.0222, 10),
+    # Reports 2021-06-30
+    "createReport": (0.0167, 15),
+    "getReport": (2.0, 15),
+    "getReportDocument": (0.0167, 15),
     # Shipping API v2
     "getRates": (80.0, 100),
     "purchaseShipment": (80.0, 100),

@@ -11,6 +11,7 @@ from . import (
     notifications,
     orders,
     pricing,
+    reports,
     restrictions,
     shipping,
 )
@@ -31,6 +32,9 @@ HANDLERS = {
     "getFeedDocument": feeds.get_feed_document,
     "createFeed": feeds.create_feed,
     "getFeed": feeds.get_feed,
+    "createReport": reports.create_report,
+    "getReport": reports.get_report,
+    "getReportDocument": reports.get_report_document,
     "getRates": shipping.get_rates,
     "purchaseShipment": shipping.purchase_shipment,
     "getTracking": shipping.get_tracking,
