@@ -212,7 +212,8 @@ def test_refunds_never_exceed_what_was_charged(box, truth, client):
             places = Decimal(1) if refund["currency"] == "JPY" else Decimal("0.01")
             assert amount == amount.quantize(places)
             total += amount
-            item = None if kind == "SHIPPING" else entry["orderItemId"]
+            order_level = ("SHIPPING", "SHIPPING_TAX")
+            item = None if kind in order_level else entry["orderItemId"]
             key = (entry["orderId"], item, kind)
             refunded[key] = refunded.get(key, Decimal(0)) + amount
         assert Decimal(refund["total"]) == total > 0
@@ -223,10 +224,16 @@ def test_refunds_never_exceed_what_was_charged(box, truth, client):
         for part in order["proceeds"]["breakdowns"]:
             amount = Decimal(part["subtotal"]["amount"])
             charged[(order_id, None, part["type"])] = amount
+        items_tax = Decimal(0)
         for item in order["orderItems"]:
             for part in item["proceeds"]["breakdowns"]:
                 key = (order_id, item["orderItemId"], part["type"])
                 charged[key] = Decimal(part["subtotal"]["amount"])
+                if part["type"] == "TAX":
+                    items_tax += charged[key]
+        # The shipping's VAT: the order's TAX beyond its items' (GB/DE/FR/JP).
+        order_tax = charged.get((order_id, None, "TAX"), Decimal(0))
+        charged[(order_id, None, "SHIPPING_TAX")] = order_tax - items_tax
     for key, amount in refunded.items():
         assert abs(amount) <= abs(charged[key]), key
         assert (amount < 0) == (charged[key] < 0), key

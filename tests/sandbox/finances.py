@@ -13,14 +13,17 @@ the shared vocabulary file docs/finances-vocabulary.md lists them):
   ``createdTime`` of each of its packages (packages of one moment are one
   shipment). Each item carries the tree ``ProductCharges``
   {``OurPricePrincipal``}, ``Shipping`` {``ShippingPrincipal``}, ``Tax``
-  {``OurPriceTax``}, ``Promotion`` {``PromotionPrincipal``}, ``AmazonFees``
+  {``OurPriceTax``, ``ShippingTax``: the VAT the seller charges in GB, DE, FR
+  and JP on the order's shipping, on the item that carries the shipping},
+  ``Promotion`` {``PromotionPrincipal``}, ``AmazonFees``
   {``Commission`` {``Base``}: the referral fee at the product's category
   rate; ``FBAPerUnitFulfillmentFee`` {``Base``} for orders fulfilled by
   Amazon; ``VariableClosingFee`` {``Base``} for media} and
   ``MarketplaceFacilitatorTax`` {``MarketplaceFacilitatorTax-Principal``}
   (minus the tax, where the order's items carry Amazon's
   MARKETPLACE_FACILITATOR collection: US and CA in ``orders_view``, so the
-  seller nets zero on it); the transaction's tree adds the items' up, under
+  seller nets zero on it; the VAT of GB/DE/FR/JP is the seller's, nothing is
+  withheld there); the transaction's tree adds the items' up, under
   ``Sales`` (charges, shipping, tax, promotions) and ``Expenses`` (fees).
   The amounts are ``orders_view``'s proceeds: over an order's shipments,
   principal, shipping, tax and promotion add up to the Orders API's
@@ -76,8 +79,26 @@ the shared vocabulary file docs/finances-vocabulary.md lists them):
   in the next group), the way Amazon's statements show a previous
   statement's unavailable balance. So every payout is exactly minus the sum
   of its group's released transactions.
-- Refunds: ``refunds_for(order, now)`` is the hook for returns
-  (``returns.py``, another helper); it returns [] for now.
+- ``Refund`` (description ``Refund Order``), one per refund of
+  ``returns.refunds_for(order, now)``, posted at the refund time, RELEASED
+  (also for business orders: Amazon debits a refund at once), in the group
+  open then, so it reduces that payout. relatedIdentifiers ORDER_ID,
+  REFUND_ID (the returns' id), FINANCIAL_EVENT_GROUP_ID. One item (the
+  refunded line; ProductContext with ``quantityShipped`` = the refunded
+  units) whose tree is the refund's components, the buyer's side negative:
+  ``ProductCharges`` {``OurPricePrincipal``} (ITEM), ``Shipping``
+  {``ShippingPrincipal``} (SHIPPING, when refunded), ``Tax`` {``OurPriceTax``
+  (TAX), ``ShippingTax`` (SHIPPING_TAX)}, ``Promotion``
+  {``PromotionPrincipal``} positive (the DISCOUNT taken back); ``AmazonFees``
+  {``Commission`` {``Base``} positive: the referral fee of the refunded price
+  (principal + shipping - promotion), never more than the line's Shipments
+  charged; ``RefundCommission`` {``Base``} negative: the refund
+  administration fee ``REFUND_ADMIN`` keeps of it (20 % capped at 5.00 USD,
+  CAD, GBP, EUR per refunded line; amazon.co.jp 10 % capped at 500 JPY; none
+  for media)}; FBA and closing fees are not given back; in US/CA
+  ``MarketplaceFacilitatorTax`` {``MarketplaceFacilitatorTax-Principal``}
+  positive (the withheld tax given back: the seller nets zero again).
+  ``returns.py`` caps each component at what was charged.
 
 Amounts are the seller's side: money owed to the seller positive, fees,
 promotions, withheld tax and payouts negative. No PII: titles, SKUs, ASINs,
@@ -89,12 +110,13 @@ import hashlib
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from . import fba, fees
+from . import fba, fees, returns
 from .dataset import BY_MARKETPLACE, HISTORY_DAYS, iso, money, parse_time
 from .market import fx, quantize
 from .orders_view import (
     TAX_RATE,
     _item_proceeds,
+    _vat,
     dataset_shipped_lines,
     seller_packages,
     shipped_quantities,
@@ -107,6 +129,7 @@ ACCOUNT_TYPE = "PAYABLE"
 
 TYPES = {
     "shipment": "Shipment",
+    "refund": "Refund",
     "adjustment": "Adjustment",
     "service_fee": "ServiceFee",
     "reimbursement": "FBAInventoryReimbursement",
@@ -121,12 +144,14 @@ BREAKDOWNS = {
     "shipping_principal": "ShippingPrincipal",
     "tax": "Tax",
     "principal_tax": "OurPriceTax",
+    "shipping_tax": "ShippingTax",
     "promotion": "Promotion",
     "promotion_principal": "PromotionPrincipal",
     "fees": "AmazonFees",
     "commission": "Commission",
     "fba": "FBAPerUnitFulfillmentFee",
     "closing": "VariableClosingFee",
+    "refund_commission": "RefundCommission",
     "base": "Base",
     "subscription": "Subscription",
     "storage": "FBAStorageFee",
@@ -153,17 +178,21 @@ REGION_MARKETPLACE = {
 SUBSCRIPTION = {"na": Decimal("39.99"), "eu": Decimal("39.00"), "fe": Decimal(4900)}
 STORAGE_PER_UNIT_USD = Decimal("0.05")
 FEE_HOUR = 2  # monthly fees post at 02:00 UTC
-
-
-def refunds_for(order, now):
-    """Refund transactions of ``order`` at ``now``: none yet. The lead wires
-    in the returns of ``tests/sandbox/returns.py`` here: transactions shaped
-    like a Shipment (``_base(seller, market, "refund", ...)`` once ``TYPES``
-    has ``"refund": "Refund"``; ORDER_ID and REFUND_ID; amounts negative),
-    posted at the refund time, status RELEASED and no group: ``ledger``
-    drops those posted after ``now`` and gives each the group open at its
-    posted time, so payouts include them."""
-    return []
+# Refund administration fee per country: (share of the referral fee Amazon
+# gives back that it keeps, cap per refunded line item in the marketplace's
+# currency). Seller Central help "Refund administration fee": "Lesser of $5
+# or 20% of referral fees" (amazon.com, GDC3U6FWF4JJJJC7), 5.00 EUR
+# (amazon.fr/.de, 200387220), GBP 5 (amazon.co.uk), 10 % capped at 500 JPY
+# (amazon.co.jp, 200387220). Canada: CAD 5 assumed (not verified). Books,
+# music, video and DVD refunded in full: none.
+REFUND_ADMIN = {
+    "US": (Decimal("0.20"), Decimal("5.00")),
+    "CA": (Decimal("0.20"), Decimal("5.00")),
+    "GB": (Decimal("0.20"), Decimal("5.00")),
+    "DE": (Decimal("0.20"), Decimal("5.00")),
+    "FR": (Decimal("0.20"), Decimal("5.00")),
+    "JP": (Decimal("0.10"), Decimal(500)),
+}
 
 
 # -- small helpers -----------------------------------------------------------
@@ -385,13 +414,19 @@ def _shipment_item(order, line, before, after, shipping):
         )
 
     principal, tax, discount = part("ITEM"), part("TAX"), part("DISCOUNT")
+    # VAT on the order's shipping (GB/DE/FR/JP), on the item carrying it.
+    shipping_tax = _vat(shipping, order) if shipping else Decimal(0)
     breakdowns = [_node("charges", [_leaf("principal", principal, currency)], currency)]
     if shipping:
         child = _leaf("shipping_principal", shipping, currency)
         breakdowns.append(_node("shipping", [child], currency))
-    if tax:
-        child = _leaf("principal_tax", tax, currency)
-        breakdowns.append(_node("tax", [child], currency))
+    taxes = [
+        _leaf(kind, value, currency)
+        for kind, value in (("principal_tax", tax), ("shipping_tax", shipping_tax))
+        if value
+    ]
+    if taxes:
+        breakdowns.append(_node("tax", taxes, currency))
     if discount:
         child = _leaf("promotion_principal", discount, currency)
         breakdowns.append(_node("promotion", [child], currency))
@@ -401,7 +436,8 @@ def _shipment_item(order, line, before, after, shipping):
     ]
     breakdowns.append(_node("fees", fee_list, currency))
     if tax and order["country"] in TAX_RATE:
-        # Amazon collects the tax as marketplace facilitator: withheld.
+        # Amazon collects the tax as marketplace facilitator: withheld (US,
+        # CA). The VAT of GB/DE/FR/JP is the seller's: nothing withheld.
         child = _leaf("mf_tax_principal", -tax, currency)
         breakdowns.append(_node("mf_tax", [child], currency))
     return {
@@ -423,14 +459,15 @@ def _shipment_item(order, line, before, after, shipping):
 
 
 def order_transactions(order, seller, now):
-    """The Shipment transactions of ``order`` at ``now`` (statuses and groups
-    not yet set: ``ledger`` does it), with ``_maturity`` for deferred ones."""
+    """The Shipment and Refund transactions of ``order`` at ``now`` (statuses
+    and groups not yet set: ``ledger`` does it), with ``_maturity`` for
+    deferred ones."""
     if order["channel"] != "AMAZON":
         return []
     currency, market = order["currency"], order["marketplaceId"]
     shipping_total = Decimal(money(order["shippingFee"], currency)["amount"])
     lines = {line["orderItemId"]: line for line in order["items"]}
-    done, found = {}, []
+    done, found, charged = {}, [], {}
     for index, (moment, units) in enumerate(shipments(order, now)):
         items = []
         for item_id, line in lines.items():  # the order's item order
@@ -443,6 +480,7 @@ def order_transactions(order, seller, now):
                 continue
             shipping = shipping_total if index == 0 and not items else Decimal(0)
             items.append(_shipment_item(order, line, before, after, shipping))
+            charged.setdefault(item_id, []).append((moment, _commission(items[-1])))
         if not items:
             continue
         posted = parse_time(moment)
@@ -465,8 +503,125 @@ def order_transactions(order, seller, now):
             ]
             tx["_maturity"] = maturity
         found.append(tx)
-    found += refunds_for(order, now)
+    found += [
+        _refund(order, seller, refund, charged)
+        for refund in returns.refunds_for(order, now)
+    ]
     return found
+
+
+def _commission(item):
+    """The referral fee (negative) an item's breakdowns charged."""
+    for entry in item["breakdowns"]:
+        if entry["breakdownType"] != BREAKDOWNS["fees"]:
+            continue
+        for fee in entry["breakdowns"]:
+            if fee["breakdownType"] == BREAKDOWNS["commission"]:
+                return decimal_of(fee["breakdownAmount"])
+    return Decimal(0)
+
+
+# -- refunds ------------------------------------------------------------------
+
+
+def _refund_fees(order, line, refund, base, charged):
+    """What Amazon gives back of its fees for a refund: the referral fee of
+    the refunded price ``base`` (principal + shipping - promotion refunded;
+    never more than the line's shipments charged by then), less the refund
+    administration fee (``REFUND_ADMIN``: a share of that referral fee, capped
+    per line item; none for media). FBA and closing fees stay with Amazon."""
+    market = order["marketplaceId"]
+    units = refund["quantity"]
+    referral = max(
+        referral_rate(line["title"]) * base,
+        fees.REFERRAL_MINIMUM * fx(market) * units,
+    )
+    paid = -sum(
+        (
+            fee
+            for moment, fee in charged.get(line["orderItemId"], ())
+            if moment <= refund["time"]
+        ),
+        Decimal(0),
+    )
+    given = min(quantize(referral, market), paid)
+    share, cap = REFUND_ADMIN[order["country"]]
+    admin = min(quantize(share * given, market), cap)
+    if fees.MEDIA.match(line["asin"] or ""):
+        admin = Decimal(0)  # books, music, video, DVD refunded in full
+    return given, admin
+
+
+def _refund(order, seller, refund, charged):
+    """A ``Refund`` transaction (description ``Refund Order``) of one of
+    ``returns.refunds_for``: one item (the refunded units of the line), what
+    goes back to the buyer negative, a promotion taken back positive, the
+    referral fee Amazon gives back positive and its refund administration
+    fee negative, and in US/CA the withheld tax given back (positive)."""
+    currency, market = order["currency"], order["marketplaceId"]
+    line = next(i for i in order["items"] if i["orderItemId"] == refund["orderItemId"])
+    amounts = {kind: Decimal(text) for kind, text in refund["amounts"].items()}
+    principal = amounts.get("ITEM", Decimal(0))
+    shipping = amounts.get("SHIPPING", Decimal(0))
+    discount = amounts.get("DISCOUNT", Decimal(0))  # negative
+    tax = amounts.get("TAX", Decimal(0))
+    shipping_tax = amounts.get("SHIPPING_TAX", Decimal(0))
+    breakdowns = [
+        _node("charges", [_leaf("principal", -principal, currency)], currency)
+    ]
+    if shipping:
+        child = _leaf("shipping_principal", -shipping, currency)
+        breakdowns.append(_node("shipping", [child], currency))
+    taxes = [
+        _leaf(kind, -value, currency)
+        for kind, value in (("principal_tax", tax), ("shipping_tax", shipping_tax))
+        if value
+    ]
+    if taxes:
+        breakdowns.append(_node("tax", taxes, currency))
+    if discount:
+        child = _leaf("promotion_principal", -discount, currency)
+        breakdowns.append(_node("promotion", [child], currency))
+    given, admin = _refund_fees(
+        order, line, refund, principal + shipping + discount, charged
+    )
+    fee_list = []
+    if given:
+        fee_list.append(_node("commission", [_leaf("base", given, currency)], currency))
+    if admin:
+        child = _leaf("base", -admin, currency)
+        fee_list.append(_node("refund_commission", [child], currency))
+    if fee_list:
+        breakdowns.append(_node("fees", fee_list, currency))
+    if tax and order["country"] in TAX_RATE:
+        # The tax Amazon withheld as marketplace facilitator comes back.
+        child = _leaf("mf_tax_principal", tax, currency)
+        breakdowns.append(_node("mf_tax", [child], currency))
+    item = {
+        "description": line["title"],
+        "totalAmount": _amount(_sum(breakdowns), currency),
+        "breakdowns": breakdowns,
+        "contexts": [
+            {
+                "contextType": "ProductContext",
+                "asin": line["asin"],
+                "sku": line["sku"],
+                "quantityShipped": refund["quantity"],
+                "fulfillmentNetwork": refund["fulfillmentChannel"],
+            }
+        ],
+    }
+    posted = parse_time(refund["time"])
+    tx_id = _id("refund", seller, refund["refundId"])
+    tx = _base(seller, market, "refund", tx_id, posted, "Refund Order")
+    tx["relatedIdentifiers"] += [
+        _related("ORDER_ID", order["orderId"]),
+        _related("REFUND_ID", refund["refundId"]),
+    ]
+    tx["items"] = [item]
+    tx["breakdowns"] = _summary([item], currency)
+    tx["totalAmount"] = dict(item["totalAmount"])
+    return tx
 
 
 # -- monthly fees and adjustments -------------------------------------------

@@ -39,7 +39,10 @@ Refunded amounts are shares of what the order charged (``orders_view``'s
 proceeds): per item ``ITEM``, ``TAX`` and ``DISCOUNT`` (negative) for the
 units refunded out of the units bought, and the order's ``SHIPPING`` when
 the reason is the seller's or Amazon's fault (defective, damaged, wrong or
-not as described), by the refunded units' share of the order's units.
+not as described), by the refunded units' share of the order's units,
+with, where the seller charged VAT on it (GB/DE/FR/JP), ``SHIPPING_TAX``:
+the same share of the order's shipping VAT (the order-level TAX beyond the
+items').
 Shares are differences of a rounded running total, so refunds never add up
 to more than was charged, per component, to the cent (the yen in JPY).
 Amounts are Decimal strings in the order's currency, as ``money()`` writes
@@ -53,6 +56,7 @@ from decimal import Decimal
 from .dataset import iso, money, parse_time
 from .orders_view import (
     _item_proceeds,
+    _vat,
     dataset_shipped_lines,
     seller_packages,
     state_at,
@@ -200,6 +204,9 @@ def _amounts(order, line, units, reason):
             start += other["quantity"]
         whole = sum(other["quantity"] for other in order["items"])
         amounts["SHIPPING"] = _share(shipping, start, units, whole, currency)
+        # The VAT the buyer paid on that shipping (GB/DE/FR/JP) goes back too.
+        shipping_vat = _vat(shipping, order)
+        amounts["SHIPPING_TAX"] = _share(shipping_vat, start, units, whole, currency)
     amounts = {kind: value for kind, value in amounts.items() if value}
     total = sum(amounts.values(), Decimal(0))
     return {
@@ -330,8 +337,8 @@ def order_returns(order, now):
     fnsku, fulfillmentCenterId, licensePlateNumber; MFN: status, rmaId,
     resolution, label details, returnDeliveryTime (None until back); and
     ``refund``: {refundId, time, posted (by ``now``), quantity, returnless,
-    currency, amounts {ITEM, TAX, DISCOUNT, SHIPPING: Decimal strings},
-    total}."""
+    currency, amounts {ITEM, TAX, DISCOUNT, SHIPPING, SHIPPING_TAX: Decimal
+    strings}, total}."""
     if order.get("channel") != "AMAZON":
         return []
     stamp = now if isinstance(now, str) else iso(now)
