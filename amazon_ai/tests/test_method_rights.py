@@ -59,6 +59,8 @@ RIGHTS = {
     ("amazon.account", "action_overview_ship_today"): ("amazon", "account", []),
     ("amazon.account", "action_overview_sync_logs"): ("amazon", "account", []),
     ("amazon.account", "action_sync_fba_stock"): ("manager", "account", []),
+    ("amazon.account", "action_sync_finances"): ("manager", "account", []),
+    ("amazon.payout", "action_view_transactions"): ("amazon", "payout", []),
     ("amazon.account", "action_view_fba_stock"): ("amazon", "account", []),
     ("amazon.account", "action_sync_orders"): ("manager", "account", []),
     # Amazon notifications (issue 22)
@@ -401,6 +403,9 @@ class TestMethodRights(TransactionCase):
                 {"wizard_id": label_wizard.id, "rate_id": "R1", "carrier_id": "C1"}
             ),
             "listing": listing,
+            "payout": env["amazon.payout"].create(
+                {"name": "P", "account_id": account.id, "settlement_group": "G1"}
+            ),
             "suggestion": env["amazon.price.suggestion"].create(
                 {
                     "listing_id": listing.id,

@@ -208,6 +208,7 @@ _IDENTIFIERS = {
     "DEFERRED_TRANSACTION_ID": "deferred_transaction_id",
     "RELEASE_TRANSACTION_ID": "release_transaction_id",
     "DISBURSEMENT_ID": "disbursement_id",
+    "REFUND_ID": "refund_id",
 }
 
 # Breakdown names, compared without spaces, "-", "_" and case (Amazon's own
@@ -261,6 +262,7 @@ class TransactionPlan:
     deferred_transaction_id: str | None  # on a release: the deferred one
     release_transaction_id: str | None  # on a released deferred: its release
     disbursement_id: str | None
+    refund_id: str | None  # REFUND_ID: the refund of a Refund transaction
     deferral_reason: str | None  # DeferredContext, e.g. "B2B", "DD7"
     maturity_date: datetime | None  # DeferredContext: when it is released
     total: Decimal

@@ -94,7 +94,7 @@ class AmazonAccountTax(models.Model):
 
 
 class AmazonAccount(models.Model):
-    _inherit = "amazon.account"
+    _inherit = "amazon.account"  # pylint: disable=consider-merging-classes-inherited
 
     tax_setting_ids = fields.One2many(
         "amazon.account.tax", "account_id", "Taxes per marketplace"

@@ -10,7 +10,7 @@ from odoo import api, fields, models
 
 
 class SaleOrder(models.Model):
-    _inherit = "sale.order"
+    _inherit = "sale.order"  # pylint: disable=consider-merging-classes-inherited
 
     amazon_tax_checked = fields.Boolean(
         "Tax compared with Amazon's", readonly=True, copy=False
