@@ -51,6 +51,8 @@
         "views/notifications/amazon_notification_views.xml",
         "data/pricing/amazon_market_cron.xml",
         "views/pricing/amazon_market_views.xml",
+        "data/returns/amazon_return_cron.xml",
+        "views/returns/amazon_return_views.xml",
     ],
     "assets": {
         "web.assets_backend": ["amazon_connector/static/src/scss/amazon_overview.scss"],

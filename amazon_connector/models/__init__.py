@@ -7,3 +7,4 @@ from . import shipments
 from . import fulfilment
 from . import notifications
 from . import pricing
+from . import returns

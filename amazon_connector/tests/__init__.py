@@ -36,3 +36,4 @@ from . import test_listing_families
 from . import test_notifications
 from . import test_market
 from . import test_marketplace_taxes
+from . import test_returns
