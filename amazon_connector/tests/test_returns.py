@@ -5,6 +5,7 @@ warehouse's stock, or only the record with "No picking"); rows the report
 cannot give are parked with their row number; no buyer data anywhere."""
 
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo.tests import tagged
 
@@ -12,6 +13,7 @@ from odoo.addons.amazon_connector.core.returns_report import (
     MFN_RETURNS,
     parse_returns_report,
 )
+from odoo.addons.amazon_connector.models.returns import amazon_return_sync
 from odoo.addons.amazon_connector.models.returns.amazon_return_sync import (
     _row_errors,
 )
@@ -135,8 +137,9 @@ class TestReturns(SandboxCase):
                 self.assertEqual(picking.location_dest_id, warehouse.lot_stock_id)
                 # Received once Amazon says the parcel is back; else left
                 # ready for the warehouse to validate.
-                back = entry["status"] == "Closed" or entry.get("returnDeliveryTime")
-                self.assertEqual(picking.state == "done", bool(back))
+                back = bool(entry.get("returnDeliveryTime"))
+                self.assertEqual(picking.state == "done", back)
+                self.assertEqual(bool(record.received_on), back)
         self.assertTrue(seen["AFN"] and seen["MFN"], seen)
         print(
             "DEBUG",
@@ -282,3 +285,55 @@ class TestReturns(SandboxCase):
         self.assertEqual(record.state, "parked")
         self.assertFalse(record.picking_id)
         self.assertIn("Row 2", record.problem)
+
+    def test_a_report_amazon_cannot_make_is_alerted_and_asked_again(self):
+        # A window over Amazon's 60 days ends FATAL in the sandbox (as at
+        # Amazon); the sync never asks for one, so the test widens it.
+        now = amazon_time(self.sandbox.now())
+        start = now - timedelta(days=75)
+        self.account.write({"returns_cursor_mfn": start, "returns_cursor_afn": start})
+        with patch.object(amazon_return_sync, "WINDOW", timedelta(days=80)):
+            self.env.flush_all()
+            self.account._returns_sync()  # requested
+            self.sandbox.advance_clock(600)
+            self.account._returns_sync()  # FATAL: alerted, asked again
+        self.env.invalidate_all()
+        alerts = self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "amazon.account"),
+                ("res_id", "=", self.account.id),
+                ("amazon_alert", "=", "returns"),
+            ]
+        )
+        self.assertEqual(len(alerts), 1)
+        self.assertIn("FATAL", alerts.note)
+        # The cursor did not move; the window is pending again.
+        self.assertEqual(self.account.returns_cursor_mfn, start)
+        self.assertEqual(
+            set(self.account.returns_pending),
+            {
+                "GET_FLAT_FILE_RETURNS_DATA_BY_RETURN_DATE",
+                "GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA",
+            },
+        )
+        # The other report went through: its returns wait for their orders,
+        # which no order sync brought yet (retried by every run).
+        self.assertFalse(self.returns().filtered(lambda r: r.channel == "mfn"))
+        fba = self.returns()
+        self.assertTrue(fba)
+        self.assertEqual(set(fba.mapped("state")), {"waiting"})
+        self.assertTrue(all("not in Odoo yet" in r.problem for r in fba))
+
+    def test_cron_asks_only_for_accounts_with_returns_on(self):
+        others = self.accounts - self.account
+        self.assertFalse(any(others.mapped("sync_returns")))
+        self.env.flush_all()
+        self.env["amazon.account"]._cron_sync_returns()
+        self.env.invalidate_all()
+        self.assertTrue(self.account.returns_attempted_on)
+        self.assertEqual(len(self.account.returns_pending), 2)
+        for other in others:
+            self.assertFalse(other.returns_attempted_on)
+            self.assertFalse(other.returns_pending)
+        cron = self.env.ref("amazon_connector.ir_cron_amazon_returns")
+        self.assertEqual((cron.interval_number, cron.interval_type), (1, "hours"))

@@ -39,12 +39,10 @@ _logger = logging.getLogger(__name__)
 CHANNELS = [("mfn", "Merchant (MFN)"), ("afn", "Amazon (FBA)")]
 STATES = [
     ("done", "Done"),
-    ("waiting", "Waiting for the order"),
+    ("waiting", "Waiting for the order or its delivery"),
     ("parked", "Parked"),
 ]
 SELLABLE = "SELLABLE"
-# The merchant returns report says the item is back at the seller's.
-MFN_RECEIVED_STATUSES = ("closed", "completed", "received")
 
 
 def return_key(record):
@@ -64,13 +62,15 @@ def row_key(channel, text):
     return f"ROW:{channel.upper()}:{digest}"
 
 
-def mfn_received(status, delivered_on):
+def mfn_received(delivered_on):
     """Whether a merchant return is back in the seller's hands: Amazon fills
-    the "Return delivery date" when the carrier delivered the parcel to the
-    seller and closes the request once the item is back and refunded."""
-    return bool(delivered_on) or (status or "").strip().lower() in (
-        MFN_RECEIVED_STATUSES
-    )
+    the report's "Return delivery date" when the return carrier delivered the
+    parcel to the seller. The request's status alone does not say it:
+    "Approved" is a request whose parcel may be on its way, and Amazon also
+    closes requests whose item never came back (the buyer did not send it,
+    a refund at first scan), so "Closed" without a delivery date is not a
+    receipt."""
+    return bool(delivered_on)
 
 
 class AmazonReturn(models.Model):
@@ -150,6 +150,7 @@ class AmazonReturn(models.Model):
             )
         }
         created = []
+        new_keys = set()
         touched = self.browse()
         for record in records:
             key = return_key(record)
@@ -160,11 +161,13 @@ class AmazonReturn(models.Model):
                 "resolution": record.resolution or False,
                 "report_line": record.line,
             }
+            if key in new_keys:
+                continue  # the same return twice in one report: once
             if key in known:
                 known[key].write(vals)
                 touched |= known[key]
                 continue
-            known[key] = True  # the same return twice in one report: once
+            new_keys.add(key)
             created.append(
                 {
                     **vals,
@@ -181,9 +184,9 @@ class AmazonReturn(models.Model):
                 }
             )
         for error in errors:
-            if error["key"] in known:
+            if error["key"] in known or error["key"] in new_keys:
                 continue
-            known[error["key"]] = True
+            new_keys.add(error["key"])
             created.append(
                 {
                     "account_id": account.id,
@@ -387,7 +390,7 @@ class AmazonReturn(models.Model):
     def _received(self):
         if self.channel == "afn":
             return True  # Amazon's centre has processed it
-        return mfn_received(self.amazon_status, self.received_on)
+        return mfn_received(self.received_on)
 
     def _validate_if_received(self):
         picking = self.picking_id

@@ -206,17 +206,21 @@ class AmazonAccount(models.Model):
             _stamp, self.id, "returns_attempted_on", company=self.company_id
         )
         pending = 0
+        outcomes = set()
         try:
             for report_type in REPORTS:
                 outcome = self._returns_collect(report_type)
                 if outcome is BUSY:
                     return BUSY
+                outcomes.add(outcome)
                 if outcome == "pending":
                     pending += 1
                     continue
                 self._returns_request(report_type)
                 pending += 1
-            counts = self._returns_step(_retry)
+            # A report read and none failed: the alert (if any) is over.
+            resolved = "read" in outcomes and "failed" not in outcomes
+            counts = self._returns_step(_retry, resolved)
         except (SPAPIError, UserError) as exc:
             self._returns_failed(exc)
             raise
@@ -245,17 +249,23 @@ class AmazonAccount(models.Model):
                 document = client.get_report_document(report["reportDocumentId"])
                 text = client.download_report_text(document)
         end = report.get("dataEndTime") or entry["end"]
-        if status == "FATAL" or status not in ("DONE", "CANCELLED"):
-            self._returns_step(_forget, report_type)
-            raise UserError(
-                self.env._(
-                    "Amazon could not prepare the %(report)s report %(id)s "
-                    "(status %(status)s); the same window is requested again.",
-                    report=report_type,
-                    id=entry["id"],
-                    status=status,
+        if status not in ("DONE", "CANCELLED"):  # FATAL
+            # Logged and alerted; the cursor stays, so the same window is
+            # asked for again (the other report type goes on).
+            if self._returns_step(_forget, report_type) is BUSY:
+                return BUSY
+            self._returns_failed(
+                UserError(
+                    self.env._(
+                        "Amazon could not prepare the %(report)s report %(id)s "
+                        "(status %(status)s); the same window is requested again.",
+                        report=report_type,
+                        id=entry["id"],
+                        status=status,
+                    )
                 )
             )
+            return "failed"
         if text is not None:
             parsed = parse_returns_report(report_type, text)
             errors = _row_errors(report_type, text, parsed.errors)
@@ -358,7 +368,8 @@ def _window(account, report_type):
         start = cursor - OVERLAP[report_type]
     else:
         start = account.orders_sync_from or now - FIRST_WINDOW
-    return start, min(start + WINDOW, now)
+    end = min(start + WINDOW, now)
+    return min(start, end - timedelta(hours=1)), end
 
 
 def _remember(account, report_type, entry):
@@ -382,7 +393,6 @@ def _advance(account, report_type, end):
     if not account[field] or account[field] < moment:
         account[field] = moment
     _forget(account, report_type)
-    account._alert_resolved("returns", account.env._("Returns read again."))
 
 
 def _record(account, records, errors):
@@ -393,7 +403,7 @@ def _process(account, ids):
     account.env["amazon.return"].browse(ids)._process()
 
 
-def _retry(account):
+def _retry(account, resolved=False):
     """Returns waiting for their order or delivery, parked returns that may
     now go through (a SKU mapped since), and pickings waiting for the
     parcel: processed again. Returns the account's counts."""
@@ -404,11 +414,15 @@ def _retry(account):
             ("quantity", ">", 0),
             "|",
             ("state", "!=", "done"),
+            "&",
+            ("picking_id", "!=", False),
             ("picking_id.state", "not in", ("done", "cancel")),
         ],
         limit=BATCH * 5,
     )
     todo._process()
+    if resolved:
+        account._alert_resolved("returns", account.env._("Returns read again."))
     counts = dict.fromkeys(("done", "waiting", "parked"), 0)
     for state, count in Return._read_group(
         [("account_id", "=", account.id)], ["state"], ["__count"]
