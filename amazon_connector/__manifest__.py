@@ -53,6 +53,8 @@
         "views/pricing/amazon_market_views.xml",
         "data/finances/amazon_finance_cron.xml",
         "views/finances/amazon_finance_views.xml",
+        "data/returns/amazon_return_cron.xml",
+        "views/returns/amazon_return_views.xml",
     ],
     "assets": {
         "web.assets_backend": ["amazon_connector/static/src/scss/amazon_overview.scss"],

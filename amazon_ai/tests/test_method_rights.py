@@ -63,6 +63,11 @@ RIGHTS = {
     ("amazon.payout", "action_view_transactions"): ("amazon", "payout", []),
     ("amazon.account", "action_view_fba_stock"): ("amazon", "account", []),
     ("amazon.account", "action_sync_orders"): ("manager", "account", []),
+    # Returns (issue 24)
+    ("amazon.account", "action_sync_returns"): ("manager", "account", []),
+    ("amazon.account", "action_view_returns"): ("amazon", "account", []),
+    ("amazon.return", "action_view_picking"): ("amazon", "amazon_return", []),
+    ("sale.order", "action_view_amazon_returns"): ("amazon", "order", []),
     # Amazon notifications (issue 22)
     ("amazon.account", "action_notifications_setup"): ("manager", "account", []),
     ("amazon.account", "action_notifications_check"): ("amazon", "account", []),
@@ -436,6 +441,15 @@ class TestMethodRights(TransactionCase):
             ),
             "parked": parked,
             "work_item": work_item,
+            "amazon_return": env["amazon.return"].create(
+                {
+                    "account_id": account.id,
+                    "channel": "afn",
+                    "return_key": "AFN:LPNRIGHTS:X",
+                    "sale_order_id": order.id,
+                    "picking_id": picking.id,
+                }
+            ),
             "audit": env["amazon.pii.audit"]._log("setting", detail="rights"),
             "info": env["amazon.pii.entry.info"].search(
                 [("owner_model", "=", "sale.order"), ("owner_id", "=", order.id)]

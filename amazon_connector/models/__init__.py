@@ -8,3 +8,4 @@ from . import fulfilment
 from . import notifications
 from . import pricing
 from . import finances
+from . import returns

@@ -37,3 +37,4 @@ from . import test_notifications
 from . import test_market
 from . import test_marketplace_taxes
 from . import test_finances
+from . import test_returns
