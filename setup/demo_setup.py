@@ -50,6 +50,7 @@ def main(env, options):
     _count_stock(env)
     _import_listings(env, accounts[0])
     _price_listings(env, accounts[0])
+    _book_money(env, accounts)
     _report(env, accounts)
 
 
@@ -155,6 +156,8 @@ def _create_accounts(env, options, box):
                 # Further back than the sandbox's 30 days of orders: all of them.
                 "orders_sync_from": fields.Datetime.now() - timedelta(days=35),
                 "auto_invoice": True,
+                "sync_finances": True,
+                "sync_returns": True,
                 "package_type_id": box.id,
             }
             for region, (label, codes) in REGIONS.items()
@@ -212,6 +215,17 @@ def _configure_taxes(env, accounts):
                     }
                 )
     env["amazon.account.tax"].create(settings)
+
+
+def _book_money(env, accounts):
+    """Amazon's transactions of the past month booked (sales, fees, refunds,
+    payouts reconciled with their bank statement lines) and its returns
+    reports requested (they are ready minutes later: the hourly cron or
+    *Sync returns now* collects them)."""
+    for account in accounts:
+        account._finances_sync()
+        account._returns_sync()
+    env.cr.commit()
 
 
 def _listen(env, accounts, options):
@@ -348,6 +362,21 @@ def _report(env, accounts):
         f"{len(invoices)} invoices dated today; "
         f"{len(taxed.filtered('amazon_tax_mismatch'))} of {len(taxed)} orders "
         "with VAT whose tax differs from Amazon's"
+    )
+    payouts = env["amazon.payout"].search([("account_id", "in", accounts.ids)])
+    paid = payouts.filtered("statement_line_id")
+    unmatched = env["amazon.finance.transaction"].search_count(
+        [
+            ("account_id", "in", accounts.ids),
+            "|",
+            ("state", "in", ("parked", "unmapped")),
+            ("match_state", "in", ("no_order", "no_invoice", "differs")),
+        ]
+    )
+    print(
+        f"Money: {len(paid.filtered(lambda p: p.state == 'reconciled'))} of "
+        f"{len(paid)} Amazon payouts reconciled with their bank statement line; "
+        f"{unmatched} transaction(s) not matched (Amazon > Accounting)"
     )
     print(
         f"{len(orders)} Amazon orders in Odoo now. The sandbox releases more "

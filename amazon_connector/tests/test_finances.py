@@ -1,6 +1,7 @@
 from decimal import Decimal
 from unittest.mock import patch
 
+from odoo import Command
 from odoo.tests import tagged
 
 from .common import SandboxCase
@@ -39,6 +40,14 @@ class TestFinances(SandboxCase):
         cls.accounts.payout_journal_id = cls.bank
         # VAT where the sandbox charges it, so invoices and credit notes carry it.
         Tax = cls.env["account.tax"]
+        # VAT-registered business buyers pay none (the sandbox's reverse
+        # charge): the account's fiscal position maps the VAT to 0%.
+        business = cls.env["account.fiscal.position"].create(
+            {"name": "EU B2B reverse charge"}
+        )
+        zero = cls.env["account.tax"].create(
+            {"name": "0% reverse charge", "amount": 0, "type_tax_use": "sale"}
+        )
         settings = []
         for code, rate in (("uk", 20), ("de", 19), ("fr", 20), ("jp", 10)):
             marketplace = cls.env.ref(f"amazon_connector.marketplace_{code}")
@@ -56,8 +65,14 @@ class TestFinances(SandboxCase):
                             "price_include_override": "tax_included",
                         }
                     ).id,
+                    "business_fiscal_position_id": business.id,
                 }
             )
+            business.tax_ids = [
+                Command.create(
+                    {"tax_src_id": settings[-1]["tax_id"], "tax_dest_id": zero.id}
+                )
+            ]
         cls.env["amazon.account.tax"].create(settings)
         # The month, once for the class (the tests only read it, or read
         # Amazon again to prove nothing changes).
@@ -328,3 +343,31 @@ class TestFinanceParking(SandboxCase):
         self.assertTrue(booked <= unmatched)
         self.assertGreater(Tx.search_count([("match_state", "=", "matched")]), 5)
         self.assert_no_buyer_data()
+
+    def test_a_late_transaction_is_found_by_reading_its_settlement_group(self):
+        # Amazon posts up to days late: the posting-date read misses a sale of
+        # a group already paid out; reading that group by its id finds it.
+        self.sync(self.account)
+        truth = self.sandbox.finances()
+        markets = set(self.account.marketplace_ids.mapped("amazon_id"))
+        group = next(
+            g
+            for g in truth["groups"]
+            if g["closed"] and g["payout"] and g["marketplaceId"] in markets
+        )
+        missed = group["transactionIds"][0]
+        real = type(self.account)._finances_read
+
+        def read(account, start):
+            return [t for t in real(account, start) if t["transactionId"] != missed]
+
+        with patch.object(type(self.account), "_finances_read", read):
+            self.env.flush_all()
+            self.account._finances_sync()
+            self.env.invalidate_all()
+        payout = self.env["amazon.payout"].search(
+            [("settlement_group", "=", group["groupId"])]
+        )
+        self.assertEqual(len(payout), 1)
+        self.assertIn(missed, payout.transaction_ids.mapped("transaction_ref"))
+        self.assertEqual(payout.state, "reconciled")

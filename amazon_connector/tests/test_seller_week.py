@@ -5,6 +5,7 @@ on checked after every day against the sandbox (Amazon's side of the truth).
 New flows add their invariants to ``assert_invariants``."""
 
 import math
+from datetime import timedelta
 
 from odoo import Command
 from odoo.tests import tagged
@@ -59,8 +60,53 @@ class TestSellersWeek(SandboxCase):
         )
         # One account per region, one warehouse: each sells the same stock.
         cls.accounts.write(
-            {"auto_invoice": True, "sync_listings": True, "stock_buffer": BUFFER}
+            {
+                "auto_invoice": True,
+                "sync_listings": True,
+                "stock_buffer": BUFFER,
+                "sync_finances": True,
+            }
         )
+        # The money: VAT where Amazon charges it, payouts to one bank journal.
+        cls.accounts.payout_journal_id = cls.env["account.journal"].create(
+            {"name": "Amazon payouts", "code": "AMZW", "type": "bank"}
+        )
+        # VAT-registered business buyers pay none (the sandbox's reverse
+        # charge): the account's fiscal position maps the VAT to 0%.
+        business = cls.env["account.fiscal.position"].create(
+            {"name": "EU B2B reverse charge"}
+        )
+        zero = cls.env["account.tax"].create(
+            {"name": "0% reverse charge", "amount": 0, "type_tax_use": "sale"}
+        )
+        settings = []
+        for code, rate in (("uk", 20), ("de", 19), ("fr", 20), ("jp", 10)):
+            marketplace = cls.env.ref(f"amazon_connector.marketplace_{code}")
+            settings.append(
+                {
+                    "account_id": cls.accounts.filtered(
+                        lambda a, m=marketplace: m in a.marketplace_ids
+                    ).id,
+                    "marketplace_id": marketplace.id,
+                    "tax_id": cls.env["account.tax"]
+                    .create(
+                        {
+                            "name": f"{code} VAT {rate}% incl.",
+                            "amount": rate,
+                            "type_tax_use": "sale",
+                            "price_include_override": "tax_included",
+                        }
+                    )
+                    .id,
+                    "business_fiscal_position_id": business.id,
+                }
+            )
+            business.tax_ids = [
+                Command.create(
+                    {"tax_src_id": settings[-1]["tax_id"], "tax_dest_id": zero.id}
+                )
+            ]
+        cls.env["amazon.account.tax"].create(settings)
         # For Amazon Shipping labels: a box, a ship-from address, 2FA.
         cls.accounts.package_type_id = cls.env["stock.package.type"].create(
             {"name": "Box", "packaging_length": 300, "width": 200, "height": 100}
@@ -234,6 +280,7 @@ class TestSellersWeek(SandboxCase):
                     max(ship_days) if ship_days else order.amazon_purchase_date.date(),
                     f"{label} {amazon_id}",
                 )
+        self.assert_money(label)
         # 4. What Amazon offers is the free stock of the moment, minus the
         # buffer: on hand less what is reserved and less every unit owed to
         # orders still to ship (counted from their open moves to customers).
@@ -273,6 +320,71 @@ class TestSellersWeek(SandboxCase):
             checked += 1
         self.assertTrue(checked, "merchant listings are checked")
         self.assert_fba_stock(label)
+
+    def assert_money(self, label):
+        """6. Money: every priced order totals what Amazon charged, with
+        Amazon's VAT as Odoo's tax where the marketplace has one; every
+        payout Amazon made is in Odoo at Amazon's amount, reconciled with
+        its settlement group's transactions."""
+        self.env.flush_all()
+        for account in self.accounts:
+            account._finances_sync()
+        self.env.invalidate_all()
+        priced = 0
+        for account in self.accounts:
+            with account._client() as client:
+                pages = client.search_orders_pages(
+                    last_updated_after=account.orders_sync_from,
+                    included_data=["PROCEEDS"],
+                )
+                rendered = {o["orderId"]: o for p in pages for o in p["orders"]}
+            for order in self.amazon_orders(account):
+                proceeds = rendered.get(order.amazon_order_id, {}).get("proceeds")
+                if not proceeds or order.state == "cancel":
+                    continue
+                places = 0 if order.currency_id.decimal_places == 0 else 2
+                self.assertEqual(
+                    round(order.amount_total, places),
+                    round(float(proceeds["grandTotal"]["amount"]), places),
+                    f"{label}: {order.amazon_order_id} total",
+                )
+                if order.amazon_tax_checked:
+                    tax = sum(
+                        float(b["subtotal"]["amount"])
+                        for b in proceeds.get("breakdowns") or ()
+                        if b["type"] == "TAX"
+                    )
+                    self.assertEqual(
+                        round(order.amount_tax, places),
+                        round(tax, places),
+                        f"{label}: {order.amazon_order_id} VAT",
+                    )
+                priced += 1
+        self.assertTrue(priced, f"{label}: priced orders compared")
+        markets = set(self.accounts.marketplace_ids.mapped("amazon_id"))
+        # Amazon serves a transaction two minutes after its posting: a group
+        # that closed this very moment is paid in tomorrow's read.
+        settled = (amazon_time(self.sandbox.now()) - timedelta(minutes=2)).strftime(
+            "%Y-%m-%dT%H:%M:%SZ"
+        )
+        paid = [
+            g
+            for g in self.sandbox.finances()["groups"]
+            if g["closed"]
+            and g["payout"]
+            and g["marketplaceId"] in markets
+            and g["end"] <= settled
+        ]
+        self.assertTrue(paid, f"{label}: Amazon paid out")
+        for group in paid:
+            payout = self.env["amazon.payout"].search(
+                [("settlement_group", "=", group["groupId"])]
+            )
+            self.assertEqual(len(payout), 1, f"{label}: {group['groupId']}")
+            self.assertAlmostEqual(
+                payout.paid_amount, -float(group["payout"]), places=2
+            )
+            self.assertEqual(payout.state, "reconciled", f"{label}: {payout.name}")
 
     def assert_fba_stock(self, label):
         """5. The FBA locations hold what Amazon has for sale after the day's

@@ -1,6 +1,7 @@
 from . import amazon_marketplace
 from . import amazon_account
 from . import amazon_account_tax
+from . import amazon_account_runs
 from . import amazon_account_endpoints
 from . import amazon_account_lwa_secret
 from . import amazon_work_item

@@ -18,12 +18,10 @@ import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 
 from odoo.addons.amazon_pii.core.work import BUSY
 
 from ...core import finance_mapping
-from ...core.spapi import SPAPIError
 
 _logger = logging.getLogger(__name__)
 
@@ -32,7 +30,6 @@ OVERLAP = timedelta(hours=48)  # Amazon: events of the last 48 hours may be miss
 FIRST_READ = timedelta(days=30)
 PAGE = 200  # transactions recorded per unit
 BOOK_BATCH = 100  # transactions booked per unit
-ACCOUNTS_PER_RUN = 5
 
 
 class AmazonAccount(models.Model):
@@ -40,81 +37,37 @@ class AmazonAccount(models.Model):
 
     def action_sync_finances(self):
         """'Sync transactions now' (managers): read and book Amazon's money."""
-        self.check_access("write")
-        totals = {"recorded": 0, "booked": 0, "parked": 0}
-        for account in self:
-            try:
-                outcome = account._finances_sync()
-            except SPAPIError as exc:
-                raise UserError(
-                    self.env._(
-                        "Amazon's transactions of %(account)s could not be read: "
-                        "%(error)s",
-                        account=account.name,
-                        error=str(exc),
-                    )
-                ) from exc
-            if outcome is BUSY:
-                raise UserError(
-                    self.env._(
-                        "The transactions of %(account)s are being read right now; "
-                        "try again in a minute.",
-                        account=account.name,
-                    )
-                )
-            for key in totals:
-                totals[key] += outcome[key]
+        totals = self._run_now(
+            lambda account: account._finances_sync(),
+            self.env._(
+                "Amazon's transactions of %(account)s could not be read: %(error)s"
+            ),
+            self.env._(
+                "The transactions of %(account)s are being read right now; try "
+                "again in a minute."
+            ),
+        )
         return self._notify(
             self.env._("Amazon transactions read"),
             self.env._(
                 "%(recorded)s transaction(s) read, %(booked)s booked, %(parked)s "
                 "parked (see Amazon > Accounting).",
-                **totals,
+                recorded=totals.get("recorded", 0),
+                booked=totals.get("booked", 0),
+                parked=totals.get("parked", 0),
             ),
             "success",
         )
 
     @api.model
     def _cron_sync_finances(self):
-        """Accounts whose transactions were not read for an hour, a few per
-        run; Odoo runs the cron again at once while some remain."""
-        due = self.search(
-            [
-                ("active", "=", True),
-                ("sync_finances", "=", True),
-                "|",
-                ("finances_attempted_on", "=", False),
-                (
-                    "finances_attempted_on",
-                    "<",
-                    fields.Datetime.now() - timedelta(minutes=50),
-                ),
-            ],
-            order="finances_attempted_on asc nulls first, id",
-        )
-        batch = due[:ACCOUNTS_PER_RUN]
-        for account in batch:
-            account = account.with_company(account.company_id)
-            try:
-                account._finances_sync()
-            except (SPAPIError, UserError) as exc:
-                _logger.warning(
-                    "Amazon transactions of account %s not read: %s", account.id, exc
-                )
-        self.env["ir.cron"]._notify_progress(
-            done=len(batch), remaining=len(due) - len(batch)
+        self._cron_each_due(
+            "sync_finances", "finances_attempted_on", lambda a: a._finances_sync()
         )
 
     # -- the sync ------------------------------------------------------------
     def _finances_step(self, step, *args):
-        account = self
-
-        def unit(env):
-            return step(account.with_env(env), *args)
-
-        return self.env["amazon.work"]._run(
-            unit, locks=[(FINANCE_LOCK, account.id)], company=account.company_id
-        )
+        return self._locked_step(FINANCE_LOCK, step, *args)
 
     def _finances_sync(self):
         """Read, record and book this account's transactions; return the
@@ -127,9 +80,25 @@ class AmazonAccount(models.Model):
             or self.orders_sync_from
             or fields.Datetime.now() - FIRST_READ
         ) - OVERLAP
-        raw = self._finances_read(start)
         counts = {"recorded": 0, "booked": 0, "parked": 0}
-        newest = None
+        newest = self._finances_apply(self._finances_read(start), counts)
+        if newest is BUSY or self._finances_step(_settle, newest) is BUSY:
+            return BUSY
+        # A paid group that does not add up yet: read it whole, by its id
+        # (Amazon posts late; the posting-date window may have missed some).
+        groups = self._finances_step(_unsettled_groups)
+        if groups is BUSY:
+            return BUSY
+        if groups:
+            found = self._finances_apply(self._finances_read_groups(groups), counts)
+            if found is BUSY or self._finances_step(_settle, None) is BUSY:
+                return BUSY
+        self.invalidate_recordset()
+        return counts
+
+    def _finances_apply(self, raw, counts):
+        """Record and book ``raw`` transactions of the account's marketplaces;
+        return the newest posting date read (None: none) or BUSY."""
         # One seller id may sell in several regions: an account books its
         # own marketplaces' money (and what names no marketplace).
         markets = set(self.marketplace_ids.mapped("amazon_id"))
@@ -138,11 +107,11 @@ class AmazonAccount(models.Model):
             for tx in raw
             if (_marketplace_of(tx) or next(iter(markets), None)) in markets
         ]
+        newest = None
         for first in range(0, len(raw), PAGE):
             page = raw[first : first + PAGE]
             plans, errors = _plan(page)
-            outcome = self._finances_step(_record, plans, errors)
-            if outcome is BUSY:
+            if self._finances_step(_record, plans, errors) is BUSY:
                 return BUSY
             counts["recorded"] += len(page)
             counts["parked"] += len(errors)
@@ -155,11 +124,7 @@ class AmazonAccount(models.Model):
             counts["booked"] += outcome["booked"]
             counts["parked"] += outcome["parked"]
             if not outcome["more"]:
-                break
-        if self._finances_step(_settle, newest) is BUSY:
-            return BUSY
-        self.invalidate_recordset()
-        return counts
+                return newest
 
     def _finances_read(self, start):
         """Every transaction Amazon posted since ``start`` (all pages)."""
@@ -170,6 +135,27 @@ class AmazonAccount(models.Model):
             ):
                 found.extend((page.get("payload") or {}).get("transactions") or ())
         return found
+
+    def _finances_read_groups(self, groups):
+        """Every transaction of the settlement ``groups``."""
+        found = []
+        with self._client() as client:
+            for group in groups:
+                for page in client.list_transactions_pages(
+                    related_identifier_name="FINANCIAL_EVENT_GROUP_ID",
+                    related_identifier_value=group,
+                ):
+                    found.extend((page.get("payload") or {}).get("transactions") or ())
+        return found
+
+
+def _unsettled_groups(account):
+    """Settlement groups Amazon paid whose transactions do not add up yet."""
+    return (
+        account.env["amazon.payout"]
+        .search([("account_id", "=", account.id), ("state", "in", ("paid", "differs"))])
+        .mapped("settlement_group")
+    )
 
 
 def _marketplace_of(raw):

@@ -35,7 +35,11 @@ class AmazonFinanceTransaction(models.Model):
     _check_company_auto = True
 
     account_id = fields.Many2one(
-        "amazon.account", required=True, ondelete="cascade", index=True
+        "amazon.account",
+        "Amazon account",
+        required=True,
+        ondelete="cascade",
+        index=True,
     )
     company_id = fields.Many2one(related="account_id.company_id", store=True)
     transaction_ref = fields.Char("Amazon transaction", required=True, readonly=True)

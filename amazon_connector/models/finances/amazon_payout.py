@@ -26,7 +26,11 @@ class AmazonPayout(models.Model):
 
     name = fields.Char(required=True, readonly=True)
     account_id = fields.Many2one(
-        "amazon.account", required=True, ondelete="cascade", index=True
+        "amazon.account",
+        "Amazon account",
+        required=True,
+        ondelete="cascade",
+        index=True,
     )
     company_id = fields.Many2one(related="account_id.company_id", store=True)
     settlement_group = fields.Char(required=True, readonly=True, index=True)
@@ -36,7 +40,7 @@ class AmazonPayout(models.Model):
         "amazon.finance.transaction", "payout_id", "Transactions"
     )
     expected_amount = fields.Monetary(
-        "Transactions",
+        "Transactions total",
         compute="_compute_amounts",
         store=True,
         help="The group's released transactions: what Amazon should pay.",
@@ -119,6 +123,7 @@ class AmazonPayout(models.Model):
 
     def action_view_transactions(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "amazon_connector.action_amazon_finance_transaction"
         )

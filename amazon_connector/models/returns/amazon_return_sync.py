@@ -39,8 +39,6 @@ _logger = logging.getLogger(__name__)
 
 RETURNS_LOCK = 0x414D5A52  # "AMZR": advisory lock namespace, key = account id
 BATCH = 100  # returns processed per transaction
-ACCOUNTS_PER_RUN = 5
-RESYNC_AFTER = timedelta(minutes=50)  # the cron runs hourly
 WINDOW = timedelta(days=30)  # Amazon allows 60; keep requests small
 FIRST_WINDOW = timedelta(days=30)  # without an order sync start
 # Read again: FBA returns listed late; merchant returns' status changes (the
@@ -111,38 +109,26 @@ class AmazonAccount(models.Model):
     # -- person's actions ------------------------------------------------------
     def action_sync_returns(self):
         """'Sync returns now': request the reports and collect those done."""
-        self.check_access("write")
-        totals = {"done": 0, "waiting": 0, "parked": 0, "pending": 0}
-        for account in self:
-            try:
-                outcome = account._returns_sync()
-            except SPAPIError as exc:
-                raise UserError(
-                    self.env._(
-                        "The returns of %(account)s could not be read from "
-                        "Amazon: %(error)s",
-                        account=account.name,
-                        error=str(exc),
-                    )
-                ) from exc
-            if outcome is BUSY:
-                raise UserError(
-                    self.env._(
-                        "The returns of %(account)s are being synced right now; "
-                        "try again in a minute.",
-                        account=account.name,
-                    )
-                )
-            for key, value in outcome.items():
-                totals[key] += value
-        self.invalidate_recordset()
+        totals = self._run_now(
+            lambda account: account._returns_sync(),
+            self.env._(
+                "The returns of %(account)s could not be read from Amazon: %(error)s"
+            ),
+            self.env._(
+                "The returns of %(account)s are being synced right now; try again "
+                "in a minute."
+            ),
+        )
         return self._notify(
             self.env._("Returns synced"),
             self.env._(
                 "%(done)s return(s) done, %(waiting)s waiting, %(parked)s parked; "
                 "%(pending)s report(s) still being prepared by Amazon (collected "
                 "at the next sync).",
-                **totals,
+                done=totals.get("done", 0),
+                waiting=totals.get("waiting", 0),
+                parked=totals.get("parked", 0),
+                pending=totals.get("pending", 0),
             ),
             "success",
         )
@@ -158,42 +144,14 @@ class AmazonAccount(models.Model):
     # -- cron ------------------------------------------------------------------
     @api.model
     def _cron_sync_returns(self):
-        due = self.search(
-            [
-                ("active", "=", True),
-                ("sync_returns", "=", True),
-                "|",
-                ("returns_attempted_on", "=", False),
-                ("returns_attempted_on", "<", fields.Datetime.now() - RESYNC_AFTER),
-            ],
-            order="returns_attempted_on asc nulls first, id",
-        )
-        batch = due[:ACCOUNTS_PER_RUN]
-        failed = 0
-        for account in batch:
-            account = account.with_company(account.company_id)
-            try:
-                account._returns_sync()
-            except (SPAPIError, UserError):
-                failed += 1  # logged and alerted: next account
-        if failed:
-            _logger.info("Amazon returns sync: %s account(s) failed", failed)
-        self.env["ir.cron"]._notify_progress(
-            done=len(batch), remaining=len(due) - len(batch)
+        self._cron_each_due(
+            "sync_returns", "returns_attempted_on", lambda a: a._returns_sync()
         )
 
     # -- the sync ----------------------------------------------------------------
     def _returns_step(self, step, *args):
-        """``step(account, *args)`` in its own committed transaction under the
-        account's returns lock."""
-        account = self
-
-        def unit(env):
-            return step(account.with_env(env), *args)
-
-        return self.env["amazon.work"]._run(
-            unit, locks=[(RETURNS_LOCK, account.id)], company=account.company_id
-        )
+        """``step(account, *args)`` under the account's returns lock."""
+        return self._locked_step(RETURNS_LOCK, step, *args)
 
     def _returns_sync(self):
         """One run for this account (see the module's doc): returns
