@@ -34,6 +34,9 @@ def main(env, options):
     admin = env.ref("base.user_admin")
     admin.groups_id += env.ref("amazon_pii.group_amazon_pii_officer")
     admin.groups_id += env.ref("amazon_pii.group_amazon_shipping")
+    # The accountant's screens (journal items, bank statement lines).
+    admin.groups_id += env.ref("account.group_account_user")
+    _exchange_rates(env)
     enrol_totp(admin, options["admin_totp_secret"])
     box = _prepare_shipping(env)
     _create_catalogue(env, options["products"])
@@ -169,23 +172,52 @@ def _create_accounts(env, options, box):
 DEMO_VAT = {"UK": 20, "DE": 19, "FR": 20, "JP": 10}
 
 
+# Units of each currency per US dollar (the demo company's currency), as the
+# sandbox's dataset converts its prices (tests/sandbox/dataset.py).
+DEMO_RATES = {"CAD": 1.35, "GBP": 0.79, "EUR": 0.92, "JPY": 150.0}
+
+
+def _exchange_rates(env):
+    """Rates for the marketplaces' currencies from well before the orders, so
+    Amazon's euros, pounds and yen are converted, not counted one for one."""
+    for code, rate in DEMO_RATES.items():
+        currency = (
+            env["res.currency"]
+            .with_context(active_test=False)
+            .search([("name", "=", code)], limit=1)
+        )
+        currency.active = True
+        env["res.currency.rate"].create(
+            {"currency_id": currency.id, "name": "2026-01-01", "rate": rate}
+        )
+
+
 def _configure_taxes(env, accounts):
     """Price-included VAT per European and Japanese marketplace, with a
     reverse-charge fiscal position for VAT-registered business buyers: the
     orders' invoices then show the VAT Amazon charged (the account's Taxes
     page says so)."""
-    Tax = env["account.tax"]
-    zero = Tax.create(
-        {"name": "0% (reverse charge)", "amount": 0, "type_tax_use": "sale"}
-    )
-    taxes = {
-        code: Tax.create(
+    # Copies of the company's sales tax keep its tax accounts (VAT collected
+    # to the tax payable account, not to revenue); each rate its own group.
+    base = env.company.account_sale_tax_id
+    Group = env["account.tax.group"]
+
+    def tax(name, rate, **extra):
+        return base.copy(
             {
-                "name": f"{code} VAT {rate}% (incl.)",
+                "name": name,
                 "amount": rate,
-                "type_tax_use": "sale",
-                "price_include_override": "tax_included",
+                "tax_group_id": Group.create({"name": f"VAT {rate}%"}).id,
+                **extra,
             }
+        )
+
+    zero = tax("0% (reverse charge)", 0)
+    taxes = {
+        code: tax(
+            f"{code} VAT {rate}% (incl.)",
+            rate,
+            price_include_override="tax_included",
         )
         for code, rate in DEMO_VAT.items()
     }

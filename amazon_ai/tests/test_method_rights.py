@@ -68,6 +68,7 @@ RIGHTS = {
     ("amazon.account", "action_view_returns"): ("amazon", "account", []),
     ("amazon.return", "action_view_picking"): ("amazon", "amazon_return", []),
     ("sale.order", "action_view_amazon_returns"): ("amazon", "order", []),
+    ("sale.order", "action_view_amazon_transactions"): ("amazon", "order", []),
     # Amazon notifications (issue 22)
     ("amazon.account", "action_notifications_setup"): ("manager", "account", []),
     ("amazon.account", "action_notifications_check"): ("amazon", "account", []),

@@ -195,10 +195,16 @@ class TestFinances(SandboxCase):
             self.assertEqual(
                 dec(note.amount_total, currency), Decimal(refund["total"]), note.name
             )
-            # Settled by Amazon's refund (Odoo shows a settled credit note of
-            # an invoice as "reversed").
+            # Settled by Amazon's refund, not by the invoice it credits.
             self.assertTrue(currency.is_zero(note.amount_residual), note.name)
-            self.assertIn(note.payment_state, ("paid", "reversed"))
+            receivable = note.line_ids.filtered(
+                lambda l: l.account_id.account_type == "asset_receivable"
+            )
+            settled_by = (
+                receivable.matched_debit_ids.debit_move_id
+                | receivable.matched_credit_ids.credit_move_id
+            ).move_id
+            self.assertEqual(settled_by, tx.move_id, note.name)
             tax = Decimal(refund["amounts"].get("TAX", "0")) + Decimal(
                 refund["amounts"].get("SHIPPING_TAX", "0")
             )

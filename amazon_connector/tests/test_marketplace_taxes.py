@@ -4,6 +4,7 @@ from odoo import Command
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
+from ..core.order_mapping import plan_order
 from .common import SandboxCase
 from .test_order_sync import rendered_orders
 
@@ -205,3 +206,51 @@ class TestMarketplaceTaxes(SandboxCase):
                     "tax_id": self.vat20.id,
                 }
             )
+
+    def test_reverse_charge_only_where_amazon_charged_no_vat(self):
+        # A VAT-registered business buyer in the seller's own country pays
+        # VAT (Amazon charges it): the reverse-charge position must not turn
+        # that VAT into 0% on the invoice.
+        def order(tax):
+            money = {"amount": "100.00", "currencyCode": "EUR"}
+            breakdowns = [{"type": "ITEM", "subtotal": money}]
+            if tax:
+                breakdowns.append(
+                    {"type": "TAX", "subtotal": {"amount": tax, "currencyCode": "EUR"}}
+                )
+            total = str(100 + float(tax or 0))
+            return {
+                "orderId": "302-0000000-0000001",
+                "createdTime": "2026-10-01T10:00:00Z",
+                "lastUpdatedTime": "2026-10-01T10:00:00Z",
+                "salesChannel": {"marketplaceId": "A1PA6795UKMFR9"},
+                "fulfillment": {"fulfillmentStatus": "UNSHIPPED"},
+                "tax": {
+                    "taxRegistrations": [
+                        {"entityType": "BUYER", "taxRegistrationType": "VAT"}
+                    ]
+                },
+                "orderItems": [
+                    {
+                        "orderItemId": "I1",
+                        "quantityOrdered": 1,
+                        "product": {"sellerSku": "SKU-1"},
+                        "proceeds": {"breakdowns": breakdowns},
+                    }
+                ],
+                "proceeds": {"grandTotal": {"amount": total, "currencyCode": "EUR"}},
+            }
+
+        setting = self.eu.tax_setting_ids.filtered(
+            lambda s: s.marketplace_id.code == "DE"
+        )
+        importer = self.env["amazon.order.import"]
+        domestic = plan_order(order("19.00"), fold_tax=True)
+        self.assertTrue(domestic.buyer_vat_registered)
+        taxes, position = importer._line_taxes(domestic, setting)
+        self.assertEqual(
+            (taxes, position), (self.vat19, self.env["account.fiscal.position"])
+        )
+        reverse = plan_order(order(None), fold_tax=True)
+        taxes, position = importer._line_taxes(reverse, setting)
+        self.assertEqual((taxes, position), (self.zero, self.b2b))

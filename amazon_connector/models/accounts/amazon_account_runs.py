@@ -42,10 +42,15 @@ class AmazonAccount(models.Model):
         for account in batch:
             try:
                 run(account.with_company(account.company_id))
-            except (SPAPIError, UserError) as exc:
+            except Exception as exc:  # noqa: BLE001 - the next account still runs
                 failed += 1
                 _logger.warning(
-                    "Amazon account %s: %s failed: %s", account.id, attempted_field, exc
+                    "Amazon account %s: %s failed: %s",
+                    account.id,
+                    attempted_field,
+                    exc
+                    if isinstance(exc, (SPAPIError, UserError))
+                    else type(exc).__name__,
                 )
         if failed:
             _logger.info("%s: %s account(s) failed", attempted_field, failed)

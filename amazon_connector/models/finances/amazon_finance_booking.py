@@ -36,8 +36,8 @@ class AmazonFinanceTransaction(models.Model):
                 with self.env.cr.savepoint():
                     tx._book_one()
                 counts["booked"] += 1
-            except (UserError, ValueError) as exc:
-                tx.write({"state": "parked", "reason": str(exc)[:500]})
+            except Exception as exc:  # noqa: BLE001 - one failure parks one
+                tx.write({"state": "parked", "reason": _reason(exc)})
                 counts["parked"] += 1
         return counts
 
@@ -55,7 +55,6 @@ class AmazonFinanceTransaction(models.Model):
         self._store_company_amounts(move)
         if self.kind in ("order", "refund"):
             self._match()
-        self.payout_id._reconcile()
 
     # -- the entry -----------------------------------------------------------
     def _customer(self):
@@ -70,6 +69,13 @@ class AmazonFinanceTransaction(models.Model):
     def _invoices(self):
         return self.sale_order_id.invoice_ids.filtered(
             lambda m: m.move_type == "out_invoice" and m.state == "posted"
+        )
+
+    def _open_invoices(self):
+        """The order's posted invoices Amazon's money can still settle (an
+        order invoiced per shipment has several)."""
+        return self._invoices().filtered(
+            lambda m: not m.currency_id.is_zero(m.amount_residual)
         )
 
     def _target(self, part):
@@ -160,6 +166,16 @@ class AmazonFinanceTransaction(models.Model):
         """Reconcile the buyer's side of a booked sale or refund with the
         invoice (or credit note) it settles; say why when it cannot."""
         for tx in self.filtered(lambda t: t.move_id and t.kind in ("order", "refund")):
+            ours = tx.move_id.line_ids.filtered(
+                lambda line: (
+                    line.account_id.account_type == "asset_receivable"
+                    and not line.reconciled
+                )
+            )
+            if not ours:
+                # Nothing of the buyer's left to settle (fees only, or done).
+                tx.write({"match_state": "matched", "reason": False})
+                continue
             if not tx.sale_order_id:
                 tx.write(
                     {
@@ -172,41 +188,30 @@ class AmazonFinanceTransaction(models.Model):
                     }
                 )
                 continue
-            documents = tx.credit_note_id if tx.kind == "refund" else tx._invoices()
-            if tx.kind == "refund" and not documents:
+            if tx.kind == "refund" and not tx.credit_note_id:
                 tx._make_credit_note()
-                documents = tx.credit_note_id
+            documents = (
+                tx.credit_note_id if tx.kind == "refund" else tx._open_invoices()
+            )
             if not documents:
                 tx.write(
                     {
                         "match_state": "no_invoice",
                         "reason": tx.env._(
-                            "Order %(order)s has no posted invoice yet: matched "
-                            "when it has one.",
+                            "Order %(order)s has no open posted invoice yet: "
+                            "matched when it has one.",
                             order=tx.sale_order_id.name,
                         ),
                     }
                 )
                 continue
-            ours = tx.move_id.line_ids.filtered(
-                lambda line: (
-                    line.account_id.account_type == "asset_receivable"
-                    and not line.reconciled
-                )
-            )
             theirs = documents.line_ids.filtered(
-                lambda line: (
-                    line.account_id.account_type == "asset_receivable"
-                    and not line.reconciled
+                lambda line, a=ours[0].account_id: (
+                    line.account_id == a and not line.reconciled
                 )
             )
-            if not ours:
-                tx.match_state = "matched"  # nothing of the buyer's in it
-                continue
             if theirs:
-                (ours | theirs).filtered(
-                    lambda line, a=ours[0].account_id: line.account_id == a
-                ).reconcile()
+                (ours | theirs).reconcile()
             # Matched once Amazon's side is settled in full; an invoice left
             # partly open waits for the order's next shipment.
             leftover = sum(ours.mapped("amount_residual_currency"))
@@ -228,15 +233,15 @@ class AmazonFinanceTransaction(models.Model):
 
     # -- credit notes --------------------------------------------------------
     def _make_credit_note(self):
-        """The credit note of a refund, once, from the order's invoice."""
+        """The credit note of a refund, once, of the order's invoice that
+        billed the refunded item."""
         self.ensure_one()
         if self.credit_note_id or not self.sale_order_id:
             return
         invoices = self._invoices()
         if not invoices:
             return
-        invoice = invoices[0]
-        lines = self._credit_note_lines(invoice)
+        lines, invoice = self._credit_note_lines(invoices)
         if not lines:
             return
         date = self.posted_date.date()
@@ -250,7 +255,11 @@ class AmazonFinanceTransaction(models.Model):
                 "invoice_date": date,
                 "date": date,
                 "invoice_origin": self.sale_order_id.name,
-                "ref": self.env._("Amazon refund %(ref)s", ref=self.transaction_ref),
+                "ref": self.env._(
+                    "Amazon refund of %(order)s (%(refund)s)",
+                    order=self.amazon_order_id,
+                    refund=self.refund_ref or self.transaction_ref,
+                ),
                 "invoice_line_ids": lines,
             }
         )
@@ -261,47 +270,46 @@ class AmazonFinanceTransaction(models.Model):
         note.reversed_entry_id = invoice
         self.credit_note_id = note
 
-    def _credit_note_lines(self, invoice):
+    def _credit_note_lines(self, invoices):
         """Per SKU the refunded price (its tax inside when the invoice line's
         taxes are included in the price, as Amazon's VAT is), the refunded
-        shipping, and refunded tax the invoice had as a line of its own."""
+        shipping, and refunded tax the invoice had as a line of its own; and
+        the invoice credited: the one of the order's ``invoices`` that billed
+        the refunded item."""
         account = self.account_id
         has_mf_tax = bool(
             self.sale_order_id.order_line.filtered(
                 lambda l: l.amazon_line_key == "mf_tax"
             )
         )
-        buckets = defaultdict(float)  # (sku, "item"|"shipping"|"tax") -> buyer amount
+        tax_product = (
+            account.mf_tax_product_id if has_mf_tax else account.tax_product_id
+        )
+        buckets = defaultdict(float)  # (sku, "item"|"shipping"|("tax", ...)) -> amount
         for part in self.line_ids.filtered(lambda p: p.role in RECEIVABLE_ROLES):
             code = (part.code or "").lower()
             what = "shipping" if "shipping" in code else "item"
             if part.role == "tax":
                 what = ("tax", what)
             buckets[(part.sku or "", what)] -= part.amount
-        offers = (
-            self.env["amazon.offer"]
-            .sudo()
-            ._for_skus(account, [sku for sku, _what in buckets if sku])
-        )
+        products = {
+            line.sku: line.product_id for line in self.line_ids if line.product_id
+        }
         commands = []
+        credited = self.env["account.move"]
         for (sku, what), amount in sorted(buckets.items(), key=str):
             if isinstance(what, tuple):
                 continue  # taxes go with their line below
             tax_amount = buckets.get((sku, ("tax", what)), 0.0)
             if what == "shipping":
                 product = account.shipping_product_id
-                source = invoice.invoice_line_ids.filtered(
-                    lambda l, p=product: l.product_id == p
-                )[:1]
             else:
-                product = (
-                    offers.get(sku)
-                    and offers[sku].product_id
-                    or account.unknown_product_id
-                )
-                source = invoice.invoice_line_ids.filtered(
-                    lambda l, p=product: l.product_id == p
-                )[:1]
+                product = products.get(sku) or account.unknown_product_id
+            source = invoices.invoice_line_ids.filtered(
+                lambda l, p=product: l.product_id == p
+            )[:1]
+            if what == "item":
+                credited |= source.move_id
             taxes = source.tax_ids
             included = bool(taxes) and all(taxes.mapped("price_include"))
             price = amount + (tax_amount if included else 0.0)
@@ -315,22 +323,16 @@ class AmazonFinanceTransaction(models.Model):
                     )
                 )
             if tax_amount and not included:
-                tax_product = (
-                    account.mf_tax_product_id if has_mf_tax else account.tax_product_id
-                )
                 commands.append(
                     self._credit_line(tax_product, tax_product.display_name, tax_amount)
                 )
-        # Refunded tax with no principal of its own (shipping tax only...).
+        # Refunded tax with no price of its own (shipping tax only...).
         for (sku, what), amount in buckets.items():
             if isinstance(what, tuple) and (sku, what[1]) not in buckets and amount:
-                tax_product = (
-                    account.mf_tax_product_id if has_mf_tax else account.tax_product_id
-                )
                 commands.append(
                     self._credit_line(tax_product, tax_product.display_name, amount)
                 )
-        return commands
+        return commands, (credited or invoices)[:1]
 
     def _credit_line(self, product, label, price, taxes=None):
         return Command.create(
@@ -392,5 +394,20 @@ class AmazonFinanceTransaction(models.Model):
             }
         )
         if self.payout_id:
-            self.payout_id.write({"statement_line_id": line.id, "date": date})
+            vals = {"statement_line_id": line.id, "date": date}
+            if self.disbursement_ref:
+                # Named as the bank statement shows the transfer.
+                vals.update(
+                    disbursement_ref=self.disbursement_ref,
+                    name=self.env._("Amazon payout %(ref)s", ref=self.disbursement_ref),
+                )
+            self.payout_id.write(vals)
             self.payout_id._reconcile()
+
+
+def _reason(exc):
+    """Why a transaction is parked: the error's kind and Odoo's message
+    (accounts, amounts and record names; never buyer data, which finance
+    transactions do not carry)."""
+    text = str(exc) if isinstance(exc, (UserError, ValueError)) else ""
+    return f"{type(exc).__name__}: {text}"[:500]

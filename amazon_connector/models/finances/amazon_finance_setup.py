@@ -115,8 +115,10 @@ class AmazonAccount(models.Model):
         "Payouts land in",
         check_company=True,
         domain="[('type', '=', 'bank')]",
-        help="The bank journal of the account Amazon pays to: each payout "
-        "becomes one of its statement lines, matched with the clearing account.",
+        help="A bank journal for Amazon's payouts (an 'Amazon payouts' one is "
+        "created on first use): each payout becomes one of its statement lines, "
+        "reconciled with the clearing account. Match your bank's own line of "
+        "the transfer with it (an internal transfer), never book it twice.",
     )
     finance_partner_id = fields.Many2one(
         "res.partner",
@@ -165,18 +167,21 @@ class AmazonAccount(models.Model):
             )
             vals["finance_journal_id"] = journal.id
         if not self.payout_journal_id:
-            vals["payout_journal_id"] = (
-                self.env["account.journal"]
-                .sudo()
-                .search(
-                    [
-                        *self.env["account.journal"]._check_company_domain(company),
-                        ("type", "=", "bank"),
-                    ],
-                    limit=1,
-                )
-                .id
+            # A journal of its own, never the seller's operating bank
+            # account: its bank feed would then show each payout twice.
+            Journal = self.env["account.journal"].sudo().with_company(company)
+            journal = Journal.search(
+                [*Journal._check_company_domain(company), ("code", "=", "AMZP")],
+                limit=1,
+            ) or Journal.create(
+                {
+                    "name": "Amazon payouts",
+                    "code": "AMZP",
+                    "type": "bank",
+                    "company_id": company.id,
+                }
             )
+            vals["payout_journal_id"] = journal.id
         if not self.finance_partner_id:
             vals["finance_partner_id"] = (
                 self.env["res.partner"]

@@ -22,12 +22,14 @@ from odoo import api, fields, models
 from odoo.addons.amazon_pii.core.work import BUSY
 
 from ...core import finance_mapping
+from .amazon_finance_booking import _reason
 
 _logger = logging.getLogger(__name__)
 
 FINANCE_LOCK = 0x414D5A4D  # "AMZM": advisory lock namespace, key = account id
 OVERLAP = timedelta(hours=48)  # Amazon: events of the last 48 hours may be missing
 FIRST_READ = timedelta(days=30)
+GROUP_REREAD = timedelta(days=60)  # paid groups read again by id, this long
 PAGE = 200  # transactions recorded per unit
 BOOK_BATCH = 100  # transactions booked per unit
 
@@ -150,10 +152,17 @@ class AmazonAccount(models.Model):
 
 
 def _unsettled_groups(account):
-    """Settlement groups Amazon paid whose transactions do not add up yet."""
+    """Settlement groups Amazon paid in the last two months whose
+    transactions do not add up yet (older ones are left to a person)."""
     return (
         account.env["amazon.payout"]
-        .search([("account_id", "=", account.id), ("state", "in", ("paid", "differs"))])
+        .search(
+            [
+                ("account_id", "=", account.id),
+                ("state", "in", ("paid", "differs")),
+                ("date", ">=", fields.Date.today() - GROUP_REREAD),
+            ]
+        )
         .mapped("settlement_group")
     )
 
@@ -206,9 +215,23 @@ def _record(account, plans, errors):
         record = existing.get(plan.transaction_id)
         if record and record.state in ("booked", "linked"):
             # Booked money never changes; a status (DEFERRED_RELEASED) may.
-            record.write(
-                {"status": plan.status, "release_ref": plan.release_transaction_id}
-            )
+            # Amazon changing the money of a booked transaction is said.
+            vals = {"status": plan.status, "release_ref": plan.release_transaction_id}
+            if not record.currency_id.is_zero(float(plan.total) - record.amount) or (
+                plan.settlement_group_id or False
+            ) != (record.settlement_group or False):
+                vals.update(
+                    changed_after_booking=True,
+                    reason=env._(
+                        "Amazon changed this transaction after it was booked: "
+                        "now %(amount)s %(currency)s in settlement group "
+                        "%(group)s. Correct its entry by hand.",
+                        amount=plan.total,
+                        currency=plan.currency,
+                        group=plan.settlement_group_id or "-",
+                    ),
+                )
+            record.write(vals)
             continue
         if plan.currency not in currencies:
             currencies[plan.currency] = (
@@ -349,28 +372,47 @@ def _book_due(account):
 
 
 def _settle(account, newest):
-    """Match what waited for an invoice, reconcile paid payouts, move the
-    cursor."""
+    """Match what waited for an invoice (or was left with a difference),
+    reconcile paid payouts, move the cursor. Each transaction and payout in
+    a savepoint: one that fails says why and the others go on."""
     Tx = account.env["amazon.finance.transaction"]
     pending = Tx.search(
         [
             ("account_id", "=", account.id),
             ("state", "=", "booked"),
-            ("match_state", "in", ("no_invoice", "no_order")),
+            ("match_state", "in", ("no_invoice", "no_order", "differs")),
         ]
     )
-    for tx in pending.filtered(lambda t: not t.sale_order_id):
-        tx.sale_order_id = account.env["sale.order"].search(
-            [
-                ("amazon_account_id", "=", account.id),
-                ("amazon_order_id", "=", tx.amazon_order_id),
-            ],
-            limit=1,
-        )
-    pending._match()
-    account.env["amazon.payout"].search(
-        [("account_id", "=", account.id), ("state", "in", ("paid", "differs"))]
-    )._reconcile()
+    for tx in pending:
+        try:
+            with account.env.cr.savepoint():
+                if not tx.sale_order_id and tx.amazon_order_id:
+                    tx.sale_order_id = account.env["sale.order"].search(
+                        [
+                            ("amazon_account_id", "=", account.id),
+                            ("amazon_order_id", "=", tx.amazon_order_id),
+                        ],
+                        limit=1,
+                    )
+                tx._match()
+        except Exception as exc:  # noqa: BLE001 - one failure stops one
+            tx.write({"match_state": "differs", "reason": _reason(exc)})
+    payouts = account.env["amazon.payout"].search(
+        [
+            ("account_id", "=", account.id),
+            ("statement_line_id", "!=", False),
+            ("state", "!=", "reconciled"),
+        ]
+    )
+    for payout in payouts:
+        try:
+            with account.env.cr.savepoint():
+                payout._reconcile()
+        except Exception as exc:  # noqa: BLE001 - one failure stops one
+            _logger.warning(
+                "Amazon payout %s not reconciled: %s", payout.id, _reason(exc)
+            )
+            payout.state = "differs"
     if newest and (
         not account.finances_synced_to or newest > account.finances_synced_to
     ):

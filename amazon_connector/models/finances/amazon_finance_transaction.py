@@ -6,7 +6,7 @@ parts (``amazon.finance.line``) are the leaves of Amazon's breakdown, each
 with its role; they feed the fees and margin pivot.
 """
 
-from odoo import fields, models
+from odoo import api, fields, models
 
 from ...core.finance_mapping import KINDS, STATUSES
 from .amazon_finance_setup import ROLE_SELECTION
@@ -66,6 +66,11 @@ class AmazonFinanceTransaction(models.Model):
     maturity_date = fields.Datetime("Released on", readonly=True)
     state = fields.Selection(STATES, default="to_book", readonly=True, index=True)
     match_state = fields.Selection(MATCHES, readonly=True, index="btree_not_null")
+    changed_after_booking = fields.Boolean(
+        readonly=True,
+        help="Amazon changed the amount or the settlement group of this "
+        "transaction after it was booked: correct its entry by hand.",
+    )
     reason = fields.Text(
         readonly=True, help="Why it is parked, not booked or not matched."
     )
@@ -113,3 +118,34 @@ class AmazonFinanceLine(models.Model):
     sku = fields.Char("SKU", index="btree_not_null")
     product_id = fields.Many2one("product.product", index="btree_not_null")
     quantity = fields.Integer()
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"  # pylint: disable=consider-merging-classes-inherited
+
+    amazon_transaction_ids = fields.One2many(
+        "amazon.finance.transaction",
+        "sale_order_id",
+        "Amazon transactions",
+        readonly=True,
+        groups="amazon_pii.group_amazon_user",
+    )
+    amazon_transaction_count = fields.Integer(
+        compute="_compute_amazon_transaction_count",
+        groups="amazon_pii.group_amazon_user",
+    )
+
+    @api.depends("amazon_transaction_ids")
+    def _compute_amazon_transaction_count(self):
+        for order in self:
+            order.amazon_transaction_count = len(order.amazon_transaction_ids)
+
+    def action_view_amazon_transactions(self):
+        """The order's money at Amazon: sales, refunds, their payouts."""
+        self.check_access("read")
+        self.env["amazon.finance.transaction"].check_access("read")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "amazon_connector.action_amazon_finance_transaction"
+        )
+        action["domain"] = [("sale_order_id", "in", self.ids)]
+        return action

@@ -34,6 +34,12 @@ class AmazonPayout(models.Model):
     )
     company_id = fields.Many2one(related="account_id.company_id", store=True)
     settlement_group = fields.Char(required=True, readonly=True, index=True)
+    disbursement_ref = fields.Char(
+        "Disbursement",
+        readonly=True,
+        index="btree_not_null",
+        help="Amazon's id of the transfer, as your bank statement shows it.",
+    )
     currency_id = fields.Many2one("res.currency", readonly=True)
     date = fields.Date("Paid on", readonly=True)
     transaction_ids = fields.One2many(
@@ -74,6 +80,7 @@ class AmazonPayout(models.Model):
         "transaction_ids.kind",
         "transaction_ids.state",
         "transaction_ids.match_state",
+        "transaction_ids.changed_after_booking",
     )
     def _compute_amounts(self):
         for payout in self:
@@ -88,6 +95,7 @@ class AmazonPayout(models.Model):
                 others.filtered(
                     lambda t: (
                         t.state in ("parked", "unmapped")
+                        or t.changed_after_booking
                         or (t.match_state and t.match_state != "matched")
                     )
                 )

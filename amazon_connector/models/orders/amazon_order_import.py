@@ -265,7 +265,9 @@ class AmazonOrderImport(models.AbstractModel):
         order's fiscal position (VAT-registered business buyers)."""
         if not setting:
             return self.env["account.tax"], self.env["account.fiscal.position"]
-        return setting._taxes_for(plan.buyer_vat_registered)
+        # The reverse charge applies where Amazon applied it: a registered
+        # business buyer Amazon charged no VAT (a domestic one pays VAT).
+        return setting._taxes_for(plan.buyer_vat_registered and not plan.included_tax)
 
     def _line_vals(self, cache, plan, taxes):
         account = cache.account
