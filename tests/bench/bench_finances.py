@@ -1,6 +1,6 @@
 """Benchmark the finance sync (Finances API 2024-06-19) against a plain-ORM baseline.
 
-Usage: python3 tests/bench/bench_finances.py [--orders 1500] [--rate-scale 20]
+Usage: python3 tests/bench/bench_finances.py [--orders 400] [--rate-scale 20]
 
 Installs amazon_connector into a template database, starts the local sandbox
 with ``--orders`` orders (clock frozen, then moved ``ADVANCE`` days on so
@@ -13,13 +13,14 @@ the invoices exist. That database is cloned twice; each clone is then
 measured in a fresh process:
 
 - baseline: as many journal entries as the connector will book (one per
-  final transaction of the account's marketplaces, a deferred sale and its
-  release once: ``finance_mapping.bookable``; read and planned beforehand,
-  untimed), created and posted straight through the ORM, each with 4 lines
-  in the transaction's currency (receivable, fee expense, facilitator-tax
-  liability, clearing), plus, for a sale whose order has an invoice, one
-  ``reconcile()`` of the entry's receivable line with the invoice's,
-  committing every 100 entries: what booking a sale minimally needs;
+  final transaction of the account's marketplaces, payouts included, a
+  deferred sale and its release once: ``finance_mapping.bookable``; read
+  and planned beforehand, untimed), created and posted straight through
+  the ORM, each with 4 lines in the transaction's currency (receivable, fee
+  expense, facilitator-tax liability, clearing), plus, for a sale whose
+  order has an invoice, one ``reconcile()`` of the entry's receivable line
+  with the invoice's, committing every 100 entries: what booking a sale
+  minimally needs;
 - connector: ``account._finances_sync()`` from scratch (reads every page,
   records the transactions and their parts, books each on the Amazon
   journal, credit notes for refunds, statement lines for payouts, matches
@@ -30,24 +31,34 @@ connector made (transactions, entries, credit notes, statement lines,
 payouts reconciled), its SP-API calls (the sandbox's count), SQL queries per
 booked transaction and each process's peak memory (``ru_maxrss``).
 
-The default of 1500 orders keeps a whole run near 5 minutes on 2 shared
-cores (template install, order sync and both arms included). The sandbox
-serves pages of 10 transactions under a 0.5/s usage plan (burst 10):
-``--rate-scale`` (default 20) lifts it so that the benchmark measures Odoo,
-not Amazon's pacing.
+The default of 400 orders (about 200 North America orders, some 200
+transactions booked) keeps a whole run under 6 minutes on this machine's 2
+shared cores (4 min 45 s measured: template install ~100 s, untimed order
+sync ~75 s, baseline ~45 s, connector ~55 s, each with its process start);
+``--orders 1500`` (some 700 transactions) would take 13 to 15 minutes here
+(extrapolated from runs of 400 and 500). The addons are copied when the
+run begins and every process runs that copy, so edits made to the
+repository meanwhile do not reach a run half-way. The sandbox serves pages
+of 10 transactions under a 0.5/s usage plan (burst 10): ``--rate-scale``
+(default 20) lifts it so that the benchmark measures Odoo, not Amazon's
+pacing.
 """
 
 import argparse
 import json
+import os
 import resource
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
+from pathlib import Path
 
 import bench_order_sync
 from bench_order_sync import (
     ROOT,
-    install_template,
     make_account,
     make_catalogue,
     measure,
@@ -58,6 +69,13 @@ TEMPLATE = "bench_finances_template"
 PREPARED = "bench_finances_prepared"
 ADVANCE = 7  # days the sandbox's clock moves on before the order sync
 COMMIT_EVERY = 100
+# The addons as they were when the run began (copied): the repository may
+# change under a run of several minutes.
+ADDONS_VAR = "BENCH_FINANCES_ADDONS"
+
+
+def addons_path():
+    return os.environ.get(ADDONS_VAR) or str(ROOT)
 
 
 # -- in the worker process ----------------------------------------------------
@@ -70,7 +88,7 @@ def worker(kind, dbname, sandbox_url, rate_scale):
     config.parse_config(
         [
             *odoo_env.sandbox_config(),
-            f"--addons-path={ROOT}",
+            f"--addons-path={addons_path()}",
             *db.odoo_args(),
             "--log-level=warn",
         ]
@@ -387,6 +405,42 @@ def connector(env, account, queries):
 
 
 # -- in the main process ------------------------------------------------------
+def snapshot_addons(folder):
+    """Copy the addons (the run's code) into ``folder``; return it."""
+    for name in odoo_env.ADDONS:
+        shutil.copytree(
+            ROOT / name,
+            Path(folder) / name,
+            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+        )
+    return folder
+
+
+def install_template(db):
+    db.drop(TEMPLATE)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "odoo",
+            f"--addons-path={addons_path()}",
+            *db.odoo_args(),
+            "-d",
+            TEMPLATE,
+            "-i",
+            "amazon_connector",
+            "--without-demo=all",
+            "--stop-after-init",
+            "--log-level=warn",
+            "--log-handler=py.warnings:ERROR",
+            "--http-port=0",
+            "--max-cron-threads=0",
+        ],
+        cwd="/",
+        check=True,
+    )
+
+
 def clone(db, source, name):
     db.drop(name)
     conn = db.connect()
@@ -418,7 +472,7 @@ def calls_between(before, after):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--orders", type=int, default=1500)
+    parser.add_argument("--orders", type=int, default=400)
     parser.add_argument("--rate-scale", type=float, default=20)
     parser.add_argument("--worker", choices=("prepare", "baseline", "connector"))
     parser.add_argument("--db")
@@ -432,9 +486,15 @@ def main():
     from tests.sandbox.fixture import running_sandbox
 
     began = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="bench-finances-") as code:
+        os.environ[ADDONS_VAR] = snapshot_addons(code)
+        return run(args, began, running_sandbox)
+
+
+def run(args, began, running_sandbox):
     db = odoo_env.ensure_postgres()
     print("Installing amazon_connector into a template database ...", flush=True)
-    install_template(db, dbname=TEMPLATE)
+    install_template(db)
     phases = {"install": time.perf_counter() - began}
     with running_sandbox(
         orders=args.orders,
