@@ -223,6 +223,36 @@ class TestFinances(SandboxCase):
         self.assertTrue(vat, "EU refunds with VAT")
         self.assertTrue(partial, "partial refunds")
 
+    def test_facilitator_tax_is_never_the_sellers_liability(self):
+        # The buyer's US/CA tax on the invoice is credited to the facilitator
+        # account; Amazon's withholding in its sale debits it back: per order
+        # settled, nothing is left owed (a wrong sign or account leaves it).
+        account = self.account
+        liability = account.mf_tax_product_id.with_company(
+            account.company_id
+        ).property_account_income_id
+        self.assertEqual(liability.account_type, "liability_current")
+        Tx = self.env["amazon.finance.transaction"]
+        settled = 0
+        for order in self.amazon_orders(account):
+            sales = Tx.search(
+                [("sale_order_id", "=", order.id), ("kind", "=", "order")]
+            )
+            invoices = order.invoice_ids.filtered(lambda m: m.state == "posted")
+            if not sales or not invoices or set(sales.mapped("state")) != {"booked"}:
+                continue
+            lines = (invoices | sales.move_id).line_ids.filtered(
+                lambda l, a=liability: l.account_id == a
+            )
+            if not lines:
+                continue
+            self.assertTrue(
+                order.currency_id.is_zero(sum(lines.mapped("amount_currency"))),
+                order.amazon_order_id,
+            )
+            settled += 1
+        self.assertGreater(settled, 5, "US/CA orders with facilitator tax")
+
     def test_reading_again_books_nothing_twice(self):
         Tx = self.env["amazon.finance.transaction"]
         before = (
