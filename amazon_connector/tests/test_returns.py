@@ -287,7 +287,9 @@ class TestReturns(SandboxCase):
             self.env.flush_all()
             self.account._returns_sync()  # requested
             self.sandbox.advance_clock(600)
-            self.account._returns_sync()  # FATAL: alerted, asked again
+            with self.assertLogs(amazon_return_sync.__name__, "WARNING") as logged:
+                self.account._returns_sync()  # FATAL: alerted, asked again
+        self.assertIn("status FATAL", "\n".join(logged.output))
         self.env.invalidate_all()
         alerts = self.env["mail.activity"].search(
             [
